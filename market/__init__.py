@@ -1,0 +1,1 @@
+"""The ledger: models, database, lifecycle services, import/export, demo data."""

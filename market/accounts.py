@@ -1,0 +1,104 @@
+"""Accounts: password hashing (argon2), sign-in, API bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlmodel import Session, select
+
+from .db import transactional
+from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from .eventlog import log_event
+from .models import ROLES, ApiToken, Unit, User, utcnow
+from .permissions import require
+
+_hasher = PasswordHasher()
+TOKEN_LIFETIME = timedelta(days=7)
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def _check_new_user(db: Session, username: str, role: str, unit_id: int | None, password: str) -> None:
+    if not USERNAME_RE.match(username or ""):
+        raise InvalidInput("用户名须为 3–64 位字母、数字、点、下划线或连字符。", "username")
+    if role not in ROLES:
+        raise InvalidInput(f"未知角色：{role}（可选：{'、'.join(ROLES)}）。", "role")
+    if len(password or "") < 8:
+        raise InvalidInput("密码至少 8 位。", "password")
+    if role in {"unit_staff", "unit_manager"} and unit_id is None:
+        raise InvalidInput("单位用户必须指定所属单位。", "unit")
+    if unit_id is not None and db.get(Unit, unit_id) is None:
+        raise NotFound("所属单位不存在。", "unit")
+    if db.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"用户名 {username} 已存在。", "username")
+
+
+@transactional
+def create_user(
+    db: Session,
+    actor: User | None,
+    username: str,
+    role: str,
+    password: str,
+    unit_id: int | None = None,
+    display_name: str = "",
+) -> User:
+    """Create an account. ``actor`` None is the command line (the machine's owner), else a sysadmin."""
+    if actor is not None:
+        require(actor, "manage_accounts")
+    _check_new_user(db, username, role, unit_id, password)
+    user = User(
+        username=username,
+        role=role,
+        unit_id=unit_id,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+    )
+    db.add(user)
+    db.flush()
+    log_event(db, actor, "user", user.id, "create", f"创建用户 {username}（{ROLES[role]}）", after={"role": role})
+    return user
+
+
+def authenticate(db: Session, username: str, password: str) -> User:
+    user = db.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        raise NotAuthenticated("用户名或密码错误。")
+    return user
+
+
+@transactional
+def issue_token(db: Session, user: User) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            expires_at=utcnow() + TOKEN_LIFETIME,
+        )
+    )
+    return token
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    row = db.exec(select(ApiToken).where(ApiToken.token_hash == digest)).first()
+    if row is None or row.revoked or row.expires_at < utcnow():
+        return None
+    user = db.get(User, row.user_id)
+    return user if user and user.is_active else None

@@ -1,0 +1,55 @@
+"""Typed errors the services raise; ``web`` turns each into a Chinese message and a 4xx status."""
+
+from __future__ import annotations
+
+
+class MarketError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def as_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+class InvalidInput(MarketError):
+    code = "invalid"
+    status = 422
+
+
+class NotFound(MarketError):
+    code = "not_found"
+    status = 404
+
+
+class NotAuthenticated(MarketError):
+    code = "unauthenticated"
+    status = 401
+
+
+class PermissionDenied(MarketError):
+    code = "forbidden"
+    status = 403
+
+
+class InvalidTransition(MarketError):
+    """The document or item is not in a state that allows the action."""
+
+    code = "invalid_state"
+    status = 409
+
+
+class Conflict(MarketError):
+    """Someone else changed the same record first (for example the item was already lent)."""
+
+    code = "conflict"
+    status = 409
+
+
+class TooManyAttempts(MarketError):
+    code = "throttled"
+    status = 429

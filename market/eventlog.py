@@ -1,0 +1,41 @@
+"""Writing and reading the append-only event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from .models import Event, User
+
+
+def log_event(
+    db: Session,
+    actor: User | None,
+    entity: str,
+    entity_id: int,
+    action: str,
+    summary: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    ref: tuple[str, int] | None = None,
+) -> Event:
+    ev = Event(
+        actor_id=actor.id if actor else None,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        summary=summary,
+        before=before,
+        after=after,
+        ref_entity=ref[0] if ref else None,
+        ref_id=ref[1] if ref else None,
+    )
+    db.add(ev)
+    return ev
+
+
+def history(db: Session, entity: str, entity_id: int) -> list[Event]:
+    """Every event of one asset or document, oldest first."""
+    stmt = select(Event).where(Event.entity == entity, Event.entity_id == entity_id).order_by(Event.id)
+    return list(db.exec(stmt))

@@ -1,0 +1,31 @@
+"""Every table of the ledger; import from here."""
+
+from sqlmodel import SQLModel
+
+from .assets import (
+    ASSET_STATUSES,
+    CONDITIONS,
+    LISTING_MODES,
+    LISTING_STATUSES,
+    USABLE_CONDITIONS,
+    Asset,
+    PoolListing,
+)
+from .base import money, utcnow
+from .catalog import ApprovalRule, Category
+from .disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, DisposalItem
+from .events import Event, SearchOutbox
+from .orders import DAMAGE_CAUSES, ORDER_KINDS, ORDER_STATUSES, DamageRecord, Order, OrderItem, Proposal
+from .org import ROLES, ApiToken, Unit, User, Warehouse
+from .rentals import RentalOffer, RentalVendor
+from .requests import PURPOSES, REQUEST_STATUSES, Request, RequestLine
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ASSET_STATUSES", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
+    "LISTING_STATUSES", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
+    "USABLE_CONDITIONS", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
+    "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",
+    "Request", "RequestLine", "SearchOutbox", "Unit", "User", "Warehouse", "metadata", "money", "utcnow",
+]

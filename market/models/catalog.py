@@ -1,0 +1,36 @@
+"""The asset category tree (资产分类, GB/T 14885-style codes) and approval rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import MONEY, RATE
+
+
+class Category(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("catalogue", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, index=True)
+    catalogue: str = Field(max_length=40, default="GB/T 14885-2022")  # the catalogue version the code comes from
+    name: str = Field(max_length=80)
+    parent_id: int | None = Field(default=None, foreign_key="category.id")
+    measure_unit: str = Field(max_length=8, default="件")  # 把, 台, 张 …
+    transport_rate: Decimal = Field(default=Decimal("0.50"), sa_column=Column(RATE, nullable=False))  # 元/件/km
+    reference_price: Decimal = Field(default=Decimal("0"), sa_column=Column(MONEY, nullable=False))  # 元/件, new
+    typical_weight_kg: float = Field(default=0.0)
+    is_leaf: bool = Field(default=True)
+
+
+class ApprovalRule(SQLModel, table=True):
+    """Who approves an action: the rule with the highest ``min_value`` not above the value decides."""
+
+    __table_args__ = (UniqueConstraint("action", "min_value"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(max_length=30)  # loan, idle_transfer, ownership_transfer, disposal
+    min_value: Decimal = Field(default=Decimal("0"), sa_column=Column(MONEY, nullable=False))
+    role: str = Field(max_length=20)

@@ -1,0 +1,74 @@
+"""Units, warehouses, people and their sign-in tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime, utcnow
+
+ROLES = {
+    "unit_staff": "单位经办人",
+    "unit_manager": "单位资产管理员",
+    "warehouse_admin": "公物仓管理员",
+    "finance": "财政监管",
+    "sysadmin": "系统管理员",
+}
+
+
+class Unit(SQLModel, table=True):
+    """A 行政事业单位 of the city."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=100, unique=True)
+    short_name: str = Field(max_length=40, default="")
+    district: str = Field(max_length=40, index=True)
+    address: str = Field(max_length=200, default="")
+    lat: float
+    lng: float
+    contact: str = Field(max_length=40, default="")
+    phone: str = Field(max_length=40, default="")
+    is_bureau: bool = Field(default=False)  # the 机关事务管理局 that runs the warehouse
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Warehouse(SQLModel, table=True):
+    """A physical 公物仓 run by the bureau."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=100, unique=True)
+    operator_unit_id: int = Field(foreign_key="unit.id")
+    district: str = Field(max_length=40)
+    address: str = Field(max_length=200, default="")
+    lat: float
+    lng: float
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=64, default="")
+    role: str = Field(max_length=20)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for the JSON API; only its SHA-256 is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    revoked: bool = Field(default=False)

@@ -1,0 +1,90 @@
+"""Who may do what: capabilities per role, the unit scope, and configurable approval rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from .errors import NotAuthenticated, PermissionDenied
+from .models import ROLES, ApprovalRule, User
+
+UNIT_ROLES = {"unit_staff", "unit_manager"}
+
+# capability → roles that hold it. Unit roles act only for their own unit (see ``require``).
+CAPABILITIES: dict[str, set[str]] = {
+    "post_listing": {"unit_manager", "warehouse_admin"},
+    "receive_items": {"warehouse_admin"},
+    "submit_request": {"unit_staff", "unit_manager"},
+    "withdraw_request": {"unit_staff", "unit_manager"},
+    "allocate": {"warehouse_admin"},
+    "hand_out": {"warehouse_admin"},
+    "take_return": {"warehouse_admin"},
+    "settle_damage": {"warehouse_admin"},
+    "propose_transfer": {"unit_manager", "warehouse_admin"},
+    "apply_disposal": {"unit_manager", "warehouse_admin"},
+    "run_disposal": {"warehouse_admin"},
+    "import_assets": {"unit_manager", "warehouse_admin"},
+    "run_matcher": {"warehouse_admin"},
+    "manage_accounts": {"sysadmin"},
+    "manage_catalogue": {"sysadmin", "warehouse_admin"},
+    "manage_settings": {"sysadmin"},
+}
+
+ACTION_LABELS = {
+    "loan": "出借",
+    "idle_transfer": "闲置资产调剂",
+    "ownership_transfer": "资产调拨",
+    "disposal": "资产处置",
+}
+# The defaults when an action has no rule in the database.
+DEFAULT_APPROVERS = {
+    "loan": "warehouse_admin",
+    "idle_transfer": "warehouse_admin",
+    "ownership_transfer": "finance",
+    "disposal": "finance",
+}
+
+
+def require_user(actor: User | None) -> User:
+    if actor is None or not actor.is_active:
+        raise NotAuthenticated("请先登录。")
+    return actor
+
+
+def can(actor: User | None, capability: str, unit_id: int | None = None) -> bool:
+    if actor is None or not actor.is_active or actor.role not in CAPABILITIES.get(capability, set()):
+        return False
+    if actor.role in UNIT_ROLES and unit_id is not None and actor.unit_id != unit_id:
+        return False
+    return True
+
+
+def require(actor: User | None, capability: str, unit_id: int | None = None) -> User:
+    actor = require_user(actor)
+    if actor.role not in CAPABILITIES.get(capability, set()):
+        raise PermissionDenied(f"{actor.role_label}无权执行此操作。")
+    if actor.role in UNIT_ROLES and unit_id is not None and actor.unit_id != unit_id:
+        raise PermissionDenied("只能处理本单位的资产和申请。")
+    return actor
+
+
+def approver_role(db: Session, action: str, value: Decimal) -> str:
+    """The role that approves ``action`` for an amount of ``value`` 元."""
+    rules = db.exec(
+        select(ApprovalRule).where(ApprovalRule.action == action).order_by(ApprovalRule.min_value.desc())
+    ).all()
+    for rule in rules:
+        if value >= rule.min_value:
+            return rule.role
+    return DEFAULT_APPROVERS[action]
+
+
+def require_approver(db: Session, actor: User | None, action: str, value: Decimal) -> User:
+    actor = require_user(actor)
+    role = approver_role(db, action, value)
+    if actor.role != role:
+        raise PermissionDenied(
+            f"{ACTION_LABELS.get(action, action)}（金额 {value:.2f} 元）须由{ROLES.get(role, role)}审批。"
+        )
+    return actor

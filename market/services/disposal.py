@@ -1,0 +1,218 @@
+"""Disposal (资产处置): 申请 → 审批 → 评估 → 拍卖/转让 → 上缴国库 → 核销 → 已处置.
+
+The steps depend on the method the 《行政事业性国有资产管理条例》 names:
+
+- 转让 (sale) and 报废 (scrap, its residue sold): appraise → sell (拍卖 or 转让) → remit (上缴国库) → write off
+- 无偿划转, 对外捐赠, 置换: appraise → hand over to the recipient / counterparty → write off
+- 损失核销: write off straight after approval
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from ..config import settings
+from ..db import transactional
+from ..errors import InvalidInput, InvalidTransition
+from ..eventlog import log_event
+from ..models import DISPOSAL_METHODS, Asset, DisposalCase, DisposalItem, User, money, utcnow
+from ..permissions import require, require_approver
+from .common import assets_by_ids, get_or_404, snapshot, stamp
+
+SELLING = {"sale", "scrap"}
+HANDING_OVER = {"free_transfer", "donation", "exchange"}
+SALE_CHANNELS = ("拍卖", "转让")
+
+
+def case_assets(db: Session, case_id: int) -> list[Asset]:
+    return list(db.exec(select(Asset).join(DisposalItem, DisposalItem.asset_id == Asset.id)
+                        .where(DisposalItem.case_id == case_id).order_by(Asset.id)))
+
+
+def _log_assets(db: Session, actor: User, case: DisposalCase, action: str, summary: str) -> None:
+    for a in case_assets(db, case.id):
+        log_event(db, actor, "asset", a.id, action, summary, ref=("disposal", case.id))
+
+
+def _step(db: Session, actor: User, case_id: int, allowed_from: set[str], to: str, summary: str,
+          action: str) -> DisposalCase:
+    case = get_or_404(db, DisposalCase, case_id)
+    actor = require(actor, "run_disposal") if actor.role != "unit_manager" else require(actor, "apply_disposal",
+                                                                                          case.unit_id)
+    if case.status not in allowed_from:
+        raise InvalidTransition(
+            f"处置单 {case.number}（{case.method_label}）当前状态为“{case.status_label}”，不能{summary.split('：')[0]}。")
+    before = case.status
+    case.status = to
+    log_event(db, actor, "disposal", case.id, action, summary, {"status": before}, {"status": to})
+    _log_assets(db, actor, case, action, f"处置单 {case.number}：{summary}")
+    return case
+
+
+@transactional
+def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, reason: str) -> DisposalCase:
+    if method not in DISPOSAL_METHODS:
+        raise InvalidInput(f"处置方式须为：{'、'.join(DISPOSAL_METHODS.values())}。", "method")
+    if not reason or not reason.strip():
+        raise InvalidInput("请填写处置理由。", "reason")
+    if not asset_ids:
+        raise InvalidInput("请至少选择一件资产。", "asset_ids")
+    assets = assets_by_ids(db, sorted(set(asset_ids)))
+    owners = {a.owner_unit_id for a in assets}
+    if len(owners) != 1:
+        raise InvalidInput("一次处置的资产须属于同一单位。", "asset_ids")
+    owner = owners.pop()
+    require(actor, "apply_disposal", owner)
+    for a in assets:
+        if a.status not in ("in_use", "idle", "in_repair"):
+            raise InvalidTransition(f"资产 {a.tag} 当前状态为“{a.status_label}”，不能申请处置。", "asset_ids")
+    case = DisposalCase(unit_id=owner, method=method, reason=reason.strip()[:500], created_by=actor.id,
+                        book_value=sum((a.original_value for a in assets), Decimal(0)))
+    db.add(case)
+    db.flush()
+    for a in assets:
+        db.add(DisposalItem(case_id=case.id, asset_id=a.id))
+        before = snapshot(a)
+        a.status = "disposing"
+        stamp(a)
+        log_event(db, actor, "asset", a.id, "dispose_apply", f"申请{case.method_label}（处置单 {case.number}）",
+                  before, snapshot(a), ref=("disposal", case.id))
+    log_event(db, actor, "disposal", case.id, "apply", f"申请{case.method_label} {len(assets)} 件",
+              after={"status": "applied"})
+    return case
+
+
+@transactional
+def approve_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
+    case = get_or_404(db, DisposalCase, case_id)
+    require_approver(db, actor, "disposal", case.book_value)
+    if case.status != "applied":
+        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    case.status, case.approved_by = "approved", actor.id
+    log_event(db, actor, "disposal", case.id, "approve", "审批通过", {"status": "applied"}, {"status": "approved"})
+    _log_assets(db, actor, case, "dispose_approve", f"处置单 {case.number}：审批通过")
+    return case
+
+
+@transactional
+def reject_disposal(db: Session, actor: User, case_id: int, reason: str) -> DisposalCase:
+    if not reason or not reason.strip():
+        raise InvalidInput("驳回须填写理由。", "reason")
+    case = get_or_404(db, DisposalCase, case_id)
+    require_approver(db, actor, "disposal", case.book_value)
+    if case.status != "applied":
+        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    case.status = "rejected"
+    log_event(db, actor, "disposal", case.id, "reject", f"驳回：{reason.strip()}", {"status": "applied"},
+              {"status": "rejected"})
+    _release(db, actor, case, f"处置单 {case.number} 被驳回")
+    return case
+
+
+def _release(db: Session, actor: User, case: DisposalCase, summary: str) -> None:
+    for a in case_assets(db, case.id):
+        before = snapshot(a)
+        a.status = "in_repair" if a.condition == "待维修" else "idle"
+        stamp(a)
+        log_event(db, actor, "asset", a.id, "dispose_release", summary, before, snapshot(a),
+                  ref=("disposal", case.id))
+
+
+@transactional
+def cancel_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
+    case = get_or_404(db, DisposalCase, case_id)
+    require(actor, "apply_disposal", case.unit_id)
+    if case.status not in ("applied", "approved"):
+        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能撤销。")
+    before = case.status
+    case.status = "cancelled"
+    log_event(db, actor, "disposal", case.id, "cancel", "撤销处置申请", {"status": before}, {"status": "cancelled"})
+    _release(db, actor, case, f"处置单 {case.number} 已撤销")
+    return case
+
+
+@transactional
+def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | str, appraiser: str,
+             report: str = "") -> DisposalCase:
+    case = get_or_404(db, DisposalCase, case_id)
+    if case.method == "loss_writeoff":
+        raise InvalidTransition("损失核销不经评估，审批后直接核销。")
+    amount = money(value)
+    if amount < 0:
+        raise InvalidInput("评估价值不能为负数。", "appraised_value")
+    if not appraiser or not appraiser.strip():
+        raise InvalidInput("请填写评估机构。", "appraiser")
+    case = _step(db, actor, case_id, {"approved"}, "appraised", f"评估：{appraiser.strip()} 评估价值 {amount:.2f} 元",
+                 "appraise")
+    case.appraised_value, case.appraiser, case.appraisal_report = amount, appraiser.strip()[:100], report[:200]
+    return case
+
+
+@transactional
+def sell(db: Session, actor: User, case_id: int, channel: str, buyer: str,
+         proceeds: Decimal | float | str) -> DisposalCase:
+    case = get_or_404(db, DisposalCase, case_id)
+    if case.method not in SELLING:
+        raise InvalidTransition(f"{case.method_label}不经拍卖或转让。")
+    if channel not in SALE_CHANNELS:
+        raise InvalidInput("成交方式须为拍卖或转让。", "channel")
+    if not buyer or not buyer.strip():
+        raise InvalidInput("请填写买受人。", "buyer")
+    amount = money(proceeds)
+    if amount < 0:
+        raise InvalidInput("成交价不能为负数。", "proceeds")
+    share = Decimal(str(settings().sale_floor_share))
+    if case.status == "appraised" and amount < money(case.appraised_value * share):
+        raise InvalidInput(
+            f"成交价 {amount:.2f} 元低于评估价值 {case.appraised_value:.2f} 元的 {share * 100:.0f}%"
+            f"（{money(case.appraised_value * share):.2f} 元），不得成交。", "proceeds")
+    case = _step(db, actor, case_id, {"appraised"}, "sold", f"{channel}成交：买受人 {buyer.strip()}，成交价 {amount:.2f} 元",
+                 "sell")
+    case.sale_channel, case.buyer, case.proceeds = channel, buyer.strip()[:100], amount
+    return case
+
+
+@transactional
+def hand_over(db: Session, actor: User, case_id: int, recipient: str,
+              value_received: Decimal | float | str | None = None) -> DisposalCase:
+    """无偿划转 / 对外捐赠: to the recipient; 置换: to the counterparty, with the value received."""
+    case = get_or_404(db, DisposalCase, case_id)
+    if case.method not in HANDING_OVER:
+        raise InvalidTransition(f"{case.method_label}不经交接。")
+    if not recipient or not recipient.strip():
+        raise InvalidInput("请填写接收方。", "recipient")
+    got = money(value_received) if value_received not in (None, "") else None
+    case = _step(db, actor, case_id, {"appraised"}, "handed_over",
+                 f"交接：{recipient.strip()}" + (f"，换入价值 {got:.2f} 元" if got is not None else ""), "hand_over")
+    case.buyer, case.proceeds = recipient.strip()[:100], got
+    return case
+
+
+@transactional
+def remit(db: Session, actor: User, case_id: int, voucher: str) -> DisposalCase:
+    """Proceeds paid to the treasury (上缴国库)."""
+    if not voucher or not voucher.strip():
+        raise InvalidInput("请填写缴款凭证号。", "voucher")
+    case = _step(db, actor, case_id, {"sold"}, "remitted", f"上缴国库：凭证 {voucher.strip()}", "remit")
+    case.remittance_ref = voucher.strip()[:60]
+    return case
+
+
+@transactional
+def write_off(db: Session, actor: User, case_id: int) -> DisposalCase:
+    """核销: the assets leave the books; the case is 已处置."""
+    case = get_or_404(db, DisposalCase, case_id)
+    ready = {"loss_writeoff": {"approved"}}.get(case.method) or ({"remitted"} if case.method in SELLING
+                                                                  else {"handed_over"})
+    case = _step(db, actor, case_id, ready, "disposed", "核销，处置完成", "write_off")
+    case.closed_at = utcnow()
+    final = "lost" if case.method == "loss_writeoff" else "disposed"
+    for a in case_assets(db, case.id):
+        before = snapshot(a)
+        a.status, a.listing_id = final, None
+        stamp(a)
+        log_event(db, actor, "asset", a.id, "disposed", f"已处置（{case.method_label}）", before, snapshot(a),
+                  ref=("disposal", case.id))
+    return case

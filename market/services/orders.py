@@ -1,0 +1,349 @@
+"""Orders: allocate a lot or a rental to a request line, hand out, return with inspection, damage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from ..db import transactional
+from ..errors import Conflict, InvalidInput, InvalidTransition
+from ..eventlog import log_event
+from ..models import (
+    CONDITIONS,
+    USABLE_CONDITIONS,
+    Asset,
+    DamageRecord,
+    Order,
+    OrderItem,
+    PoolListing,
+    RentalOffer,
+    Request,
+    RequestLine,
+    Unit,
+    User,
+    money,
+    utcnow,
+)
+from ..permissions import require
+from .common import get_or_404, snapshot, stamp, touch_listing
+
+TURNAROUND_DAYS = 1  # days an item stays busy after a loan ends: return, check, cleaning
+CONDITION_RANK = {c: i for i, c in enumerate(CONDITIONS)}
+
+
+def busy_period(line: RequestLine) -> tuple[date, date | None]:
+    if line.end_date is None:
+        return line.start_date, None
+    return line.start_date, line.end_date + timedelta(days=TURNAROUND_DAYS)
+
+
+def _overlaps(busy_from: date, busy_until: date | None):  # noqa: ANN202
+    """SQL condition: an active order item's busy period overlaps [busy_from, busy_until]."""
+    cond = [OrderItem.active.is_(True), or_(OrderItem.busy_until.is_(None), OrderItem.busy_until >= busy_from)]
+    if busy_until is not None:
+        cond.append(OrderItem.busy_from <= busy_until)
+    return cond
+
+
+def free_items(db: Session, listing: PoolListing, busy_from: date, busy_until: date | None) -> list[Asset]:
+    """The lot's items free over the whole period, best condition first."""
+    taken = select(OrderItem.asset_id).where(*_overlaps(busy_from, busy_until))
+    rows = db.exec(
+        select(Asset).where(
+            Asset.listing_id == listing.id,
+            Asset.status.in_(["listed", "reserved", "on_loan"]),
+            Asset.condition.in_(USABLE_CONDITIONS),
+            Asset.id.not_in(taken),
+        )
+    ).all()
+    return sorted(rows, key=lambda a: (CONDITION_RANK[a.condition], a.id))
+
+
+def _approved_line(db: Session, line_id: int) -> tuple[RequestLine, Request]:
+    line = get_or_404(db, RequestLine, line_id, "request_line_id")
+    req = get_or_404(db, Request, line.request_id)
+    if req.status not in ("approved", "allocated"):
+        raise InvalidTransition(f"申请 {req.number} 当前状态为“{req.status_label}”，尚不能调配。")
+    return line, req
+
+
+def _mark_allocated(db: Session, actor: User, req: Request) -> None:
+    if req.status == "approved":
+        req.status = "allocated"
+        log_event(db, actor, "request", req.id, "allocate", f"申请 {req.number} 已调配",
+                  {"status": "approved"}, {"status": "allocated"})
+
+
+@transactional
+def allocate_from_listing(
+    db: Session,
+    actor: User,
+    line_id: int,
+    listing_id: int,
+    quantity: int,
+    cost: Decimal | float = 0,
+    proposal_id: int | None = None,
+) -> Order:
+    """Reserve ``quantity`` concrete items of a lot for a request line: a loan or a transfer order."""
+    require(actor, "allocate")
+    line, req = _approved_line(db, line_id)
+    # Lock the lot: two allocations from one lot queue here, so no item is promised twice.
+    listing = db.exec(select(PoolListing).where(PoolListing.id == listing_id).with_for_update()).first()
+    listing = listing or get_or_404(db, PoolListing, listing_id, "listing_id")
+    if listing.status != "active":
+        raise InvalidTransition(f"挂牌“{listing.title}”已撤回。", "listing_id")
+    if listing.category_id != line.category_id:
+        raise InvalidInput("挂牌资产与申请的资产分类不符。", "listing_id")
+    if not isinstance(quantity, int) or quantity < 1:
+        raise InvalidInput("调配数量须为正整数。", "quantity")
+    kind = "transfer" if line.is_permanent else "loan"
+    if kind == "loan" and listing.mode == "transfer":
+        raise InvalidInput("该挂牌只接受调剂，不出借。", "listing_id")
+    if kind == "transfer" and listing.mode == "loan":
+        raise InvalidInput("该挂牌只出借，不接受调剂。", "listing_id")
+    busy_from, busy_until = busy_period(line)
+    if listing.available_from and busy_from < listing.available_from:
+        raise InvalidInput(f"该挂牌 {listing.available_from} 起才可用。", "listing_id")
+    if listing.available_until and (busy_until is None or busy_until > listing.available_until):
+        raise InvalidInput(f"该挂牌须在 {listing.available_until} 前归还（含整理时间），期限不符。", "listing_id")
+    items = free_items(db, listing, busy_from, busy_until)
+    if len(items) < quantity:
+        raise Conflict(f"挂牌“{listing.title}”在该期间只剩 {len(items)} 件可用，不足 {quantity} 件。", "quantity")
+    order = Order(kind=kind, status="allocated", proposal_id=proposal_id, request_line_id=line.id,
+                  listing_id=listing.id, from_unit_id=listing.holder_unit_id, to_unit_id=req.unit_id,
+                  quantity=quantity, start_date=line.start_date, end_date=line.end_date, cost=money(cost),
+                  created_by=actor.id)
+    db.add(order)
+    db.flush()
+    for a in items[:quantity]:
+        db.add(OrderItem(order_id=order.id, asset_id=a.id, condition_out=a.condition, busy_from=busy_from,
+                         busy_until=busy_until))
+        before = snapshot(a)
+        if a.status == "listed":
+            a.status = "reserved"
+        stamp(a)
+        log_event(db, actor, "asset", a.id, "allocate",
+                  f"调配给{db.get(Unit, req.unit_id).name}（{order.kind_label} {order.number}）", before, snapshot(a),
+                  ref=("order", order.id))
+    log_event(db, actor, "order", order.id, "create", f"生成{order.kind_label}：{listing.title} × {quantity}",
+              after={"status": "allocated"})
+    _mark_allocated(db, actor, req)
+    touch_listing(db, listing.id)
+    return order
+
+
+@transactional
+def create_rental_order(
+    db: Session,
+    actor: User,
+    line_id: int,
+    offer_id: int,
+    quantity: int,
+    cost: Decimal | float = 0,
+    proposal_id: int | None = None,
+) -> Order:
+    """Rent from a market vendor for a loan line (rentals never serve permanent transfers)."""
+    require(actor, "allocate")
+    line, req = _approved_line(db, line_id)
+    offer = get_or_404(db, RentalOffer, offer_id, "rental_offer_id")
+    if offer.category_id != line.category_id:
+        raise InvalidInput("租赁报价与申请的资产分类不符。", "rental_offer_id")
+    if line.is_permanent:
+        raise InvalidInput("永久调剂的需求不能以租赁满足。", "rental_offer_id")
+    if not isinstance(quantity, int) or quantity < 1:
+        raise InvalidInput("租赁数量须为正整数。", "quantity")
+    order = Order(kind="rental", status="allocated", proposal_id=proposal_id, request_line_id=line.id,
+                  rental_offer_id=offer.id, to_unit_id=req.unit_id, quantity=quantity, start_date=line.start_date,
+                  end_date=line.end_date, cost=money(cost), created_by=actor.id)
+    db.add(order)
+    db.flush()
+    log_event(db, actor, "order", order.id, "create", f"生成租赁单：{quantity} 件", after={"status": "allocated"})
+    _mark_allocated(db, actor, req)
+    return order
+
+
+def order_items(db: Session, order_id: int) -> list[tuple[OrderItem, Asset]]:
+    rows = db.exec(
+        select(OrderItem, Asset).join(Asset, Asset.id == OrderItem.asset_id)
+        .where(OrderItem.order_id == order_id).order_by(OrderItem.id)
+    ).all()
+    return list(rows)
+
+
+@transactional
+def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | None = None) -> Order:
+    """Check items out (出库). A loan goes out; a transfer hands ownership to the receiving unit."""
+    require(actor, "hand_out")
+    order = get_or_404(db, Order, order_id)
+    if order.status != "allocated":
+        raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能出库。")
+    to_unit = db.get(Unit, order.to_unit_id)
+    if order.kind == "rental":
+        order.status = "on_loan"
+        log_event(db, actor, "order", order.id, "hand_out", f"租赁物品已送达{to_unit.name}",
+                  {"status": "allocated"}, {"status": "on_loan"})
+        return order
+    rows = order_items(db, order.id)
+    if scanned_tags is not None:
+        expected = {a.tag for _, a in rows}
+        scanned = {t.strip() for t in scanned_tags if t.strip()}
+        if scanned != expected:
+            missing, extra = sorted(expected - scanned), sorted(scanned - expected)
+            parts = ([f"未扫描 {len(missing)} 件（如 {missing[0]}）"] if missing else []) + (
+                [f"多扫描 {len(extra)} 件不在拣货单上（如 {extra[0]}）"] if extra else [])
+            raise InvalidInput("扫描结果与拣货单不符：" + "；".join(parts) + "。", "tags")
+    now = utcnow()
+    for item, a in rows:
+        if a.status not in ("listed", "reserved"):
+            raise Conflict(f"资产 {a.tag} 当前状态为“{a.status_label}”（上一次出借尚未归还），不能出库。", "tags")
+        before = snapshot(a)
+        item.handed_out_at = now
+        if order.kind == "loan":
+            a.status, a.custodian = "on_loan", to_unit.name
+            summary = f"出借给{to_unit.name}，应于 {order.end_date} 归还"
+        else:
+            a.status, a.owner_unit_id, a.listing_id, a.warehouse_id = "in_use", to_unit.id, None, None
+            a.custodian, a.location = to_unit.name, to_unit.address
+            item.active = False
+            summary = f"调剂给{to_unit.name}，产权转移"
+        stamp(a)
+        log_event(db, actor, "asset", a.id, "hand_out" if order.kind == "loan" else "transfer", summary, before,
+                  snapshot(a), ref=("order", order.id))
+    before_status = order.status
+    order.status = "on_loan" if order.kind == "loan" else "completed"
+    log_event(db, actor, "order", order.id, "hand_out", f"{order.kind_label} {order.number} 出库 {len(rows)} 件",
+              {"status": before_status}, {"status": order.status})
+    touch_listing(db, order.listing_id)
+    return order
+
+
+@dataclass
+class Inspection:
+    """What the return inspection found for one item."""
+
+    condition: str
+    cause: str | None = None  # None: no new damage; "user": the borrower pays; "wear": natural wear (报损)
+    description: str = ""
+    repair_cost: Decimal | None = None  # None with cause "user": the original value is owed
+
+
+@transactional
+def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, Inspection]) -> Order:
+    """Take a loan back (归还) with an inspection of every item."""
+    require(actor, "take_return")
+    order = get_or_404(db, Order, order_id)
+    if order.kind == "rental":
+        if order.status != "on_loan":
+            raise InvalidTransition(f"租赁单 {order.number} 当前状态为“{order.status_label}”，不能归还。")
+        order.status = "returned"
+        log_event(db, actor, "order", order.id, "return", "租赁物品已退还供应商", {"status": "on_loan"},
+                  {"status": "returned"})
+        return order
+    if order.kind != "loan" or order.status != "on_loan":
+        raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能归还。")
+    rows = order_items(db, order.id)
+    ids = {a.id for _, a in rows}
+    if set(inspections) != ids:
+        raise InvalidInput(f"归还须逐件验收：拣货单共 {len(ids)} 件，验收了 {len(set(inspections) & ids)} 件。",
+                           "inspections")
+    listing = db.get(PoolListing, order.listing_id) if order.listing_id else None
+    borrower = db.get(Unit, order.to_unit_id)
+    holder_name = db.get(Unit, order.from_unit_id).name if order.from_unit_id else ""
+    now = utcnow()
+    damaged = 0
+    for item, a in rows:
+        ins = inspections[a.id]
+        if ins.condition not in CONDITIONS:
+            raise InvalidInput(f"资产 {a.tag}：状况须为{'、'.join(CONDITIONS)}之一。", "inspections")
+        worse = CONDITION_RANK[ins.condition] > CONDITION_RANK[item.condition_out]
+        if worse and ins.cause not in ("user", "wear"):
+            raise InvalidInput(f"资产 {a.tag} 状况变差，须注明原因：使用人损坏或自然损耗。", "inspections")
+        if not worse and ins.cause is not None:
+            raise InvalidInput(f"资产 {a.tag} 状况未变差，不应登记损坏。", "inspections")
+        before = snapshot(a)
+        item.returned_at, item.condition_in, item.active = now, ins.condition, False
+        a.condition, a.custodian = ins.condition, holder_name
+        if ins.condition in USABLE_CONDITIONS and listing is not None and listing.status == "active":
+            promised = db.exec(select(OrderItem.id).where(OrderItem.asset_id == a.id, OrderItem.active)).first()
+            a.status = "reserved" if promised else "listed"
+        else:  # out of the pool: to repair (待维修), or idle awaiting disposal (报废) or a new listing
+            a.status = "in_repair" if ins.condition == "待维修" else "idle"
+            a.listing_id = None
+        stamp(a)
+        log_event(db, actor, "asset", a.id, "return", f"归还验收：{item.condition_out} → {ins.condition}", before,
+                  snapshot(a), ref=("order", order.id))
+        if worse:
+            damaged += 1
+            _record_damage(db, actor, a, order, borrower, ins)
+    order.status = "returned"
+    log_event(db, actor, "order", order.id, "return",
+              f"出借单 {order.number} 归还 {len(rows)} 件" + (f"，其中 {damaged} 件损坏" if damaged else ""),
+              {"status": "on_loan"}, {"status": "returned"})
+    touch_listing(db, order.listing_id)
+    return order
+
+
+def _record_damage(db: Session, actor: User, a: Asset, order: Order, borrower: Unit, ins: Inspection) -> None:
+    if ins.cause == "user":
+        if ins.repair_cost is not None and money(ins.repair_cost) < 0:
+            raise InvalidInput(f"资产 {a.tag}：维修费用不能为负数。", "inspections")
+        # Pay the repair where it can be repaired for less than the item is worth, else its original value.
+        if ins.condition != "报废" and ins.repair_cost is not None and money(ins.repair_cost) < a.original_value:
+            amount, basis = money(ins.repair_cost), "repair_cost"
+        else:
+            amount, basis = a.original_value, "original_value"
+        rec = DamageRecord(asset_id=a.id, order_id=order.id, cause="user", description=ins.description,
+                           payer_unit_id=borrower.id, amount=amount, basis=basis, status="pending",
+                           created_by=actor.id)
+        db.add(rec)
+        db.flush()
+        what = "维修费" if basis == "repair_cost" else "原值"
+        log_event(db, actor, "asset", a.id, "damage", f"使用人损坏：{borrower.name}应按{what}赔偿 {amount:.2f} 元",
+                  after={"damage_id": rec.id, "amount": str(amount)}, ref=("damage", rec.id))
+    else:
+        rec = DamageRecord(asset_id=a.id, order_id=order.id, cause="wear", description=ins.description,
+                           status="recorded", created_by=actor.id)
+        db.add(rec)
+        db.flush()
+        log_event(db, actor, "asset", a.id, "wear", f"自然损耗报损：{ins.description or ins.condition}",
+                  after={"damage_id": rec.id}, ref=("damage", rec.id))
+
+
+@transactional
+def settle_damage(db: Session, actor: User, damage_id: int, note: str = "") -> DamageRecord:
+    """Record that the borrower has paid the compensation (赔偿到账)."""
+    require(actor, "settle_damage")
+    rec = get_or_404(db, DamageRecord, damage_id)
+    if rec.cause != "user" or rec.status != "pending":
+        raise InvalidTransition("该损坏记录无待收赔偿。")
+    rec.status, rec.settled_at = "settled", utcnow()
+    log_event(db, actor, "asset", rec.asset_id, "compensation",
+              f"收到赔偿 {rec.amount:.2f} 元{('：' + note) if note else ''}", {"status": "pending"},
+              {"status": "settled"}, ref=("damage", rec.id))
+    return rec
+
+
+@transactional
+def cancel_order(db: Session, actor: User, order_id: int, reason: str = "") -> Order:
+    """Cancel an order that has not gone out; its items are free again."""
+    require(actor, "allocate")
+    order = get_or_404(db, Order, order_id)
+    if order.status != "allocated":
+        raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能取消。")
+    for item, a in order_items(db, order.id):
+        item.active = False
+        if a.status == "reserved":
+            before = snapshot(a)
+            a.status = "listed"
+            stamp(a)
+            log_event(db, actor, "asset", a.id, "release", f"取消{order.kind_label} {order.number}", before,
+                      snapshot(a), ref=("order", order.id))
+    order.status = "cancelled"
+    log_event(db, actor, "order", order.id, "cancel", f"取消{('：' + reason) if reason else ''}",
+              {"status": "allocated"}, {"status": "cancelled"})
+    touch_listing(db, order.listing_id)
+    return order

@@ -1,0 +1,139 @@
+"""Requests (需求申请): submit, approve, reject, withdraw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from ..db import transactional
+from ..errors import InvalidInput, InvalidTransition
+from ..eventlog import log_event
+from ..models import PURPOSES, Category, PoolListing, Request, RequestLine, Unit, User, utcnow
+from ..permissions import require, require_approver
+from .common import get_or_404
+
+MAX_LINE_QUANTITY = 100_000
+
+
+@dataclass
+class LineInput:
+    category_id: int
+    quantity: int
+    start_date: date
+    end_date: date | None = None  # None: permanent transfer
+    priority: int = 1
+    listing_id: int | None = None
+    note: str = ""
+
+
+def _check_line(db: Session, i: int, line: LineInput) -> None:
+    where = f"第 {i + 1} 行"
+    get_or_404(db, Category, line.category_id, f"lines[{i}].category_id")
+    if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
+        raise InvalidInput(f"{where}：数量须为正整数。", f"lines[{i}].quantity")
+    if line.quantity > MAX_LINE_QUANTITY:
+        raise InvalidInput(f"{where}：数量不能超过 {MAX_LINE_QUANTITY}。", f"lines[{i}].quantity")
+    if line.end_date is not None and line.end_date < line.start_date:
+        raise InvalidInput(f"{where}：结束日期不能早于开始日期。", f"lines[{i}].end_date")
+    if not isinstance(line.priority, int) or not 1 <= line.priority <= 9:
+        raise InvalidInput(f"{where}：优先级须为 1 至 9。", f"lines[{i}].priority")
+    if line.listing_id is not None:
+        listing = get_or_404(db, PoolListing, line.listing_id, f"lines[{i}].listing_id")
+        if listing.category_id != line.category_id:
+            raise InvalidInput(f"{where}：所选挂牌资产与资产分类不符。", f"lines[{i}].listing_id")
+
+
+@transactional
+def submit_request(
+    db: Session,
+    actor: User,
+    title: str,
+    lines: list[LineInput],
+    purpose: str = "大型会议",
+    place: str = "",
+    unit_id: int | None = None,
+    location: tuple[float, float] | None = None,
+) -> Request:
+    unit_id = unit_id if unit_id is not None else actor.unit_id
+    require(actor, "submit_request", unit_id)
+    unit = get_or_404(db, Unit, unit_id, "unit_id")
+    if not title or not title.strip():
+        raise InvalidInput("请填写申请事由。", "title")
+    if purpose not in PURPOSES:
+        raise InvalidInput(f"用途须为：{'、'.join(PURPOSES)}。", "purpose")
+    if not lines:
+        raise InvalidInput("申请至少包含一行明细。", "lines")
+    if len(lines) > 200:
+        raise InvalidInput("一次申请最多 200 行明细。", "lines")
+    for i, line in enumerate(lines):
+        _check_line(db, i, line)
+    lat, lng = location if location else (unit.lat, unit.lng)
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise InvalidInput("送达地点坐标无效。", "location")
+    req = Request(unit_id=unit.id, created_by=actor.id, title=title.strip()[:120], purpose=purpose,
+                  place=place or unit.address, lat=lat, lng=lng)
+    db.add(req)
+    db.flush()
+    for line in lines:
+        db.add(RequestLine(request_id=req.id, category_id=line.category_id, listing_id=line.listing_id,
+                           quantity=line.quantity, start_date=line.start_date, end_date=line.end_date,
+                           priority=line.priority, note=line.note))
+    total = sum(x.quantity for x in lines)
+    log_event(db, actor, "request", req.id, "submit", f"提交申请：{req.title}（{len(lines)} 行，共 {total} 件）",
+              after={"status": "submitted"})
+    return req
+
+
+def request_lines(db: Session, request_id: int) -> list[RequestLine]:
+    return list(db.exec(select(RequestLine).where(RequestLine.request_id == request_id).order_by(RequestLine.id)))
+
+
+def approval_action_and_value(db: Session, req: Request) -> tuple[str, Decimal]:
+    """A request with any permanent line is an idle-item transfer (调剂), else a loan (出借)."""
+    lines = request_lines(db, req.id)
+    action = "idle_transfer" if any(line.is_permanent for line in lines) else "loan"
+    value = sum((db.get(Category, line.category_id).reference_price * line.quantity for line in lines), Decimal(0))
+    return action, value
+
+
+def _decide(db: Session, actor: User, request_id: int, status: str, reason: str = "") -> Request:
+    req = get_or_404(db, Request, request_id)
+    action, value = approval_action_and_value(db, req)
+    require_approver(db, actor, action, value)
+    if req.status != "submitted":
+        raise InvalidTransition(f"申请当前状态为“{req.status_label}”，不能审批。")
+    before = req.status
+    req.status, req.decided_by, req.decided_at, req.reject_reason = status, actor.id, utcnow(), reason
+    approved = status == "approved"
+    log_event(db, actor, "request", req.id, "approve" if approved else "reject",
+              f"批准申请 {req.number}" if approved else f"驳回申请 {req.number}：{reason}",
+              {"status": before}, {"status": status})
+    return req
+
+
+@transactional
+def approve_request(db: Session, actor: User, request_id: int) -> Request:
+    return _decide(db, actor, request_id, "approved")
+
+
+@transactional
+def reject_request(db: Session, actor: User, request_id: int, reason: str) -> Request:
+    if not reason or not reason.strip():
+        raise InvalidInput("驳回须填写理由。", "reason")
+    return _decide(db, actor, request_id, "rejected", reason.strip()[:500])
+
+
+@transactional
+def withdraw_request(db: Session, actor: User, request_id: int) -> Request:
+    req = get_or_404(db, Request, request_id)
+    require(actor, "withdraw_request", req.unit_id)
+    if req.status not in ("submitted", "approved"):
+        raise InvalidTransition(f"申请当前状态为“{req.status_label}”，不能撤回。")
+    before = req.status
+    req.status = "withdrawn"
+    log_event(db, actor, "request", req.id, "withdraw", f"撤回申请 {req.number}", {"status": before},
+              {"status": "withdrawn"})
+    return req

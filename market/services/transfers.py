@@ -1,0 +1,92 @@
+"""Ownership transfers between units (调拨): proposed by the owner, approved by the configured role."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from ..db import transactional
+from ..errors import InvalidInput, InvalidTransition
+from ..eventlog import log_event
+from ..models import Order, OrderItem, Unit, User, utcnow
+from ..permissions import require, require_approver
+from .common import assets_by_ids, get_or_404, snapshot, stamp
+from .orders import order_items
+
+
+@transactional
+def propose_transfer(db: Session, actor: User, asset_ids: list[int], to_unit_id: int, note: str = "") -> Order:
+    if not asset_ids:
+        raise InvalidInput("请至少选择一件资产。", "asset_ids")
+    assets = assets_by_ids(db, sorted(set(asset_ids)))
+    owners = {a.owner_unit_id for a in assets}
+    if len(owners) != 1:
+        raise InvalidInput("一次调拨的资产须属于同一单位。", "asset_ids")
+    owner = owners.pop()
+    require(actor, "propose_transfer", owner)
+    to_unit = get_or_404(db, Unit, to_unit_id, "to_unit_id")
+    if to_unit.id == owner:
+        raise InvalidInput("调入单位不能是资产现所属单位。", "to_unit_id")
+    for a in assets:
+        if a.status not in ("in_use", "idle"):
+            raise InvalidTransition(f"资产 {a.tag} 当前状态为“{a.status_label}”，不能调拨（挂牌中的请先撤回）。",
+                                    "asset_ids")
+    today = utcnow().date()
+    order = Order(kind="allot", status="pending", from_unit_id=owner, to_unit_id=to_unit.id,
+                  quantity=len(assets), start_date=today, created_by=actor.id, note=note[:500],
+                  cost=sum((a.original_value for a in assets), Decimal(0)))
+    db.add(order)
+    db.flush()
+    for a in assets:
+        db.add(OrderItem(order_id=order.id, asset_id=a.id, condition_out=a.condition, busy_from=today))
+        log_event(db, actor, "asset", a.id, "allot_request", f"申请调拨给{to_unit.name}（{order.number}）",
+                  ref=("order", order.id))
+    log_event(db, actor, "order", order.id, "create", f"申请调拨 {len(assets)} 件给{to_unit.name}",
+              after={"status": "pending"})
+    return order
+
+
+def _pending_allot(db: Session, actor: User, order_id: int) -> Order:
+    order = get_or_404(db, Order, order_id)
+    if order.kind != "allot":
+        raise InvalidInput("该单据不是调拨单。")
+    require_approver(db, actor, "ownership_transfer", order.cost)
+    if order.status != "pending":
+        raise InvalidTransition(f"调拨单 {order.number} 当前状态为“{order.status_label}”，不能审批。")
+    return order
+
+
+@transactional
+def approve_transfer(db: Session, actor: User, order_id: int) -> Order:
+    order = _pending_allot(db, actor, order_id)
+    to_unit = db.get(Unit, order.to_unit_id)
+    rows = order_items(db, order.id)
+    assets_by_ids(db, [a.id for _, a in rows])  # lock them
+    now = utcnow()
+    for item, a in rows:
+        if a.status not in ("in_use", "idle") or a.owner_unit_id != order.from_unit_id:
+            raise InvalidTransition(f"资产 {a.tag} 状态已变为“{a.status_label}”，不能调拨。")
+        before = snapshot(a)
+        a.owner_unit_id, a.custodian, a.location, a.status = to_unit.id, to_unit.name, to_unit.address, "in_use"
+        item.handed_out_at, item.active = now, False
+        stamp(a)
+        log_event(db, actor, "asset", a.id, "transfer", f"调拨给{to_unit.name}，产权转移", before, snapshot(a),
+                  ref=("order", order.id))
+    order.status, order.decided_by = "completed", actor.id
+    log_event(db, actor, "order", order.id, "approve", f"批准调拨单 {order.number}", {"status": "pending"},
+              {"status": "completed"})
+    return order
+
+
+@transactional
+def reject_transfer(db: Session, actor: User, order_id: int, reason: str) -> Order:
+    if not reason or not reason.strip():
+        raise InvalidInput("驳回须填写理由。", "reason")
+    order = _pending_allot(db, actor, order_id)
+    for item, _ in order_items(db, order.id):
+        item.active = False
+    order.status, order.decided_by, order.note = "rejected", actor.id, reason.strip()[:500]
+    log_event(db, actor, "order", order.id, "reject", f"驳回调拨单 {order.number}：{reason.strip()}",
+              {"status": "pending"}, {"status": "rejected"})
+    return order
