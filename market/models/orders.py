@@ -97,7 +97,7 @@ class DamageRecord(SQLModel, table=True):
     description: str = Field(max_length=500, default="")
     payer_unit_id: int | None = Field(default=None, foreign_key="unit.id")
     amount: Decimal = Field(default=Decimal("0"), sa_column=Column(MONEY, nullable=False))
-    basis: str = Field(max_length=12, default="")  # repair_cost or original_value
+    basis: str = Field(max_length=20, default="")  # repair_cost or original_value
     status: str = Field(max_length=10, default="pending")  # pending, settled (赔偿) / recorded (报损)
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -358,7 +358,7 @@ def upgrade() -> None:
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('payer_unit_id', sa.Integer(), nullable=True),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
-    sa.Column('basis', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('basis', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=False),
     sa.Column('created_at', market.models.base.UTCDateTime(timezone=True), nullable=False),

@@ -1,0 +1,115 @@
+"""Test set-up: one database for the run (SQLite by default, PostgreSQL when DATABASE_URL names one),
+emptied before each test, and a small world of units, people and categories to act in."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+PG_SCHEMA = "gwc_test"
+
+
+def _test_database_url(tmp: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+        # A schema of our own on the shared server, so nothing else in the database is touched.
+        import psycopg
+
+        plain = "postgresql://" + url.split("://", 1)[1]
+        try:
+            with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+                conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
+        except psycopg.OperationalError as exc:
+            pytest.exit(f"PostgreSQL at DATABASE_URL does not answer: {exc}", returncode=3)
+        sep = "&" if "?" in url else "?"
+        return f"{url}{sep}options=-csearch_path%3D{PG_SCHEMA}"
+    return f"sqlite:///{tmp / 'test.db'}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="gwc-test-"))
+    os.environ["GONGWUCANG_DATA"] = str(tmp / "data")
+    os.environ["DATABASE_URL"] = _test_database_url(tmp)
+    os.environ.setdefault("GONGWUCANG_SECRET", "test-secret")
+    from market.config import settings
+
+    settings.cache_clear()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from market.config import settings
+
+    url = settings().database_url
+    return f"database: {'PostgreSQL (schema ' + PG_SCHEMA + ')' if url.startswith('postgresql') else 'SQLite'}"
+
+
+@pytest.fixture()
+def fresh_database_url(tmp_path: Path) -> str:
+    """An empty database of its own (not migrated): a new SQLite file, or a new PostgreSQL schema."""
+    from market.config import settings
+
+    url = settings().database_url
+    if not url.startswith("postgresql"):
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    import psycopg
+
+    schema = f"{PG_SCHEMA}_fresh"
+    base = url.split("?", 1)[0]
+    with psycopg.connect("postgresql://" + base.split("://", 1)[1], autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    from market.config import settings
+    from market.db import upgrade
+
+    url = settings().database_url
+    upgrade(url)
+    return url
+
+
+@pytest.fixture()
+def clean_db(database_url: str) -> str:
+    from market.db import get_engine
+    from market.models import metadata
+
+    engine = get_engine(database_url)
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        else:
+            for t in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{t}"')
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence(conn) else None
+    return database_url
+
+
+def _has_sqlite_sequence(conn) -> bool:  # noqa: ANN001
+    return bool(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'").first())
+
+
+@pytest.fixture()
+def db(clean_db: str):
+    from market.db import session_scope
+
+    with session_scope(clean_db, write=True) as session:
+        yield session
+
+
+@pytest.fixture()
+def world(db):
+    from factories import build_world
+
+    return build_world(db)
