@@ -102,3 +102,10 @@ def user_for_token(db: Session, token: str) -> User | None:
         return None
     user = db.get(User, row.user_id)
     return user if user and user.is_active else None
+
+
+@transactional
+def revoke_token(db: Session, token: str) -> None:
+    row = db.exec(select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(token.encode()).hexdigest())).first()
+    if row is not None:
+        row.revoked = True

@@ -113,3 +113,50 @@ def world(db):
     from factories import build_world
 
     return build_world(db)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str):
+    """The app served by uvicorn on a free loopback port, in a thread: tests talk real HTTP to it."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from web.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def http(live_server: str, world):
+    import httpx
+
+    with httpx.Client(base_url=live_server, follow_redirects=False, timeout=30) as client:
+        yield client
+
+
+def login(client, username: str, password: str | None = None):
+    """Sign in through the login form as a browser would (CSRF token from the page)."""
+    import re
+
+    from factories import PASSWORD
+
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post("/login", data={"username": username, "password": password or PASSWORD,
+                                       "csrf_token": token, "next": "/"})

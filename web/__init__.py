@@ -1,0 +1,1 @@
+"""Starlette app: pages in Simplified Chinese and the JSON API."""

@@ -1,0 +1,69 @@
+"""The Starlette application: pages, the JSON API, sessions and error pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from market.config import settings
+
+from . import api, pages
+from .handlers import api_error, error_page
+
+log = logging.getLogger("gongwucang.web")
+
+HTTP_MESSAGES = {404: "页面不存在。", 405: "不支持该请求方法。"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    message = HTTP_MESSAGES.get(status, "请求无法处理。")
+    if request.url.path.startswith("/api/"):
+        return api_error(status, "not_found" if status == 404 else "http_error", message)
+    request.state.user = None
+    return error_page(request, status, message)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    message = "服务器内部错误，操作未完成，请稍后重试或联系系统管理员。"
+    if request.url.path.startswith("/api/"):
+        return api_error(500, "server_error", message)
+    request.state.user = None
+    return error_page(request, 500, message)
+
+
+def routes() -> list:
+    return [
+        Route("/", pages.pool),
+        Route("/login", pages.login_form, methods=["GET"]),
+        Route("/login", pages.login_submit, methods=["POST"]),
+        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/api/session", api.create_session, methods=["POST"]),
+        Route("/api/session", api.delete_session, methods=["DELETE"]),
+        Route("/api/me", api.me),
+        Route("/api/pool", api.pool_listings),
+        Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
+    ]
+
+
+def create_app() -> Starlette:
+    cfg = settings()
+    middleware = [
+        Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
+                   max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
+    ]
+    return Starlette(routes=routes(), middleware=middleware,
+                     exception_handlers={HTTPException: http_error, Exception: server_error})
+
+
+app = create_app

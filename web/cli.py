@@ -1,0 +1,185 @@
+"""The ``gongwucang`` command: demo, serve, import, user.
+
+Errors a user can cause print one line in Chinese and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from market.errors import MarketError
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A user's mistake on the command line: one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, status 2 (argparse's default prints usage too)
+        print(f"gongwucang: 参数错误：{message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口须为 1–65535 的整数：{value}")
+    return int(value)
+
+
+def _prepare_database(build_demo: bool) -> None:
+    """Migrate the database to the newest schema; with ``build_demo``, fill an empty one with the demo city."""
+    from market.config import settings
+    from market.db import is_empty, session_scope, upgrade
+
+    url = settings().database_url
+    empty = is_empty(url)
+    upgrade(url)
+    if build_demo and empty:
+        from market.demo import build_demo as build
+
+        print("正在生成演示城市数据（首次运行）…", flush=True)
+        started = time.perf_counter()
+        with session_scope(url, write=True) as db:
+            summary = build(db, progress=lambda msg: print(f"  {msg}", flush=True))
+        print(f"演示数据已生成：{summary.units} 个单位，{summary.assets} 件资产，{summary.listings} 批挂牌，"
+              f"{summary.requests} 份申请，用时 {time.perf_counter() - started:.1f} 秒。", flush=True)
+
+
+def _serve(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, log_level="warning")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from market.demo import DEMO_ACCOUNTS
+
+    _prepare_database(build_demo=True)
+    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
+    print(f"\n公物仓演示已启动：{url}\n\n演示账号（密码均为下列所示）：")
+    for username, role_label, password in DEMO_ACCOUNTS:
+        print(f"  {role_label:<10}\t{username:<14}\t{password}")
+    print("\n按 Ctrl+C 停止。", flush=True)
+    _serve(args.host, args.port)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _prepare_database(build_demo=False)
+    print(f"公物仓已启动：http://{args.host}:{args.port}", flush=True)
+    _serve(args.host, args.port)
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    from sqlmodel import select
+
+    from market.accounts import create_user
+    from market.db import session_scope
+    from market.models import Unit
+
+    if not args.password_stdin:
+        raise CliError("请用 --password-stdin 从标准输入提供密码（避免密码出现在命令历史中）。")
+    password = sys.stdin.readline().rstrip("\r\n")
+    _prepare_database(build_demo=False)
+    with session_scope(write=True) as db:
+        unit_id = None
+        if args.unit:
+            unit = db.exec(select(Unit).where((Unit.code == args.unit) | (Unit.name == args.unit))).first()
+            if unit is None:
+                raise CliError(f"找不到单位：{args.unit}（请用单位代码或全称）。")
+            unit_id = unit.id
+        user = create_user(db, None, args.username, args.role, password, unit_id, args.name or "")
+    print(f"已创建用户 {user.username}（{user.role_label}）。")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from market.importer import ImportRejected, import_assets
+    from sqlmodel import select
+    from tqdm import tqdm
+
+    from market.db import session_scope
+    from market.models import Unit, User
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"文件不存在：{path}")
+    _prepare_database(build_demo=False)
+    with session_scope(write=True) as db:
+        unit = db.exec(select(Unit).where((Unit.code == args.unit) | (Unit.name == args.unit))).first()
+        if unit is None:
+            raise CliError(f"找不到单位：{args.unit}（请用单位代码或全称）。")
+        actor = db.exec(select(User).where(User.username == args.user)).first()
+        if actor is None:
+            raise CliError(f"找不到用户：{args.user}")
+        bar = tqdm(total=0, unit="行", desc="导入", disable=args.quiet)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            result = import_assets(db, actor, unit.id, path.read_bytes(), path.name, progress=progress)
+        except ImportRejected as exc:
+            bar.close()
+            for err in exc.errors[: args.max_errors]:
+                print(f"  第 {err.row} 行 [{err.column}]：{err.reason}", file=sys.stderr)
+            if len(exc.errors) > args.max_errors:
+                print(f"  …另有 {len(exc.errors) - args.max_errors} 处错误未列出", file=sys.stderr)
+            raise CliError(exc.message) from None
+        bar.close()
+    print(f"已导入 {result.created} 件资产到{unit.name}，用时 {result.seconds:.1f} 秒。")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gongwucang", description="公物仓：行政事业单位资产共享调剂平台")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="生成演示城市数据（若数据库为空）并启动服务")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=_port, default=8000)
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="迁移数据库并启动服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    imp = sub.add_parser("import", help="从 .xlsx 或 .csv 导入单位资产台账（全部通过才写入）")
+    imp.add_argument("file")
+    imp.add_argument("--unit", required=True, help="单位代码或全称")
+    imp.add_argument("--user", required=True, help="以哪个账号的名义导入（须有导入权限）")
+    imp.add_argument("--max-errors", type=int, default=50, help="最多列出多少处错误")
+    imp.add_argument("--quiet", action="store_true", help="不显示进度条")
+    imp.set_defaults(func=cmd_import)
+
+    user = sub.add_parser("user", help="账号管理")
+    user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    add = user_sub.add_parser("add", help="创建账号")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, help="unit_staff / unit_manager / warehouse_admin / finance / sysadmin")
+    add.add_argument("--unit", help="所属单位代码或全称（单位用户必填）")
+    add.add_argument("--name", help="显示名称")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    add.set_defaults(func=cmd_user_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (CliError, MarketError) as exc:
+        print(f"gongwucang: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

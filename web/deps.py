@@ -1,0 +1,56 @@
+"""Per-request plumbing: the database session, the signed-in user, CSRF tokens."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market.accounts import user_for_token
+from market.db import session_scope
+from market.models import User
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+@contextmanager
+def database(write: bool = False) -> Iterator[Session]:
+    with session_scope(write=write) as db:
+        yield db
+
+
+def bearer_token(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_user(request: Request, db: Session) -> User | None:
+    """The user of a bearer token (API) or of the signed session cookie (pages)."""
+    token = bearer_token(request)
+    if token:
+        return user_for_token(db, token)
+    uid = request.session.get("uid")
+    if uid is None:
+        return None
+    user = db.get(User, uid)
+    if user is None or not user.is_active or request.session.get("pw") != user.password_hash[-16:]:
+        return None  # the account was disabled or its password changed since this cookie was signed
+    return user
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected and submitted and secrets.compare_digest(expected, submitted))

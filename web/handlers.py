@@ -1,0 +1,124 @@
+"""Wrappers that turn plain functions into Starlette endpoints for pages and the JSON API.
+
+Each opens one database session, finds the user, checks CSRF on unsafe requests, runs the handler in
+the thread pool (the ledger is synchronous) and turns a typed ``MarketError`` into a clear Chinese
+message: in the page with a 4xx status, or as ``{"error": {"code", "message", "field"}}`` in the API.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from market.errors import MarketError
+from market.models import User
+
+from .deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
+from .templating import render
+
+log = logging.getLogger("gongwucang.web")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_JSON_BYTES = 1_000_000
+
+PageHandler = Callable[[Request, Session, User | None, FormData | None], Response]
+ApiHandler = Callable[[Request, Session, User | None, Any], Any]
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    return render(request, "error.html", {"message": message, "status": status}, status_code=status)
+
+
+def api_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
+
+
+def page(handler: PageHandler | None = None, *, login: bool = True, write: bool = False):  # noqa: ANN201
+    def wrap(fn: PageHandler):  # noqa: ANN202
+        def run(request: Request, form: FormData | None) -> Response:
+            with database(write) as db:
+                user = current_user(request, db)
+                request.state.user = user
+                if login and user is None:
+                    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                try:
+                    return fn(request, db, user, form)
+                except MarketError as exc:
+                    db.rollback()
+                    return error_page(request, exc.status, exc.message)
+
+        async def endpoint(request: Request) -> Response:
+            form = None
+            if request.method in UNSAFE:
+                form = await request.form()
+                if not csrf_ok(request, form.get(CSRF_FIELD)):  # type: ignore[arg-type]
+                    request.state.user = None
+                    return error_page(request, 403, "页面已过期或请求来源不明（缺少 CSRF 令牌），请刷新页面后重试。")
+            return await run_in_threadpool(run, request, form)
+
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    return wrap(handler) if handler else wrap
+
+
+def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False):  # noqa: ANN201
+    def wrap(fn: ApiHandler):  # noqa: ANN202
+        def run(request: Request, body: Any) -> Response:
+            with database(write) as db:
+                user = current_user(request, db)
+                if auth and user is None:
+                    return api_error(401, "unauthenticated", "请先登录：POST /api/session 取得令牌，"
+                                     "再以 Authorization: Bearer 令牌 访问。")
+                if (request.method in UNSAFE and user is not None and not bearer_token(request)
+                        and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
+                    return api_error(403, "csrf", "以会话 Cookie 调用须带 X-CSRF-Token 请求头。")
+                try:
+                    result = fn(request, db, user, body)
+                except MarketError as exc:
+                    db.rollback()
+                    return JSONResponse(exc.as_dict(), status_code=exc.status)
+                return result if isinstance(result, Response) else JSONResponse(result)
+
+        async def endpoint(request: Request) -> Response:
+            body = None
+            if request.method in UNSAFE:
+                raw = await request.body()
+                if len(raw) > MAX_JSON_BYTES:
+                    return api_error(413, "too_large", "请求体过大。")
+                if raw:
+                    try:
+                        body = json.loads(raw)
+                    except (ValueError, UnicodeDecodeError):
+                        return api_error(400, "invalid_json", "请求体不是有效的 JSON。")
+            return await run_in_threadpool(run, request, body)
+
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    return wrap(handler) if handler else wrap
+
+
+def field(body: Any, name: str, kind: type, required: bool = True, default: Any = None) -> Any:
+    """One field of a JSON object body, checked for type, with a structured error naming it."""
+    from market.errors import InvalidInput
+
+    if not isinstance(body, dict):
+        raise InvalidInput("请求体须为 JSON 对象。")
+    if name not in body or body[name] is None:
+        if required:
+            raise InvalidInput(f"缺少字段 {name}。", name)
+        return default
+    value = body[name]
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidInput(f"字段 {name} 须为整数。", name)
+    if kind is not int and not isinstance(value, kind):
+        raise InvalidInput(f"字段 {name} 类型不对。", name)
+    return value

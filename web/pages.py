@@ -1,0 +1,71 @@
+"""HTML pages (Simplified Chinese): sign-in and the pool."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market.accounts import authenticate
+from market.errors import NotAuthenticated
+from market.listings import districts, leaf_categories, pool_page
+from market.models import User
+
+from .handlers import page
+from .templating import render
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: never redirect a user to another host after sign-in.
+    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+        return "/"
+    return target
+
+
+@page(login=False)
+def login_form(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    if user is not None:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "login.html", {"next": _safe_next(request.query_params.get("next"))})
+
+
+@page(login=False)
+def login_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    target = _safe_next(str(form.get("next", "/")))
+    try:
+        account = authenticate(db, username, password)
+    except NotAuthenticated as exc:
+        return render(request, "login.html", {"error": exc.message, "username": username, "next": target},
+                      status_code=401)
+    request.session.clear()
+    request.session.update({"uid": account.id, "pw": account.password_hash[-16:]})
+    return RedirectResponse(target, status_code=303)
+
+
+@page(login=False)
+def logout(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+@page
+def pool(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    params = request.query_params
+    tier = params.get("tier") if params.get("tier") in ("warehouse", "idle") else None
+    result = pool_page(db, q=params.get("q", "")[:100], category_id=_int_param(request, "category"), tier=tier,
+                       district=params.get("district") or None, page=_int_param(request, "page") or 1)
+    return render(request, "pool.html", {
+        "result": result, "q": params.get("q", ""), "tier": tier or "", "district": params.get("district", ""),
+        "category": _int_param(request, "category"), "categories": leaf_categories(db),
+        "districts": districts(db),
+    })

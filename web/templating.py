@@ -1,0 +1,35 @@
+"""Jinja2 templates with the helpers every page uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from starlette.requests import Request
+from starlette.templating import Jinja2Templates
+
+from market.models import ROLES
+
+from .deps import csrf_token
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def local_time(value: datetime | None) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def yuan(value) -> str:  # noqa: ANN001
+    return "" if value is None else f"¥{value:,.2f}"
+
+
+templates.env.filters["local_time"] = local_time
+templates.env.filters["yuan"] = yuan
+templates.env.globals["ROLES"] = ROLES
+
+
+def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):  # noqa: ANN201
+    ctx = {"user": getattr(request.state, "user", None), "csrf_token": csrf_token(request)} | (context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
