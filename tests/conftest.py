@@ -104,7 +104,7 @@ def _has_sqlite_sequence(conn) -> bool:  # noqa: ANN001
 def db(clean_db: str):
     from market.db import session_scope
 
-    with session_scope(clean_db, write=True) as session:
+    with session_scope(clean_db) as session:
         yield session
 
 

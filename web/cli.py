@@ -135,6 +135,22 @@ def cmd_import(args: argparse.Namespace) -> None:
     print(f"已导入 {result.created} 件资产到{unit.name}，用时 {result.seconds:.1f} 秒。")
 
 
+def cmd_categories(args: argparse.Namespace) -> None:
+    from market.catalogue import export_csv, load_categories, read_csv
+    from market.db import session_scope
+
+    _prepare_database(build_demo=False)
+    with session_scope(write=True) as db:
+        if args.categories_command == "export":
+            sys.stdout.write(export_csv(db))
+            return
+        path = Path(args.file)
+        if not path.is_file():
+            raise CliError(f"文件不存在：{path}")
+        result = load_categories(db, None, read_csv(path.read_bytes()))
+    print(f"资产分类已导入：新增 {result.added} 个，更新 {result.updated} 个。")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gongwucang", description="公物仓：行政事业单位资产共享调剂平台")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -156,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--max-errors", type=int, default=50, help="最多列出多少处错误")
     imp.add_argument("--quiet", action="store_true", help="不显示进度条")
     imp.set_defaults(func=cmd_import)
+
+    cats = sub.add_parser("categories", help="资产分类目录：从 CSV 导入（新增或更新）或导出")
+    cats_sub = cats.add_subparsers(dest="categories_command", required=True, parser_class=_Parser)
+    cat_import = cats_sub.add_parser("import", help="从 CSV 导入（列：分类代码, 分类名称, 上级代码, 计量单位, 运输费率, 参考单价, 典型重量, 目录版本）")
+    cat_import.add_argument("file")
+    cat_import.set_defaults(func=cmd_categories)
+    cats_sub.add_parser("export", help="导出为 CSV（标准输出）").set_defaults(func=cmd_categories)
 
     user = sub.add_parser("user", help="账号管理")
     user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)

@@ -32,6 +32,8 @@ class Proposal(SQLModel, table=True):
     status: str = Field(max_length=12, default="draft")  # draft, accepted, discarded
     problem: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     solution: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    lots: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # lot id → items
+    seconds: float = Field(default=0.0)  # solver wall time
     accepted_by: int | None = Field(default=None, foreign_key="user.id")
     accepted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     cost_total: Decimal = Field(default=Decimal("0"), sa_column=Column(MONEY, nullable=False))

@@ -49,17 +49,19 @@ def _overlaps(busy_from: date, busy_until: date | None):  # noqa: ANN202
     return cond
 
 
-def free_items(db: Session, listing: PoolListing, busy_from: date, busy_until: date | None) -> list[Asset]:
-    """The lot's items free over the whole period, best condition first."""
+def free_items(db: Session, listing: PoolListing, busy_from: date, busy_until: date | None,
+               among: list[int] | None = None) -> list[Asset]:
+    """The lot's items free over the whole period (optionally only ``among`` these), best condition first."""
     taken = select(OrderItem.asset_id).where(*_overlaps(busy_from, busy_until))
-    rows = db.exec(
-        select(Asset).where(
-            Asset.listing_id == listing.id,
-            Asset.status.in_(["listed", "reserved", "on_loan"]),
-            Asset.condition.in_(USABLE_CONDITIONS),
-            Asset.id.not_in(taken),
-        )
-    ).all()
+    where = [
+        Asset.listing_id == listing.id,
+        Asset.status.in_(["listed", "reserved", "on_loan"]),
+        Asset.condition.in_(USABLE_CONDITIONS),
+        Asset.id.not_in(taken),
+    ]
+    if among is not None:
+        where.append(Asset.id.in_(among))
+    rows = db.exec(select(Asset).where(*where)).all()
     return sorted(rows, key=lambda a: (CONDITION_RANK[a.condition], a.id))
 
 
@@ -87,8 +89,12 @@ def allocate_from_listing(
     quantity: int,
     cost: Decimal | float = 0,
     proposal_id: int | None = None,
+    among: list[int] | None = None,
 ) -> Order:
-    """Reserve ``quantity`` concrete items of a lot for a request line: a loan or a transfer order."""
+    """Reserve ``quantity`` concrete items of a lot for a request line: a loan or a transfer order.
+
+    ``among`` limits the pick to these items (a proposal's lot); otherwise any free item of the listing.
+    """
     require(actor, "allocate")
     line, req = _approved_line(db, line_id)
     # Lock the lot: two allocations from one lot queue here, so no item is promised twice.
@@ -110,7 +116,7 @@ def allocate_from_listing(
         raise InvalidInput(f"该挂牌 {listing.available_from} 起才可用。", "listing_id")
     if listing.available_until and (busy_until is None or busy_until > listing.available_until):
         raise InvalidInput(f"该挂牌须在 {listing.available_until} 前归还（含整理时间），期限不符。", "listing_id")
-    items = free_items(db, listing, busy_from, busy_until)
+    items = free_items(db, listing, busy_from, busy_until, among)
     if len(items) < quantity:
         raise Conflict(f"挂牌“{listing.title}”在该期间只剩 {len(items)} 件可用，不足 {quantity} 件。", "quantity")
     order = Order(kind=kind, status="allocated", proposal_id=proposal_id, request_line_id=line.id,

@@ -218,6 +218,8 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('problem', sa.JSON(), nullable=False),
     sa.Column('solution', sa.JSON(), nullable=False),
+    sa.Column('lots', sa.JSON(), nullable=False),
+    sa.Column('seconds', sa.Float(), nullable=False),
     sa.Column('accepted_by', sa.Integer(), nullable=True),
     sa.Column('accepted_at', market.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('cost_total', sa.Numeric(precision=14, scale=2), nullable=False),

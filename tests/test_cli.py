@@ -1,0 +1,72 @@
+"""The gongwucang command, run as a real process: one line and exit status 2 for a user's mistake."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlmodel import select
+
+from market.accounts import authenticate
+from market.models import Category
+
+
+def gwc(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], input=stdin, capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=120)
+
+
+def test_user_add_creates_an_account_that_can_sign_in(clean_db, db):
+    r = gwc("user", "add", "root", "--role", "sysadmin", "--password-stdin", stdin="a-long-password\n")
+    assert r.returncode == 0, r.stderr
+    assert "已创建用户 root" in r.stdout
+    db.expire_all()
+    assert authenticate(db, "root", "a-long-password").role == "sysadmin"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["user", "add", "xx1", "--role", "king", "--password-stdin"], "a-long-password\n", "未知角色"),
+        (["user", "add", "xx2", "--role", "unit_staff", "--password-stdin"], "a-long-password\n", "所属单位"),
+        (["user", "add", "xx3", "--role", "sysadmin", "--password-stdin"], "short\n", "至少 8 位"),
+        (["user", "add", "xx4", "--role", "sysadmin"], "", "--password-stdin"),
+        (["user", "add", "xx5", "--role", "unit_staff", "--unit", "NOPE", "--password-stdin"], "a-long-password\n",
+         "找不到单位"),
+        (["serve", "--port", "99999"], "", "端口"),
+        (["import", "/no/such/file.xlsx", "--unit", "JYJ", "--user", "admin"], "", "文件不存在"),
+        (["categories", "import", "/no/such.csv"], "", "文件不存在"),
+        (["frobnicate"], "", "参数错误"),
+    ],
+)
+def test_mistakes_exit_2_with_one_line(clean_db, args, stdin, message):
+    r = gwc(*args, stdin=stdin)
+    assert r.returncode == 2
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_categories_import_and_export(clean_db, db, tmp_path):
+    csv_file = tmp_path / "cats.csv"
+    csv_file.write_text("分类代码,分类名称,上级代码,计量单位,运输费率,参考单价,典型重量\n"
+                        "A05,家具用具,,件,,,\nA05010201,会议椅,A05,把,0.8,350,8\n", encoding="utf-8-sig")
+    r = gwc("categories", "import", str(csv_file))
+    assert r.returncode == 0 and "新增 2 个" in r.stdout, r.stderr
+    csv_file.write_text("分类代码,分类名称,上级代码,计量单位,运输费率,参考单价\nA05010201,会议椅（软包）,A05,把,0.9,380\n",
+                        encoding="gbk")
+    r = gwc("categories", "import", str(csv_file))
+    assert r.returncode == 0 and "更新 1 个" in r.stdout, r.stderr
+    db.expire_all()
+    chair = db.exec(select(Category).where(Category.code == "A05010201")).one()
+    parent = db.exec(select(Category).where(Category.code == "A05")).one()
+    assert chair.name == "会议椅（软包）" and str(chair.reference_price) == "380.00" and chair.parent_id == parent.id
+    assert not parent.is_leaf
+    out = gwc("categories", "export")
+    assert out.returncode == 0 and "A05010201,会议椅（软包）,A05,把,0.9000,380.00" in out.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("分类代码,分类名称,上级代码,参考单价\nB1,椅子,ZZZ,100\n", encoding="utf-8")
+    r = gwc("categories", "import", str(bad))
+    assert r.returncode == 2 and "上级代码 ZZZ 不存在" in r.stderr
+    db.expire_all()
+    assert db.exec(select(Category).where(Category.code == "B1")).first() is None

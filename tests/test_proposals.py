@@ -1,0 +1,161 @@
+"""Proposals in the ledger: problem from the database, matcher, edits, acceptance into orders, savings."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from factories import add_assets
+from sqlmodel import func, select
+
+import matcher
+from market.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from market.eventlog import history
+from market.models import Asset, Order, Request
+from market.proposals import accept_proposal, build_problem, discard_proposal, edit_proposal, run_matcher
+from market.services import pool
+from market.services.requests import LineInput, approve_request, submit_request
+
+TODAY = date(2026, 11, 23)
+D1, D2 = date(2026, 12, 3), date(2026, 12, 5)
+
+
+def _stock(db, world, warehouse=80, idle=20):
+    admin = world.user("admin")
+    pool.receive_items(db, admin, world.warehouse.id, world.chair.id, "会议椅", warehouse, "300", handling_cost="2")
+    if idle:
+        chairs = add_assets(db, world.health, world.chair, idle, prefix="WJW-IDLE")
+        db.commit()
+        pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs], title="闲置会议椅")
+
+
+def _request(db, world, qty=120, start=D1, end=D2):
+    req = submit_request(db, world.user("staff_edu"), "全市教育工作会议", [LineInput(world.chair.id, qty, start, end)])
+    approve_request(db, world.user("admin"), req.id)
+    return req
+
+
+def test_problem_from_the_ledger_is_valid_and_grouped(db, world):
+    _stock(db, world)
+    _request(db, world)
+    built = build_problem(db, today=TODAY)
+    p = matcher.validate(built.problem)
+    assert [r.quantity for r in p.requests] == [120]
+    assert sorted((lot.tier, lot.quantity) for lot in p.stock) == [("idle", 20), ("warehouse", 80)]
+    assert [o.id for o in p.rentals] == [f"M{world.chair_offer.id}"]
+    assert sum(len(v["assets"]) for v in built.lots.values()) == 100
+    assert built.problem["transport"]["per_unit_km"]["A05010201"] == 0.8
+
+
+def test_tiered_proposal_uses_warehouse_then_idle_then_rental(db, world):
+    _stock(db, world)
+    _request(db, world)
+    prop = run_matcher(db, world.user("admin"), today=TODAY)
+    sol = prop.solution
+    assert sol["status"] == "optimal"
+    by_tier = {a["tier"]: a["quantity"] for a in sol["assignments"]}
+    assert by_tier == {"warehouse": 80, "idle": 20, "rental": 20}
+    assert matcher.check(prop.problem, sol) == []
+    # savings: everything bought new = 120 × 350 元
+    assert prop.cost_all_new == Decimal("42000.00")
+    assert prop.cost_all_rented is not None and prop.cost_all_rented > prop.cost_total
+    assert history(db, "proposal", prop.id)[0].action == "create"
+
+
+def test_accept_creates_orders_with_pick_lists(db, world):
+    _stock(db, world)
+    req = _request(db, world)
+    prop = run_matcher(db, world.user("admin"), today=TODAY)
+    accept_proposal(db, world.user("admin"), prop.id)
+    orders = db.exec(select(Order).where(Order.proposal_id == prop.id)).all()
+    assert sorted((o.kind, o.quantity) for o in orders) == [("loan", 20), ("loan", 80), ("rental", 20)]
+    assert db.exec(select(func.count()).select_from(Asset).where(Asset.status == "reserved")).one() == 100
+    db.refresh(req)
+    assert req.status == "allocated" and prop.status == "accepted"
+    with pytest.raises(InvalidTransition):
+        accept_proposal(db, world.user("admin"), prop.id)
+
+
+def test_second_acceptance_of_the_same_items_fails_cleanly(db, world):
+    _stock(db, world, warehouse=50, idle=0)
+    _request(db, world, qty=50)
+    first = run_matcher(db, world.user("admin"), today=TODAY)
+    second = run_matcher(db, world.user("admin"), today=TODAY)
+    accept_proposal(db, world.user("admin"), first.id)
+    before = db.exec(select(func.count()).select_from(Order)).one()
+    with pytest.raises((Conflict, InvalidTransition)):
+        accept_proposal(db, world.user("admin"), second.id)
+    db.refresh(second)
+    assert second.status == "draft"
+    assert db.exec(select(func.count()).select_from(Order)).one() == before
+
+
+def test_concurrent_requests_in_second_proposal_conflict_on_items(db, world):
+    # Two requests approved separately; two proposals each promise the same 30 warehouse chairs.
+    _stock(db, world, warehouse=30, idle=0)
+    _request(db, world, qty=30)
+    first = run_matcher(db, world.user("admin"), today=TODAY)
+    discard_proposal(db, world.user("admin"), first.id)
+    again = run_matcher(db, world.user("admin"), today=TODAY)
+    accept_proposal(db, world.user("admin"), again.id)
+    with pytest.raises(InvalidTransition):
+        accept_proposal(db, world.user("admin"), first.id)  # discarded
+
+
+def test_edit_is_rechecked(db, world):
+    _stock(db, world)
+    _request(db, world)
+    prop = run_matcher(db, world.user("admin"), today=TODAY)
+    rid = prop.problem["requests"][0]["id"]
+    rental = next(a for a in prop.solution["assignments"] if a["tier"] == "rental")
+    wh = next(a for a in prop.solution["assignments"] if a["tier"] == "warehouse")
+    edit_proposal(db, world.user("admin"), prop.id, {(rid, rental["source"]): 0})
+    assert prop.solution["unmet"] == [{"request": rid, "quantity": 20}]
+    assert matcher.check(prop.problem, prop.solution) == []
+    with pytest.raises(InvalidInput, match="不可行"):
+        edit_proposal(db, world.user("admin"), prop.id, {(rid, wh["source"]): 100})  # the lot holds 80
+    with pytest.raises(InvalidInput, match="非负整数"):
+        edit_proposal(db, world.user("admin"), prop.id, {(rid, wh["source"]): -1})
+    with pytest.raises(InvalidInput, match="没有来源"):
+        edit_proposal(db, world.user("admin"), prop.id, {(rid, "K999-0"): 1})
+    accept_proposal(db, world.user("admin"), prop.id)
+    assert sorted(o.quantity for o in db.exec(select(Order))) == [20, 80]
+
+
+def test_permanent_request_skips_lots_that_must_come_back(db, world):
+    admin = world.user("admin")
+    chairs = add_assets(db, world.health, world.chair, 10, prefix="TMP")
+    db.commit()
+    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs], available_until=date(2027, 3, 1))
+    req = submit_request(db, world.user("staff_edu"), "新设机构", [LineInput(world.chair.id, 5, D1, None)],
+                         purpose="新设机构")
+    approve_request(db, admin, req.id)
+    prop = run_matcher(db, admin, today=TODAY)
+    assert prop.solution["assignments"] == [] and prop.solution["unmet"][0]["quantity"] == 5
+
+
+def test_only_the_warehouse_admin_runs_the_matcher(db, world):
+    _stock(db, world)
+    _request(db, world)
+    with pytest.raises(PermissionDenied):
+        run_matcher(db, world.user("mgr_edu"), today=TODAY)
+    with pytest.raises(PermissionDenied):
+        run_matcher(db, world.user("finance"), today=TODAY)
+
+
+def test_nothing_to_match(db, world):
+    with pytest.raises(InvalidTransition, match="没有待调配"):
+        run_matcher(db, world.user("admin"), today=TODAY)
+
+
+def test_items_on_loan_come_back_as_a_later_lot(db, world):
+    _stock(db, world, warehouse=10, idle=0)
+    _request(db, world, qty=10, start=D1, end=D2)
+    accept_proposal(db, world.user("admin"), run_matcher(db, world.user("admin"), today=TODAY).id)
+    # busy until 12-06 with the turnaround day: a loan from 12-07 can have them, one from 12-06 cannot
+    later = _request(db, world, qty=10, start=date(2026, 12, 7), end=date(2026, 12, 8))
+    prop = run_matcher(db, world.user("admin"), today=TODAY)
+    assert {a["tier"]: a["quantity"] for a in prop.solution["assignments"]} == {"warehouse": 10}
+    accept_proposal(db, world.user("admin"), prop.id)
+    assert db.get(Request, later.id).status == "allocated"
