@@ -160,3 +160,31 @@ def login(client, username: str, password: str | None = None):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     return client.post("/login", data={"username": username, "password": password or PASSWORD,
                                        "csrf_token": token, "next": "/"})
+
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser build)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, live_server, world):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 860})
+    pg = context.new_page()
+    yield pg
+    context.close()

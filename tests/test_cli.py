@@ -70,3 +70,27 @@ def test_categories_import_and_export(clean_db, db, tmp_path):
     assert r.returncode == 2 and "上级代码 ZZZ 不存在" in r.stderr
     db.expire_all()
     assert db.exec(select(Category).where(Category.code == "B1")).first() is None
+
+
+def test_match_prints_a_summary_and_can_accept(clean_db, db, world):
+    from datetime import date
+
+    from market.models import Proposal
+    from market.services import pool
+    from market.services.requests import LineInput, approve_request, submit_request
+
+    pool.receive_items(db, world.user("admin"), world.warehouse.id, world.chair.id, "会议椅", 30, "300")
+    req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, 40, date(2027, 1, 5),
+                                                                         date(2027, 1, 6))])
+    approve_request(db, world.user("admin"), req.id)
+    db.commit()
+    r = gwc("match", "--user", "admin", "--accept", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "公物仓库存 30 件" in r.stdout and "市场租赁 10 件" in r.stdout and "已采纳" in r.stdout
+    assert "若全部新购 ¥14,000.00" in r.stdout
+    db.expire_all()
+    assert db.exec(select(Proposal)).one().status == "accepted"
+    r = gwc("match", "--user", "admin", "--quiet")
+    assert r.returncode == 2 and "没有待调配的已批准申请" in r.stderr
+    r = gwc("match", "--user", "staff_edu", "--quiet")
+    assert r.returncode == 2 and "无权" in r.stderr

@@ -151,6 +151,55 @@ def cmd_categories(args: argparse.Namespace) -> None:
     print(f"资产分类已导入：新增 {result.added} 个，更新 {result.updated} 个。")
 
 
+def cmd_match(args: argparse.Namespace) -> None:
+    from sqlmodel import select
+    from tqdm import tqdm
+
+    from market.db import session_scope
+    from market.models import User
+    from market.proposals import accept_proposal, run_matcher
+
+    _prepare_database(build_demo=False)
+    with session_scope(write=True) as db:
+        actor = db.exec(select(User).where(User.username == args.user)).first()
+        if actor is None:
+            raise CliError(f"找不到用户：{args.user}")
+        bar = tqdm(total=0, unit="组", desc="求解", disable=args.quiet)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        prop = run_matcher(db, actor, args.policy, args.time_limit, progress)
+        bar.close()
+        if args.accept:
+            accept_proposal(db, actor, prop.id)
+        print(summary_text(prop))
+
+
+def summary_text(prop) -> str:  # noqa: ANN001
+    sol = prop.solution
+    tiers = {"warehouse": 0, "idle": 0, "rental": 0}
+    for row in sol["assignments"]:
+        tiers[row["tier"]] += row["quantity"]
+    need = sum(r["quantity"] for r in prop.problem["requests"])
+    unmet = sum(u["quantity"] for u in sol["unmet"])
+    status = {"optimal": "已证明最优", "feasible": "时间上限内的最好方案（未证明最优）"}[sol["status"]]
+    lines = [
+        f"调配方案 #{prop.id}（{status}，{'已采纳' if prop.status == 'accepted' else '草稿，待管理员审核采纳'}）",
+        f"  需求 {len(prop.problem['requests'])} 行，共 {need} 件",
+        f"  公物仓库存 {tiers['warehouse']} 件 · 单位闲置 {tiers['idle']} 件 · 市场租赁 {tiers['rental']} 件 · 未满足 {unmet} 件",
+        f"  费用合计 ¥{prop.cost_total:,.2f}（处置 ¥{sol['cost']['handling']:,.2f}，运输 ¥{sol['cost']['transport']:,.2f}，"
+        f"租金 ¥{sol['cost']['rental']:,.2f}，送货 ¥{sol['cost']['delivery']:,.2f}）",
+    ]
+    if prop.cost_all_rented is not None:
+        lines.append(f"  若全部租用 ¥{prop.cost_all_rented:,.2f}，节约 ¥{prop.cost_all_rented - prop.cost_total:,.2f}")
+    lines.append(f"  若全部新购 ¥{prop.cost_all_new:,.2f}，节约 ¥{prop.cost_all_new - prop.cost_total:,.2f}")
+    lines.append(f"  求解用时 {prop.seconds:.2f} 秒")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gongwucang", description="公物仓：行政事业单位资产共享调剂平台")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -172,6 +221,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--max-errors", type=int, default=50, help="最多列出多少处错误")
     imp.add_argument("--quiet", action="store_true", help="不显示进度条")
     imp.set_defaults(func=cmd_import)
+
+    match = sub.add_parser("match", help="对已批准的申请运行调配求解，生成调配方案")
+    match.add_argument("--user", required=True, help="以哪个公物仓管理员账号运行")
+    match.add_argument("--policy", choices=["tiered", "cost"], default="tiered",
+                       help="tiered：先库存、再闲置、后租赁；cost：总费用最低")
+    match.add_argument("--time-limit", type=float, default=60.0, help="求解时间上限（秒）")
+    match.add_argument("--accept", action="store_true", help="直接采纳方案并生成单据")
+    match.add_argument("--quiet", action="store_true", help="不显示进度条")
+    match.set_defaults(func=cmd_match)
 
     cats = sub.add_parser("categories", help="资产分类目录：从 CSV 导入（新增或更新）或导出")
     cats_sub = cats.add_subparsers(dest="categories_command", required=True, parser_class=_Parser)
