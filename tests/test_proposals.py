@@ -159,3 +159,36 @@ def test_items_on_loan_come_back_as_a_later_lot(db, world):
     assert {a["tier"]: a["quantity"] for a in prop.solution["assignments"]} == {"warehouse": 10}
     accept_proposal(db, world.user("admin"), prop.id)
     assert db.get(Request, later.id).status == "allocated"
+
+
+def test_two_simultaneous_acceptances_lend_nothing_twice(db, world):
+    import threading
+
+    from market.db import session_scope
+    from market.models import OrderItem, User
+
+    _stock(db, world, warehouse=40, idle=0)
+    _request(db, world, qty=40)
+    ids = [run_matcher(db, world.user("admin"), today=TODAY).id for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def accept(pid: int) -> None:
+        barrier.wait(10)
+        with session_scope(write=True) as s:
+            actor = s.get(User, world.user("admin").id)
+            try:
+                accept_proposal(s, actor, pid)
+                outcomes.append("accepted")
+            except (Conflict, InvalidTransition) as exc:
+                outcomes.append(f"refused: {exc.message}")
+
+    threads = [threading.Thread(target=accept, args=(pid,)) for pid in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["accepted", "refused"], outcomes
+    db.expire_all()
+    asset_ids = db.exec(select(OrderItem.asset_id).where(OrderItem.active)).all()
+    assert len(asset_ids) == len(set(asset_ids)) == 40
