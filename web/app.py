@@ -16,8 +16,9 @@ from starlette.staticfiles import StaticFiles
 
 from market.config import settings
 
-from . import api, pages
+from . import api
 from .handlers import api_error, error_page
+from .pages import auth, pool
 
 log = logging.getLogger("gongwucang.web")
 
@@ -44,10 +45,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def routes() -> list:
     return [
-        Route("/", pages.pool),
-        Route("/login", pages.login_form, methods=["GET"]),
-        Route("/login", pages.login_submit, methods=["POST"]),
-        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/", pool.pool),
+        Route("/login", auth.login_form, methods=["GET"]),
+        Route("/login", auth.login_submit, methods=["POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
         Route("/api/session", api.create_session, methods=["POST"]),
         Route("/api/session", api.delete_session, methods=["DELETE"]),
         Route("/api/me", api.me),

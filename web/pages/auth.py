@@ -1,4 +1,4 @@
-"""HTML pages (Simplified Chinese): sign-in and the pool."""
+"""Sign-in and sign-out pages."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from starlette.responses import RedirectResponse, Response
 
 from market.accounts import authenticate
 from market.errors import NotAuthenticated
-from market.listings import districts, leaf_categories, pool_page
 from market.models import User
 
-from .handlers import page
-from .templating import render
+from ..handlers import page
+from ..templating import render
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,21 +50,3 @@ def login_submit(request: Request, db: Session, user: User | None, form: FormDat
 def logout(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() else None
-
-
-@page
-def pool(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    params = request.query_params
-    tier = params.get("tier") if params.get("tier") in ("warehouse", "idle") else None
-    result = pool_page(db, q=params.get("q", "")[:100], category_id=_int_param(request, "category"), tier=tier,
-                       district=params.get("district") or None, page=_int_param(request, "page") or 1)
-    return render(request, "pool.html", {
-        "result": result, "q": params.get("q", ""), "tier": tier or "", "district": params.get("district", ""),
-        "category": _int_param(request, "category"), "categories": leaf_categories(db),
-        "districts": districts(db),
-    })

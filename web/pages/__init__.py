@@ -1,0 +1,1 @@
+"""HTML pages in Simplified Chinese, one module per area of work."""
