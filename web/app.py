@@ -19,6 +19,7 @@ from market.config import settings
 from . import api
 from .handlers import api_error, error_page
 from .pages import auth, pool
+from .pages import requests as request_pages
 
 log = logging.getLogger("gongwucang.web")
 
@@ -49,6 +50,13 @@ def routes() -> list:
         Route("/login", auth.login_form, methods=["GET"]),
         Route("/login", auth.login_submit, methods=["POST"]),
         Route("/logout", auth.logout, methods=["POST"]),
+        Route("/requests", request_pages.request_list),
+        Route("/requests/new", request_pages.request_new, methods=["GET"]),
+        Route("/requests/new", request_pages.request_create, methods=["POST"]),
+        Route("/requests/{id}", request_pages.request_detail),
+        Route("/requests/{id}/approve", request_pages.request_approve, methods=["POST"]),
+        Route("/requests/{id}/reject", request_pages.request_reject, methods=["POST"]),
+        Route("/requests/{id}/withdraw", request_pages.request_withdraw, methods=["POST"]),
         Route("/api/session", api.create_session, methods=["POST"]),
         Route("/api/session", api.delete_session, methods=["DELETE"]),
         Route("/api/me", api.me),

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from market.models import ROLES
+from market.permissions import can
 
 from .deps import csrf_token
 
@@ -28,6 +29,7 @@ def yuan(value) -> str:  # noqa: ANN001
 templates.env.filters["local_time"] = local_time
 templates.env.filters["yuan"] = yuan
 templates.env.globals["ROLES"] = ROLES
+templates.env.globals["can"] = can
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):  # noqa: ANN201

@@ -9,10 +9,10 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from ..db import transactional
-from ..errors import InvalidInput, InvalidTransition
+from ..errors import InvalidInput, InvalidTransition, PermissionDenied
 from ..eventlog import log_event
 from ..models import PURPOSES, Category, PoolListing, Request, RequestLine, Unit, User, utcnow
-from ..permissions import require, require_approver
+from ..permissions import UNIT_ROLES, approver_role, require, require_approver, require_user
 from .common import get_or_404
 
 MAX_LINE_QUANTITY = 100_000
@@ -137,3 +137,26 @@ def withdraw_request(db: Session, actor: User, request_id: int) -> Request:
     log_event(db, actor, "request", req.id, "withdraw", f"撤回申请 {req.number}", {"status": before},
               {"status": "withdrawn"})
     return req
+
+
+def visible_request(db: Session, actor: User, request_id: int) -> Request:
+    """A request the actor may read: unit roles see their own unit's, the others see all."""
+    actor = require_user(actor)
+    req = get_or_404(db, Request, request_id)
+    if actor.role in UNIT_ROLES and req.unit_id != actor.unit_id:
+        raise PermissionDenied("只能查看本单位的申请。")
+    return req
+
+
+def list_requests(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[Request]:
+    stmt = select(Request).order_by(Request.id.desc()).limit(limit)
+    if actor.role in UNIT_ROLES:
+        stmt = stmt.where(Request.unit_id == actor.unit_id)
+    if status:
+        stmt = stmt.where(Request.status == status)
+    return list(db.exec(stmt))
+
+
+def can_decide(db: Session, actor: User, req: Request) -> bool:
+    action, value = approval_action_and_value(db, req)
+    return req.status == "submitted" and actor.role == approver_role(db, action, value)

@@ -1,0 +1,122 @@
+"""Requests (需求申请): a unit asks for items; the approver decides; the unit can withdraw."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market.errors import InvalidInput
+from market.eventlog import history
+from market.listings import leaf_categories
+from market.models import PURPOSES, REQUEST_STATUSES, Category, Order, PoolListing, Unit, User
+from market.permissions import can, require
+from market.services import requests as svc
+from market.services.requests import LineInput
+
+from .. import forms
+from ..handlers import page
+from ..templating import render
+
+BLANK_LINES = 5
+
+
+def _path_id(request: Request) -> int:
+    raw = request.path_params["id"]
+    if not str(raw).isdigit():
+        raise InvalidInput("编号无效。")
+    return int(raw)
+
+
+@page
+def request_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    status = request.query_params.get("status") or None
+    if status not in REQUEST_STATUSES:
+        status = None
+    rows = svc.list_requests(db, user, status)
+    units = {u.id: u for u in db.exec(select(Unit))}
+    return render(request, "requests.html", {"rows": rows, "units": units, "status": status or "",
+                                             "statuses": REQUEST_STATUSES})
+
+
+def _lines_from_form(form: FormData) -> list[LineInput]:
+    lines = []
+    for i in range(int(form.get("line_count") or BLANK_LINES)):
+        cat = str(form.get(f"category_{i}") or "").strip()
+        qty = str(form.get(f"quantity_{i}") or "").strip()
+        if not cat and not qty:
+            continue  # a blank row of the form
+        label = f"第 {i + 1} 行"
+        permanent = form.get(f"permanent_{i}") == "1"
+        lines.append(LineInput(
+            category_id=forms.integer(form, f"category_{i}", f"{label}的资产分类", 1),
+            quantity=forms.integer(form, f"quantity_{i}", f"{label}的数量", 1, 100_000),
+            start_date=forms.day(form, f"start_{i}", f"{label}的开始日期"),
+            end_date=None if permanent else forms.day(form, f"end_{i}", f"{label}的归还日期"),
+            priority=forms.integer(form, f"priority_{i}", f"{label}的优先级", 1, 9, required=False) or 1,
+            listing_id=forms.integer(form, f"listing_{i}", f"{label}的挂牌", 1, required=False),
+            note=forms.text(form, f"note_{i}", f"{label}的备注", required=False),
+        ))
+    return lines
+
+
+def _new_context(db: Session, request: Request, user: User) -> dict:
+    listing = None
+    raw = request.query_params.get("listing", "")
+    if raw.isdigit():
+        listing = db.get(PoolListing, int(raw))
+    return {"categories": leaf_categories(db), "purposes": PURPOSES, "blank_lines": BLANK_LINES, "listing": listing,
+            "unit": db.get(Unit, user.unit_id) if user.unit_id else None, "values": {}}
+
+
+@page
+def request_new(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    require(user, "submit_request", user.unit_id)
+    return render(request, "request_new.html", _new_context(db, request, user))
+
+
+@page(write=True)
+def request_create(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    require(user, "submit_request", user.unit_id)
+    try:
+        lines = _lines_from_form(form)
+        req = svc.submit_request(db, user, forms.text(form, "title", "申请事由", max_len=120), lines,
+                                 purpose=str(form.get("purpose") or ""),
+                                 place=forms.text(form, "place", "送达地点", required=False, max_len=200))
+    except InvalidInput as exc:
+        db.rollback()
+        ctx = _new_context(db, request, user) | {"error": exc.message, "values": form}
+        return render(request, "request_new.html", ctx, status_code=exc.status)
+    return RedirectResponse(f"/requests/{req.id}", status_code=303)
+
+
+@page
+def request_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    req = svc.visible_request(db, user, _path_id(request))
+    lines = svc.request_lines(db, req.id)
+    cats = {c.id: c for c in db.exec(select(Category).where(Category.id.in_([x.category_id for x in lines])))}
+    orders = list(db.exec(select(Order).where(Order.request_line_id.in_([x.id for x in lines])).order_by(Order.id)))
+    return render(request, "request_detail.html", {
+        "req": req, "lines": lines, "cats": cats, "orders": orders, "unit": db.get(Unit, req.unit_id),
+        "events": history(db, "request", req.id), "can_decide": svc.can_decide(db, user, req),
+        "can_withdraw": can(user, "withdraw_request", req.unit_id) and req.status in ("submitted", "approved"),
+    })
+
+
+@page(write=True)
+def request_approve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    req = svc.approve_request(db, user, _path_id(request))
+    return RedirectResponse(f"/requests/{req.id}", status_code=303)
+
+
+@page(write=True)
+def request_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    req = svc.reject_request(db, user, _path_id(request), str(form.get("reason") or ""))
+    return RedirectResponse(f"/requests/{req.id}", status_code=303)
+
+
+@page(write=True)
+def request_withdraw(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    req = svc.withdraw_request(db, user, _path_id(request))
+    return RedirectResponse(f"/requests/{req.id}", status_code=303)
