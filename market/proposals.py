@@ -16,7 +16,7 @@ import matcher
 from matcher.geo import haversine_km
 
 from .db import transactional
-from .errors import InvalidInput, InvalidTransition
+from .errors import InvalidInput, InvalidTransition, PermissionDenied
 from .eventlog import log_event
 from .models import (
     USABLE_CONDITIONS,
@@ -35,7 +35,7 @@ from .models import (
     money,
     utcnow,
 )
-from .permissions import require
+from .permissions import require, require_user
 from .services.common import get_or_404
 from .services.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order
 
@@ -256,3 +256,43 @@ def discard_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
     log_event(db, actor, "proposal", prop.id, "discard", f"作废调配方案 #{prop.id}", {"status": "draft"},
               {"status": "discarded"})
     return prop
+
+
+def visible_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
+    """Proposals are read by the warehouse administrators and the finance supervisors."""
+    actor = require_user(actor)
+    if actor.role not in ("warehouse_admin", "finance"):
+        raise PermissionDenied("只有公物仓管理员和财政监管可以查看调配方案。")
+    return get_or_404(db, Proposal, proposal_id)
+
+
+def list_proposals(db: Session, actor: User, limit: int = 100) -> list[Proposal]:
+    actor = require_user(actor)
+    if actor.role not in ("warehouse_admin", "finance"):
+        raise PermissionDenied("只有公物仓管理员和财政监管可以查看调配方案。")
+    return list(db.exec(select(Proposal).order_by(Proposal.id.desc()).limit(limit)))
+
+
+@dataclass
+class ReviewLine:
+    """One request line of a proposal, with the rows that serve it, for the review page."""
+
+    request: dict[str, Any]
+    category_name: str
+    rows: list[dict[str, Any]]
+    unmet: int
+
+
+def review_lines(db: Session, prop: Proposal) -> list[ReviewLine]:
+    names = {c.code: c.name for c in db.exec(select(Category))}
+    holders = {k["id"]: k.get("holder") for k in prop.problem.get("stock", [])}
+    holders |= {o["id"]: o.get("vendor") for o in prop.problem.get("rentals", [])}
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in prop.solution.get("assignments", []):
+        rows[a["request"]].append(dict(a, holder=holders.get(a["source"])))
+    unmet = {u["request"]: u["quantity"] for u in prop.solution.get("unmet", [])}
+    out = []
+    for r in prop.problem["requests"]:
+        served = sorted(rows.get(r["id"], []), key=lambda a: ("warehouse", "idle", "rental").index(a["tier"]))
+        out.append(ReviewLine(r, names.get(r["category"], r["category"]), served, unmet.get(r["id"], 0)))
+    return out

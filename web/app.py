@@ -18,7 +18,10 @@ from market.config import settings
 
 from . import api
 from .handlers import api_error, error_page
+from .pages import assets as asset_pages
 from .pages import auth, pool
+from .pages import orders as order_pages
+from .pages import proposals as proposal_pages
 from .pages import requests as request_pages
 
 log = logging.getLogger("gongwucang.web")
@@ -57,6 +60,20 @@ def routes() -> list:
         Route("/requests/{id}/approve", request_pages.request_approve, methods=["POST"]),
         Route("/requests/{id}/reject", request_pages.request_reject, methods=["POST"]),
         Route("/requests/{id}/withdraw", request_pages.request_withdraw, methods=["POST"]),
+        Route("/assets/lookup", asset_pages.asset_lookup),
+        Route("/assets/{id}", asset_pages.asset_detail),
+        Route("/orders", order_pages.order_list),
+        Route("/orders/{id}", order_pages.order_detail),
+        Route("/orders/{id}/hand-out", order_pages.order_hand_out, methods=["POST"]),
+        Route("/orders/{id}/return", order_pages.order_return, methods=["POST"]),
+        Route("/orders/{id}/cancel", order_pages.order_cancel, methods=["POST"]),
+        Route("/damages/{id}/settle", order_pages.damage_settle, methods=["POST"]),
+        Route("/proposals", proposal_pages.proposal_list),
+        Route("/proposals/run", proposal_pages.proposal_run, methods=["POST"]),
+        Route("/proposals/{id}", proposal_pages.proposal_detail),
+        Route("/proposals/{id}/edit", proposal_pages.proposal_edit, methods=["POST"]),
+        Route("/proposals/{id}/accept", proposal_pages.proposal_accept, methods=["POST"]),
+        Route("/proposals/{id}/discard", proposal_pages.proposal_discard, methods=["POST"]),
         Route("/api/session", api.create_session, methods=["POST"]),
         Route("/api/session", api.delete_session, methods=["DELETE"]),
         Route("/api/me", api.me),

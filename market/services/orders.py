@@ -10,7 +10,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from ..db import transactional
-from ..errors import Conflict, InvalidInput, InvalidTransition
+from ..errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from ..eventlog import log_event
 from ..models import (
     CONDITIONS,
@@ -28,7 +28,7 @@ from ..models import (
     money,
     utcnow,
 )
-from ..permissions import require
+from ..permissions import UNIT_ROLES, require, require_user
 from .common import get_or_404, snapshot, stamp, touch_listing
 
 TURNAROUND_DAYS = 1  # days an item stays busy after a loan ends: return, check, cleaning
@@ -353,3 +353,22 @@ def cancel_order(db: Session, actor: User, order_id: int, reason: str = "") -> O
               {"status": "allocated"}, {"status": "cancelled"})
     touch_listing(db, order.listing_id)
     return order
+
+
+def visible_order(db: Session, actor: User, order_id: int) -> Order:
+    """An order the actor may read: unit roles see orders to or from their unit."""
+    actor = require_user(actor)
+    order = get_or_404(db, Order, order_id)
+    if actor.role in UNIT_ROLES and actor.unit_id not in (order.to_unit_id, order.from_unit_id):
+        raise PermissionDenied("只能查看本单位的单据。")
+    return order
+
+
+def list_orders(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[Order]:
+    actor = require_user(actor)
+    stmt = select(Order).order_by(Order.id.desc()).limit(limit)
+    if actor.role in UNIT_ROLES:
+        stmt = stmt.where(or_(Order.to_unit_id == actor.unit_id, Order.from_unit_id == actor.unit_id))
+    if status:
+        stmt = stmt.where(Order.status == status)
+    return list(db.exec(stmt))

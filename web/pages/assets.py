@@ -1,0 +1,44 @@
+"""Every asset's page: its QR code, details and whole history as a timeline."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from sqlmodel import Session
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market.errors import NotFound
+from market.eventlog import history
+from market.models import Category, PoolListing, Unit, User, Warehouse
+from market.services.assets import asset_by_tag, current_order_id, visible_asset
+
+from ..handlers import page
+from ..qr import qr_svg
+from ..templating import render
+from .requests import _path_id
+
+
+@page
+def asset_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    asset = visible_asset(db, user, _path_id(request))
+    events = history(db, "asset", asset.id)
+    actors = {e.actor_id for e in events if e.actor_id}
+    names = {u.id: u.display_name for u in (db.get(User, i) for i in actors) if u}
+    return render(request, "asset_detail.html", {
+        "asset": asset, "events": events, "names": names, "qr": Markup(qr_svg(asset.tag)),
+        "category": db.get(Category, asset.category_id), "owner": db.get(Unit, asset.owner_unit_id),
+        "warehouse": db.get(Warehouse, asset.warehouse_id) if asset.warehouse_id else None,
+        "listing": db.get(PoolListing, asset.listing_id) if asset.listing_id else None,
+        "order_id": current_order_id(db, asset.id),
+    })
+
+
+@page
+def asset_lookup(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    """Scan or type a tag (or an RFID EPC) and land on the asset's page."""
+    tag = request.query_params.get("tag", "")[:64]
+    asset = asset_by_tag(db, tag) if tag.strip() else None
+    if asset is None:
+        raise NotFound(f"找不到标签为“{tag}”的资产。", "tag")
+    return RedirectResponse(f"/assets/{asset.id}", status_code=303)

@@ -1,0 +1,76 @@
+"""Allocation proposals (调配方案): run the matcher, review, edit quantities, accept into orders."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market import proposals as svc
+from market.errors import InvalidInput
+from market.models import Order, User
+from market.models import Request as Req
+from market.permissions import can
+
+from .. import forms
+from ..handlers import page
+from ..templating import render
+from .requests import _path_id
+
+
+@page
+def proposal_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    rows = svc.list_proposals(db, user)
+    waiting = len(db.exec(select(Req.id).where(Req.status == "approved")).all())
+    return render(request, "proposals.html", {"rows": rows, "waiting": waiting,
+                                              "can_run": can(user, "run_matcher")})
+
+
+@page(write=True)
+def proposal_run(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    policy = str(form.get("policy") or "tiered")
+    limit = forms.integer(form, "time_limit", "求解时间上限（秒）", 1, 600, required=False) or 30
+    prop = svc.run_matcher(db, user, policy, float(limit))
+    return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
+
+
+def _review(request: Request, db: Session, user: User, prop, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
+    orders = list(db.exec(select(Order).where(Order.proposal_id == prop.id).order_by(Order.id)))
+    return render(request, "proposal_detail.html", {
+        "prop": prop, "lines": svc.review_lines(db, prop), "orders": orders, "error": error,
+        "editable": prop.status == "draft" and can(user, "run_matcher"),
+    }, status_code=status)
+
+
+@page
+def proposal_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    return _review(request, db, user, svc.visible_proposal(db, user, _path_id(request)))
+
+
+@page(write=True)
+def proposal_edit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    prop = svc.visible_proposal(db, user, _path_id(request))
+    quantities: dict[tuple[str, str], int] = {}
+    for key in form:
+        if key.startswith("q|"):
+            _, rid, source = key.split("|", 2)
+            quantities[(rid, source)] = forms.integer(form, key, f"{rid} ← {source} 的数量", 0)
+    try:
+        svc.edit_proposal(db, user, prop.id, quantities)
+    except InvalidInput as exc:
+        db.rollback()
+        return _review(request, db, user, svc.visible_proposal(db, user, prop.id), exc.message, exc.status)
+    return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
+
+
+@page(write=True)
+def proposal_accept(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    prop = svc.accept_proposal(db, user, _path_id(request))
+    return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
+
+
+@page(write=True)
+def proposal_discard(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    prop = svc.discard_proposal(db, user, _path_id(request))
+    return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
