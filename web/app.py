@@ -20,6 +20,7 @@ from . import api
 from .handlers import api_error, error_page
 from .pages import assets as asset_pages
 from .pages import auth, pool
+from .pages import listings as listing_pages
 from .pages import orders as order_pages
 from .pages import proposals as proposal_pages
 from .pages import requests as request_pages
@@ -60,7 +61,13 @@ def routes() -> list:
         Route("/requests/{id}/approve", request_pages.request_approve, methods=["POST"]),
         Route("/requests/{id}/reject", request_pages.request_reject, methods=["POST"]),
         Route("/requests/{id}/withdraw", request_pages.request_withdraw, methods=["POST"]),
+        Route("/assets", listing_pages.asset_list),
         Route("/assets/lookup", asset_pages.asset_lookup),
+        Route("/listings", listing_pages.listing_create, methods=["POST"]),
+        Route("/listings/{id}", listing_pages.listing_detail),
+        Route("/listings/{id}/withdraw", listing_pages.listing_withdraw, methods=["POST"]),
+        Route("/warehouse/receive", listing_pages.receive_form, methods=["GET"]),
+        Route("/warehouse/receive", listing_pages.receive_submit, methods=["POST"]),
         Route("/assets/{id}", asset_pages.asset_detail),
         Route("/orders", order_pages.order_list),
         Route("/orders/{id}", order_pages.order_detail),
