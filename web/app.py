@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from market.config import settings
 
-from . import api
+from .api import api_routes
 from .handlers import api_error, error_page
 from .pages import assets as asset_pages
 from .pages import auth, pool
@@ -81,10 +81,7 @@ def routes() -> list:
         Route("/proposals/{id}/edit", proposal_pages.proposal_edit, methods=["POST"]),
         Route("/proposals/{id}/accept", proposal_pages.proposal_accept, methods=["POST"]),
         Route("/proposals/{id}/discard", proposal_pages.proposal_discard, methods=["POST"]),
-        Route("/api/session", api.create_session, methods=["POST"]),
-        Route("/api/session", api.delete_session, methods=["DELETE"]),
-        Route("/api/me", api.me),
-        Route("/api/pool", api.pool_listings),
+        *api_routes(),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),
     ]
 

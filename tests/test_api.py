@@ -1,0 +1,112 @@
+"""The JSON API through real HTTP: the whole flow with bearer tokens, refusals per role, OpenAPI."""
+
+from __future__ import annotations
+
+from factories import PASSWORD, add_assets
+
+from market.db import session_scope
+
+
+def _auth(http, username):
+    r = http.post("/api/session", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_openapi_lists_every_endpoint(http):
+    spec = http.get("/api/openapi.json").json()
+    assert spec["openapi"].startswith("3.") and spec["info"]["title"] == "公物仓 API"
+    for path in ("/api/session", "/api/requests", "/api/requests/{id}/approve", "/api/proposals/{id}/accept",
+                 "/api/orders/{id}/hand-out", "/api/orders/{id}/return", "/api/assets/{id}", "/api/listings"):
+        assert path in spec["paths"], path
+    assert spec["paths"]["/api/session"]["post"]["security"] == []
+
+
+def test_whole_flow_through_the_api(http, world):
+    with session_scope(write=True) as db:
+        ids = [a.id for a in add_assets(db, world.health, world.chair, 5)]
+        db.commit()
+    mgr, staff, admin = _auth(http, "mgr_health"), _auth(http, "staff_edu"), _auth(http, "admin")
+    r = http.post("/api/listings", headers=mgr, json={"asset_ids": ids, "title": "闲置会议椅", "mode": "both"})
+    assert r.status_code == 200 and r.json()["quantity"] == 5, r.text
+    r = http.post("/api/requests", headers=staff, json={"title": "座谈会", "purpose": "大型会议", "lines": [
+        {"category_id": world.chair.id, "quantity": 8, "start_date": "2027-01-10", "end_date": "2027-01-11"}]})
+    assert r.status_code == 200, r.text
+    req = r.json()
+    assert req["status"] == "submitted" and req["number"].startswith("XQ") and len(req["lines"]) == 1
+    assert http.post(f"/api/requests/{req['id']}/approve", headers=admin).json()["status"] == "approved"
+    prop = http.post("/api/proposals", headers=admin, json={"policy": "tiered", "time_limit": 20}).json()
+    tiers = {a["tier"]: a["quantity"] for a in prop["solution"]["assignments"]}
+    assert tiers == {"idle": 5, "rental": 3} and prop["saved_vs_new"] is not None
+    rid = prop["problem"]["requests"][0]["id"]
+    rental = next(a["source"] for a in prop["solution"]["assignments"] if a["tier"] == "rental")
+    r = http.post(f"/api/proposals/{prop['id']}/edit", headers=admin,
+                  json={"changes": [{"request": rid, "source": rental, "quantity": 0}]})
+    assert r.status_code == 200 and r.json()["solution"]["unmet"] == [{"request": rid, "quantity": 3}]
+    assert http.post(f"/api/proposals/{prop['id']}/accept", headers=admin).json()["status"] == "accepted"
+    orders = http.get("/api/orders", headers=staff).json()["orders"]
+    assert len(orders) == 1 and orders[0]["kind"] == "loan"
+    oid = orders[0]["id"]
+    detail = http.get(f"/api/orders/{oid}", headers=admin).json()
+    tags = [i["tag"] for i in detail["items"]]
+    r = http.post(f"/api/orders/{oid}/hand-out", headers=admin, json={"tags": tags[:2]})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "tags"
+    assert http.post(f"/api/orders/{oid}/hand-out", headers=admin, json={"tags": tags}).json()["status"] == "on_loan"
+    inspections = [{"asset_id": i["asset_id"], "condition": "良好"} for i in detail["items"]]
+    inspections[0] = {"asset_id": detail["items"][0]["asset_id"], "condition": "一般", "cause": "wear",
+                      "description": "坐垫磨损"}
+    r = http.post(f"/api/orders/{oid}/return", headers=admin, json={"inspections": inspections})
+    assert r.status_code == 200 and r.json()["status"] == "returned" and r.json()["damages"][0]["cause"] == "wear"
+    asset = http.get(f"/api/assets/{detail['items'][0]['asset_id']}", headers=admin).json()
+    assert [e["action"] for e in asset["history"]] == ["list", "allocate", "hand_out", "return", "wear"]
+    assert http.get("/api/assets/lookup", headers=admin, params={"tag": tags[0]}).json()["tag"] == tags[0]
+
+
+def test_refusals_for_each_role(http, world):
+    with session_scope(write=True) as db:
+        ids = [a.id for a in add_assets(db, world.health, world.chair, 2)]
+        db.commit()
+    staff, mgr_edu, finance, sysadmin = (_auth(http, u) for u in ("staff_edu", "mgr_edu", "finance", "sysadmin"))
+    # another unit's manager cannot post these items; the supervisor and the system admin cannot either
+    for who in (mgr_edu, finance, sysadmin, staff):
+        r = http.post("/api/listings", headers=who, json={"asset_ids": ids})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    r = http.post("/api/requests", headers=staff, json={"title": "会议", "lines": [
+        {"category_id": world.chair.id, "quantity": 2, "start_date": "2027-01-10", "end_date": "2027-01-11"}]})
+    rid = r.json()["id"]
+    for who in (staff, mgr_edu, finance, sysadmin):
+        assert http.post(f"/api/requests/{rid}/approve", headers=who).status_code == 403
+    assert http.post("/api/proposals", headers=finance, json={}).status_code == 403
+    assert http.get("/api/proposals", headers=staff).status_code == 403
+    assert http.get(f"/api/requests/{rid}", headers=_auth(http, "staff_health")).status_code == 403
+    assert http.post("/api/warehouse/receive", headers=mgr_edu, json={
+        "warehouse_id": world.warehouse.id, "category_id": world.chair.id, "name": "椅", "quantity": 1,
+        "original_value": "10"}).status_code == 403
+
+
+def test_bad_input_is_a_structured_4xx(http, world):
+    staff = _auth(http, "staff_edu")
+    cases = [
+        ({"title": "x", "lines": []}, "lines"),
+        ({"title": "x", "lines": [{"category_id": world.chair.id, "quantity": 0, "start_date": "2027-01-01"}]},
+         "lines[0].quantity"),
+        ({"title": "x", "lines": [{"category_id": world.chair.id, "quantity": "5", "start_date": "2027-01-01"}]},
+         "quantity"),
+        ({"title": "x", "lines": [{"category_id": 99999, "quantity": 5, "start_date": "2027-01-01"}]},
+         "lines[0].category_id"),
+        ({"title": "x", "lines": [{"category_id": world.chair.id, "quantity": 5, "start_date": "2027-02-01",
+                                   "end_date": "2027-01-01"}]}, "lines[0].end_date"),
+        ({"title": "x", "lines": [{"category_id": world.chair.id, "quantity": 5, "start_date": "soon"}]},
+         "lines[0].start_date"),
+        ({"title": "x", "lines": "all of them"}, "lines"),
+        (["not", "an", "object"], None),
+    ]
+    for body, fld in cases:
+        r = http.post("/api/requests", headers=staff, json=body)
+        assert 400 <= r.status_code < 500, (body, r.text)
+        err = r.json()["error"]
+        assert err["message"] and (fld is None or err["field"] == fld), (body, err)
+    assert http.get("/api/requests/99999999", headers=staff).status_code == 404
+    assert http.get("/api/requests/abc", headers=staff).status_code in (404, 422)
+    r = http.post("/api/requests", headers=staff, content=b"x" * 2_000_000)
+    assert r.status_code == 413

@@ -1,0 +1,21 @@
+"""The JSON API: endpoints declared in the modules below, served with an OpenAPI schema."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import assets, orders, pool, proposals, requests, session  # noqa: F401  (they declare the endpoints)
+from .registry import ENDPOINTS, openapi
+
+
+async def openapi_json(request: Request) -> JSONResponse:
+    return JSONResponse(openapi())
+
+
+def api_routes() -> list[Route]:
+    # lookup before {id}: a literal path segment must win over the parameter
+    ordered = sorted(ENDPOINTS, key=lambda e: "{" in e.path)
+    return [Route("/api/openapi.json", openapi_json)] + [
+        Route(e.path, e.endpoint, methods=[e.method]) for e in ordered]

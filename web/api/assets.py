@@ -1,0 +1,37 @@
+"""Assets: details and history, lookup by tag or EPC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market.errors import NotFound
+from market.eventlog import history
+from market.models import User
+from market.services.assets import asset_by_tag, visible_asset
+
+from .pool import path_id
+from .registry import STR, declare
+from .serialize import to_json
+
+
+def asset_json(db: Session, asset) -> dict[str, Any]:  # noqa: ANN001
+    events = [{"at": e.at.isoformat(), "action": e.action, "summary": e.summary, "actor_id": e.actor_id,
+               "ref": f"{e.ref_entity}:{e.ref_id}" if e.ref_entity else None} for e in history(db, "asset", asset.id)]
+    return to_json(asset, history=events)
+
+
+@declare("GET", "/api/assets/{id}", "资产详情与全生命周期记录", "资产")
+def get_asset(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return asset_json(db, visible_asset(db, user, path_id(request)))
+
+
+@declare("GET", "/api/assets/lookup", "按标签或 RFID EPC 查资产", "资产", query=[("tag", STR, "资产编号或 EPC")])
+def lookup(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    tag = request.query_params.get("tag", "")[:64]
+    asset = asset_by_tag(db, tag) if tag.strip() else None
+    if asset is None:
+        raise NotFound(f"找不到标签为“{tag}”的资产。", "tag")
+    return asset_json(db, visible_asset(db, user, asset.id))

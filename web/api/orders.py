@@ -1,0 +1,90 @@
+"""Orders: read, check out by tags, return with inspection, cancel; settle damage."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+
+from market.errors import InvalidInput
+from market.models import ORDER_STATUSES, DamageRecord, User
+from market.services import orders as svc
+
+from ..handlers import field
+from .pool import path_id
+from .registry import INT, STR, declare, obj
+from .serialize import to_json
+
+
+def order_json(db: Session, order) -> dict[str, Any]:  # noqa: ANN001
+    items = [{"asset_id": a.id, "tag": a.tag, "name": a.name, "condition_out": it.condition_out,
+              "condition_in": it.condition_in, "status": a.status} for it, a in svc.order_items(db, order.id)]
+    damages = [to_json(d) for d in db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id))]
+    return to_json(order, items=items, damages=damages)
+
+
+@declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的）", "单据",
+         query=[("status", {"enum": list(ORDER_STATUSES)}, "状态")])
+def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    status = request.query_params.get("status") or None
+    if status is not None and status not in ORDER_STATUSES:
+        raise InvalidInput(f"status 须为：{'、'.join(ORDER_STATUSES)}。", "status")
+    return {"orders": [to_json(o) for o in svc.list_orders(db, user, status)]}
+
+
+@declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据")
+def get_order(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return order_json(db, svc.visible_order(db, user, path_id(request)))
+
+
+@declare("POST", "/api/orders/{id}/hand-out", "出库：扫描的标签须与拣货单一致", "单据", write=True,
+         body=obj([], tags={"type": "array", "items": STR, "maxItems": 10000}))
+def hand_out(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    tags = field(body or {}, "tags", list, required=False)
+    if tags is not None and not all(isinstance(t, str) for t in tags):
+        raise InvalidInput("tags 须为字符串列表。", "tags")
+    order = svc.visible_order(db, user, path_id(request))
+    return order_json(db, svc.hand_out(db, user, order.id, tags))
+
+
+INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": ["全新", "良好", "一般", "待维修", "报废"]},
+                 cause={"enum": ["user", "wear", None]}, description=STR, repair_cost={"type": ["string", "null"]})
+
+
+@declare("POST", "/api/orders/{id}/return", "归还并逐件验收", "单据", write=True,
+         body=obj(["inspections"], inspections={"type": "array", "items": INSPECTION, "maxItems": 10000}))
+def return_order(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    rows = field(body, "inspections", list)
+    inspections: dict[int, svc.Inspection] = {}
+    for i, raw in enumerate(rows):
+        if not isinstance(raw, dict):
+            raise InvalidInput(f"inspections[{i}] 须为对象。", "inspections")
+        cost = raw.get("repair_cost")
+        try:
+            repair = Decimal(str(cost)) if cost not in (None, "") else None
+            if repair is not None and (not repair.is_finite() or repair > Decimal("1e9")):
+                raise InvalidOperation
+        except InvalidOperation:
+            raise InvalidInput(f"inspections[{i}].repair_cost 须为金额。", "inspections") from None
+        cause = raw.get("cause")
+        if cause not in (None, "user", "wear"):
+            raise InvalidInput(f"inspections[{i}].cause 须为 user、wear 或 null。", "inspections")
+        inspections[field(raw, "asset_id", int)] = svc.Inspection(
+            condition=field(raw, "condition", str), cause=cause,
+            description=(field(raw, "description", str, required=False) or "")[:500], repair_cost=repair)
+    order = svc.visible_order(db, user, path_id(request))
+    return order_json(db, svc.return_loan(db, user, order.id, inspections))
+
+
+@declare("POST", "/api/orders/{id}/cancel", "取消未出库的单据", "单据", write=True, body=obj([], reason=STR))
+def cancel(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    reason = (field(body or {}, "reason", str, required=False) or "")[:200]
+    return order_json(db, svc.cancel_order(db, user, path_id(request), reason))
+
+
+@declare("POST", "/api/damages/{id}/settle", "登记赔偿到账", "单据", write=True, body=obj([], note=STR))
+def settle(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    note = (field(body or {}, "note", str, required=False) or "")[:200]
+    return to_json(svc.settle_damage(db, user, path_id(request), note))

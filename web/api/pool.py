@@ -1,0 +1,109 @@
+"""The pool, listings and receiving stock."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+
+from market.errors import InvalidInput
+from market.listings import pool_page
+from market.models import Asset, PoolListing, User
+from market.services import pool as svc
+from market.services.common import get_or_404
+
+from ..handlers import field
+from .registry import DATE, INT, STR, declare, obj
+from .serialize import to_json
+
+
+def path_id(request: Request) -> int:
+    raw = str(request.path_params["id"])
+    if not raw.isdigit() or len(raw) > 12:
+        raise InvalidInput("编号须为正整数。", "id")
+    return int(raw)
+
+
+def opt_date(body: Any, name: str) -> date | None:
+    raw = field(body, name, str, required=False)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"字段 {name} 须为日期（YYYY-MM-DD）。", name) from None
+
+
+@declare("GET", "/api/pool", "公物池挂牌列表（简单筛选）", "公物池", query=[
+    ("q", STR, "关键词"), ("category", INT, "分类编号"), ("district", STR, "区县"),
+    ("tier", {"enum": ["warehouse", "idle"]}, "来源"), ("page", {"type": "integer", "minimum": 1}, "页码")])
+def pool_listings(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    params = request.query_params
+    page = params.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 100000:
+        raise InvalidInput("page 须为正整数。", "page")
+    tier = params.get("tier")
+    if tier not in (None, "", "warehouse", "idle"):
+        raise InvalidInput("tier 须为 warehouse 或 idle。", "tier")
+    category = params.get("category")
+    if category and (not category.isdigit() or len(category) > 12):
+        raise InvalidInput("category 须为分类编号（整数）。", "category")
+    result = pool_page(db, q=params.get("q", "")[:100], category_id=int(category) if category else None,
+                       tier=tier or None, district=(params.get("district") or "")[:40] or None, page=int(page))
+    return {"total": result.total, "page": result.page, "pages": result.pages,
+            "listings": [r.as_dict() for r in result.rows]}
+
+
+@declare("POST", "/api/listings", "把本单位的闲置资产挂牌到公物池", "公物池", write=True, body=obj(
+    ["asset_ids"], asset_ids={"type": "array", "items": INT, "minItems": 1}, title=STR,
+    mode={"enum": ["loan", "transfer", "both"]}, available_from=DATE, available_until=DATE, description=STR))
+def create_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    ids = field(body, "asset_ids", list)
+    if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids) or len(ids) > 10000:
+        raise InvalidInput("asset_ids 须为资产编号（整数）的列表。", "asset_ids")
+    listing = svc.post_idle_items(
+        db, user, ids, title=(field(body, "title", str, required=False) or "")[:120],
+        mode=field(body, "mode", str, required=False) or "both", available_from=opt_date(body, "available_from"),
+        available_until=opt_date(body, "available_until"),
+        description=(field(body, "description", str, required=False) or "")[:2000])
+    return to_json(listing, quantity=svc.listing_quantity(db, listing.id))
+
+
+@declare("GET", "/api/listings/{id}", "挂牌详情及其资产", "公物池")
+def get_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    listing = get_or_404(db, PoolListing, path_id(request))
+    items = db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)).all()
+    return to_json(listing, quantity=svc.listing_quantity(db, listing.id),
+                   items=[{"id": a.id, "tag": a.tag, "name": a.name, "condition": a.condition, "status": a.status}
+                          for a in items])
+
+
+@declare("POST", "/api/listings/{id}/withdraw", "撤回挂牌", "公物池", write=True, body=obj([], reason=STR))
+def withdraw_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    reason = (field(body or {}, "reason", str, required=False) or "")[:200]
+    return to_json(svc.withdraw_listing(db, user, path_id(request), reason))
+
+
+@declare("POST", "/api/warehouse/receive", "新资产入库并挂牌", "公物池", write=True, body=obj(
+    ["warehouse_id", "category_id", "name", "quantity", "original_value"], warehouse_id=INT, category_id=INT,
+    name=STR, quantity={"type": "integer", "minimum": 1, "maximum": 10000}, original_value=STR,
+    condition={"enum": ["全新", "良好", "一般"]}, brand=STR, model=STR, purchase_date=DATE,
+    mode={"enum": ["loan", "transfer", "both"]}, source=STR))
+def receive(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    value = field(body, "original_value", (str, int, float))
+    try:
+        from market.models import money
+
+        amount = money(value)
+    except ArithmeticError:
+        raise InvalidInput("original_value 须为金额。", "original_value") from None
+    listing = svc.receive_items(
+        db, user, field(body, "warehouse_id", int), field(body, "category_id", int), field(body, "name", str)[:120],
+        field(body, "quantity", int), amount, condition=field(body, "condition", str, required=False) or "全新",
+        brand=(field(body, "brand", str, required=False) or "")[:60],
+        model=(field(body, "model", str, required=False) or "")[:80],
+        purchase_date=opt_date(body, "purchase_date"), mode=field(body, "mode", str, required=False) or "both",
+        source=(field(body, "source", str, required=False) or "")[:100])
+    return to_json(listing, quantity=svc.listing_quantity(db, listing.id))

@@ -1,0 +1,73 @@
+"""Allocation proposals: run the matcher, read, edit, accept, discard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market import proposals as svc
+from market.errors import InvalidInput
+from market.models import User
+
+from ..handlers import field
+from .pool import path_id
+from .registry import STR, declare, obj
+from .serialize import to_json
+
+
+def proposal_json(prop) -> dict[str, Any]:  # noqa: ANN001
+    data = to_json(prop)
+    data.pop("lots", None)
+    data["saved_vs_rent"] = (str(prop.cost_all_rented - prop.cost_total) if prop.cost_all_rented is not None
+                             else None)
+    data["saved_vs_new"] = str(prop.cost_all_new - prop.cost_total) if prop.cost_all_new is not None else None
+    return data
+
+
+@declare("GET", "/api/proposals", "调配方案列表", "调配")
+def list_proposals(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return {"proposals": [{k: v for k, v in proposal_json(p).items() if k not in ("problem", "solution")}
+                          for p in svc.list_proposals(db, user)]}
+
+
+@declare("POST", "/api/proposals", "对已批准的申请运行调配求解", "调配", write=True, body=obj(
+    [], policy={"enum": ["tiered", "cost"]}, time_limit={"type": "number", "minimum": 1, "maximum": 600}))
+def run(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    body = body or {}
+    limit = field(body, "time_limit", (int, float), required=False, default=30)
+    if isinstance(limit, bool) or not 1 <= limit <= 600:
+        raise InvalidInput("time_limit 须在 1 至 600 秒之间。", "time_limit")
+    return proposal_json(svc.run_matcher(db, user, field(body, "policy", str, required=False) or "tiered",
+                                         float(limit)))
+
+
+@declare("GET", "/api/proposals/{id}", "调配方案（含问题与解 JSON）", "调配")
+def get_proposal(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return proposal_json(svc.visible_proposal(db, user, path_id(request)))
+
+
+@declare("POST", "/api/proposals/{id}/edit", "调整数量（按同样规则复核）", "调配", write=True, body=obj(
+    ["changes"], changes={"type": "array", "minItems": 1, "maxItems": 10000, "items": obj(
+        ["request", "source", "quantity"], request=STR, source=STR, quantity={"type": "integer", "minimum": 0})}))
+def edit(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    changes = field(body, "changes", list)
+    quantities: dict[tuple[str, str], int] = {}
+    for i, c in enumerate(changes):
+        if not isinstance(c, dict):
+            raise InvalidInput(f"changes[{i}] 须为对象。", "changes")
+        quantities[(field(c, "request", str), field(c, "source", str))] = field(c, "quantity", int)
+    return proposal_json(svc.edit_proposal(db, user, path_id(request), quantities))
+
+
+@declare("POST", "/api/proposals/{id}/accept", "采纳方案，生成出借、调剂、租赁单", "调配", write=True)
+def accept(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return proposal_json(svc.accept_proposal(db, user, path_id(request)))
+
+
+@declare("POST", "/api/proposals/{id}/discard", "作废方案", "调配", write=True)
+def discard(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return proposal_json(svc.discard_proposal(db, user, path_id(request)))
+
+

@@ -1,0 +1,84 @@
+"""The API's route table: each endpoint is declared once, and both the Starlette routes and the OpenAPI
+schema served at /api/openapi.json are built from the declarations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..handlers import ApiHandler, api
+
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    endpoint: Callable
+    body: dict[str, Any] | None = None  # JSON Schema of the request body
+    query: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)  # (name, schema, description)
+    auth: bool = True
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+def declare(method: str, path: str, summary: str, tag: str, *, body: dict[str, Any] | None = None,
+            query: list[tuple[str, dict[str, Any], str]] | None = None, auth: bool = True,
+            write: bool = False) -> Callable[[ApiHandler], ApiHandler]:
+    def deco(fn: ApiHandler) -> ApiHandler:
+        ENDPOINTS.append(Endpoint(method, path, summary, tag, api(fn, auth=auth, write=write), body, query or [],
+                                  auth))
+        return fn
+
+    return deco
+
+
+def obj(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props, "additionalProperties": False}
+
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+DATE = {"type": "string", "format": "date"}
+ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "properties": {
+        "code": STR, "message": STR, "field": {"type": ["string", "null"]}}, "required": ["code", "message"]}},
+    "required": ["error"],
+}
+
+
+def openapi() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for e in ENDPOINTS:
+        params = [{"name": n, "in": "path", "required": True, "schema": INT}
+                  for n in re.findall(r"{(\w+)}", e.path)]
+        params += [{"name": n, "in": "query", "required": False, "schema": s, "description": d}
+                   for n, s, d in e.query]
+        op: dict[str, Any] = {
+            "summary": e.summary, "tags": [e.tag], "operationId": f"{e.method.lower()}_{e.endpoint.__name__}",
+            "parameters": params,
+            "responses": {
+                "200": {"description": "成功", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": {"description": "错误（4xx，中文说明）",
+                            "content": {"application/json": {"schema": ERROR}}},
+            },
+        }
+        if e.body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": e.body}}}
+        if not e.auth:
+            op["security"] = []
+        paths.setdefault(e.path, {})[e.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "公物仓 API", "version": "1", "description":
+                 "行政事业单位资产共享调剂平台的 JSON 接口。先 POST /api/session 取得令牌，"
+                 "再以 Authorization: Bearer 令牌 访问其他接口。错误为 {\"error\": {code, message, field}}。"},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }

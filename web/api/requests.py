@@ -1,0 +1,94 @@
+"""Requests: submit, list, read, approve, reject, withdraw."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market.errors import InvalidInput
+from market.models import PURPOSES, REQUEST_STATUSES, User
+from market.services import requests as svc
+from market.services.requests import LineInput
+
+from ..handlers import field
+from .pool import path_id
+from .registry import DATE, INT, STR, declare, obj
+from .serialize import to_json
+
+LINE = obj(["category_id", "quantity", "start_date"], category_id=INT,
+           quantity={"type": "integer", "minimum": 1, "maximum": 100000}, start_date=DATE,
+           end_date={"type": ["string", "null"], "format": "date"}, priority={"type": "integer", "minimum": 1,
+                                                                               "maximum": 9},
+           listing_id={"type": ["integer", "null"]}, note=STR)
+
+
+def _date(raw: Any, name: str, required: bool) -> date | None:
+    if raw is None and not required:
+        return None
+    if not isinstance(raw, str):
+        raise InvalidInput(f"{name} 须为日期（YYYY-MM-DD）。", name)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} 须为日期（YYYY-MM-DD）。", name) from None
+
+
+def _line(i: int, raw: Any) -> LineInput:
+    where = f"lines[{i}]"
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{where} 须为对象。", where)
+    return LineInput(
+        category_id=field(raw, "category_id", int), quantity=field(raw, "quantity", int),
+        start_date=_date(raw.get("start_date"), f"{where}.start_date", True),
+        end_date=_date(raw.get("end_date"), f"{where}.end_date", False),
+        priority=field(raw, "priority", int, required=False, default=1),
+        listing_id=field(raw, "listing_id", int, required=False), note=(field(raw, "note", str, required=False) or "")[:500],
+    )
+
+
+def request_json(db: Session, req) -> dict[str, Any]:  # noqa: ANN001
+    return to_json(req, lines=[to_json(x) for x in svc.request_lines(db, req.id)])
+
+
+@declare("GET", "/api/requests", "申请列表（单位角色只见本单位）", "申请",
+         query=[("status", {"enum": list(REQUEST_STATUSES)}, "状态")])
+def list_requests(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    status = request.query_params.get("status") or None
+    if status is not None and status not in REQUEST_STATUSES:
+        raise InvalidInput(f"status 须为：{'、'.join(REQUEST_STATUSES)}。", "status")
+    return {"requests": [to_json(r) for r in svc.list_requests(db, user, status)]}
+
+
+@declare("POST", "/api/requests", "提交需求申请（可多行）", "申请", write=True, body=obj(
+    ["title", "lines"], title=STR, purpose={"enum": PURPOSES}, place=STR,
+    lines={"type": "array", "items": LINE, "minItems": 1, "maxItems": 200}))
+def create_request(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    lines = field(body, "lines", list)
+    req = svc.submit_request(db, user, field(body, "title", str)[:120], [_line(i, x) for i, x in enumerate(lines)],
+                             purpose=field(body, "purpose", str, required=False) or "大型会议",
+                             place=(field(body, "place", str, required=False) or "")[:200])
+    return request_json(db, req)
+
+
+@declare("GET", "/api/requests/{id}", "申请详情", "申请")
+def get_request(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return request_json(db, svc.visible_request(db, user, path_id(request)))
+
+
+@declare("POST", "/api/requests/{id}/approve", "批准申请", "申请", write=True)
+def approve(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return request_json(db, svc.approve_request(db, user, path_id(request)))
+
+
+@declare("POST", "/api/requests/{id}/reject", "驳回申请（须填理由）", "申请", write=True,
+         body=obj(["reason"], reason=STR))
+def reject(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return request_json(db, svc.reject_request(db, user, path_id(request), field(body, "reason", str)[:500]))
+
+
+@declare("POST", "/api/requests/{id}/withdraw", "撤回申请", "申请", write=True)
+def withdraw(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return request_json(db, svc.withdraw_request(db, user, path_id(request)))

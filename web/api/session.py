@@ -1,0 +1,40 @@
+"""Sign-in with bearer tokens, and who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market.accounts import authenticate, issue_token, revoke_token
+from market.models import User
+
+from ..deps import bearer_token
+from ..handlers import field
+from .registry import STR, declare, obj
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "display_name": user.display_name, "role": user.role,
+            "role_label": user.role_label, "unit_id": user.unit_id}
+
+
+@declare("POST", "/api/session", "登录，取得令牌", "会话", auth=False, write=True,
+         body=obj(["username", "password"], username=STR, password=STR))
+def create_session(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    account = authenticate(db, field(body, "username", str), field(body, "password", str))
+    return {"token": issue_token(db, account), "user": user_json(account)}
+
+
+@declare("DELETE", "/api/session", "退出，令牌作废", "会话", write=True)
+def delete_session(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    token = bearer_token(request)
+    if token:
+        revoke_token(db, token)
+    return {"ok": True}
+
+
+@declare("GET", "/api/me", "当前用户", "会话")
+def me(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return user_json(user)
