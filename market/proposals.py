@@ -35,6 +35,7 @@ from .models import (
     money,
     utcnow,
 )
+from .notices import notify, role_users
 from .permissions import require, require_user
 from .services.common import get_or_404
 from .services.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order
@@ -182,6 +183,9 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
     log_event(db, actor, "proposal", prop.id, "create",
               f"运行调配：{len(built.problem['requests'])} 行需求，调配 {served} 件，费用 {prop.cost_total:.2f} 元",
               after={"status": "draft", "solver_status": solution["status"]})
+    others = [uid for uid in role_users(db, "warehouse_admin") if uid != actor.id]
+    notify(db, others, "proposal_waiting", f"调配方案 #{prop.id} 待审核：调配 {served} 件，费用 {prop.cost_total:.2f} 元。",
+           f"/proposals/{prop.id}", f"proposal:{prop.id}")
     return prop
 
 

@@ -32,16 +32,27 @@ def _test_database_url(tmp: Path) -> str:
     return f"sqlite:///{tmp / 'test.db'}"
 
 
+_TMP: list[Path] = []
+
+
 def pytest_configure(config: pytest.Config) -> None:
     import tempfile
 
     tmp = Path(tempfile.mkdtemp(prefix="gwc-test-"))
+    _TMP.append(tmp)
     os.environ["GONGWUCANG_DATA"] = str(tmp / "data")
     os.environ["DATABASE_URL"] = _test_database_url(tmp)
     os.environ.setdefault("GONGWUCANG_SECRET", "test-secret")
     from market.config import settings
 
     settings.cache_clear()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    for tmp in _TMP:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -110,3 +110,17 @@ def test_bad_input_is_a_structured_4xx(http, world):
     assert http.get("/api/requests/abc", headers=staff).status_code in (404, 422)
     r = http.post("/api/requests", headers=staff, content=b"x" * 2_000_000)
     assert r.status_code == 413
+
+
+def test_cookie_session_needs_the_csrf_header(http, world):
+    import re
+
+    from conftest import login
+
+    login(http, "staff_edu")
+    body = {"title": "会议", "lines": [{"category_id": world.chair.id, "quantity": 2, "start_date": "2027-01-10",
+                                       "end_date": "2027-01-11"}]}
+    r = http.post("/api/requests", json=body)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/").text).group(1)
+    assert http.post("/api/requests", json=body, headers={"X-CSRF-Token": token}).status_code == 200

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -21,6 +24,7 @@ from .handlers import api_error, error_page
 from .pages import assets as asset_pages
 from .pages import auth, pool
 from .pages import listings as listing_pages
+from .pages import notices as notice_pages
 from .pages import orders as order_pages
 from .pages import proposals as proposal_pages
 from .pages import requests as request_pages
@@ -75,6 +79,11 @@ def routes() -> list:
         Route("/orders/{id}/return", order_pages.order_return, methods=["POST"]),
         Route("/orders/{id}/cancel", order_pages.order_cancel, methods=["POST"]),
         Route("/damages/{id}/settle", order_pages.damage_settle, methods=["POST"]),
+        Route("/notices", notice_pages.notice_list),
+        Route("/notices/read", notice_pages.notice_read, methods=["POST"]),
+        Route("/board", notice_pages.board),
+        Route("/wishes", notice_pages.wish_create, methods=["POST"]),
+        Route("/wishes/{id}/close", notice_pages.wish_close, methods=["POST"]),
         Route("/proposals", proposal_pages.proposal_list),
         Route("/proposals/run", proposal_pages.proposal_run, methods=["POST"]),
         Route("/proposals/{id}", proposal_pages.proposal_detail),
@@ -86,13 +95,41 @@ def routes() -> list:
     ]
 
 
+SWEEP_SECONDS = 3600
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette):  # noqa: ANN201
+    """Every hour: remind borrowers of loans due within three days or overdue."""
+
+    async def sweeper() -> None:
+        while True:
+            try:
+                await run_in_threadpool(_sweep)
+            except Exception:  # a failed sweep must not stop the app; the next hour tries again
+                log.exception("loan reminder sweep failed")
+            await asyncio.sleep(SWEEP_SECONDS)
+
+    task = asyncio.create_task(sweeper())
+    yield
+    task.cancel()
+
+
+def _sweep() -> None:
+    from market.db import session_scope
+    from market.notices import sweep_loans
+
+    with session_scope(write=True) as db:
+        sweep_loans(db)
+
+
 def create_app() -> Starlette:
     cfg = settings()
     middleware = [
         Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
     ]
-    return Starlette(routes=routes(), middleware=middleware,
+    return Starlette(routes=routes(), middleware=middleware, lifespan=lifespan,
                      exception_handlers={HTTPException: http_error, Exception: server_error})
 
 

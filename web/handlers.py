@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from market.errors import MarketError
 from market.models import User
+from market.notices import unread_count
 
 from .deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
 from .templating import render
@@ -48,6 +49,7 @@ def page(handler: PageHandler | None = None, *, login: bool = True, write: bool 
                 request.state.user = user
                 if login and user is None:
                     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                request.state.unread = unread_count(db, user) if user is not None else 0
                 try:
                     return fn(request, db, user, form)
                 except MarketError as exc:
@@ -77,7 +79,8 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
                 if auth and user is None:
                     return api_error(401, "unauthenticated", "请先登录：POST /api/session 取得令牌，"
                                      "再以 Authorization: Bearer 令牌 访问。")
-                if (request.method in UNSAFE and user is not None and not bearer_token(request)
+                # A cookie-authenticated change needs the CSRF header; endpoints open to anyone act as nobody.
+                if (auth and request.method in UNSAFE and user is not None and not bearer_token(request)
                         and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
                     return api_error(403, "csrf", "以会话 Cookie 调用须带 X-CSRF-Token 请求头。")
                 try:

@@ -33,5 +33,6 @@ templates.env.globals["can"] = can
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):  # noqa: ANN201
-    ctx = {"user": getattr(request.state, "user", None), "csrf_token": csrf_token(request)} | (context or {})
+    ctx = {"user": getattr(request.state, "user", None), "unread": getattr(request.state, "unread", 0),
+           "csrf_token": csrf_token(request)} | (context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

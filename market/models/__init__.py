@@ -15,6 +15,7 @@ from .base import money, utcnow
 from .catalog import ApprovalRule, Category
 from .disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, DisposalItem
 from .events import Event, SearchOutbox
+from .notices import NOTICE_KINDS, Notice, Wish
 from .orders import DAMAGE_CAUSES, ORDER_KINDS, ORDER_STATUSES, DamageRecord, Order, OrderItem, Proposal
 from .org import ROLES, ApiToken, Unit, User, Warehouse
 from .rentals import RentalOffer, RentalVendor
@@ -24,7 +25,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ASSET_STATUSES", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
-    "LISTING_STATUSES", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
+    "LISTING_STATUSES", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
     "USABLE_CONDITIONS", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",
     "Request", "RequestLine", "SearchOutbox", "Unit", "User", "Warehouse", "metadata", "money", "utcnow",

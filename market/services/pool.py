@@ -23,6 +23,7 @@ from ..models import (
     money,
     utcnow,
 )
+from ..notices import match_wishes
 from ..permissions import require
 from ..tags import epc_for, tag_for
 from .common import assets_by_ids, get_or_404, snapshot, stamp, touch_listing
@@ -96,6 +97,7 @@ def post_idle_items(
     log_event(db, actor, "listing", listing.id, "create", f"挂牌 {len(assets)} 件：{listing.title}",
               after={"quantity": len(assets), "mode": mode})
     touch_listing(db, listing.id)
+    match_wishes(db, listing)
     return listing
 
 
@@ -192,6 +194,7 @@ def receive_items(
     log_event(db, actor, "listing", listing.id, "create", f"入库并挂牌 {quantity} 件：{listing.title}",
               after={"quantity": quantity, "warehouse": warehouse.name})
     touch_listing(db, listing.id)
+    match_wishes(db, listing)
     return listing
 
 

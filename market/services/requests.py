@@ -12,6 +12,7 @@ from ..db import transactional
 from ..errors import InvalidInput, InvalidTransition, PermissionDenied
 from ..eventlog import log_event
 from ..models import PURPOSES, Category, PoolListing, Request, RequestLine, Unit, User, utcnow
+from ..notices import notify, unit_users
 from ..permissions import UNIT_ROLES, approver_role, require, require_approver, require_user
 from .common import get_or_404
 
@@ -111,6 +112,9 @@ def _decide(db: Session, actor: User, request_id: int, status: str, reason: str 
     log_event(db, actor, "request", req.id, "approve" if approved else "reject",
               f"批准申请 {req.number}" if approved else f"驳回申请 {req.number}：{reason}",
               {"status": before}, {"status": status})
+    notify(db, unit_users(db, req.unit_id), "request_approved" if approved else "request_rejected",
+           f"申请 {req.number}“{req.title}”已批准，等待调配。" if approved
+           else f"申请 {req.number}“{req.title}”被驳回：{reason}", f"/requests/{req.id}", f"decision:{req.id}")
     return req
 
 

@@ -1,0 +1,103 @@
+"""Messages inside the product, wishes that tell a unit at once, and the demand board."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from conftest import login
+from factories import PASSWORD, add_assets
+from sqlmodel import select
+
+from market import notices
+from market.db import session_scope
+from market.models import Notice, User
+from market.proposals import accept_proposal, run_matcher
+from market.services import orders as ords
+from market.services import pool
+from market.services.requests import LineInput, approve_request, reject_request, submit_request
+
+
+def _texts(db, username):
+    uid = db.exec(select(User.id).where(User.username == username)).one()
+    return [n.text for n in db.exec(select(Notice).where(Notice.user_id == uid).order_by(Notice.id))]
+
+
+def test_decisions_and_proposals_notify(db, world):
+    req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, 5, date(2027, 1, 5),
+                                                                         date(2027, 1, 6))])
+    approve_request(db, world.user("admin"), req.id)
+    other = submit_request(db, world.user("staff_edu"), "小会", [LineInput(world.chair.id, 5, date(2027, 1, 5),
+                                                                           date(2027, 1, 6))])
+    reject_request(db, world.user("admin"), other.id, "已合并")
+    texts = _texts(db, "mgr_edu")
+    assert any("已批准" in t for t in texts) and any("被驳回：已合并" in t for t in texts)
+    assert _texts(db, "staff_health") == []
+    from factories import add_user
+
+    add_user(db, "admin2", "warehouse_admin", world.bureau)
+    db.commit()
+    run_matcher(db, world.user("admin"), today=date(2026, 11, 23))
+    assert any("待审核" in t for t in _texts(db, "admin2")) and _texts(db, "admin") == []
+
+
+def test_due_and_overdue_reminders_once(db, world):
+    chairs = add_assets(db, world.health, world.chair, 2)
+    db.commit()
+    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs])
+    req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, 2, date(2027, 1, 5),
+                                                                         date(2027, 1, 8))])
+    approve_request(db, world.user("admin"), req.id)
+    accept_proposal(db, world.user("admin"), run_matcher(db, world.user("admin"), today=date(2027, 1, 1)).id)
+    order = ords.list_orders(db, world.user("admin"))[0]
+    ords.hand_out(db, world.user("admin"), order.id)
+    assert notices.sweep_loans(db, date(2027, 1, 4)) == 0  # four days before: nothing yet
+    assert notices.sweep_loans(db, date(2027, 1, 5)) == 2  # due in three days: the two unit users
+    assert notices.sweep_loans(db, date(2027, 1, 6)) == 0  # told once
+    assert notices.sweep_loans(db, date(2027, 1, 10)) == 3  # overdue: unit users and the administrator
+    assert any("已逾期 2 天" in t for t in _texts(db, "admin"))
+
+
+def test_wish_tells_the_unit_when_a_match_is_posted(db, world):
+    notices.create_wish(db, world.user("staff_edu"), "折叠会议椅", keywords="会议椅", category_id=world.chair.id,
+                        public=True)
+    laptops = add_assets(db, world.health, world.laptop, 1, name="笔记本电脑", prefix="L")
+    chairs = add_assets(db, world.health, world.chair, 3, prefix="C")
+    db.commit()
+    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in laptops])
+    assert _texts(db, "staff_edu") == []
+    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs], title="震旦会议椅")
+    assert _texts(db, "staff_edu") == ["您关注的“折叠会议椅”有新资产进入公物池：震旦会议椅"]
+    assert [w.title for w in notices.demand_board(db)] == ["折叠会议椅"]
+
+
+def test_pages_and_api(http, world):
+    login(http, "staff_edu")
+    page = http.get("/board").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = http.post("/wishes", data={"csrf_token": token, "title": "", "keywords": "帐篷"})
+    assert r.status_code == 422 and "请填写想要什么" in r.text
+    r = http.post("/wishes", data={"csrf_token": token, "title": "应急帐篷", "keywords": "帐篷", "public": "1"})
+    assert r.status_code == 303 and "应急帐篷" in http.get("/board").text
+    with session_scope(write=True) as db:
+        tents = add_assets(db, world.health, world.chair, 2, name="帐篷", prefix="T")
+        db.commit()
+        pool.post_idle_items(db, db.get(User, world.user("mgr_health").id), [a.id for a in tents],
+                             title="救灾帐篷")
+    home = http.get("/").text
+    assert '<span class="count">1</span>' in home
+    inbox = http.get("/notices").text
+    assert "救灾帐篷" in inbox
+    r = http.post("/notices/read", data={"csrf_token": token})
+    assert r.status_code == 303 and '<span class="count">' not in http.get("/").text
+    auth = {"Authorization": "Bearer " + http.post("/api/session", json={
+        "username": "staff_edu", "password": PASSWORD}).json()["token"]}
+    body = http.get("/api/notices", headers=auth).json()
+    assert body["unread"] == 0 and len(body["notices"]) == 1
+    r = http.post("/api/wishes", headers=auth, json={"title": "投影仪", "keywords": "投影", "public": False})
+    assert r.status_code == 200 and r.json()["public"] is False
+    assert http.post("/api/wishes", headers=auth, json={"title": "x"}).json()["error"]["field"] == "keywords"
+    assert len(http.get("/api/board", headers=auth).json()["wishes"]) == 1
+    finance = {"Authorization": "Bearer " + http.post("/api/session", json={
+        "username": "finance", "password": PASSWORD}).json()["token"]}
+    assert http.post("/api/wishes", headers=finance, json={"title": "x", "keywords": "y"}).status_code == 403
