@@ -82,3 +82,15 @@ def test_admin_receives_stock(http, world):
         assert db.exec(select(func.count()).select_from(Asset).where(Asset.warehouse_id.is_not(None))).one() == 3
     _as(http, "mgr_edu")
     assert http.get("/warehouse/receive").status_code == 403
+
+
+def test_label_sheet(http, world):
+    ids = _chairs(world, 30)
+    _as(http, "mgr_health")
+    page = http.get("/assets/labels", params={"id": [str(i) for i in ids]})
+    assert page.status_code == 200
+    assert page.text.count('class="label"') == 30 and page.text.count('class="sheet"') == 2
+    assert page.text.count("<svg") == 30 and "size: A4" in page.text
+    assert http.get("/assets/labels").status_code == 422
+    _as(http, "staff_edu")
+    assert http.get("/assets/labels", params={"id": str(ids[0])}).status_code == 403

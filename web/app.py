@@ -67,6 +67,7 @@ def routes() -> list:
         Route("/requests/{id}/withdraw", request_pages.request_withdraw, methods=["POST"]),
         Route("/assets", listing_pages.asset_list),
         Route("/assets/lookup", asset_pages.asset_lookup),
+        Route("/assets/labels", asset_pages.labels),
         Route("/listings", listing_pages.listing_create, methods=["POST"]),
         Route("/listings/{id}", listing_pages.listing_detail),
         Route("/listings/{id}/withdraw", listing_pages.listing_withdraw, methods=["POST"]),

@@ -42,3 +42,25 @@ def asset_lookup(request: Request, db: Session, user: User | None, form: FormDat
     if asset is None:
         raise NotFound(f"找不到标签为“{tag}”的资产。", "tag")
     return RedirectResponse(f"/assets/{asset.id}", status_code=303)
+
+
+MAX_LABELS = 600
+
+
+@page
+def labels(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    """A4 sheets of QR labels (3 × 8 a page) for the chosen assets, ready to print."""
+    from market.errors import InvalidInput
+
+    raw = request.query_params.getlist("id") + [x for x in request.query_params.get("ids", "").split(",") if x]
+    if not raw:
+        raise InvalidInput("请先选择要打印标签的资产。", "id")
+    if len(raw) > MAX_LABELS:
+        raise InvalidInput(f"一次最多打印 {MAX_LABELS} 张标签。", "id")
+    if not all(x.strip().isdigit() for x in raw):
+        raise InvalidInput("资产编号无效。", "id")
+    assets = [visible_asset(db, user, int(x)) for x in dict.fromkeys(x.strip() for x in raw)]
+    owners = {a.owner_unit_id: db.get(Unit, a.owner_unit_id).name for a in assets}
+    cards = [{"asset": a, "owner": owners[a.owner_unit_id], "qr": Markup(qr_svg(a.tag, scale=3))} for a in assets]
+    pages = [cards[i:i + 24] for i in range(0, len(cards), 24)]
+    return render(request, "labels.html", {"pages": pages})
