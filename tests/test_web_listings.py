@@ -94,3 +94,25 @@ def test_label_sheet(http, world):
     assert http.get("/assets/labels").status_code == 422
     _as(http, "staff_edu")
     assert http.get("/assets/labels", params={"id": str(ids[0])}).status_code == 403
+
+
+def test_ownership_transfer_through_pages(http, world):
+    ids = _chairs(world, 2)
+    _as(http, "mgr_health")
+    page = http.get("/assets").text
+    r = http.post("/transfers", data={"csrf_token": _csrf(page), "asset": [str(i) for i in ids],
+                                      "to_unit": str(world.edu.id), "note": "支援教育局"})
+    assert r.status_code == 303
+    order_url = r.headers["location"]
+    assert "调拨单" in http.get(order_url).text and "批准调拨" not in http.get(order_url).text
+    _as(http, "admin")
+    page = http.get(order_url).text
+    assert "批准调拨" not in page
+    assert http.post(order_url + "/approve-transfer", data={"csrf_token": _csrf(page)}).status_code == 403
+    _as(http, "finance")
+    page = http.get(order_url).text
+    assert "批准调拨" in page
+    assert http.post(order_url + "/approve-transfer", data={"csrf_token": _csrf(page)}).status_code == 303
+    assert "已完成" in http.get(order_url).text
+    with session_scope() as db:
+        assert {a.owner_unit_id for a in db.exec(select(Asset).where(Asset.id.in_(ids)))} == {world.edu.id}

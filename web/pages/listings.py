@@ -37,10 +37,12 @@ def _assets_page(request: Request, db: Session, user: User, error: str | None = 
     rows = unit_assets(db, user, unit.id, status if status in ASSET_STATUSES else None) if unit else []
     cats = {c.id: c for c in db.exec(select(Category))}
     units = list(db.exec(select(Unit).order_by(Unit.code))) if user.role not in UNIT_ROLES else []
+    targets = [u for u in db.exec(select(Unit).order_by(Unit.code)) if unit is None or u.id != unit.id]
     return render(request, "assets.html", {
         "unit": unit, "rows": rows, "cats": cats, "status": status or "", "statuses": ASSET_STATUSES,
         "units": units, "modes": LISTING_MODES, "error": error, "values": values or {},
-        "can_post": unit is not None and can(user, "post_listing", unit.id),
+        "can_post": unit is not None and can(user, "post_listing", unit.id), "targets": targets,
+        "can_transfer": unit is not None and can(user, "propose_transfer", unit.id),
     }, status_code=status_code)
 
 
@@ -123,3 +125,17 @@ def receive_submit(request: Request, db: Session, user: User | None, form: FormD
         message = exc.message if isinstance(exc, InvalidInput) else "单价（原值）不是有效金额。"
         return _receive_page(request, db, user, message, form, getattr(exc, "status", 422))
     return RedirectResponse(f"/listings/{listing.id}", status_code=303)
+
+
+@page(write=True)
+def transfer_create(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    from market.services.transfers import propose_transfer
+
+    try:
+        order = propose_transfer(db, user, forms.ids(form.getlist("asset"), "asset_ids", "资产"),
+                                 forms.integer(form, "to_unit", "调入单位", 1),
+                                 forms.text(form, "note", "调拨说明", required=False))
+    except InvalidInput as exc:
+        db.rollback()
+        return _assets_page(request, db, user, exc.message, form, exc.status)
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)

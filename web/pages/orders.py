@@ -21,7 +21,7 @@ from market.models import (
     Unit,
     User,
 )
-from market.permissions import can
+from market.permissions import approver_role, can
 from market.services import orders as svc
 
 from .. import forms
@@ -52,6 +52,8 @@ def _detail(request: Request, db: Session, user: User, order, error: str | None 
         "can_hand_out": can(user, "hand_out") and order.status == "allocated",
         "can_return": can(user, "take_return") and order.status == "on_loan",
         "can_settle": can(user, "settle_damage"),
+        "can_decide_allot": order.kind == "allot" and order.status == "pending" and user.role == approver_role(
+            db, "ownership_transfer", order.cost),
     }, status_code=status)
 
 
@@ -116,3 +118,19 @@ def order_cancel(request: Request, db: Session, user: User | None, form: FormDat
 def damage_settle(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     rec = svc.settle_damage(db, user, _path_id(request), forms.text(form, "note", "备注", required=False))
     return RedirectResponse(f"/orders/{rec.order_id}" if rec.order_id else f"/assets/{rec.asset_id}", status_code=303)
+
+
+@page(write=True)
+def allot_approve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    from market.services.transfers import approve_transfer
+
+    order = approve_transfer(db, user, _path_id(request))
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+@page(write=True)
+def allot_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    from market.services.transfers import reject_transfer
+
+    order = reject_transfer(db, user, _path_id(request), str(form.get("reason") or ""))
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
