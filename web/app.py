@@ -21,6 +21,7 @@ from market.config import settings
 
 from .api import api_routes
 from .handlers import api_error, error_page
+from .pages import admin as admin_pages
 from .pages import assets as asset_pages
 from .pages import auth, pool
 from .pages import listings as listing_pages
@@ -83,6 +84,16 @@ def routes() -> list:
         Route("/orders/{id}/reject-transfer", order_pages.allot_reject, methods=["POST"]),
         Route("/transfers", listing_pages.transfer_create, methods=["POST"]),
         Route("/damages/{id}/settle", order_pages.damage_settle, methods=["POST"]),
+        Route("/admin", admin_pages.admin_index),
+        Route("/admin/units", admin_pages.unit_save, methods=["POST"]),
+        Route("/admin/users", admin_pages.user_add, methods=["POST"]),
+        Route("/admin/users/{id}", admin_pages.user_update, methods=["POST"]),
+        Route("/admin/categories/import", admin_pages.category_import, methods=["POST"]),
+        Route("/admin/categories/{id}", admin_pages.category_update, methods=["POST"]),
+        Route("/admin/vendors", admin_pages.vendor_save, methods=["POST"]),
+        Route("/admin/offers", admin_pages.offer_save, methods=["POST"]),
+        Route("/admin/rules", admin_pages.rule_save, methods=["POST"]),
+        Route("/admin/{tab}", admin_pages.admin_tab, methods=["GET"]),
         Route("/notices", notice_pages.notice_list),
         Route("/notices/read", notice_pages.notice_read, methods=["POST"]),
         Route("/board", notice_pages.board),

@@ -1,0 +1,167 @@
+"""Administration pages: units, accounts, categories, rental vendors and offers, approval rules."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market import admin as svc
+from market.accounts import create_user
+from market.catalogue import load_categories, read_csv
+from market.errors import InvalidInput, MarketError, NotFound, PermissionDenied
+from market.models import ROLES, ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
+from market.permissions import ACTION_LABELS, DEFAULT_APPROVERS, can
+
+from .. import forms
+from ..handlers import page
+from ..templating import render
+from .requests import _path_id
+
+TABS = {"units": ("单位", "manage_accounts"), "users": ("用户与角色", "manage_accounts"),
+        "categories": ("资产分类", "manage_catalogue"), "vendors": ("租赁公司与报价", "manage_catalogue"),
+        "rules": ("审批规则", "manage_settings")}
+MAX_CSV_BYTES = 2_000_000
+
+
+def _tabs(user: User) -> dict[str, str]:
+    return {k: label for k, (label, cap) in TABS.items() if can(user, cap)}
+
+
+def _render(request: Request, db: Session, user: User, tab: str, error: str | None = None,
+            status_code: int = 200) -> Response:
+    tabs = _tabs(user)
+    if tab not in TABS:
+        raise NotFound("页面不存在。")
+    if tab not in tabs:
+        raise PermissionDenied("无权进入该管理页面。")
+    ctx: dict = {"tab": tab, "tabs": tabs, "error": error, "roles": ROLES}
+    units = list(db.exec(select(Unit).order_by(Unit.code)))
+    ctx["units"] = units
+    if tab == "users":
+        ctx["users"] = list(db.exec(select(User).order_by(User.username)))
+        ctx["unit_names"] = {u.id: u.name for u in units}
+    elif tab == "categories":
+        ctx["categories"] = list(db.exec(select(Category).order_by(Category.code)))
+    elif tab == "vendors":
+        ctx["vendors"] = list(db.exec(select(RentalVendor).order_by(RentalVendor.id)))
+        ctx["offers"] = list(db.exec(select(RentalOffer).order_by(RentalOffer.vendor_id, RentalOffer.id)))
+        ctx["categories"] = list(db.exec(select(Category).where(Category.is_leaf).order_by(Category.code)))
+        ctx["cat_names"] = {c.id: c.name for c in ctx["categories"]}
+        ctx["vendor_names"] = {v.id: v.name for v in ctx["vendors"]}
+    elif tab == "rules":
+        ctx["rules"] = list(db.exec(select(ApprovalRule).order_by(ApprovalRule.action, ApprovalRule.min_value)))
+        ctx["defaults"] = DEFAULT_APPROVERS
+        ctx["actions"] = ACTION_LABELS
+    return render(request, "admin.html", ctx, status_code=status_code)
+
+
+@page
+def admin_index(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    tabs = _tabs(user)
+    if not tabs:
+        raise PermissionDenied("无权进入系统管理。")
+    return RedirectResponse(f"/admin/{next(iter(tabs))}", status_code=303)
+
+
+@page
+def admin_tab(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    return _render(request, db, user, request.path_params["tab"])
+
+
+def _float(form: FormData, name: str, label: str) -> float:
+    raw = str(form.get(name) or "").strip()
+    try:
+        return float(raw)
+    except ValueError:
+        raise InvalidInput(f"{label}须为数字。", name) from None
+
+
+def _act(tab: str):  # noqa: ANN202
+    """A POST on an admin tab: run ``fn``; a user's mistake shows on the same tab with the message."""
+
+    def deco(fn):  # noqa: ANN001, ANN202
+        @page(write=True)
+        def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+            try:
+                fn(request, db, user, form)
+            except MarketError as exc:
+                db.rollback()
+                if isinstance(exc, PermissionDenied):
+                    raise
+                return _render(request, db, user, tab, exc.message, exc.status)
+            return RedirectResponse(f"/admin/{tab}", status_code=303)
+
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    return deco
+
+
+@_act("units")
+def unit_save(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.save_unit(db, user, forms.text(form, "code", "单位代码", max_len=32), forms.text(form, "name", "单位名称", max_len=100),
+                  forms.text(form, "district", "区县", max_len=40), _float(form, "lat", "纬度"), _float(form, "lng", "经度"),
+                  address=forms.text(form, "address", "地址", required=False, max_len=200),
+                  contact=forms.text(form, "contact", "联系人", required=False, max_len=40),
+                  phone=forms.text(form, "phone", "电话", required=False, max_len=40),
+                  unit_id=forms.integer(form, "id", "单位", 1, required=False))
+
+
+@_act("users")
+def user_add(request: Request, db: Session, user: User, form: FormData) -> None:
+    create_user(db, user, forms.text(form, "username", "用户名", max_len=64), str(form.get("role") or ""),
+                str(form.get("password") or ""), forms.integer(form, "unit", "所属单位", 1, required=False),
+                forms.text(form, "display_name", "姓名", required=False, max_len=64))
+
+
+@_act("users")
+def user_update(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.update_user(db, user, _path_id(request), role=str(form.get("role") or "") or None,
+                    unit_id=forms.integer(form, "unit", "所属单位", 1, required=False),
+                    is_active=form.get("is_active") == "1",
+                    password=str(form.get("password") or "") or None)
+
+
+@_act("categories")
+def category_update(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.update_category(db, user, _path_id(request), str(form.get("transport_rate") or ""),
+                        str(form.get("reference_price") or ""))
+
+
+@_act("categories")
+def category_import(request: Request, db: Session, user: User, form: FormData) -> None:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InvalidInput("请选择 CSV 文件。", "file")
+    if not upload.filename.lower().endswith(".csv"):
+        raise InvalidInput("只接受 .csv 文件。", "file")
+    data = upload.file.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        raise InvalidInput("文件超过 2 MB。", "file")
+    load_categories(db, user, read_csv(data))
+
+
+@_act("vendors")
+def vendor_save(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.save_vendor(db, user, forms.text(form, "name", "公司名称", max_len=100), _float(form, "lat", "纬度"),
+                    _float(form, "lng", "经度"), contact=forms.text(form, "contact", "联系人", required=False, max_len=40),
+                    phone=forms.text(form, "phone", "电话", required=False, max_len=40),
+                    address=forms.text(form, "address", "地址", required=False, max_len=200))
+
+
+@_act("vendors")
+def offer_save(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.save_offer(db, user, forms.integer(form, "vendor", "租赁公司", 1), forms.integer(form, "category", "资产分类", 1),
+                   str(form.get("price_per_unit_day") or ""), str(form.get("delivery_fee") or "0"),
+                   forms.integer(form, "capacity", "日供应能力", 1, required=False),
+                   forms.text(form, "description", "说明", required=False, max_len=200),
+                   offer_id=forms.integer(form, "id", "报价", 1, required=False),
+                   is_active=form.get("is_active", "1") == "1")
+
+
+@_act("rules")
+def rule_save(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.set_approval_rule(db, user, str(form.get("action") or ""), str(form.get("min_value") or ""),
+                          str(form.get("role") or ""))
