@@ -24,6 +24,7 @@ from .handlers import api_error, error_page
 from .pages import admin as admin_pages
 from .pages import assets as asset_pages
 from .pages import auth, pool
+from .pages import imports as import_pages
 from .pages import listings as listing_pages
 from .pages import notices as notice_pages
 from .pages import orders as order_pages
@@ -94,6 +95,9 @@ def routes() -> list:
         Route("/admin/offers", admin_pages.offer_save, methods=["POST"]),
         Route("/admin/rules", admin_pages.rule_save, methods=["POST"]),
         Route("/admin/{tab}", admin_pages.admin_tab, methods=["GET"]),
+        Route("/imports/new", import_pages.import_form),
+        Route("/imports", import_pages.import_submit, methods=["POST"]),
+        Route("/imports/{job}", import_pages.import_status),
         Route("/notices", notice_pages.notice_list),
         Route("/notices/read", notice_pages.notice_read, methods=["POST"]),
         Route("/board", notice_pages.board),

@@ -1,0 +1,75 @@
+"""Bulk import of a unit's asset ledger from a spreadsheet, with a progress bar and a row-error report."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market.errors import InvalidInput, NotFound, PermissionDenied
+from market.models import Unit, User
+from market.permissions import UNIT_ROLES, require
+
+from .. import forms, jobs
+from ..handlers import page
+from ..templating import render
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def _units(db: Session, user: User) -> list[Unit]:
+    if user.role in UNIT_ROLES:
+        return [db.get(Unit, user.unit_id)]
+    return list(db.exec(select(Unit).order_by(Unit.code)))
+
+
+@page
+def import_form(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    require(user, "import_assets", user.unit_id if user.role in UNIT_ROLES else None)
+    return render(request, "import.html", {"units": _units(db, user)})
+
+
+def _run_import(user_id: int, unit_id: int, data: bytes, filename: str):  # noqa: ANN202
+    def work(progress) -> dict:  # noqa: ANN001
+        from market.importer import ImportRejected, import_assets
+
+        from market.db import session_scope
+
+        with session_scope(write=True) as db:
+            actor = db.get(User, user_id)
+            try:
+                result = import_assets(db, actor, unit_id, data, filename, progress=progress)
+            except ImportRejected as exc:
+                return {"ok": False, "message": exc.message, "total": 0,
+                        "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
+            return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
+                    "total": result.created}
+
+    return work
+
+
+@page(write=True)
+def import_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    unit_id = forms.integer(form, "unit", "单位", 1)
+    require(user, "import_assets", unit_id)
+    if db.get(Unit, unit_id) is None:
+        raise NotFound("单位不存在。", "unit")
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InvalidInput("请选择要导入的 .xlsx 或 .csv 文件。", "file")
+    data = upload.file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InvalidInput("文件超过 20 MB，请拆分后导入。", "file")
+    job_id = jobs.start(user.id, "import", _run_import(user.id, unit_id, data, upload.filename))
+    return RedirectResponse(f"/imports/{job_id}", status_code=303)
+
+
+@page
+def import_status(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    state = jobs.read(request.path_params["job"])
+    if state is None:
+        raise NotFound("导入任务不存在或已过期。")
+    if state["owner"] != user.id:
+        raise PermissionDenied("只能查看自己发起的导入。")
+    return render(request, "import_status.html", {"job": state})
