@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from .db import transactional
-from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from .eventlog import log_event
-from .models import ROLES, ApiToken, Unit, User, utcnow
+from .models import ROLES, ApiToken, LoginAttempt, Unit, User, utcnow
 from .permissions import require
 
 _hasher = PasswordHasher()
@@ -75,9 +75,26 @@ def create_user(
     return user
 
 
-def authenticate(db: Session, username: str, password: str) -> User:
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def authenticate(db: Session, username: str, password: str, ip: str = "") -> User:
+    """The user, or ``NotAuthenticated``; after 5 failures in 15 minutes the name is locked for a while.
+
+    Every attempt is recorded (in its own commit, so a failure is kept even though the caller rolls back).
+    """
+    username = (username or "")[:64]
+    since = utcnow() - FAILURE_WINDOW
+    failures = db.exec(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.username == username, LoginAttempt.ok.is_(False), LoginAttempt.at >= since)).one()
+    if failures >= MAX_FAILURES:
+        raise TooManyAttempts("登录失败次数过多，该账号已暂时锁定，请 15 分钟后再试。")
     user = db.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    ok = user is not None and user.is_active and verify_password(user.password_hash, password or "")
+    db.add(LoginAttempt(username=username, ip=(ip or "")[:64], ok=ok))
+    db.commit()
+    if not ok:
         raise NotAuthenticated("用户名或密码错误。")
     return user
 

@@ -17,7 +17,7 @@ from .disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, Disposa
 from .events import Event, SearchOutbox
 from .notices import NOTICE_KINDS, Notice, Wish
 from .orders import DAMAGE_CAUSES, ORDER_KINDS, ORDER_STATUSES, DamageRecord, Order, OrderItem, Proposal
-from .org import ROLES, ApiToken, Unit, User, Warehouse
+from .org import ROLES, ApiToken, LoginAttempt, Unit, User, Warehouse
 from .rentals import RentalOffer, RentalVendor
 from .requests import PURPOSES, REQUEST_STATUSES, Request, RequestLine
 
@@ -25,7 +25,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ASSET_STATUSES", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
-    "LISTING_STATUSES", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
+    "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
     "USABLE_CONDITIONS", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",
     "Request", "RequestLine", "SearchOutbox", "Unit", "User", "Warehouse", "metadata", "money", "utcnow",

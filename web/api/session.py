@@ -23,7 +23,8 @@ def user_json(user: User) -> dict[str, Any]:
 @declare("POST", "/api/session", "登录，取得令牌", "会话", auth=False, write=True,
          body=obj(["username", "password"], username=STR, password=STR))
 def create_session(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    account = authenticate(db, field(body, "username", str), field(body, "password", str))
+    account = authenticate(db, field(body, "username", str), field(body, "password", str),
+                           request.client.host if request.client else "")
     return {"token": issue_token(db, account), "user": user_json(account)}
 
 

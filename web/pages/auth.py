@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market.accounts import authenticate
-from market.errors import NotAuthenticated
+from market.errors import NotAuthenticated, TooManyAttempts
 from market.models import User
 
 from ..handlers import page
@@ -31,16 +31,16 @@ def login_form(request: Request, db: Session, user: User | None, form: FormData 
     return render(request, "login.html", {"next": _safe_next(request.query_params.get("next"))})
 
 
-@page(login=False)
+@page(login=False, write=True)
 def login_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "/")))
     try:
-        account = authenticate(db, username, password)
-    except NotAuthenticated as exc:
+        account = authenticate(db, username, password, request.client.host if request.client else "")
+    except (NotAuthenticated, TooManyAttempts) as exc:
         return render(request, "login.html", {"error": exc.message, "username": username, "next": target},
-                      status_code=401)
+                      status_code=exc.status)
     request.session.clear()
     request.session.update({"uid": account.id, "pw": account.password_hash[-16:]})
     return RedirectResponse(target, status_code=303)
