@@ -200,6 +200,22 @@ def summary_text(prop) -> str:  # noqa: ANN001
     return "\n".join(lines)
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    from market.backup import backup
+
+    target = backup(Path(args.file) if args.file else None)
+    print(f"已备份到 {target}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from market.backup import restore
+    from market.db import dispose_engines
+
+    dispose_engines()
+    kept = restore(Path(args.file))
+    print(f"已从 {args.file} 恢复（恢复前的数据库另存为 {kept}）。请重新启动服务。")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gongwucang", description="公物仓：行政事业单位资产共享调剂平台")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -237,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     cat_import.add_argument("file")
     cat_import.set_defaults(func=cmd_categories)
     cats_sub.add_parser("export", help="导出为 CSV（标准输出）").set_defaults(func=cmd_categories)
+
+    bak = sub.add_parser("backup", help="在线备份 SQLite 数据库（服务运行时也安全）")
+    bak.add_argument("file", nargs="?", help="备份文件路径（默认 data/backups/ 下按时间命名）")
+    bak.set_defaults(func=cmd_backup)
+    res = sub.add_parser("restore", help="从备份恢复 SQLite 数据库（请先停止服务）")
+    res.add_argument("file")
+    res.set_defaults(func=cmd_restore)
 
     user = sub.add_parser("user", help="账号管理")
     user_sub = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)

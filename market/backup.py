@@ -1,0 +1,73 @@
+"""Backups of the SQLite database with SQLite's online backup API (safe while the app runs), and
+restoring one. PostgreSQL is backed up with pg_dump (see the README's deployment guide)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .config import settings
+from .errors import InvalidInput
+
+
+def _sqlite_path(url: str) -> Path:
+    if not url.startswith("sqlite"):
+        raise InvalidInput("当前使用 PostgreSQL：请用 pg_dump / pg_restore 备份和恢复（见 README 部署指南）。")
+    return Path(url.split("///", 1)[1])
+
+
+def backup(target: Path | None = None, url: str | None = None) -> Path:
+    """Copy the live database to ``target`` (default: data/backups/gongwucang-YYYYmmdd-HHMMSS.db)."""
+    source = _sqlite_path(url or settings().database_url)
+    if not source.exists():
+        raise InvalidInput(f"数据库文件不存在：{source}")
+    if target is None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        target = settings().data_dir / "backups" / f"gongwucang-{stamp}.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise InvalidInput(f"备份文件已存在：{target}")
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst, pages=1024)  # page by page; writers keep working in between
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def check_backup(path: Path) -> int:
+    """The number of units in a backup file, or an error if it is not a 公物仓 database."""
+    if not path.is_file():
+        raise InvalidInput(f"备份文件不存在：{path}")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise InvalidInput("备份文件已损坏（完整性检查未通过）。")
+            conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            return conn.execute("SELECT count(*) FROM unit").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        raise InvalidInput("该文件不是公物仓的数据库备份。") from None
+
+
+def restore(path: Path, url: str | None = None) -> Path:
+    """Replace the database with a backup (stop the app first). The current file is kept beside it."""
+    check_backup(path)
+    live = _sqlite_path(url or settings().database_url)
+    kept = None
+    if live.exists():
+        kept = live.with_name(f"{live.name}.before-restore-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}")
+        backup(kept, f"sqlite:///{live}")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{live}{suffix}").unlink(missing_ok=True)
+    tmp = live.with_name(live.name + ".restoring")
+    shutil.copyfile(path, tmp)
+    tmp.replace(live)
+    return kept or live
