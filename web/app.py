@@ -24,6 +24,7 @@ from .handlers import api_error, error_page
 from .pages import admin as admin_pages
 from .pages import assets as asset_pages
 from .pages import auth, pool
+from .pages import disposals as disposal_pages
 from .pages import imports as import_pages
 from .pages import listings as listing_pages
 from .pages import notices as notice_pages
@@ -98,6 +99,11 @@ def routes() -> list:
         Route("/imports/new", import_pages.import_form),
         Route("/imports", import_pages.import_submit, methods=["POST"]),
         Route("/imports/{job}", import_pages.import_status),
+        Route("/disposals", disposal_pages.case_list, methods=["GET"]),
+        Route("/disposals", disposal_pages.case_apply, methods=["POST"]),
+        Route("/disposals/{id}", disposal_pages.case_detail),
+        Route("/disposals/{id}/report", disposal_pages.case_report),
+        Route("/disposals/{id}/{step}", disposal_pages.case_step, methods=["POST"]),
         Route("/notices", notice_pages.notice_list),
         Route("/notices/read", notice_pages.notice_read, methods=["POST"]),
         Route("/board", notice_pages.board),

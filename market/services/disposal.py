@@ -15,10 +15,10 @@ from sqlmodel import Session, select
 
 from ..config import settings
 from ..db import transactional
-from ..errors import InvalidInput, InvalidTransition
+from ..errors import InvalidInput, InvalidTransition, PermissionDenied
 from ..eventlog import log_event
 from ..models import DISPOSAL_METHODS, Asset, DisposalCase, DisposalItem, User, money, utcnow
-from ..permissions import require, require_approver
+from ..permissions import UNIT_ROLES, approver_role, can, require, require_approver, require_user
 from .common import assets_by_ids, get_or_404, snapshot, stamp
 
 SELLING = {"sale", "scrap"}
@@ -216,3 +216,44 @@ def write_off(db: Session, actor: User, case_id: int) -> DisposalCase:
         log_event(db, actor, "asset", a.id, "disposed", f"已处置（{case.method_label}）", before, snapshot(a),
                   ref=("disposal", case.id))
     return case
+
+
+def visible_case(db: Session, actor: User, case_id: int) -> DisposalCase:
+    actor = require_user(actor)
+    case = get_or_404(db, DisposalCase, case_id)
+    if actor.role in UNIT_ROLES and case.unit_id != actor.unit_id:
+        raise PermissionDenied("只能查看本单位的处置单。")
+    return case
+
+
+def list_cases(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[DisposalCase]:
+    actor = require_user(actor)
+    stmt = select(DisposalCase).order_by(DisposalCase.id.desc()).limit(limit)
+    if actor.role in UNIT_ROLES:
+        stmt = stmt.where(DisposalCase.unit_id == actor.unit_id)
+    if status:
+        stmt = stmt.where(DisposalCase.status == status)
+    return list(db.exec(stmt))
+
+
+def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
+    """The steps this actor can take on the case now: approve, appraise, sell, hand_over, remit, write_off, cancel."""
+    steps = []
+    if case.status == "applied" and actor.role == approver_role(db, "disposal", case.book_value):
+        steps.append("approve")
+    operator = actor.role == "warehouse_admin" or (actor.role == "unit_manager" and can(actor, "apply_disposal",
+                                                                                          case.unit_id))
+    if operator:
+        if case.status == "approved" and case.method != "loss_writeoff":
+            steps.append("appraise")
+        if case.status == "appraised":
+            steps.append("sell" if case.method in SELLING else "hand_over")
+        if case.status == "sold":
+            steps.append("remit")
+        ready = {"approved"} if case.method == "loss_writeoff" else ({"remitted"} if case.method in SELLING
+                                                                        else {"handed_over"})
+        if case.status in ready:
+            steps.append("write_off")
+    if case.status in ("applied", "approved") and can(actor, "apply_disposal", case.unit_id):
+        steps.append("cancel")
+    return steps

@@ -9,7 +9,17 @@ from starlette.responses import RedirectResponse, Response
 
 from market.errors import InvalidInput
 from market.listings import leaf_categories
-from market.models import ASSET_STATUSES, LISTING_MODES, Asset, Category, PoolListing, Unit, User, Warehouse
+from market.models import (
+    ASSET_STATUSES,
+    DISPOSAL_METHODS,
+    LISTING_MODES,
+    Asset,
+    Category,
+    PoolListing,
+    Unit,
+    User,
+    Warehouse,
+)
 from market.permissions import UNIT_ROLES, can, require
 from market.services import pool as svc
 from market.services.assets import unit_assets
@@ -43,6 +53,7 @@ def _assets_page(request: Request, db: Session, user: User, error: str | None = 
         "units": units, "modes": LISTING_MODES, "error": error, "values": values or {},
         "can_post": unit is not None and can(user, "post_listing", unit.id), "targets": targets,
         "can_transfer": unit is not None and can(user, "propose_transfer", unit.id),
+        "can_dispose": unit is not None and can(user, "apply_disposal", unit.id), "methods": DISPOSAL_METHODS,
     }, status_code=status_code)
 
 
