@@ -124,3 +124,44 @@ def test_cookie_session_needs_the_csrf_header(http, world):
     assert r.status_code == 403 and r.json()["error"]["code"] == "csrf"
     token = re.search(r'name="csrf_token" value="([^"]+)"', http.get("/").text).group(1)
     assert http.post("/api/requests", json=body, headers={"X-CSRF-Token": token}).status_code == 200
+
+
+def test_admin_transfer_and_disposal_through_the_api(http, world):
+    sysadmin, admin, finance, mgr = (_auth(http, u) for u in ("sysadmin", "admin", "finance", "mgr_edu"))
+    r = http.post("/api/units", headers=sysadmin, json={"code": "TYJ", "name": "市体育局", "district": "涪城区",
+                                                         "lat": 31.4, "lng": 104.7})
+    assert r.status_code == 200 and r.json()["name"] == "市体育局"
+    assert http.post("/api/units", headers=admin, json={"code": "X", "name": "X", "district": "X", "lat": 1,
+                                                         "lng": 1}).status_code == 403
+    r = http.post("/api/users", headers=sysadmin, json={"username": "li.na", "role": "unit_staff",
+                                                         "password": "long-enough-2", "unit_id": world.edu.id})
+    assert r.status_code == 200 and "password_hash" not in r.json()
+    assert http.get("/api/users", headers=admin).status_code == 403
+    r = http.post(f"/api/categories/{world.chair.id}", headers=admin, json={"transport_rate": "0.9",
+                                                                           "reference_price": 380})
+    assert r.status_code == 200 and r.json()["reference_price"] == "380.00"
+    r = http.post("/api/offers", headers=admin, json={"vendor_id": world.vendor.id, "category_id": world.laptop.id,
+                                                       "price_per_unit_day": "35", "capacity": 50})
+    assert r.status_code == 200 and r.json()["capacity"] == 50
+    r = http.post("/api/rules", headers=sysadmin, json={"action": "disposal", "min_value": "1000000",
+                                                         "role": "sysadmin"})
+    assert r.status_code == 200
+    with session_scope(write=True) as db:
+        ids = [a.id for a in add_assets(db, world.edu, world.laptop, 2, name="笔记本电脑", value="5000",
+                                        status="idle")]
+        db.commit()
+    r = http.post("/api/transfers", headers=mgr, json={"asset_ids": ids[:1], "to_unit_id": world.health.id})
+    assert r.status_code == 200 and r.json()["status"] == "pending"
+    assert http.post(f"/api/transfers/{r.json()['id']}/approve", headers=admin).status_code == 403
+    assert http.post(f"/api/transfers/{r.json()['id']}/approve", headers=finance).json()["status"] == "completed"
+    case = http.post("/api/disposals", headers=mgr, json={"asset_ids": ids[1:], "method": "scrap",
+                                                           "reason": "损坏"}).json()
+    steps = [(finance, {"step": "approve"}), (admin, {"step": "appraise", "value": "100", "appraiser": "某评估"}),
+             (admin, {"step": "sell", "channel": "拍卖", "buyer": "回收公司", "proceeds": "95"}),
+             (admin, {"step": "remit", "voucher": "FS-1"}), (admin, {"step": "write_off"})]
+    for who, body in steps:
+        r = http.post(f"/api/disposals/{case['id']}/step", headers=who, json=body)
+        assert r.status_code == 200, (body, r.text)
+    assert r.json()["status"] == "disposed"
+    r = http.post(f"/api/disposals/{case['id']}/step", headers=admin, json={"step": "write_off"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_state"

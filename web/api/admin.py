@@ -1,0 +1,115 @@
+"""Administration through the API: units, users, categories, vendors and offers, approval rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+
+from market import admin as svc
+from market.accounts import create_user
+from market.errors import PermissionDenied
+from market.models import ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
+from market.permissions import can
+
+from ..handlers import field
+from .pool import path_id
+from .registry import INT, STR, declare, obj
+from .serialize import to_json
+
+NUM = {"type": "number"}
+
+
+@declare("GET", "/api/units", "单位列表", "管理")
+def units(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return {"units": [to_json(u) for u in db.exec(select(Unit).order_by(Unit.code))]}
+
+
+@declare("POST", "/api/units", "新增单位", "管理", write=True, body=obj(
+    ["code", "name", "district", "lat", "lng"], code=STR, name=STR, district=STR, lat=NUM, lng=NUM, address=STR,
+    contact=STR, phone=STR))
+def create_unit(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(svc.save_unit(
+        db, user, field(body, "code", str)[:32], field(body, "name", str)[:100], field(body, "district", str)[:40],
+        float(field(body, "lat", (int, float))), float(field(body, "lng", (int, float))),
+        (field(body, "address", str, required=False) or "")[:200], (field(body, "contact", str, required=False) or ""),
+        (field(body, "phone", str, required=False) or "")))
+
+
+@declare("GET", "/api/users", "用户列表（系统管理员）", "管理")
+def users(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    if not can(user, "manage_accounts"):
+        raise PermissionDenied("只有系统管理员可以查看用户列表。")
+    return {"users": [to_json(u) for u in db.exec(select(User).order_by(User.username))]}
+
+
+@declare("POST", "/api/users", "创建用户", "管理", write=True, body=obj(
+    ["username", "role", "password"], username=STR, role=STR, password=STR, unit_id=INT, display_name=STR))
+def add_user(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(create_user(db, user, field(body, "username", str), field(body, "role", str),
+                               field(body, "password", str), field(body, "unit_id", int, required=False),
+                               (field(body, "display_name", str, required=False) or "")[:64]))
+
+
+@declare("POST", "/api/users/{id}", "修改角色、单位、启用状态或重置密码", "管理", write=True, body=obj(
+    [], role=STR, unit_id=INT, is_active={"type": "boolean"}, password=STR))
+def update_user(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    body = body or {}
+    return to_json(svc.update_user(db, user, path_id(request), field(body, "role", str, required=False),
+                                   field(body, "unit_id", int, required=False),
+                                   field(body, "is_active", bool, required=False),
+                                   field(body, "password", str, required=False)))
+
+
+@declare("GET", "/api/categories", "资产分类目录", "管理")
+def categories(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return {"categories": [to_json(c) for c in db.exec(select(Category).order_by(Category.code))]}
+
+
+@declare("POST", "/api/categories/{id}", "修改分类的运输费率与参考单价", "管理", write=True, body=obj(
+    ["transport_rate", "reference_price"], transport_rate=STR, reference_price=STR, name=STR))
+def update_category(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(svc.update_category(db, user, path_id(request), str(field(body, "transport_rate", (str, int, float))),
+                                       str(field(body, "reference_price", (str, int, float))),
+                                       field(body, "name", str, required=False)))
+
+
+@declare("GET", "/api/vendors", "租赁公司与报价", "管理")
+def vendors(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return {"vendors": [to_json(v) for v in db.exec(select(RentalVendor).order_by(RentalVendor.id))],
+            "offers": [to_json(o) for o in db.exec(select(RentalOffer).order_by(RentalOffer.id))]}
+
+
+@declare("POST", "/api/vendors", "新增租赁公司", "管理", write=True, body=obj(
+    ["name", "lat", "lng"], name=STR, lat=NUM, lng=NUM, contact=STR, phone=STR, address=STR))
+def create_vendor(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(svc.save_vendor(db, user, field(body, "name", str), float(field(body, "lat", (int, float))),
+                                   float(field(body, "lng", (int, float))),
+                                   (field(body, "contact", str, required=False) or "")[:40],
+                                   (field(body, "phone", str, required=False) or "")[:40],
+                                   (field(body, "address", str, required=False) or "")[:200]))
+
+
+@declare("POST", "/api/offers", "新增租赁报价", "管理", write=True, body=obj(
+    ["vendor_id", "category_id", "price_per_unit_day"], vendor_id=INT, category_id=INT, price_per_unit_day=STR,
+    delivery_fee=STR, capacity={"type": ["integer", "null"], "minimum": 1}, description=STR))
+def create_offer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(svc.save_offer(db, user, field(body, "vendor_id", int), field(body, "category_id", int),
+                                  str(field(body, "price_per_unit_day", (str, int, float))),
+                                  str(field(body, "delivery_fee", (str, int, float), required=False, default="0")),
+                                  field(body, "capacity", int, required=False),
+                                  (field(body, "description", str, required=False) or "")[:200]))
+
+
+@declare("GET", "/api/rules", "审批规则", "管理")
+def rules(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return {"rules": [to_json(r) for r in db.exec(select(ApprovalRule).order_by(ApprovalRule.action))]}
+
+
+@declare("POST", "/api/rules", "设置审批规则（自某金额起由某角色审批）", "管理", write=True, body=obj(
+    ["action", "min_value", "role"], action={"enum": ["loan", "idle_transfer", "ownership_transfer", "disposal"]},
+    min_value=STR, role={"enum": ["warehouse_admin", "finance", "sysadmin"]}))
+def set_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(svc.set_approval_rule(db, user, field(body, "action", str),
+                                         str(field(body, "min_value", (str, int, float))), field(body, "role", str)))

@@ -1,0 +1,108 @@
+"""Ownership transfers (调拨) and disposal (处置) through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market.errors import InvalidInput
+from market.models import DISPOSAL_METHODS, DISPOSAL_STATUSES, User
+from market.services import disposal as dsp
+from market.services import transfers
+
+from ..handlers import field
+from .orders import order_json
+from .pool import path_id
+from .registry import INT, STR, declare, obj
+from .serialize import to_json
+
+IDS = {"type": "array", "items": INT, "minItems": 1, "maxItems": 10000}
+
+
+def _ids(body: Any) -> list[int]:
+    ids = field(body, "asset_ids", list)
+    if not ids or len(ids) > 10000 or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise InvalidInput("asset_ids 须为资产编号（整数）的列表。", "asset_ids")
+    return ids
+
+
+@declare("POST", "/api/transfers", "申请把资产调拨给其他单位", "调拨与处置", write=True,
+         body=obj(["asset_ids", "to_unit_id"], asset_ids=IDS, to_unit_id=INT, note=STR))
+def propose(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    order = transfers.propose_transfer(db, user, _ids(body), field(body, "to_unit_id", int),
+                                       (field(body, "note", str, required=False) or "")[:500])
+    return order_json(db, order)
+
+
+@declare("POST", "/api/transfers/{id}/approve", "批准调拨", "调拨与处置", write=True)
+def approve_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return order_json(db, transfers.approve_transfer(db, user, path_id(request)))
+
+
+@declare("POST", "/api/transfers/{id}/reject", "驳回调拨", "调拨与处置", write=True, body=obj(["reason"], reason=STR))
+def reject_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return order_json(db, transfers.reject_transfer(db, user, path_id(request), field(body, "reason", str)[:500]))
+
+
+def case_json(db: Session, case) -> dict[str, Any]:  # noqa: ANN001
+    return to_json(case, assets=[a.id for a in dsp.case_assets(db, case.id)])
+
+
+@declare("GET", "/api/disposals", "处置单列表", "调拨与处置", query=[("status", {"enum": list(DISPOSAL_STATUSES)}, "状态")])
+def list_cases(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    status = request.query_params.get("status") or None
+    if status is not None and status not in DISPOSAL_STATUSES:
+        raise InvalidInput("status 无效。", "status")
+    return {"disposals": [to_json(c) for c in dsp.list_cases(db, user, status)]}
+
+
+@declare("POST", "/api/disposals", "申请处置", "调拨与处置", write=True, body=obj(
+    ["asset_ids", "method", "reason"], asset_ids=IDS, method={"enum": list(DISPOSAL_METHODS)}, reason=STR))
+def apply(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return case_json(db, dsp.apply_disposal(db, user, _ids(body), field(body, "method", str),
+                                            field(body, "reason", str)[:500]))
+
+
+@declare("GET", "/api/disposals/{id}", "处置单详情", "调拨与处置")
+def get_case(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return case_json(db, dsp.visible_case(db, user, path_id(request)))
+
+
+MONEY = {"type": "string"}
+
+
+@declare("POST", "/api/disposals/{id}/step", "办理处置的下一步", "调拨与处置", write=True, body=obj(
+    ["step"], step={"enum": ["approve", "reject", "appraise", "sell", "hand_over", "remit", "write_off", "cancel"]},
+    reason=STR, value=MONEY, appraiser=STR, channel={"enum": ["拍卖", "转让"]}, buyer=STR, proceeds=MONEY,
+    recipient=STR, value_received=MONEY, voucher=STR))
+def step(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    case = dsp.visible_case(db, user, path_id(request))
+    name = field(body, "step", str)
+
+    def text(key: str, required: bool = True) -> str:
+        return str(field(body, key, (str, int, float), required=required, default="") or "")[:100]
+
+    try:
+        if name == "approve":
+            dsp.approve_disposal(db, user, case.id)
+        elif name == "reject":
+            dsp.reject_disposal(db, user, case.id, text("reason"))
+        elif name == "appraise":
+            dsp.appraise(db, user, case.id, text("value"), text("appraiser"))
+        elif name == "sell":
+            dsp.sell(db, user, case.id, text("channel"), text("buyer"), text("proceeds"))
+        elif name == "hand_over":
+            dsp.hand_over(db, user, case.id, text("recipient"), text("value_received", required=False) or None)
+        elif name == "remit":
+            dsp.remit(db, user, case.id, text("voucher"))
+        elif name == "write_off":
+            dsp.write_off(db, user, case.id)
+        elif name == "cancel":
+            dsp.cancel_disposal(db, user, case.id)
+        else:
+            raise InvalidInput("step 无效。", "step")
+    except ArithmeticError:
+        raise InvalidInput("金额格式不正确。", "value") from None
+    return case_json(db, dsp.visible_case(db, user, case.id))
