@@ -31,6 +31,7 @@ from .pages import notices as notice_pages
 from .pages import orders as order_pages
 from .pages import proposals as proposal_pages
 from .pages import requests as request_pages
+from .pages import stats as stats_pages
 
 log = logging.getLogger("gongwucang.web")
 
@@ -104,6 +105,9 @@ def routes() -> list:
         Route("/disposals/{id}", disposal_pages.case_detail),
         Route("/disposals/{id}/report", disposal_pages.case_report),
         Route("/disposals/{id}/{step}", disposal_pages.case_step, methods=["POST"]),
+        Route("/stats", stats_pages.dashboard),
+        Route("/stats/records", stats_pages.records),
+        Route("/stats/export.xlsx", stats_pages.export),
         Route("/notices", notice_pages.notice_list),
         Route("/notices/read", notice_pages.notice_read, methods=["POST"]),
         Route("/board", notice_pages.board),

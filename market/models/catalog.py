@@ -21,7 +21,8 @@ class Category(SQLModel, table=True):
     measure_unit: str = Field(max_length=8, default="件")  # 把, 台, 张 …
     transport_rate: Decimal = Field(default=Decimal("0.50"), sa_column=Column(RATE, nullable=False))  # 元/件/km
     reference_price: Decimal = Field(default=Decimal("0"), sa_column=Column(MONEY, nullable=False))  # 元/件, new
-    typical_weight_kg: float = Field(default=0.0)
+    typical_weight_kg: float = Field(default=0.0)  # waste kept out of landfill when an item is reused
+    co2e_kg_per_item: float = Field(default=0.0)  # kg CO2e of making one new item (for the savings report)
     is_leaf: bool = Field(default=True)
 
 

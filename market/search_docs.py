@@ -1,0 +1,96 @@
+"""The pool as search documents: one per active listing and per rental offer, built from the ledger.
+
+The index is a projection: ``documents_for`` builds what the index should hold for some listings (or
+says they should be removed), ``all_documents`` what it should hold in total (a reindex).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from sqlmodel import Session, select
+
+from .models import Asset, Category, PoolListing, RentalOffer, RentalVendor, Unit, Warehouse
+
+MODES = {"loan": ["loan"], "transfer": ["transfer"], "both": ["loan", "transfer"]}
+CONDITION_ORDER = ["全新", "良好", "一般"]
+
+
+def _category_paths(db: Session) -> dict[int, tuple[Category, list[str]]]:
+    cats = {c.id: c for c in db.exec(select(Category))}
+    out = {}
+    for c in cats.values():
+        path, node, seen = [], c, set()
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            path.append(node.name)
+            node = cats.get(node.parent_id) if node.parent_id else None
+        out[c.id] = (c, list(reversed(path)))
+    return out
+
+
+def documents_for(db: Session, listing_ids: list[int]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(documents to upsert, ids to delete) for these listings."""
+    if not listing_ids:
+        return [], []
+    listings = {x.id: x for x in db.exec(select(PoolListing).where(PoolListing.id.in_(listing_ids)))}
+    items: dict[int, list[Asset]] = defaultdict(list)
+    for a in db.exec(select(Asset).where(Asset.listing_id.in_(list(listings)), Asset.status == "listed")):
+        items[a.listing_id].append(a)
+    cats = _category_paths(db)
+    units = {u.id: u for u in db.exec(select(Unit))}
+    warehouses = {w.id: w for w in db.exec(select(Warehouse))}
+    docs, gone = [], []
+    for lid in listing_ids:
+        lst = listings.get(lid)
+        mine = items.get(lid, [])
+        if lst is None or lst.status != "active" or not mine:
+            gone.append(f"L{lid}")
+            continue
+        place = warehouses[lst.warehouse_id] if lst.warehouse_id else units[lst.holder_unit_id]
+        cat, path = cats[lst.category_id]
+        brand = Counter(a.brand for a in mine).most_common(1)[0][0]
+        model = Counter(a.model for a in mine).most_common(1)[0][0]
+        photo = next((a.photos[0] for a in mine if a.photos), None)
+        docs.append({
+            "id": f"L{lst.id}", "title": lst.title, "description": lst.description, "category_code": cat.code,
+            "category_name": cat.name, "category_path": path, "brand": brand, "model": model, "tier": lst.tier,
+            "holder": place.name, "district": place.district,
+            "conditions": [c for c in CONDITION_ORDER if any(a.condition == c for a in mine)],
+            "modes": MODES.get(lst.mode, ["loan", "transfer"]), "quantity": len(mine),
+            "available_from": lst.available_from.isoformat() if lst.available_from else None,
+            "available_until": lst.available_until.isoformat() if lst.available_until else None,
+            "lat": place.lat, "lng": place.lng, "created_at": lst.created_at.isoformat(), "photo": photo,
+        })
+    return docs, gone
+
+
+def offer_documents(db: Session) -> list[dict[str, Any]]:
+    cats = _category_paths(db)
+    vendors = {v.id: v for v in db.exec(select(RentalVendor))}
+    docs = []
+    for o in db.exec(select(RentalOffer).where(RentalOffer.is_active)):
+        v = vendors.get(o.vendor_id)
+        if v is None or not v.is_active:
+            continue
+        cat, path = cats[o.category_id]
+        docs.append({
+            "id": f"M{o.id}", "title": f"{cat.name}租赁（{v.name}）", "description": o.description,
+            "category_code": cat.code, "category_name": cat.name, "category_path": path, "brand": "", "model": "",
+            "tier": "rental", "holder": v.name, "district": "", "conditions": [], "modes": ["loan"],
+            "quantity": o.capacity or 0, "available_from": None, "available_until": None, "lat": v.lat,
+            "lng": v.lng, "created_at": None, "photo": None,
+            "price_per_unit_day": str(o.price_per_unit_day), "delivery_fee": str(o.delivery_fee),
+        })
+    return docs
+
+
+def all_documents(db: Session, batch: int = 2000) -> Iterator[list[dict[str, Any]]]:
+    """Every document the index should hold, in batches (a full reindex)."""
+    ids = list(db.exec(select(PoolListing.id).where(PoolListing.status == "active").order_by(PoolListing.id)))
+    for i in range(0, len(ids), batch):
+        docs, _ = documents_for(db, ids[i:i + batch])
+        yield docs
+    yield offer_documents(db)

@@ -1,0 +1,220 @@
+"""Figures for supervisors, each with the method that produced it and a way to its records.
+
+Definitions (shown beside every figure on the dashboard):
+
+- 在账资产: items not disposed of or written off.
+- 闲置率: items idle at their unit or waiting in the pool (status 闲置 or 在池) ÷ 在账资产.
+- 公物池利用率: pool items (在池, 已调配, 出借中) handed out at least once in the last 365 days ÷ pool items.
+- 调配批次 / 件数: accepted proposals per month (a 批次), and the units they allocated (stock and rentals).
+- 节约资金: for each accepted proposal, (cost had everything been bought new at the category's reference
+  price − the proposal's cost), and likewise against renting everything where every line could be rented.
+- 减碳 / 减废: units served from stock (warehouse or idle, not rented) × the category's kg CO₂e per new
+  item / typical weight per item: what making and later discarding new items would have caused.
+- 逾期出借: loans out whose return date has passed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from .models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
+from .permissions import UNIT_ROLES, require_user
+
+ACTIVE = ("in_use", "idle", "listed", "reserved", "on_loan", "in_repair", "disposing")
+IDLE = ("idle", "listed")
+POOL = ("listed", "reserved", "on_loan")
+
+
+@dataclass
+class Figure:
+    label: str
+    value: str
+    method: str
+    link: str = ""
+
+
+@dataclass
+class Row:
+    label: str
+    value: float
+    text: str = ""
+    link: str = ""
+
+
+@dataclass
+class Dashboard:
+    figures: list[Figure] = field(default_factory=list)
+    months: list[Row] = field(default_factory=list)  # items allocated per month
+    batches: list[Row] = field(default_factory=list)  # batches per month
+    idle_categories: list[Row] = field(default_factory=list)
+    idle_units: list[Row] = field(default_factory=list)
+    savings: list[Row] = field(default_factory=list)
+    utilisation: list[Row] = field(default_factory=list)
+
+
+def _pct(a: int, b: int) -> str:
+    return f"{a / b * 100:.1f}%" if b else "—"
+
+
+def _yuan(d: Decimal) -> str:
+    return f"¥{d:,.2f}"
+
+
+def require_reader(actor: User) -> User:
+    """The dashboard is for the bureau and the supervisors; units see their own figures elsewhere."""
+    from .errors import PermissionDenied
+
+    actor = require_user(actor)
+    if actor.role in UNIT_ROLES:
+        raise PermissionDenied("统计报表供公物仓管理员和财政监管查看。")
+    return actor
+
+
+def accepted_proposals(db: Session, since: date | None = None) -> list[Proposal]:
+    stmt = select(Proposal).where(Proposal.status == "accepted").order_by(Proposal.accepted_at)
+    rows = list(db.exec(stmt))
+    return [p for p in rows if since is None or p.accepted_at.date() >= since]
+
+
+def served_from_stock(prop: Proposal) -> dict[str, int]:
+    """Units a proposal served from stock (warehouse or idle), by category code."""
+    cats = {r["id"]: r["category"] for r in prop.problem.get("requests", [])}
+    out: dict[str, int] = defaultdict(int)
+    for a in prop.solution.get("assignments", []):
+        if a["tier"] in ("warehouse", "idle"):
+            out[cats[a["request"]]] += a["quantity"]
+    return out
+
+
+def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
+    require_reader(actor)
+    today = today or utcnow().date()
+    d = Dashboard()
+    by_status = dict(db.exec(select(Asset.status, func.count()).group_by(Asset.status)).all())
+    active = sum(by_status.get(s, 0) for s in ACTIVE)
+    idle = sum(by_status.get(s, 0) for s in IDLE)
+    pool = sum(by_status.get(s, 0) for s in POOL)
+    year_ago = utcnow() - timedelta(days=365)
+    used = db.exec(select(func.count(func.distinct(OrderItem.asset_id))).join(Asset, Asset.id == OrderItem.asset_id)
+                   .where(OrderItem.handed_out_at >= year_ago, Asset.status.in_(POOL))).one()
+    props = accepted_proposals(db)
+    saved_new = sum((p.cost_all_new - p.cost_total for p in props if p.cost_all_new is not None), Decimal(0))
+    rentable = [p for p in props if p.cost_all_rented is not None]
+    saved_rent = sum((p.cost_all_rented - p.cost_total for p in rentable), Decimal(0))
+    units_alloc = sum(a["quantity"] for p in props for a in p.solution.get("assignments", []))
+    overdue = db.exec(select(func.count()).select_from(Order).where(
+        Order.status == "on_loan", Order.end_date.is_not(None), Order.end_date < today)).one()
+    cats = {c.code: c for c in db.exec(select(Category))}
+    co2 = waste = 0.0
+    for p in props:
+        for code, q in served_from_stock(p).items():
+            c = cats.get(code)
+            if c is not None:
+                co2 += q * c.co2e_kg_per_item
+                waste += q * c.typical_weight_kg
+    d.figures = [
+        Figure("在账资产", f"{active:,} 件", "未处置、未核销的资产件数。", "/stats/records?kind=active"),
+        Figure("闲置率", _pct(idle, active), f"闲置或在池资产 {idle:,} 件 ÷ 在账资产 {active:,} 件。",
+               "/stats/records?kind=idle"),
+        Figure("公物池利用率", _pct(used, pool), f"近 365 天出借过的公物池资产 {used:,} 件 ÷ 公物池资产 {pool:,} 件。",
+               "/stats/records?kind=pool"),
+        Figure("调配批次", f"{len(props):,} 批次、{units_alloc:,} 件", "已采纳的调配方案数（批次）及其调配的件数（含租赁）。",
+               "/stats/records?kind=batches"),
+        Figure("节约资金（相对新购）", _yuan(saved_new),
+               "各已采纳方案：全部按分类参考单价新购的费用 − 方案费用，求和。", "/stats/records?kind=batches"),
+        Figure("节约资金（相对租用）", _yuan(saved_rent),
+               f"可全部租用的 {len(rentable)} 个方案：全部向最便宜的租赁商租用的费用 − 方案费用，求和。",
+               "/stats/records?kind=batches"),
+        Figure("减少碳排放", f"{co2 / 1000:,.2f} 吨 CO₂e", "由库存和闲置资产满足的件数 × 分类的单件新品碳排放系数。",
+               "/stats/records?kind=batches"),
+        Figure("减少废弃物", f"{waste / 1000:,.2f} 吨", "由库存和闲置资产满足的件数 × 分类的单件典型重量。",
+               "/stats/records?kind=batches"),
+        Figure("逾期出借", f"{overdue:,} 单", "出借中且已过归还日期的出借单。", "/stats/records?kind=overdue"),
+    ]
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for p in props:
+        key = p.accepted_at.strftime("%Y-%m")
+        months[key][0] += 1
+        months[key][1] += sum(a["quantity"] for a in p.solution.get("assignments", []))
+    for key in sorted(months)[-12:]:
+        n, q = months[key]
+        d.batches.append(Row(key, n, f"{n} 批次", f"/stats/records?kind=batches&month={key}"))
+        d.months.append(Row(key, q, f"{q} 件", f"/stats/records?kind=batches&month={key}"))
+    saved_by_month: dict[str, Decimal] = defaultdict(Decimal)
+    for p in props:
+        if p.cost_all_new is not None:
+            saved_by_month[p.accepted_at.strftime("%Y-%m")] += p.cost_all_new - p.cost_total
+    d.savings = [Row(k, float(v), _yuan(v), f"/stats/records?kind=batches&month={k}")
+                 for k, v in sorted(saved_by_month.items())[-12:]]
+    cat_rows = db.exec(select(Category.id, Category.name, func.count()).join(Asset, Asset.category_id == Category.id)
+                       .where(Asset.status.in_(IDLE)).group_by(Category.id, Category.name)
+                       .order_by(func.count().desc()).limit(10)).all()
+    d.idle_categories = [Row(name, n, f"{n} 件", f"/stats/records?kind=idle&category={cid}") for cid, name, n in cat_rows]
+    totals = dict(db.exec(select(Asset.owner_unit_id, func.count()).where(Asset.status.in_(ACTIVE))
+                          .group_by(Asset.owner_unit_id)).all())
+    idles = dict(db.exec(select(Asset.owner_unit_id, func.count()).where(Asset.status.in_(IDLE))
+                         .group_by(Asset.owner_unit_id)).all())
+    names = {u.id: u.name for u in db.exec(select(Unit))}
+    unit_rows = sorted(((uid, idles.get(uid, 0) / n) for uid, n in totals.items() if n >= 10),
+                       key=lambda t: -t[1])[:12]
+    d.idle_units = [Row(names[uid], r * 100, f"{r * 100:.1f}%", f"/stats/records?kind=idle&unit={uid}")
+                    for uid, r in unit_rows]
+    pool_by_cat = dict(db.exec(select(Asset.category_id, func.count()).where(Asset.status.in_(POOL))
+                               .group_by(Asset.category_id)).all())
+    used_by_cat = dict(db.exec(
+        select(Asset.category_id, func.count(func.distinct(OrderItem.asset_id)))
+        .join(Asset, Asset.id == OrderItem.asset_id)
+        .where(OrderItem.handed_out_at >= year_ago, Asset.status.in_(POOL)).group_by(Asset.category_id)).all())
+    cat_names = {c.id: c.name for c in cats.values()}
+    util = sorted(((cid, used_by_cat.get(cid, 0) / n) for cid, n in pool_by_cat.items() if n), key=lambda t: -t[1])
+    d.utilisation = [Row(cat_names.get(cid, str(cid)), r * 100, f"{r * 100:.1f}%",
+                         f"/stats/records?kind=pool&category={cid}") for cid, r in util[:12]]
+    return d
+
+
+RECORD_KINDS = {"active": "在账资产", "idle": "闲置与在池资产", "pool": "公物池资产", "overdue": "逾期出借单",
+                "batches": "已采纳的调配方案"}
+
+
+def records(db: Session, actor: User, kind: str, category: int | None = None, unit: int | None = None,
+            month: str | None = None, today: date | None = None, limit: int = 2000) -> tuple[list[str], list[list]]:
+    """The records behind a figure: (column headers, rows)."""
+    from .errors import InvalidInput
+
+    require_reader(actor)
+    today = today or utcnow().date()
+    if kind in ("active", "idle", "pool"):
+        statuses = {"active": ACTIVE, "idle": IDLE, "pool": POOL}[kind]
+        stmt = select(Asset, Category.name, Unit.name).join(Category, Category.id == Asset.category_id).join(
+            Unit, Unit.id == Asset.owner_unit_id).where(Asset.status.in_(statuses)).order_by(Asset.tag).limit(limit)
+        if category:
+            stmt = stmt.where(Asset.category_id == category)
+        if unit:
+            stmt = stmt.where(Asset.owner_unit_id == unit)
+        rows = [[a.tag, a.name, cname, uname, a.condition, a.status_label, f"{a.original_value:.2f}", f"/assets/{a.id}"]
+                for a, cname, uname in db.exec(stmt)]
+        return ["资产编号", "名称", "分类", "所属单位", "状况", "状态", "原值", "链接"], rows
+    if kind == "overdue":
+        stmt = select(Order, Unit.name).join(Unit, Unit.id == Order.to_unit_id).where(
+            Order.status == "on_loan", Order.end_date.is_not(None), Order.end_date < today).order_by(Order.end_date)
+        rows = [[o.number, uname, o.quantity, str(o.end_date), (today - o.end_date).days, f"/orders/{o.id}"]
+                for o, uname in db.exec(stmt)]
+        return ["单号", "借用单位", "件数", "应还日期", "逾期天数", "链接"], rows
+    if kind == "batches":
+        rows = []
+        for p in accepted_proposals(db):
+            if month and p.accepted_at.strftime("%Y-%m") != month:
+                continue
+            q = sum(a["quantity"] for a in p.solution.get("assignments", []))
+            rows.append([f"#{p.id}", p.accepted_at.strftime("%Y-%m-%d"), q, f"{p.cost_total:.2f}",
+                         f"{p.cost_all_new:.2f}" if p.cost_all_new is not None else "",
+                         f"{p.cost_all_new - p.cost_total:.2f}" if p.cost_all_new is not None else "",
+                         f"/proposals/{p.id}"])
+        return ["方案", "采纳日期", "调配件数", "方案费用", "全部新购费用", "节约（相对新购）", "链接"], rows
+    raise InvalidInput("未知的明细类型。", "kind")
