@@ -25,6 +25,7 @@ from .pages import admin as admin_pages
 from .pages import assets as asset_pages
 from .pages import auth, pool
 from .pages import disposals as disposal_pages
+from .pages import idle as idle_pages
 from .pages import imports as import_pages
 from .pages import listings as listing_pages
 from .pages import notices as notice_pages
@@ -105,6 +106,7 @@ def routes() -> list:
         Route("/disposals/{id}", disposal_pages.case_detail),
         Route("/disposals/{id}/report", disposal_pages.case_report),
         Route("/disposals/{id}/{step}", disposal_pages.case_step, methods=["POST"]),
+        Route("/idle", idle_pages.idle_list),
         Route("/stats", stats_pages.dashboard),
         Route("/stats/records", stats_pages.records),
         Route("/stats/export.xlsx", stats_pages.export),

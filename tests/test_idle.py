@@ -1,0 +1,49 @@
+"""Idle-asset alerts: items idle longer than the period are listed, and posted to the pool in one action."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from conftest import login
+from factories import add_assets
+from sqlmodel import select
+
+from market.db import session_scope
+from market.eventlog import log_event
+from market.idle import long_idle
+from market.models import Asset, utcnow
+
+
+def _old_idle(db, world, n=3, days=200):
+    assets = add_assets(db, world.edu, world.laptop, n, name="笔记本电脑", status="idle", prefix=f"I{days}")
+    db.flush()
+    for a in assets:
+        a.updated_at = utcnow() - timedelta(days=days)
+        ev = log_event(db, None, "asset", a.id, "import", "从台账导入")
+        ev.at = utcnow() - timedelta(days=days)
+    db.commit()
+    return assets
+
+
+def test_long_idle_lists_only_items_idle_long_enough(db, world):
+    old = _old_idle(db, world, 3, 200)
+    _old_idle(db, world, 2, 30)
+    items = long_idle(db, world.user("admin"), 180)
+    assert sorted(i.asset.id for i in items) == sorted(a.id for a in old) and all(i.days >= 199 for i in items)
+    assert len(long_idle(db, world.user("admin"), 20)) == 5
+    assert long_idle(db, world.user("staff_health"), 20) == []  # another unit's items are not shown
+
+
+def test_post_them_in_one_action(http, world):
+    with session_scope(write=True) as db:
+        ids = [a.id for a in _old_idle(db, world, 3, 200)]
+    login(http, "mgr_edu")
+    page = http.get("/idle").text
+    assert page.count('name="asset"') == 3 and "一键挂牌" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = http.post("/listings", data={"csrf_token": token, "asset": [str(i) for i in ids], "mode": "both"})
+    assert r.status_code == 303
+    with session_scope() as db:
+        assert {a.status for a in db.exec(select(Asset).where(Asset.id.in_(ids)))} == {"listed"}
+    assert "没有长期闲置的资产" in http.get("/idle").text
