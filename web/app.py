@@ -24,6 +24,7 @@ from .handlers import api_error, error_page
 from .pages import admin as admin_pages
 from .pages import assets as asset_pages
 from .pages import auth, pool
+from .pages import counts as count_pages
 from .pages import disposals as disposal_pages
 from .pages import idle as idle_pages
 from .pages import imports as import_pages
@@ -107,6 +108,12 @@ def routes() -> list:
         Route("/disposals/{id}/report", disposal_pages.case_report),
         Route("/disposals/{id}/{step}", disposal_pages.case_step, methods=["POST"]),
         Route("/idle", idle_pages.idle_list),
+        Route("/counts", count_pages.count_list, methods=["GET"]),
+        Route("/counts", count_pages.count_start, methods=["POST"]),
+        Route("/counts/{id}", count_pages.count_detail),
+        Route("/counts/{id}/scan", count_pages.count_scan, methods=["POST"]),
+        Route("/counts/{id}/close", count_pages.count_close, methods=["POST"]),
+        Route("/counts/lines/{id}/resolve", count_pages.count_resolve, methods=["POST"]),
         Route("/stats", stats_pages.dashboard),
         Route("/stats/records", stats_pages.records),
         Route("/stats/export.xlsx", stats_pages.export),

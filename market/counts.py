@@ -1,0 +1,234 @@
+"""Inventory counts (盘点): start a count of a warehouse or a unit, take in what a scanner or RFID reader
+read (a file or one tag at a time), list the differences, settle each one, close the count."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from .db import transactional
+from .errors import InvalidInput, InvalidTransition, PermissionDenied
+from .eventlog import log_event
+from .models import CONDITIONS, RESOLUTIONS, Asset, CountLine, InventoryCount, Unit, User, Warehouse, utcnow
+from .permissions import UNIT_ROLES, require, require_user
+from .services.common import get_or_404, snapshot, stamp, touch_listing
+from .services.disposal import apply_disposal
+
+WAREHOUSE_PRESENT = ("listed", "reserved", "idle", "in_repair")
+UNIT_PRESENT = ("in_use", "idle", "listed", "reserved", "in_repair")
+MAX_READS = 200_000
+
+
+def _check_scope(actor: User, count: InventoryCount) -> None:
+    if count.warehouse_id is not None:
+        require(actor, "receive_items")
+    else:
+        if actor.role not in ("warehouse_admin", "unit_manager"):
+            raise PermissionDenied("盘点须由单位资产管理员或公物仓管理员办理。")
+        require(actor, "apply_disposal", count.unit_id)
+
+
+def visible_count(db: Session, actor: User, count_id: int) -> InventoryCount:
+    actor = require_user(actor)
+    count = get_or_404(db, InventoryCount, count_id)
+    if actor.role in UNIT_ROLES and count.unit_id != actor.unit_id:
+        raise PermissionDenied("只能查看本单位的盘点。")
+    return count
+
+
+def list_counts(db: Session, actor: User) -> list[InventoryCount]:
+    actor = require_user(actor)
+    stmt = select(InventoryCount).order_by(InventoryCount.id.desc())
+    if actor.role in UNIT_ROLES:
+        stmt = stmt.where(InventoryCount.unit_id == actor.unit_id)
+    return list(db.exec(stmt))
+
+
+@transactional
+def start_count(db: Session, actor: User, warehouse_id: int | None = None, unit_id: int | None = None,
+                title: str = "") -> InventoryCount:
+    if (warehouse_id is None) == (unit_id is None):
+        raise InvalidInput("请选择一个仓库或一个单位进行盘点。", "warehouse_id")
+    count = InventoryCount(warehouse_id=warehouse_id, unit_id=unit_id, started_by=actor.id, title="")
+    _check_scope(actor, count)
+    if warehouse_id is not None:
+        where = get_or_404(db, Warehouse, warehouse_id, "warehouse_id")
+        assets = db.exec(select(Asset).where(Asset.warehouse_id == warehouse_id,
+                                             Asset.status.in_(WAREHOUSE_PRESENT)).order_by(Asset.tag)).all()
+    else:
+        where = get_or_404(db, Unit, unit_id, "unit_id")
+        assets = db.exec(select(Asset).where(Asset.owner_unit_id == unit_id, Asset.warehouse_id.is_(None),
+                                             Asset.status.in_(UNIT_PRESENT)).order_by(Asset.tag)).all()
+    count.title = (title.strip() or f"{where.name} {utcnow():%Y年%m月}盘点")[:120]
+    count.expected = len(assets)
+    db.add(count)
+    db.flush()
+    for a in assets:
+        db.add(CountLine(count_id=count.id, asset_id=a.id, tag=a.tag))
+    log_event(db, actor, "count", count.id, "start", f"开始盘点：{count.title}（账面 {len(assets)} 件）")
+    return count
+
+
+def parse_reads(data: bytes) -> list[str]:
+    """Tags or EPCs from a scanner's file: one per line, or CSV (a column named 资产编号/标签/tag/EPC, else the first)."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput("文件编码无法识别（请用 UTF-8 或 GBK 文本）。", "file")
+    if "\x00" in text:
+        raise InvalidInput("不是文本文件：请上传扫描器导出的 TXT 或 CSV。", "file")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise InvalidInput("文件中没有读到任何标签。", "file")
+    col = 0
+    header = [h.strip().lower() for h in rows[0]]
+    for name in ("资产编号", "标签", "tag", "epc"):
+        if name in header:
+            col = header.index(name)
+            rows = rows[1:]
+            break
+    reads = [r[col].strip() for r in rows if len(r) > col and r[col].strip()]
+    if len(reads) > MAX_READS:
+        raise InvalidInput(f"一次最多导入 {MAX_READS} 条读取记录。", "file")
+    return reads
+
+
+@dataclass
+class ScanResult:
+    matched: int
+    unexpected: int
+    repeated: int
+
+
+@transactional
+def record_reads(db: Session, actor: User, count_id: int, reads: list[str], location: str = "",
+                 condition: str = "") -> ScanResult:
+    count = visible_count(db, actor, count_id)
+    _check_scope(actor, count)
+    if count.status != "open":
+        raise InvalidTransition("该盘点已结束。")
+    if condition and condition not in CONDITIONS:
+        raise InvalidInput(f"状况须为{'、'.join(CONDITIONS)}之一。", "condition")
+    lines = {line.asset_id: line for line in db.exec(select(CountLine).where(CountLine.count_id == count.id))}
+    by_tag = {line.tag: line for line in lines.values()}
+    matched = unexpected = repeated = 0
+    for raw in dict.fromkeys(r.strip()[:64] for r in reads if r and r.strip()):
+        asset = db.exec(select(Asset).where((Asset.tag == raw) | (Asset.epc == raw.upper()))).first()
+        line = lines.get(asset.id) if asset else by_tag.get(raw)
+        if line is None:
+            line = CountLine(count_id=count.id, asset_id=asset.id if asset else None,
+                             tag=asset.tag if asset else raw, expected=False)
+            db.add(line)
+            if asset:
+                lines[asset.id] = line
+            else:
+                by_tag[raw] = line
+            unexpected += 1
+        elif line.seen:
+            repeated += 1
+        elif line.expected:
+            matched += 1
+        line.seen = True
+        line.seen_location = location.strip()[:200] or line.seen_location
+        line.seen_condition = condition or line.seen_condition
+    return ScanResult(matched, unexpected, repeated)
+
+
+def issues(db: Session, count: InventoryCount) -> list[tuple[str, CountLine, Asset | None]]:
+    """The differences between the ledger and what was read, unresolved ones first."""
+    out = []
+    rows = db.exec(select(CountLine, Asset).outerjoin(Asset, Asset.id == CountLine.asset_id)
+                   .where(CountLine.count_id == count.id).order_by(CountLine.id)).all()
+    for line, asset in rows:
+        if line.expected and not line.seen:
+            out.append(("missing", line, asset))
+        elif not line.expected:
+            out.append(("unexpected", line, asset))
+        else:
+            if line.seen_location and asset and line.seen_location != asset.location:
+                out.append(("wrong_place", line, asset))
+            if line.seen_condition and asset and line.seen_condition != asset.condition:
+                out.append(("wrong_condition", line, asset))
+    return sorted(out, key=lambda t: bool(t[1].resolution))
+
+
+ALLOWED = {"missing": {"found", "lost"}, "unexpected": {"accepted", "moved"}, "wrong_place": {"moved", "accepted"},
+           "wrong_condition": {"condition", "accepted"}}
+
+
+@transactional
+def resolve(db: Session, actor: User, line_id: int, resolution: str, note: str = "") -> CountLine:
+    line = get_or_404(db, CountLine, line_id)
+    count = visible_count(db, actor, line.count_id)
+    _check_scope(actor, count)
+    if count.status != "open":
+        raise InvalidTransition("该盘点已结束。")
+    if resolution not in RESOLUTIONS:
+        raise InvalidInput("处理方式无效。", "resolution")
+    kinds = {k for k, x, _ in issues(db, count) if x.id == line.id}
+    if not kinds or not any(resolution in ALLOWED[k] for k in kinds):
+        raise InvalidInput("该差异不能这样处理。", "resolution")
+    asset = db.get(Asset, line.asset_id) if line.asset_id else None
+    if resolution == "found":
+        line.seen = True
+    elif resolution == "lost":
+        if asset.status in ("listed", "reserved"):
+            before = snapshot(asset)
+            listing = asset.listing_id
+            asset.status, asset.listing_id = "idle", None
+            stamp(asset)
+            log_event(db, actor, "asset", asset.id, "unlist", "盘点未找到，撤出公物池", before, snapshot(asset),
+                      ref=("count", count.id))
+            touch_listing(db, listing)
+        case = apply_disposal(db, actor, [asset.id], "loss_writeoff",
+                              f"盘点未找到（{count.title}）{('：' + note) if note else ''}")
+        line.note = f"已申请损失核销：{case.number}"
+    elif resolution == "moved" and asset is not None:
+        before = snapshot(asset)
+        asset.location = line.seen_location or asset.location  # the owner stays; only the place is corrected
+        stamp(asset)
+        log_event(db, actor, "asset", asset.id, "relocate", f"盘点更正存放地点：{asset.location}", before,
+                  snapshot(asset), ref=("count", count.id))
+    elif resolution == "condition" and asset is not None:
+        before = snapshot(asset)
+        asset.condition = line.seen_condition
+        stamp(asset)
+        log_event(db, actor, "asset", asset.id, "recondition", f"盘点更正状况：{asset.condition}", before,
+                  snapshot(asset), ref=("count", count.id))
+        touch_listing(db, asset.listing_id)
+    line.resolution = resolution
+    line.note = (line.note or note)[:300]
+    return line
+
+
+@transactional
+def close_count(db: Session, actor: User, count_id: int) -> InventoryCount:
+    count = visible_count(db, actor, count_id)
+    _check_scope(actor, count)
+    if count.status != "open":
+        raise InvalidTransition("该盘点已结束。")
+    open_issues = [x for _, x, _ in issues(db, count) if not x.resolution]
+    if open_issues:
+        raise InvalidTransition(f"还有 {len(open_issues)} 处差异未处理，处理完才能结束盘点。")
+    count.status, count.closed_at = "closed", utcnow()
+    s = summary(db, count)
+    log_event(db, actor, "count", count.id, "close",
+              f"结束盘点：账面 {s['expected']} 件，实盘 {s['found']} 件，准确率 {s['accuracy']}")
+    return count
+
+
+def summary(db: Session, count: InventoryCount) -> dict:
+    lines = list(db.exec(select(CountLine).where(CountLine.count_id == count.id)))
+    expected = [x for x in lines if x.expected]
+    found = sum(1 for x in expected if x.seen)
+    unexpected = sum(1 for x in lines if not x.expected)
+    return {"expected": len(expected), "found": found, "missing": len(expected) - found, "unexpected": unexpected,
+            "accuracy": f"{found / len(expected) * 100:.1f}%" if expected else "—",
+            "accuracy_value": found / len(expected) if expected else None}

@@ -1,0 +1,91 @@
+"""Inventory counts (盘点): start, scan (file or one by one), differences, settle, close."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market import counts as svc
+from market.errors import InvalidInput
+from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, Unit, User, Warehouse
+from market.permissions import UNIT_ROLES
+
+from .. import forms
+from ..handlers import page
+from ..templating import render
+from .requests import _path_id
+
+MAX_FILE = 10 * 1024 * 1024
+
+
+@page
+def count_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    rows = svc.list_counts(db, user)
+    return render(request, "counts.html", {
+        "rows": [(c, svc.summary(db, c)) for c in rows],
+        "warehouses": [] if user.role in UNIT_ROLES else list(db.exec(select(Warehouse))),
+        "units": [db.get(Unit, user.unit_id)] if user.role in UNIT_ROLES else list(db.exec(select(Unit).order_by(Unit.code))),
+        "names": {("w", w.id): w.name for w in db.exec(select(Warehouse))} | {("u", u.id): u.name for u in db.exec(select(Unit))},
+    })
+
+
+@page(write=True)
+def count_start(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    scope = str(form.get("scope") or "")
+    kind, _, ident = scope.partition(":")
+    if kind not in ("w", "u") or not ident.isdigit():
+        raise InvalidInput("请选择盘点的仓库或单位。", "scope")
+    count = svc.start_count(db, user, warehouse_id=int(ident) if kind == "w" else None,
+                            unit_id=int(ident) if kind == "u" else None,
+                            title=forms.text(form, "title", "盘点名称", required=False, max_len=120))
+    return RedirectResponse(f"/counts/{count.id}", status_code=303)
+
+
+def _detail(request: Request, db: Session, user: User, count, message: str | None = None,
+            error: str | None = None, status: int = 200) -> Response:  # noqa: ANN001
+    return render(request, "count_detail.html", {
+        "count": count, "s": svc.summary(db, count), "issues": svc.issues(db, count), "kinds": COUNT_ISSUES,
+        "resolutions": RESOLUTIONS, "allowed": svc.ALLOWED, "conditions": CONDITIONS, "message": message,
+        "error": error}, status_code=status)
+
+
+@page
+def count_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    return _detail(request, db, user, svc.visible_count(db, user, _path_id(request)))
+
+
+@page(write=True)
+def count_scan(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    count = svc.visible_count(db, user, _path_id(request))
+    try:
+        reads = [t for t in str(form.get("tags") or "").split() if t]
+        upload = form.get("file")
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = upload.file.read(MAX_FILE + 1)
+            if len(data) > MAX_FILE:
+                raise InvalidInput("文件超过 10 MB。", "file")
+            reads += svc.parse_reads(data)
+        if not reads:
+            raise InvalidInput("请扫描或输入标签，或上传扫描器导出的文件。", "tags")
+        r = svc.record_reads(db, user, count.id, reads, forms.text(form, "location", "实际位置", required=False,
+                                                                     max_len=200), str(form.get("condition") or ""))
+    except InvalidInput as exc:
+        db.rollback()
+        return _detail(request, db, user, svc.visible_count(db, user, count.id), error=exc.message, status=exc.status)
+    msg = f"读取 {len(reads)} 条：账内 {r.matched} 件，账外 {r.unexpected} 件，重复 {r.repeated} 条。"
+    return _detail(request, db, user, svc.visible_count(db, user, count.id), message=msg)
+
+
+@page(write=True)
+def count_resolve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    line = svc.resolve(db, user, _path_id(request), str(form.get("resolution") or ""),
+                       forms.text(form, "note", "说明", required=False, max_len=300))
+    return RedirectResponse(f"/counts/{line.count_id}", status_code=303)
+
+
+@page(write=True)
+def count_close(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    count = svc.close_count(db, user, _path_id(request))
+    return RedirectResponse(f"/counts/{count.id}", status_code=303)
