@@ -37,6 +37,7 @@ from .models import (
 )
 from .notices import notify, role_users
 from .permissions import require, require_user
+from .purchasing import needs_from_proposal
 from .services.common import get_or_404
 from .services.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order
 
@@ -246,7 +247,8 @@ def accept_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
             allocate_from_listing(db, actor, line_id, lot["listing"], row["quantity"], row["cost"], prop.id,
                                   among=lot["assets"])
     prop.status, prop.accepted_by, prop.accepted_at = "accepted", actor.id, utcnow()
-    # Approved requests the proposal left entirely unserved stay approved for the next run.
+    # What nobody could supply becomes purchase needs for central purchasing.
+    needs_from_proposal(db, prop)
     log_event(db, actor, "proposal", prop.id, "accept", f"采纳调配方案 #{prop.id}，生成 {len(rows)} 张单据",
               {"status": "draft"}, {"status": "accepted"})
     return prop

@@ -10,6 +10,7 @@ Definitions (shown beside every figure on the dashboard):
   price − the proposal's cost), and likewise against renting everything where every line could be rented.
 - 减碳 / 减废: units served from stock (warehouse or idle, not rented) × the category's kg CO₂e per new
   item / typical weight per item: what making and later discarding new items would have caused.
+- 集中采购节约: for bought batches, (the category's reference price − the price paid) × quantity.
 - 逾期出借: loans out whose return date has passed.
 """
 
@@ -25,6 +26,7 @@ from sqlmodel import Session, select
 
 from .models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
 from .permissions import UNIT_ROLES, require_user
+from .purchasing import total_saving
 
 ACTIVE = ("in_use", "idle", "listed", "reserved", "on_loan", "in_repair", "disposing")
 IDLE = ("idle", "listed")
@@ -108,6 +110,7 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
     rentable = [p for p in props if p.cost_all_rented is not None]
     saved_rent = sum((p.cost_all_rented - p.cost_total for p in rentable), Decimal(0))
     units_alloc = sum(a["quantity"] for p in props for a in p.solution.get("assignments", []))
+    purchase_saved, batches_n = total_saving(db)
     overdue = db.exec(select(func.count()).select_from(Order).where(
         Order.status == "on_loan", Order.end_date.is_not(None), Order.end_date < today)).one()
     cats = {c.code: c for c in db.exec(select(Category))}
@@ -131,6 +134,8 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
         Figure("节约资金（相对租用）", _yuan(saved_rent),
                f"可全部租用的 {len(rentable)} 个方案：全部向最便宜的租赁商租用的费用 − 方案费用，求和。",
                "/stats/records?kind=batches"),
+        Figure("集中采购节约", _yuan(purchase_saved),
+               f"{batches_n} 个已采购批次：（分类参考单价 − 成交单价）× 数量，求和。", "/purchasing"),
         Figure("减少碳排放", f"{co2 / 1000:,.2f} 吨 CO₂e", "由库存和闲置资产满足的件数 × 分类的单件新品碳排放系数。",
                "/stats/records?kind=batches"),
         Figure("减少废弃物", f"{waste / 1000:,.2f} 吨", "由库存和闲置资产满足的件数 × 分类的单件典型重量。",

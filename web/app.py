@@ -32,6 +32,7 @@ from .pages import listings as listing_pages
 from .pages import notices as notice_pages
 from .pages import orders as order_pages
 from .pages import proposals as proposal_pages
+from .pages import purchasing as purchasing_pages
 from .pages import requests as request_pages
 from .pages import stats as stats_pages
 
@@ -108,6 +109,10 @@ def routes() -> list:
         Route("/disposals/{id}/report", disposal_pages.case_report),
         Route("/disposals/{id}/{step}", disposal_pages.case_step, methods=["POST"]),
         Route("/idle", idle_pages.idle_list),
+        Route("/purchasing", purchasing_pages.purchasing),
+        Route("/purchasing/batches", purchasing_pages.batch_create, methods=["POST"]),
+        Route("/purchasing/batches/{id}/purchase", purchasing_pages.batch_purchase, methods=["POST"]),
+        Route("/purchasing/batches/{id}/receive", purchasing_pages.batch_receive, methods=["POST"]),
         Route("/counts", count_pages.count_list, methods=["GET"]),
         Route("/counts", count_pages.count_start, methods=["POST"]),
         Route("/counts/{id}", count_pages.count_detail),

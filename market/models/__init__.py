@@ -19,13 +19,14 @@ from .events import Event, SearchOutbox
 from .notices import NOTICE_KINDS, Notice, Wish
 from .orders import DAMAGE_CAUSES, ORDER_KINDS, ORDER_STATUSES, DamageRecord, Order, OrderItem, Proposal
 from .org import ROLES, ApiToken, LoginAttempt, Unit, User, Warehouse
+from .purchasing import BATCH_STATUSES, PurchaseBatch, PurchaseNeed
 from .rentals import RentalOffer, RentalVendor
 from .requests import PURPOSES, REQUEST_STATUSES, Request, RequestLine
 
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ASSET_STATUSES", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
+    "ASSET_STATUSES", "BATCH_STATUSES", "PurchaseBatch", "PurchaseNeed", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
     "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
     "USABLE_CONDITIONS", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",

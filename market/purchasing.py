@@ -1,0 +1,121 @@
+"""Central purchasing (集中采购): unmet demand becomes purchase needs; an administrator groups them by
+category into a batch, records the purchase and receives the items into the warehouse with tags. The money
+saved is what the same items would have cost bought unit by unit at the category's reference price."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from .db import transactional
+from .errors import InvalidInput, InvalidTransition
+from .eventlog import log_event
+from .models import Category, Proposal, PurchaseBatch, PurchaseNeed, User, money, utcnow
+from .permissions import require
+from .services.common import get_or_404
+from .services.pool import receive_items
+
+
+def needs_from_proposal(db: Session, prop: Proposal) -> int:
+    """Record the proposal's unmet units as purchase needs (called when it is accepted)."""
+    codes = {r["id"]: r["category"] for r in prop.problem["requests"]}
+    cats = {c.code: c.id for c in db.exec(select(Category))}
+    n = 0
+    for row in prop.solution.get("unmet", []):
+        db.add(PurchaseNeed(request_line_id=int(row["request"][1:]), proposal_id=prop.id,
+                            category_id=cats[codes[row["request"]]], quantity=row["quantity"]))
+        n += row["quantity"]
+    return n
+
+
+@dataclass
+class NeedGroup:
+    category: Category
+    quantity: int
+    lines: int
+
+
+def open_needs(db: Session, actor: User) -> list[NeedGroup]:
+    require(actor, "allocate")
+    rows = db.exec(select(PurchaseNeed.category_id, func.sum(PurchaseNeed.quantity), func.count())
+                   .where(PurchaseNeed.status == "open").group_by(PurchaseNeed.category_id)).all()
+    return [NeedGroup(db.get(Category, cid), int(q), n) for cid, q, n in rows]
+
+
+@transactional
+def create_batch(db: Session, actor: User, category_id: int) -> PurchaseBatch:
+    """Group every open need of one category into a batch."""
+    require(actor, "allocate")
+    cat = get_or_404(db, Category, category_id, "category_id")
+    needs = list(db.exec(select(PurchaseNeed).where(PurchaseNeed.status == "open",
+                                                    PurchaseNeed.category_id == category_id)))
+    if not needs:
+        raise InvalidTransition(f"“{cat.name}”没有待采购的需求。")
+    batch = PurchaseBatch(category_id=cat.id, quantity=sum(x.quantity for x in needs), created_by=actor.id,
+                          reference_price=cat.reference_price)
+    db.add(batch)
+    db.flush()
+    for x in needs:
+        x.status, x.batch_id = "batched", batch.id
+    log_event(db, actor, "purchase", batch.id, "create", f"生成采购批次：{cat.name} {batch.quantity} 件（{len(needs)} 项需求）")
+    return batch
+
+
+@transactional
+def record_purchase(db: Session, actor: User, batch_id: int, supplier: str, unit_price: Decimal | str,
+                    quantity: int | None = None) -> PurchaseBatch:
+    require(actor, "allocate")
+    batch = get_or_404(db, PurchaseBatch, batch_id)
+    if batch.status != "planned":
+        raise InvalidTransition(f"采购批次当前状态为“{batch.status_label}”，不能登记采购。")
+    if not supplier or not supplier.strip():
+        raise InvalidInput("请填写供应商。", "supplier")
+    try:
+        price = money(unit_price)
+    except ArithmeticError:
+        raise InvalidInput("成交单价须为金额。", "unit_price") from None
+    if price < 0 or price > Decimal("100000000"):
+        raise InvalidInput("成交单价须在 0 至 1 亿元之间。", "unit_price")
+    if quantity is not None:
+        if not 1 <= quantity <= 100000:
+            raise InvalidInput("采购数量须为 1 至 100000。", "quantity")
+        batch.quantity = quantity
+    batch.supplier, batch.unit_price, batch.status, batch.purchased_at = supplier.strip()[:100], price, "purchased", utcnow()
+    log_event(db, actor, "purchase", batch.id, "purchase",
+              f"登记采购：{batch.supplier}，{batch.quantity} 件 × {price:.2f} 元（参考单价 {batch.reference_price:.2f} 元）")
+    return batch
+
+
+@transactional
+def receive_batch(db: Session, actor: User, batch_id: int, warehouse_id: int, name: str, brand: str = "",
+                  model: str = "") -> PurchaseBatch:
+    """Receive the bought items into a warehouse: tagged one by one and put in the pool."""
+    require(actor, "receive_items")
+    batch = get_or_404(db, PurchaseBatch, batch_id)
+    if batch.status != "purchased":
+        raise InvalidTransition(f"采购批次当前状态为“{batch.status_label}”，不能入库。")
+    listing = receive_items(db, actor, warehouse_id, batch.category_id, name, batch.quantity, batch.unit_price,
+                            brand=brand, model=model, purchase_date=utcnow().date(), source=f"集中采购 {batch.number}")
+    batch.status, batch.received_at, batch.warehouse_id, batch.listing_id = "received", utcnow(), warehouse_id, listing.id
+    log_event(db, actor, "purchase", batch.id, "receive", f"采购批次入库：{batch.quantity} 件")
+    return batch
+
+
+def batch_saving(batch: PurchaseBatch) -> Decimal:
+    if batch.unit_price is None:
+        return Decimal(0)
+    return money((batch.reference_price - batch.unit_price) * batch.quantity)
+
+
+def total_saving(db: Session) -> tuple[Decimal, int]:
+    batches = db.exec(select(PurchaseBatch).where(PurchaseBatch.status.in_(["purchased", "received"]))).all()
+    return sum((batch_saving(b) for b in batches), Decimal(0)), len(batches)
+
+
+def list_batches(db: Session, actor: User) -> list[PurchaseBatch]:
+    if actor.role != "finance":
+        require(actor, "allocate")
+    return list(db.exec(select(PurchaseBatch).order_by(PurchaseBatch.id.desc())))

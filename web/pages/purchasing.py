@@ -1,0 +1,70 @@
+"""Central purchasing: open needs by category, batches, purchase records, receiving into the warehouse."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from market import purchasing as svc
+from market.errors import MarketError, PermissionDenied
+from market.models import Category, User, Warehouse
+
+from .. import forms
+from ..handlers import page
+from ..templating import render
+from .requests import _path_id
+
+
+def _page(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
+    batches = svc.list_batches(db, user)
+    saved, n = svc.total_saving(db)
+    return render(request, "purchasing.html", {
+        "needs": svc.open_needs(db, user) if user.role == "warehouse_admin" else [], "batches": batches,
+        "cats": {c.id: c for c in db.exec(select(Category))}, "warehouses": list(db.exec(select(Warehouse))),
+        "saved": saved, "n": n, "saving": svc.batch_saving, "error": error,
+        "can_act": user.role == "warehouse_admin"}, status_code=status)
+
+
+@page
+def purchasing(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    return _page(request, db, user)
+
+
+def _act(fn):  # noqa: ANN001, ANN202
+    @page(write=True)
+    def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+        try:
+            fn(request, db, user, form)
+        except MarketError as exc:
+            db.rollback()
+            if isinstance(exc, PermissionDenied):
+                raise
+            return _page(request, db, user, exc.message, exc.status)
+        return RedirectResponse("/purchasing", status_code=303)
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
+
+
+@_act
+def batch_create(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.create_batch(db, user, forms.integer(form, "category", "资产分类", 1))
+
+
+@_act
+def batch_purchase(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.record_purchase(db, user, _path_id(request), forms.text(form, "supplier", "供应商", max_len=100),
+                        forms.text(form, "unit_price", "成交单价", max_len=20).replace(",", ""),
+                        forms.integer(form, "quantity", "采购数量", 1, 100000, required=False))
+
+
+@_act
+def batch_receive(request: Request, db: Session, user: User, form: FormData) -> None:
+    svc.receive_batch(db, user, _path_id(request), forms.integer(form, "warehouse", "仓库", 1),
+                      forms.text(form, "name", "资产名称", max_len=120),
+                      forms.text(form, "brand", "品牌", required=False, max_len=60),
+                      forms.text(form, "model", "规格型号", required=False, max_len=80))
+
+
