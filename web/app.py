@@ -26,6 +26,7 @@ from .pages import assets as asset_pages
 from .pages import auth, pool
 from .pages import counts as count_pages
 from .pages import disposals as disposal_pages
+from .pages import evaluation as evaluation_pages
 from .pages import idle as idle_pages
 from .pages import imports as import_pages
 from .pages import listings as listing_pages
@@ -109,6 +110,8 @@ def routes() -> list:
         Route("/disposals/{id}/report", disposal_pages.case_report),
         Route("/disposals/{id}/{step}", disposal_pages.case_step, methods=["POST"]),
         Route("/idle", idle_pages.idle_list),
+        Route("/evaluation", evaluation_pages.evaluation),
+        Route("/evaluation/weights", evaluation_pages.set_weights, methods=["POST"]),
         Route("/purchasing", purchasing_pages.purchasing),
         Route("/purchasing/batches", purchasing_pages.batch_create, methods=["POST"]),
         Route("/purchasing/batches/{id}/purchase", purchasing_pages.batch_purchase, methods=["POST"]),

@@ -12,7 +12,7 @@ from .assets import (
     PoolListing,
 )
 from .base import money, utcnow
-from .catalog import ApprovalRule, Category
+from .catalog import ApprovalRule, Category, Setting
 from .counts import COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount
 from .disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, DisposalItem
 from .events import Event, SearchOutbox
@@ -26,7 +26,7 @@ from .requests import PURPOSES, REQUEST_STATUSES, Request, RequestLine
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ASSET_STATUSES", "BATCH_STATUSES", "PurchaseBatch", "PurchaseNeed", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
+    "ASSET_STATUSES", "Setting", "BATCH_STATUSES", "PurchaseBatch", "PurchaseNeed", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
     "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
     "USABLE_CONDITIONS", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",

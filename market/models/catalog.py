@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import MONEY, RATE
@@ -35,3 +35,10 @@ class ApprovalRule(SQLModel, table=True):
     action: str = Field(max_length=30)  # loan, idle_transfer, ownership_transfer, disposal
     min_value: Decimal = Field(default=Decimal("0"), sa_column=Column(MONEY, nullable=False))
     role: str = Field(max_length=20)
+
+
+class Setting(SQLModel, table=True):
+    """A setting the bureau edits in the product (for example the performance indicators' weights)."""
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

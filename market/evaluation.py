@@ -1,0 +1,109 @@
+"""Per-unit performance evaluation (绩效评价): a yearly score from documented indicators whose weights the
+bureau sets. An indicator a unit has no data for (no counts that year, no loans) is left out and the other
+weights are scaled up, so no unit is scored on what it never did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from .db import transactional
+from .errors import InvalidInput, PermissionDenied
+from .eventlog import log_event
+from .models import Asset, CountLine, DamageRecord, InventoryCount, Order, OrderItem, Setting, Unit, User
+from .permissions import UNIT_ROLES, require_user
+
+INDICATORS = {
+    "idle_rate": ("闲置率", "年末本单位闲置或在池资产 ÷ 在账资产；得分 = 100 × (1 − 闲置率)。"),
+    "posted_share": ("闲置资产入池率", "在池资产 ÷（闲置 + 在池）资产；得分 = 100 × 入池率。"),
+    "count_accuracy": ("盘点准确率", "当年已结束盘点中账面资产被盘到的比例（平均）；得分 = 100 × 准确率。"),
+    "on_time_returns": ("按时归还率", "当年到期的出借中按时归还的件数 ÷ 到期件数；得分 = 100 × 比例。"),
+    "damages_settled": ("赔偿结清率", "当年应由本单位赔偿的损坏记录中已结清的比例；得分 = 100 × 比例。"),
+}
+DEFAULT_WEIGHTS = {"idle_rate": 30, "posted_share": 20, "count_accuracy": 20, "on_time_returns": 15,
+                   "damages_settled": 15}
+ACTIVE = ("in_use", "idle", "listed", "reserved", "on_loan", "in_repair", "disposing")
+SETTING_KEY = "evaluation_weights"
+
+
+def weights(db: Session) -> dict[str, float]:
+    row = db.get(Setting, SETTING_KEY)
+    return dict(DEFAULT_WEIGHTS) | (row.value if row else {})
+
+
+@transactional
+def set_weights(db: Session, actor: User, new: dict[str, float]) -> dict[str, float]:
+    actor = require_user(actor)
+    if actor.role not in ("warehouse_admin", "sysadmin"):
+        raise PermissionDenied("绩效指标权重由机关事务管理局设置。")
+    clean = {}
+    for key, value in new.items():
+        if key not in INDICATORS:
+            raise InvalidInput(f"未知指标：{key}", key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
+            raise InvalidInput(f"{INDICATORS[key][0]}的权重须在 0 至 100 之间。", key)
+        clean[key] = float(value)
+    if sum((weights(db) | clean).values()) <= 0:
+        raise InvalidInput("权重不能全为 0。")
+    row = db.get(Setting, SETTING_KEY) or Setting(key=SETTING_KEY, value={})
+    before = dict(row.value)
+    row.value = dict(row.value) | clean
+    db.add(row)
+    log_event(db, actor, "setting", 0, "evaluation_weights", "修改绩效指标权重", before, row.value)
+    return weights(db)
+
+
+@dataclass
+class UnitScore:
+    unit: Unit
+    values: dict[str, float | None] = field(default_factory=dict)  # each indicator's 0–1 ratio, None = no data
+    score: float | None = None
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
+    actor = require_user(actor)
+    w = weights(db)
+    units = list(db.exec(select(Unit).where(Unit.is_bureau.is_(False)).order_by(Unit.code)))
+    if actor.role in UNIT_ROLES:
+        units = [u for u in units if u.id == actor.unit_id]
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    by_unit_status: dict[int, dict[str, int]] = {}
+    for uid, status, n in db.exec(select(Asset.owner_unit_id, Asset.status, func.count())
+                                  .where(Asset.warehouse_id.is_(None)).group_by(Asset.owner_unit_id, Asset.status)):
+        by_unit_status.setdefault(uid, {})[status] = n
+    out = []
+    for u in units:
+        s = by_unit_status.get(u.id, {})
+        active = sum(s.get(x, 0) for x in ACTIVE)
+        idle, listed = s.get("idle", 0), s.get("listed", 0)
+        v: dict[str, float | None] = {}
+        r = _ratio(idle + listed, active)
+        v["idle_rate"] = None if r is None else 1 - r
+        v["posted_share"] = _ratio(listed, idle + listed)
+        accs = []
+        for c in db.exec(select(InventoryCount).where(InventoryCount.unit_id == u.id, InventoryCount.status == "closed")):
+            if c.closed_at and start <= c.closed_at.date() <= end:
+                lines = db.exec(select(CountLine.seen).where(CountLine.count_id == c.id, CountLine.expected)).all()
+                if lines:
+                    accs.append(sum(1 for x in lines if x) / len(lines))
+        v["count_accuracy"] = sum(accs) / len(accs) if accs else None
+        due = db.exec(select(Order, OrderItem).join(OrderItem, OrderItem.order_id == Order.id).where(
+            Order.to_unit_id == u.id, Order.kind == "loan", Order.end_date >= start, Order.end_date <= end,
+            OrderItem.handed_out_at.is_not(None))).all()
+        on_time = sum(1 for o, it in due if it.returned_at is not None and it.returned_at.date() <= o.end_date)
+        v["on_time_returns"] = _ratio(on_time, len(due))
+        dmg = db.exec(select(DamageRecord).where(DamageRecord.payer_unit_id == u.id, DamageRecord.cause == "user")).all()
+        dmg = [d for d in dmg if start <= d.created_at.date() <= end]
+        v["damages_settled"] = _ratio(sum(1 for d in dmg if d.status == "settled"), len(dmg))
+        have = {k: x for k, x in v.items() if x is not None and w.get(k, 0) > 0}
+        total_w = sum(w[k] for k in have)
+        score = sum(w[k] * 100 * x for k, x in have.items()) / total_w if total_w else None
+        out.append(UnitScore(u, v, score))
+    return sorted(out, key=lambda s: -(s.score if s.score is not None else -1))
