@@ -165,3 +165,26 @@ def test_admin_transfer_and_disposal_through_the_api(http, world):
     assert r.json()["status"] == "disposed"
     r = http.post(f"/api/disposals/{case['id']}/step", headers=admin, json={"step": "write_off"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_state"
+
+
+def test_supervision_endpoints(http, world):
+    finance, admin, staff = _auth(http, "finance"), _auth(http, "admin"), _auth(http, "staff_edu")
+    body = http.get("/api/stats", headers=finance).json()
+    assert body["figures"][0]["label"] == "在账资产" and "method" in body["figures"][0]
+    assert http.get("/api/stats", headers=staff).status_code == 403
+    assert http.get("/api/stats/records", headers=finance, params={"kind": "idle"}).json()["headers"][0] == "资产编号"
+    ev = http.get("/api/evaluation", headers=finance).json()
+    assert set(ev["indicators"]) >= {"idle_rate", "count_accuracy"}
+    assert http.post("/api/evaluation/weights", headers=finance, json={"idle_rate": 10}).status_code == 403
+    c = http.post("/api/counts", headers=admin, json={"warehouse_id": world.warehouse.id}).json()
+    r = http.post(f"/api/counts/{c['id']}/reads", headers=admin, json={"reads": ["UNKNOWN-1"]})
+    assert r.json() == {"matched": 0, "unexpected": 1, "repeated": 0}
+    issue = http.get(f"/api/counts/{c['id']}", headers=admin).json()["issues"][0]
+    assert issue["kind"] == "unexpected"
+    assert http.post(f"/api/counts/lines/{issue['line_id']}/resolve", headers=admin,
+                     json={"resolution": "accepted"}).status_code == 200
+    assert http.post(f"/api/counts/{c['id']}/close", headers=admin).json()["status"] == "closed"
+    assert http.get("/api/purchasing", headers=admin).json()["needs"] == []
+    assert http.post("/api/purchasing/batches", headers=admin,
+                     json={"category_id": world.chair.id}).json()["error"]["code"] == "invalid_state"
+    assert http.get("/api/idle", headers=admin).json() == {"items": []}

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from . import admin, assets, lifecycle, notices, orders, pool, proposals, requests, session  # noqa: F401  (they declare the endpoints)
+from . import admin, assets, lifecycle, notices, orders, pool, proposals, requests, session, supervision  # noqa: F401  (they declare the endpoints)
 from .registry import ENDPOINTS, openapi
 
 
