@@ -188,3 +188,15 @@ def test_supervision_endpoints(http, world):
     assert http.post("/api/purchasing/batches", headers=admin,
                      json={"category_id": world.chair.id}).json()["error"]["code"] == "invalid_state"
     assert http.get("/api/idle", headers=admin).json() == {"items": []}
+
+
+def test_nul_characters_are_refused_cleanly(http, world):
+    from conftest import login
+
+    staff = _auth(http, "staff_edu")
+    r = http.get("/api/assets/lookup", headers=staff, params={"tag": "A\x00B"})
+    assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
+    r = http.post("/api/requests", headers=staff, json={"title": "会\x00议", "lines": []})
+    assert r.status_code == 400
+    login(http, "staff_edu")
+    assert http.get("/", params={"q": "椅\x00"}).status_code == 400

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _port(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 65535:
         raise argparse.ArgumentTypeError(f"端口须为 1–65535 的整数：{value}")
     return int(value)
 

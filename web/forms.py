@@ -8,6 +8,17 @@ from typing import Any
 
 from market.errors import InvalidInput
 
+MAX_INT = 2**31 - 1
+
+
+def small_id(raw: object) -> int | None:
+    """A positive id from a path or query string: ASCII digits only, within a 32-bit integer; else None."""
+    value = str(raw or "").strip()
+    if not value or len(value) > 10 or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_INT else None
+
 
 def text(data: Mapping[str, Any], name: str, label: str, required: bool = True, max_len: int = 500) -> str:
     value = str(data.get(name) or "").strip()
@@ -27,10 +38,15 @@ def integer(data: Mapping[str, Any], name: str, label: str, minimum: int | None 
         return None
     if isinstance(raw, bool):
         raise InvalidInput(f"{label}须为整数。", name)
+    text_value = str(raw).strip()
+    if not isinstance(raw, int) and (len(text_value) > 12 or not text_value.lstrip("-").isascii()):
+        raise InvalidInput(f"{label}须为整数。", name)
     try:
-        value = int(str(raw).strip()) if not isinstance(raw, int) else raw
+        value = int(text_value) if not isinstance(raw, int) else raw
     except ValueError:
         raise InvalidInput(f"{label}须为整数。", name) from None
+    if not -MAX_INT <= value <= MAX_INT:
+        raise InvalidInput(f"{label}超出范围。", name)
     if minimum is not None and value < minimum:
         raise InvalidInput(f"{label}不能小于 {minimum}。", name)
     if maximum is not None and value > maximum:
@@ -53,8 +69,8 @@ def day(data: Mapping[str, Any], name: str, label: str, required: bool = True) -
 def ids(values: list[Any], name: str, label: str) -> list[int]:
     out = []
     for v in values:
-        s = str(v).strip()
-        if not s.isdigit():
+        number = small_id(v)
+        if number is None:
             raise InvalidInput(f"{label}编号无效。", name)
-        out.append(int(s))
+        out.append(number)
     return out

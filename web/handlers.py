@@ -33,6 +33,20 @@ PageHandler = Callable[[Request, Session, User | None, FormData | None], Respons
 ApiHandler = Callable[[Request, Session, User | None, Any], Any]
 
 
+def has_nul(value: Any) -> bool:
+    """True if a NUL character hides anywhere in a value (PostgreSQL refuses them in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+NUL_MESSAGE = "请求中含有不允许的控制字符（NUL）。"
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", {"message": message, "status": status}, status_code=status)
 
@@ -58,8 +72,14 @@ def page(handler: PageHandler | None = None, *, login: bool = True, write: bool 
 
         async def endpoint(request: Request) -> Response:
             form = None
+            if has_nul(request.url.path) or has_nul(request.url.query.replace("%00", "\x00")):
+                request.state.user = None
+                return error_page(request, 400, NUL_MESSAGE)
             if request.method in UNSAFE:
                 form = await request.form()
+                if any(has_nul(v) for _, v in form.multi_items() if isinstance(v, str)):
+                    request.state.user = None
+                    return error_page(request, 400, NUL_MESSAGE)
                 if not csrf_ok(request, form.get(CSRF_FIELD)):  # type: ignore[arg-type]
                     request.state.user = None
                     return error_page(request, 403, "页面已过期或请求来源不明（缺少 CSRF 令牌），请刷新页面后重试。")
@@ -92,6 +112,8 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
 
         async def endpoint(request: Request) -> Response:
             body = None
+            if has_nul(request.url.path) or any(has_nul(v) for _, v in request.query_params.multi_items()):
+                return api_error(400, "invalid", NUL_MESSAGE)
             if request.method in UNSAFE:
                 raw = await request.body()
                 if len(raw) > MAX_JSON_BYTES:
@@ -99,14 +121,33 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
                 if raw:
                     try:
                         body = json.loads(raw)
-                    except (ValueError, UnicodeDecodeError):
+                    except (ValueError, UnicodeDecodeError, RecursionError):
                         return api_error(400, "invalid_json", "请求体不是有效的 JSON。")
+                    if has_nul(body):
+                        return api_error(400, "invalid", NUL_MESSAGE)
             return await run_in_threadpool(run, request, body)
 
         endpoint.__name__ = fn.__name__
         return endpoint
 
     return wrap(handler) if handler else wrap
+
+
+INT_LIMIT = 2**31  # ids and quantities are 32-bit integers in the database
+
+
+def small_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -INT_LIMIT < value < INT_LIMIT
+
+
+def int_list(body: Any, name: str, max_items: int = 10000) -> list[int]:
+    """A list of ids from a JSON body, every one a 32-bit integer."""
+    from market.errors import InvalidInput
+
+    value = field(body, name, list)
+    if not value or len(value) > max_items or not all(small_int(i) for i in value):
+        raise InvalidInput(f"{name} 须为 1 至 {max_items} 个整数编号的列表。", name)
+    return value
 
 
 def field(body: Any, name: str, kind: type, required: bool = True, default: Any = None) -> Any:
@@ -122,6 +163,8 @@ def field(body: Any, name: str, kind: type, required: bool = True, default: Any 
     value = body[name]
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise InvalidInput(f"字段 {name} 须为整数。", name)
+    if isinstance(value, int) and not isinstance(value, bool) and not small_int(value):
+        raise InvalidInput(f"字段 {name} 超出范围。", name)
     if kind is not int and not isinstance(value, kind):
         raise InvalidInput(f"字段 {name} 类型不对。", name)
     return value

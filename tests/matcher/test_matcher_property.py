@@ -39,14 +39,19 @@ def problems(draw: st.DrawFn) -> dict[str, Any]:
                          "priority": draw(st.integers(1, 3)),
                          "unmet_cost": draw(st.sampled_from([0.0, 5.0, 40.0, 200.0]))})
     stock = []
-    for i in range(draw(st.integers(0, 5))):
+    for i in range(draw(st.integers(0, 6))):
         af = draw(st.one_of(st.none(), st.integers(0, 8)))
         au = draw(st.one_of(st.none(), st.integers(2, 16)))
-        stock.append({"id": f"K{i}", "tier": draw(st.sampled_from(["warehouse", "idle"])),
-                      "category": draw(cat), "quantity": draw(st.integers(0, 8)), "location": _loc(draw),
-                      "available_from": None if af is None else _d(af),
-                      "available_until": None if au is None else _d(au),
-                      "handling_cost": draw(st.sampled_from([0.0, 1.5, 3.0, 12.25]))})
+        lot = {"id": f"K{i}", "tier": draw(st.sampled_from(["warehouse", "idle"])),
+               "category": draw(cat), "quantity": draw(st.integers(0, 8)), "location": _loc(draw),
+               "available_from": None if af is None else _d(af),
+               "available_until": None if au is None else _d(au),
+               "handling_cost": draw(st.sampled_from([0.0, 1.5, 3.0, 12.25]))}
+        if draw(st.integers(0, 2)) == 0:
+            # a warehouse shelf: identical lots, which the solver merges and splits back
+            lot.update({"tier": "warehouse", "location": [30.1, 104.1], "available_from": None,
+                        "available_until": None, "handling_cost": 2.0})
+        stock.append(lot)
     rentals = []
     for i in range(draw(st.integers(0, 3))):
         rentals.append({"id": f"M{i}", "category": draw(cat),

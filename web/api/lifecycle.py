@@ -12,7 +12,7 @@ from market.models import DISPOSAL_METHODS, DISPOSAL_STATUSES, User
 from market.services import disposal as dsp
 from market.services import transfers
 
-from ..handlers import field
+from ..handlers import field, int_list
 from .orders import order_json
 from .pool import path_id
 from .registry import INT, STR, declare, obj
@@ -22,10 +22,7 @@ IDS = {"type": "array", "items": INT, "minItems": 1, "maxItems": 10000}
 
 
 def _ids(body: Any) -> list[int]:
-    ids = field(body, "asset_ids", list)
-    if not ids or len(ids) > 10000 or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-        raise InvalidInput("asset_ids 须为资产编号（整数）的列表。", "asset_ids")
-    return ids
+    return int_list(body, "asset_ids")
 
 
 @declare("POST", "/api/transfers", "申请把资产调拨给其他单位", "调拨与处置", write=True,

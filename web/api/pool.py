@@ -8,22 +8,23 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.requests import Request
 
-from market.errors import InvalidInput
+from market.errors import InvalidInput, NotFound
 from market.listings import pool_page
 from market.models import Asset, PoolListing, User
 from market.services import pool as svc
 from market.services.common import get_or_404
 
-from ..handlers import field
+from ..forms import small_id
+from ..handlers import field, int_list
 from .registry import DATE, INT, STR, declare, obj
 from .serialize import to_json
 
 
 def path_id(request: Request) -> int:
-    raw = str(request.path_params["id"])
-    if not raw.isdigit() or len(raw) > 12:
-        raise InvalidInput("编号须为正整数。", "id")
-    return int(raw)
+    number = small_id(request.path_params["id"])
+    if number is None:
+        raise NotFound("编号不存在。", "id")
+    return number
 
 
 def opt_date(body: Any, name: str) -> date | None:
@@ -42,16 +43,17 @@ def opt_date(body: Any, name: str) -> date | None:
 def pool_listings(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     params = request.query_params
     page = params.get("page", "1")
-    if not page.isdigit() or not 1 <= int(page) <= 100000:
+    page_no = small_id(page)
+    if page_no is None or page_no > 100000:
         raise InvalidInput("page 须为正整数。", "page")
     tier = params.get("tier")
     if tier not in (None, "", "warehouse", "idle"):
         raise InvalidInput("tier 须为 warehouse 或 idle。", "tier")
     category = params.get("category")
-    if category and (not category.isdigit() or len(category) > 12):
+    if category and small_id(category) is None:
         raise InvalidInput("category 须为分类编号（整数）。", "category")
-    result = pool_page(db, q=params.get("q", "")[:100], category_id=int(category) if category else None,
-                       tier=tier or None, district=(params.get("district") or "")[:40] or None, page=int(page))
+    result = pool_page(db, q=params.get("q", "")[:100], category_id=small_id(category),
+                       tier=tier or None, district=(params.get("district") or "")[:40] or None, page=page_no)
     return {"total": result.total, "page": result.page, "pages": result.pages,
             "listings": [r.as_dict() for r in result.rows]}
 
@@ -60,9 +62,7 @@ def pool_listings(request: Request, db: Session, user: User | None, body: Any) -
     ["asset_ids"], asset_ids={"type": "array", "items": INT, "minItems": 1}, title=STR,
     mode={"enum": ["loan", "transfer", "both"]}, available_from=DATE, available_until=DATE, description=STR))
 def create_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    ids = field(body, "asset_ids", list)
-    if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids) or len(ids) > 10000:
-        raise InvalidInput("asset_ids 须为资产编号（整数）的列表。", "asset_ids")
+    ids = int_list(body, "asset_ids")
     listing = svc.post_idle_items(
         db, user, ids, title=(field(body, "title", str, required=False) or "")[:120],
         mode=field(body, "mode", str, required=False) or "both", available_from=opt_date(body, "available_from"),

@@ -13,6 +13,7 @@ from market.errors import InvalidInput
 from market.idle import long_idle
 from market.models import User, utcnow
 
+from ..forms import small_id
 from ..handlers import field
 from .pool import path_id
 from .registry import INT, STR, declare, obj
@@ -30,15 +31,16 @@ def dashboard(request: Request, db: Session, user: User | None, body: Any) -> di
 def records(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     q = request.query_params
     headers, rows = stats.records(
-        db, user, q.get("kind", ""), int(q["category"]) if q.get("category", "").isdigit() else None,
-        int(q["unit"]) if q.get("unit", "").isdigit() else None, q.get("month") if len(q.get("month", "")) == 7 else None)
+        db, user, q.get("kind", ""), small_id(q.get("category")), small_id(q.get("unit")),
+        q.get("month") if len(q.get("month", "")) == 7 else None)
     return {"headers": headers, "rows": rows}
 
 
 @declare("GET", "/api/evaluation", "单位绩效评价", "统计与监管", query=[("year", INT, "年度")])
 def scores(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     raw = request.query_params.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else utcnow().year
+    year = small_id(raw) or 0
+    year = year if 2000 <= year <= 2100 else utcnow().year
     return {"year": year, "weights": evaluation.weights(db),
             "indicators": {k: {"label": v[0], "method": v[1]} for k, v in evaluation.INDICATORS.items()},
             "units": [{"unit": s.unit.name, "unit_id": s.unit.id, "values": s.values, "score": s.score}
@@ -56,7 +58,8 @@ def weights(request: Request, db: Session, user: User | None, body: Any) -> dict
 @declare("GET", "/api/idle", "长期闲置资产", "统计与监管", query=[("days", INT, "闲置天数")])
 def idle(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     raw = request.query_params.get("days", "")
-    days = int(raw) if raw.isdigit() and 0 < int(raw) < 10000 else None
+    days = small_id(raw)
+    days = days if days is not None and days < 10000 else None
     return {"items": [{"asset_id": i.asset.id, "tag": i.asset.tag, "name": i.asset.name, "unit": i.unit,
                        "since": i.since.isoformat(), "days": i.days} for i in long_idle(db, user, days)]}
 

@@ -13,6 +13,7 @@ from market.eventlog import history
 from market.models import Category, PoolListing, Unit, User, Warehouse
 from market.services.assets import asset_by_tag, current_order_id, visible_asset
 
+from ..forms import small_id
 from ..handlers import page
 from ..qr import qr_svg
 from ..templating import render
@@ -57,9 +58,10 @@ def labels(request: Request, db: Session, user: User | None, form: FormData | No
         raise InvalidInput("请先选择要打印标签的资产。", "id")
     if len(raw) > MAX_LABELS:
         raise InvalidInput(f"一次最多打印 {MAX_LABELS} 张标签。", "id")
-    if not all(x.strip().isdigit() for x in raw):
+    ids = [small_id(x) for x in raw]
+    if None in ids:
         raise InvalidInput("资产编号无效。", "id")
-    assets = [visible_asset(db, user, int(x)) for x in dict.fromkeys(x.strip() for x in raw)]
+    assets = [visible_asset(db, user, i) for i in dict.fromkeys(ids)]
     owners = {a.owner_unit_id: db.get(Unit, a.owner_unit_id).name for a in assets}
     cards = [{"asset": a, "owner": owners[a.owner_unit_id], "qr": Markup(qr_svg(a.tag, scale=3))} for a in assets]
     pages = [cards[i:i + 24] for i in range(0, len(cards), 24)]

@@ -35,10 +35,11 @@ def count_list(request: Request, db: Session, user: User | None, form: FormData 
 def count_start(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     scope = str(form.get("scope") or "")
     kind, _, ident = scope.partition(":")
-    if kind not in ("w", "u") or not ident.isdigit():
+    number = forms.small_id(ident)
+    if kind not in ("w", "u") or number is None:
         raise InvalidInput("请选择盘点的仓库或单位。", "scope")
-    count = svc.start_count(db, user, warehouse_id=int(ident) if kind == "w" else None,
-                            unit_id=int(ident) if kind == "u" else None,
+    count = svc.start_count(db, user, warehouse_id=number if kind == "w" else None,
+                            unit_id=number if kind == "u" else None,
                             title=forms.text(form, "title", "盘点名称", required=False, max_len=120))
     return RedirectResponse(f"/counts/{count.id}", status_code=303)
 

@@ -11,6 +11,7 @@ from market import evaluation as svc
 from market.errors import InvalidInput
 from market.models import User, utcnow
 
+from ..forms import small_id
 from ..handlers import page
 from ..templating import render
 
@@ -18,7 +19,8 @@ from ..templating import render
 def _year(request: Request) -> int:
     raw = request.query_params.get("year", "")
     now = utcnow().year
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= now + 1 else now
+    year = small_id(raw) or 0
+    return year if 2000 <= year <= now + 1 else now
 
 
 @page

@@ -11,6 +11,7 @@ from market.idle import idle_days_threshold, long_idle
 from market.models import LISTING_MODES, Category, User
 from market.permissions import can
 
+from ..forms import small_id
 from ..handlers import page
 from ..templating import render
 
@@ -18,7 +19,8 @@ from ..templating import render
 @page
 def idle_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     raw = request.query_params.get("days", "")
-    days = int(raw) if raw.isdigit() and 0 < int(raw) < 10000 else idle_days_threshold()
+    days = small_id(raw)
+    days = days if days is not None and days < 10000 else idle_days_threshold()
     items = long_idle(db, user, days)
     cats = {c.id: c.name for c in db.exec(select(Category))}
     return render(request, "idle.html", {"items": items, "days": days, "cats": cats, "modes": LISTING_MODES,

@@ -34,9 +34,9 @@ from .requests import _path_id
 def _unit_for(request: Request, db: Session, user: User) -> Unit:
     if user.role in UNIT_ROLES:
         return db.get(Unit, user.unit_id)
-    raw = request.query_params.get("unit", "")
-    if raw.isdigit():
-        return get_or_404(db, Unit, int(raw), "unit")
+    unit_id = forms.small_id(request.query_params.get("unit"))
+    if unit_id is not None:
+        return get_or_404(db, Unit, unit_id, "unit")
     return db.exec(select(Unit).where(Unit.is_bureau)).first() or db.exec(select(Unit).order_by(Unit.id)).first()
 
 

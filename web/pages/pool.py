@@ -10,13 +10,13 @@ from starlette.responses import Response
 from market.listings import districts, leaf_categories, pool_page
 from market.models import User
 
+from ..forms import small_id
 from ..handlers import page
 from ..templating import render
 
 
 def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return small_id(request.query_params.get(name))
 
 
 @page

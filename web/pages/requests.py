@@ -7,7 +7,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.errors import InvalidInput
+from market.errors import InvalidInput, NotFound
 from market.eventlog import history
 from market.listings import leaf_categories
 from market.models import PURPOSES, REQUEST_STATUSES, Category, Order, PoolListing, Unit, User
@@ -23,10 +23,10 @@ BLANK_LINES = 5
 
 
 def _path_id(request: Request) -> int:
-    raw = request.path_params["id"]
-    if not str(raw).isdigit():
-        raise InvalidInput("编号无效。")
-    return int(raw)
+    number = forms.small_id(request.path_params["id"])
+    if number is None:
+        raise NotFound("编号不存在。")
+    return number
 
 
 @page
@@ -63,9 +63,9 @@ def _lines_from_form(form: FormData) -> list[LineInput]:
 
 def _new_context(db: Session, request: Request, user: User) -> dict:
     listing = None
-    raw = request.query_params.get("listing", "")
-    if raw.isdigit():
-        listing = db.get(PoolListing, int(raw))
+    listing_id = forms.small_id(request.query_params.get("listing"))
+    if listing_id is not None:
+        listing = db.get(PoolListing, listing_id)
     return {"categories": leaf_categories(db), "purposes": PURPOSES, "blank_lines": BLANK_LINES, "listing": listing,
             "unit": db.get(Unit, user.unit_id) if user.unit_id else None, "values": {}}
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from market import stats
 from market.models import User
 
+from ..forms import small_id
 from ..handlers import page
 from ..templating import render
 
@@ -24,8 +25,7 @@ def dashboard(request: Request, db: Session, user: User | None, form: FormData |
 
 def _records_args(request: Request) -> dict:
     q = request.query_params
-    return {"kind": q.get("kind", ""), "category": int(q["category"]) if q.get("category", "").isdigit() else None,
-            "unit": int(q["unit"]) if q.get("unit", "").isdigit() else None,
+    return {"kind": q.get("kind", ""), "category": small_id(q.get("category")), "unit": small_id(q.get("unit")),
             "month": q.get("month") if len(q.get("month", "")) == 7 else None}
 
 
