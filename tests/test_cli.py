@@ -94,3 +94,18 @@ def test_match_prints_a_summary_and_can_accept(clean_db, db, world):
     assert r.returncode == 2 and "没有待调配的已批准申请" in r.stderr
     r = gwc("match", "--user", "staff_edu", "--quiet")
     assert r.returncode == 2 and "无权" in r.stderr
+
+
+def test_import_command(clean_db, db, world, tmp_path):
+    good = tmp_path / "ledger.csv"
+    good.write_text("资产编号,资产名称,资产分类代码,原值,取得日期\n" + "".join(
+        f"JYJ-X-{i:04d},会议椅,A05010201,300,2022-01-0{1 + i % 9}\n" for i in range(30)), encoding="utf-8")
+    r = gwc("import", str(good), "--unit", "JYJ", "--user", "mgr_edu", "--quiet")
+    assert r.returncode == 0 and "已导入 30 件资产到市教育局" in r.stdout, r.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("资产名称,资产分类代码,原值\n会议椅,NOPE,300\n桌子,A05010201,-5\n", encoding="utf-8")
+    r = gwc("import", str(bad), "--unit", "JYJ", "--user", "mgr_edu", "--quiet")
+    assert r.returncode == 2 and "第 2 行" in r.stderr and "第 3 行" in r.stderr and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("gongwucang: ")
+    r = gwc("import", str(good), "--unit", "WJW", "--user", "mgr_edu", "--quiet")
+    assert r.returncode == 2 and "本单位" in r.stderr

@@ -460,3 +460,16 @@ def test_asset_history_posting_loan_damage_compensation_disposal(db, world):
     events = history(db, "asset", chair.id)
     assert all(e.at <= f.at for e, f in zip(events, events[1:], strict=False))
     assert "赔偿 300.00 元" in events[4].summary
+
+
+def test_tag_sequence_ignores_odd_tags(db, world):
+    from market.models import Asset as A
+    from market.tags import epc_for
+
+    year = __import__("market.models", fromlist=["utcnow"]).utcnow().year
+    for tag in (f"JGSW-{year}-A1", f"JGSW-{year}-000007"):
+        db.add(A(tag=tag, epc=epc_for(tag), name="椅", category_id=world.chair.id, owner_unit_id=world.bureau.id))
+    db.commit()
+    listing = pool.receive_items(db, world.user("admin"), world.warehouse.id, world.chair.id, "会议椅", 2, "300")
+    tags = sorted(db.exec(select(Asset.tag).where(Asset.listing_id == listing.id)))
+    assert tags == [f"JGSW-{year}-000008", f"JGSW-{year}-000009"]

@@ -129,9 +129,11 @@ def withdraw_listing(db: Session, actor: User, listing_id: int, reason: str = ""
 
 
 def next_tag_seq(db: Session, unit: Unit, year: int) -> int:
+    """The next free sequence number of ``UNIT-YEAR-NNNNNN`` tags (tags with other endings are ignored)."""
     prefix = f"{unit.code}-{year}-"
-    last = db.exec(select(func.max(Asset.tag)).where(Asset.tag.startswith(prefix))).one()
-    return int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    tags = db.exec(select(Asset.tag).where(Asset.tag.startswith(prefix, autoescape=True))).all()
+    numbers = [int(t[len(prefix):]) for t in tags if t[len(prefix):].isascii() and t[len(prefix):].isdigit()]
+    return max(numbers, default=0) + 1
 
 
 @transactional
