@@ -20,6 +20,7 @@ from .errors import InvalidInput
 from .eventlog import log_event
 from .models import Category, User
 from .permissions import require
+from .textfiles import decode_text
 
 COLUMNS = ["分类代码", "分类名称", "上级代码", "计量单位", "运输费率", "参考单价", "典型重量", "目录版本"]
 DEFAULT_CATALOGUE = "GB/T 14885-2022"
@@ -42,15 +43,7 @@ def _decimal(value: str, row: int, col: str) -> Decimal:
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput("文件编码无法识别（请用 UTF-8 或 GBK）。")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(decode_text(data))))
     if not rows:
         raise InvalidInput("文件中没有分类数据。")
     missing = [c for c in ("分类代码", "分类名称") if c not in rows[0]]

@@ -16,6 +16,7 @@ from .models import CONDITIONS, RESOLUTIONS, Asset, CountLine, InventoryCount, U
 from .permissions import UNIT_ROLES, require, require_user
 from .services.common import get_or_404, snapshot, stamp, touch_listing
 from .services.disposal import apply_disposal
+from .textfiles import decode_text
 
 WAREHOUSE_PRESENT = ("listed", "reserved", "idle", "in_repair")
 UNIT_PRESENT = ("in_use", "idle", "listed", "reserved", "in_repair")
@@ -74,16 +75,7 @@ def start_count(db: Session, actor: User, warehouse_id: int | None = None, unit_
 
 def parse_reads(data: bytes) -> list[str]:
     """Tags or EPCs from a scanner's file: one per line, or CSV (a column named 资产编号/标签/tag/EPC, else the first)."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput("文件编码无法识别（请用 UTF-8 或 GBK 文本）。", "file")
-    if "\x00" in text:
-        raise InvalidInput("不是文本文件：请上传扫描器导出的 TXT 或 CSV。", "file")
+    text = decode_text(data)
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise InvalidInput("文件中没有读到任何标签。", "file")

@@ -87,6 +87,7 @@ from .models import Asset, Category, Event, Unit, User, utcnow
 from .permissions import require
 from .services.common import get_or_404
 from .tags import epc_for, tag_for
+from .textfiles import decode_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000  # data rows in one file
@@ -299,25 +300,8 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[str, Iterator[tuple[Any, ...]]]]:
         wb.close()
 
 
-def _decode_csv(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ["utf-16"]  # Excel's “Unicode 文本”
-    else:
-        if b"\x00" in data[:8192]:
-            raise InvalidInput("文件扩展名是 .csv，但内容不是文本表格，请检查文件。", "file")
-        encodings = ["utf-8", "gb18030"]  # GB18030 is a superset of GBK and GB2312
-    for enc in encodings:
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput("无法识别 CSV 文件的编码，请以 UTF-8 或 GBK 编码保存后再导入。", "file")
-
-
 def _read_csv(data: bytes) -> Iterator[tuple[str | None, Iterator[tuple[Any, ...]]]]:
-    text = _decode_csv(data)
+    text = decode_text(data)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([",", "\t", ";"], key=first.count) if first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -161,16 +161,20 @@ def http(live_server: str, world):
         yield client
 
 
-def login(client, username: str, password: str | None = None):
-    """Sign in through the login form as a browser would (CSRF token from the page)."""
+def csrf(html: str) -> str:
+    """The CSRF token a page carries in its forms."""
     import re
 
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def login(client, username: str, password: str | None = None):
+    """Sign in through the login form as a browser would (CSRF token from the page)."""
     from factories import PASSWORD
 
     page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     return client.post("/login", data={"username": username, "password": password or PASSWORD,
-                                       "csrf_token": token, "next": "/"})
+                                       "csrf_token": csrf(page.text), "next": "/"})
 
 
 CHROMIUM = "/usr/bin/chromium"

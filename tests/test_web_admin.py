@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-from conftest import login
+from conftest import csrf, login
 from sqlmodel import select
 
 from market.db import session_scope
 from market.models import ApprovalRule, Category, Event, RentalOffer, Unit, User
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def _as(http, username):
@@ -24,53 +18,53 @@ def test_sysadmin_manages_units_and_users(http, world):
     _as(http, "sysadmin")
     assert http.get("/admin").headers["location"] == "/admin/units"
     page = http.get("/admin/units").text
-    r = http.post("/admin/units", data={"csrf_token": _csrf(page), "code": "TYJ", "name": "市体育局",
+    r = http.post("/admin/units", data={"csrf_token": csrf(page), "code": "TYJ", "name": "市体育局",
                                         "district": "涪城区", "lat": "31.47", "lng": "104.70"})
     assert r.status_code == 303 and "市体育局" in http.get("/admin/units").text
-    r = http.post("/admin/units", data={"csrf_token": _csrf(page), "code": "TYJ", "name": "市体育局2",
+    r = http.post("/admin/units", data={"csrf_token": csrf(page), "code": "TYJ", "name": "市体育局2",
                                         "district": "涪城区", "lat": "31.47", "lng": "104.70"})
     assert r.status_code == 409 and "已存在" in r.text
-    r = http.post("/admin/units", data={"csrf_token": _csrf(page), "code": "X", "name": "X",
+    r = http.post("/admin/units", data={"csrf_token": csrf(page), "code": "X", "name": "X",
                                         "district": "涪城区", "lat": "91", "lng": "104.70"})
     assert r.status_code == 422 and "纬度" in r.text
     page = http.get("/admin/users").text
-    r = http.post("/admin/users", data={"csrf_token": _csrf(page), "username": "zhang.wei", "role": "unit_staff",
+    r = http.post("/admin/users", data={"csrf_token": csrf(page), "username": "zhang.wei", "role": "unit_staff",
                                         "unit": str(world.edu.id), "password": "long-enough-1", "display_name": "张伟"})
     assert r.status_code == 303
     assert login(http.__class__(base_url=http.base_url), "zhang.wei", "long-enough-1").status_code == 303
     with session_scope() as db:
         uid = db.exec(select(User.id).where(User.username == "zhang.wei")).one()
-    r = http.post(f"/admin/users/{uid}", data={"csrf_token": _csrf(page), "role": "unit_manager",
+    r = http.post(f"/admin/users/{uid}", data={"csrf_token": csrf(page), "role": "unit_manager",
                                                  "unit": str(world.edu.id), "is_active": ""})
     assert r.status_code == 303
     with session_scope() as db:
         u = db.get(User, uid)
         assert u.role == "unit_manager" and not u.is_active
         assert db.exec(select(Event).where(Event.entity == "user", Event.entity_id == uid)).all()
-    r = http.post(f"/admin/users/{world.user('sysadmin').id}", data={"csrf_token": _csrf(page), "role": "sysadmin"})
+    r = http.post(f"/admin/users/{world.user('sysadmin').id}", data={"csrf_token": csrf(page), "role": "sysadmin"})
     assert r.status_code == 422 and "不能停用自己" in r.text
 
 
 def test_categories_vendors_and_rules(http, world):
     _as(http, "admin")  # the warehouse administrator keeps the catalogue and the vendors
     page = http.get("/admin/categories").text
-    r = http.post(f"/admin/categories/{world.chair.id}", data={"csrf_token": _csrf(page), "transport_rate": "0.75",
+    r = http.post(f"/admin/categories/{world.chair.id}", data={"csrf_token": csrf(page), "transport_rate": "0.75",
                                                                "reference_price": "360"})
     assert r.status_code == 303
-    r = http.post(f"/admin/categories/{world.chair.id}", data={"csrf_token": _csrf(page), "transport_rate": "-1",
+    r = http.post(f"/admin/categories/{world.chair.id}", data={"csrf_token": csrf(page), "transport_rate": "-1",
                                                                "reference_price": "360"})
     assert r.status_code == 422 and "运输费率" in r.text
     files = {"file": ("cats.csv", "分类代码,分类名称,参考单价\nA05010301,折叠椅,120\n".encode(), "text/csv")}
-    assert http.post("/admin/categories/import", data={"csrf_token": _csrf(page)}, files=files).status_code == 303
+    assert http.post("/admin/categories/import", data={"csrf_token": csrf(page)}, files=files).status_code == 303
     files = {"file": ("cats.xlsx", b"PK\x03\x04", "application/octet-stream")}
-    r = http.post("/admin/categories/import", data={"csrf_token": _csrf(page)}, files=files)
+    r = http.post("/admin/categories/import", data={"csrf_token": csrf(page)}, files=files)
     assert r.status_code == 422 and "只接受 .csv" in r.text
     page = http.get("/admin/vendors").text
-    r = http.post("/admin/offers", data={"csrf_token": _csrf(page), "vendor": str(world.vendor.id),
+    r = http.post("/admin/offers", data={"csrf_token": csrf(page), "vendor": str(world.vendor.id),
                                          "category": str(world.projector.id), "price_per_unit_day": "80",
                                          "delivery_fee": "200", "capacity": ""})
     assert r.status_code == 303
-    r = http.post("/admin/offers", data={"csrf_token": _csrf(page), "vendor": str(world.vendor.id),
+    r = http.post("/admin/offers", data={"csrf_token": csrf(page), "vendor": str(world.vendor.id),
                                          "category": str(world.projector.id), "price_per_unit_day": "abc"})
     assert r.status_code == 422 and "日租金须为金额" in r.text
     with session_scope() as db:
@@ -82,7 +76,7 @@ def test_categories_vendors_and_rules(http, world):
     assert http.get("/admin/users").status_code == 403
     _as(http, "sysadmin")
     page = http.get("/admin/rules").text
-    r = http.post("/admin/rules", data={"csrf_token": _csrf(page), "action": "loan", "min_value": "50000",
+    r = http.post("/admin/rules", data={"csrf_token": csrf(page), "action": "loan", "min_value": "50000",
                                         "role": "finance"})
     assert r.status_code == 303
     with session_scope() as db:
@@ -94,7 +88,7 @@ def test_admin_refused_to_other_roles(http, world):
         _as(http, who)
         assert http.get("/admin").status_code == 403
         page = http.get("/").text
-        r = http.post("/admin/units", data={"csrf_token": _csrf(page), "code": "Z", "name": "Z", "district": "Z",
+        r = http.post("/admin/units", data={"csrf_token": csrf(page), "code": "Z", "name": "Z", "district": "Z",
                                             "lat": "1", "lng": "1"})
         assert r.status_code == 403
     with session_scope() as db:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-from conftest import login
+from conftest import csrf, login
 from factories import add_assets
 from sqlmodel import select
 
 from market.db import session_scope
 from market.models import Asset
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def _as(http, username):
@@ -28,7 +22,7 @@ def test_sale_disposal_through_pages(http, world):
         db.commit()
     _as(http, "mgr_edu")
     page = http.get("/assets").text
-    r = http.post("/disposals", data={"csrf_token": _csrf(page), "asset": [str(i) for i in ids], "method": "sale",
+    r = http.post("/disposals", data={"csrf_token": csrf(page), "asset": [str(i) for i in ids], "method": "sale",
                                       "reason": "超过使用年限"})
     assert r.status_code == 303
     url = r.headers["location"]
@@ -36,23 +30,23 @@ def test_sale_disposal_through_pages(http, world):
     _as(http, "finance")
     page = http.get(url).text
     assert "审批通过" in page
-    http.post(url + "/approve", data={"csrf_token": _csrf(page)})
+    http.post(url + "/approve", data={"csrf_token": csrf(page)})
     _as(http, "admin")
     page = http.get(url).text
     assert "登记评估" in page
     files = {"report": ("report.pdf", b"%PDF-1.4 appraisal", "application/pdf")}
-    r = http.post(url + "/appraise", data={"csrf_token": _csrf(page), "appraiser": "锦川正信资产评估有限公司",
+    r = http.post(url + "/appraise", data={"csrf_token": csrf(page), "appraiser": "锦川正信资产评估有限公司",
                                            "value": "2,000"}, files=files)
     assert r.status_code == 303
     page = http.get(url).text
     assert "评估报告" in page and "¥1,800.00" in page  # the 90% floor shown
     assert http.get(url + "/report").content == b"%PDF-1.4 appraisal"
-    r = http.post(url + "/sell", data={"csrf_token": _csrf(page), "channel": "拍卖", "buyer": "张三",
+    r = http.post(url + "/sell", data={"csrf_token": csrf(page), "channel": "拍卖", "buyer": "张三",
                                        "proceeds": "1500"})
     assert r.status_code == 422 and "不得成交" in r.text
-    http.post(url + "/sell", data={"csrf_token": _csrf(page), "channel": "拍卖", "buyer": "张三", "proceeds": "1900"})
-    http.post(url + "/remit", data={"csrf_token": _csrf(page), "voucher": "FS2026-0088"})
-    r = http.post(url + "/write_off", data={"csrf_token": _csrf(page)})
+    http.post(url + "/sell", data={"csrf_token": csrf(page), "channel": "拍卖", "buyer": "张三", "proceeds": "1900"})
+    http.post(url + "/remit", data={"csrf_token": csrf(page), "voucher": "FS2026-0088"})
+    r = http.post(url + "/write_off", data={"csrf_token": csrf(page)})
     assert r.status_code == 303
     page = http.get(url).text
     assert "已处置" in page and "FS2026-0088" in page and "上缴国库" in page
@@ -68,21 +62,21 @@ def test_disposal_refusals(http, world):
         db.commit()
     _as(http, "mgr_edu")
     page = http.get("/assets").text
-    r = http.post("/disposals", data={"csrf_token": _csrf(page), "asset": [str(ids[0])], "method": "sale"})
+    r = http.post("/disposals", data={"csrf_token": csrf(page), "asset": [str(ids[0])], "method": "sale"})
     assert r.status_code == 422 and "请填写处置理由" in r.text
-    url = http.post("/disposals", data={"csrf_token": _csrf(page), "asset": [str(ids[0])], "method": "scrap",
+    url = http.post("/disposals", data={"csrf_token": csrf(page), "asset": [str(ids[0])], "method": "scrap",
                                         "reason": "损坏"}).headers["location"]
-    r = http.post(url + "/approve", data={"csrf_token": _csrf(page)})
+    r = http.post(url + "/approve", data={"csrf_token": csrf(page)})
     assert r.status_code == 403  # the unit cannot approve its own disposal
     _as(http, "staff_health")
     assert http.get(url).status_code == 403
     _as(http, "admin")
     page = http.get(url).text
-    assert http.post(url + "/explode", data={"csrf_token": _csrf(page)}).status_code == 404
+    assert http.post(url + "/explode", data={"csrf_token": csrf(page)}).status_code == 404
     files = {"report": ("report.exe", b"MZ", "application/octet-stream")}
     _as(http, "finance")
-    http.post(url + "/approve", data={"csrf_token": _csrf(http.get(url).text)})
+    http.post(url + "/approve", data={"csrf_token": csrf(http.get(url).text)})
     _as(http, "admin")
     page = http.get(url).text
-    r = http.post(url + "/appraise", data={"csrf_token": _csrf(page), "appraiser": "x", "value": "10"}, files=files)
+    r = http.post(url + "/appraise", data={"csrf_token": csrf(page), "appraiser": "x", "value": "10"}, files=files)
     assert r.status_code == 422 and "PDF、JPG 或 PNG" in r.text

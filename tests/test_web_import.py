@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 
-from conftest import login
+from conftest import csrf, login
 from sqlmodel import func, select
 
 from market.db import session_scope
 from market.models import Asset
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def _wait(http, url):
@@ -31,7 +26,7 @@ def test_upload_progress_and_result(http, world):
     assert "市教育局" in page and "从台账导入" not in page
     good = "资产名称,资产分类代码,规格型号,数量,原值,取得日期,使用状况,存放地点\n" + "".join(
         f"会议椅,A05010201,AD-{i},2,600,2023-05-01,良好,三楼会议室\n" for i in range(50))
-    r = http.post("/imports", data={"csrf_token": _csrf(page), "unit": str(world.edu.id)},
+    r = http.post("/imports", data={"csrf_token": csrf(page), "unit": str(world.edu.id)},
                   files={"file": ("台账.csv", good.encode("utf-8"), "text/csv")})
     assert r.status_code == 303 and r.headers["location"].startswith("/imports/")
     done = _wait(http, r.headers["location"])
@@ -39,7 +34,7 @@ def test_upload_progress_and_result(http, world):
     with session_scope() as db:
         assert db.exec(select(func.count()).select_from(Asset).where(Asset.owner_unit_id == world.edu.id)).one() == 100
     bad = "资产名称,资产分类代码,数量,原值\n会议椅,A05010201,2,600\n投影仪,X9999,1,abc\n,A05010201,0,1\n"
-    r = http.post("/imports", data={"csrf_token": _csrf(page), "unit": str(world.edu.id)},
+    r = http.post("/imports", data={"csrf_token": csrf(page), "unit": str(world.edu.id)},
                   files={"file": ("坏台账.csv", bad.encode("utf-8"), "text/csv")})
     report = _wait(http, r.headers["location"])
     assert "未导入任何数据" in report and "X9999" in report and report.count("<tr>") >= 4
@@ -50,10 +45,10 @@ def test_upload_progress_and_result(http, world):
 def test_import_refusals(http, world):
     login(http, "mgr_edu")
     page = http.get("/imports/new").text
-    r = http.post("/imports", data={"csrf_token": _csrf(page), "unit": str(world.health.id)},
+    r = http.post("/imports", data={"csrf_token": csrf(page), "unit": str(world.health.id)},
                   files={"file": ("a.csv", b"x", "text/csv")})
     assert r.status_code == 403
-    r = http.post("/imports", data={"csrf_token": _csrf(page), "unit": str(world.edu.id)})
+    r = http.post("/imports", data={"csrf_token": csrf(page), "unit": str(world.edu.id)})
     assert r.status_code == 422 and "请选择要导入" in r.text
     http.cookies.clear()
     login(http, "staff_edu")

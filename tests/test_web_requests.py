@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
-from conftest import login
+from conftest import csrf, login
 from sqlmodel import select
 
 from market.db import session_scope
 from market.models import Request
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 def _submit(http, world, **lines):
     form = http.get("/requests/new")
     assert form.status_code == 200 and "新建需求申请" in form.text
-    data = {"csrf_token": _csrf(form.text), "line_count": "5", "title": "全市教育工作会议", "purpose": "大型会议",
+    data = {"csrf_token": csrf(form.text), "line_count": "5", "title": "全市教育工作会议", "purpose": "大型会议",
             "place": "锦川市会展中心"} | lines
     return http.post("/requests/new", data=data)
 
@@ -61,12 +55,12 @@ def test_admin_approves_and_rejects_from_the_queue(http, world):
     assert queue.text.count("/requests/") >= 2 and "市教育局" in queue.text
     page = http.get(first)
     assert "批准" in page.text
-    assert http.post(first + "/approve", data={"csrf_token": _csrf(page.text)}).status_code == 303
+    assert http.post(first + "/approve", data={"csrf_token": csrf(page.text)}).status_code == 303
     assert "已批准" in http.get(first).text
     page = http.get(second)
-    r = http.post(second + "/reject", data={"csrf_token": _csrf(page.text), "reason": ""})
+    r = http.post(second + "/reject", data={"csrf_token": csrf(page.text), "reason": ""})
     assert r.status_code == 422 and "驳回须填写理由" in r.text
-    http.post(second + "/reject", data={"csrf_token": _csrf(page.text), "reason": "请与上一申请合并"})
+    http.post(second + "/reject", data={"csrf_token": csrf(page.text), "reason": "请与上一申请合并"})
     assert "请与上一申请合并" in http.get(second).text
 
 
@@ -74,17 +68,17 @@ def test_refusals_for_each_role(http, world):
     login(http, "staff_edu")
     loc = _submit(http, world, category_0=str(world.chair.id), quantity_0="10", start_0="2026-12-03",
                   end_0="2026-12-05").headers["location"]
-    token = _csrf(http.get(loc).text)
+    token = csrf(http.get(loc).text)
     r = http.post(loc + "/approve", data={"csrf_token": token})
     assert r.status_code == 403 and "须由公物仓管理员审批" in r.text  # unit staff cannot approve
     http.cookies.clear()
     login(http, "staff_health")
     assert http.get(loc).status_code == 403  # another unit's request is not visible
-    token = _csrf(http.get("/requests").text)
+    token = csrf(http.get("/requests").text)
     assert http.post(loc + "/withdraw", data={"csrf_token": token}).status_code == 403
     http.cookies.clear()
     login(http, "finance")
     assert http.get("/requests/new").status_code == 403  # the supervisor reads, never asks
-    assert http.post(loc + "/approve", data={"csrf_token": _csrf(http.get(loc).text)}).status_code == 403
+    assert http.post(loc + "/approve", data={"csrf_token": csrf(http.get(loc).text)}).status_code == 403
     assert http.post(loc + "/approve", data={}).status_code == 403  # and without a CSRF token, nobody
     assert http.get("/requests/abc").status_code in (404, 422)

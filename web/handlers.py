@@ -91,6 +91,31 @@ def page(handler: PageHandler | None = None, *, login: bool = True, write: bool 
     return wrap(handler) if handler else wrap
 
 
+Rerender = Callable[[Request, Session, User, str, int], Response]
+
+
+def form_action(done: str, rerender: Rerender):  # noqa: ANN201
+    """A page POST that runs ``fn(request, db, user, form)`` and goes to ``done``; a user's mistake is shown on
+    the page it came from (``rerender`` with the message), a refusal as the error page."""
+
+    def wrap(fn: Callable[[Request, Session, User, FormData], None]):  # noqa: ANN202
+        @page(write=True)
+        def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+            try:
+                fn(request, db, user, form)
+            except MarketError as exc:
+                db.rollback()
+                if exc.status in (401, 403, 404):
+                    raise
+                return rerender(request, db, user, exc.message, exc.status)
+            return RedirectResponse(done, status_code=303)
+
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    return wrap
+
+
 def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False):  # noqa: ANN201
     def wrap(fn: ApiHandler):  # noqa: ANN202
         def run(request: Request, body: Any) -> Response:

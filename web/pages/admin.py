@@ -10,12 +10,12 @@ from starlette.responses import RedirectResponse, Response
 from market import admin as svc
 from market.accounts import create_user
 from market.catalogue import load_categories, read_csv
-from market.errors import InvalidInput, MarketError, NotFound, PermissionDenied
+from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.models import ROLES, ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
 from market.permissions import ACTION_LABELS, DEFAULT_APPROVERS, can
 
 from .. import forms
-from ..handlers import page
+from ..handlers import form_action, page
 from ..templating import render
 from .requests import _path_id
 
@@ -79,24 +79,9 @@ def _float(form: FormData, name: str, label: str) -> float:
 
 
 def _act(tab: str):  # noqa: ANN202
-    """A POST on an admin tab: run ``fn``; a user's mistake shows on the same tab with the message."""
-
-    def deco(fn):  # noqa: ANN001, ANN202
-        @page(write=True)
-        def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-            try:
-                fn(request, db, user, form)
-            except MarketError as exc:
-                db.rollback()
-                if isinstance(exc, PermissionDenied):
-                    raise
-                return _render(request, db, user, tab, exc.message, exc.status)
-            return RedirectResponse(f"/admin/{tab}", status_code=303)
-
-        endpoint.__name__ = fn.__name__
-        return endpoint
-
-    return deco
+    """A POST on an admin tab; a user's mistake shows on the same tab with the message."""
+    return form_action(f"/admin/{tab}", lambda request, db, user, message, status: _render(
+        request, db, user, tab, message, status))
 
 
 @_act("units")

@@ -5,14 +5,13 @@ from __future__ import annotations
 from sqlmodel import Session, select
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from market import purchasing as svc
-from market.errors import MarketError, PermissionDenied
 from market.models import Category, User, Warehouse
 
 from .. import forms
-from ..handlers import page
+from ..handlers import form_action, page
 from ..templating import render
 from .requests import _path_id
 
@@ -32,20 +31,7 @@ def purchasing(request: Request, db: Session, user: User | None, form: FormData 
     return _page(request, db, user)
 
 
-def _act(fn):  # noqa: ANN001, ANN202
-    @page(write=True)
-    def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-        try:
-            fn(request, db, user, form)
-        except MarketError as exc:
-            db.rollback()
-            if isinstance(exc, PermissionDenied):
-                raise
-            return _page(request, db, user, exc.message, exc.status)
-        return RedirectResponse("/purchasing", status_code=303)
-
-    endpoint.__name__ = fn.__name__
-    return endpoint
+_act = form_action("/purchasing", _page)
 
 
 @_act
