@@ -50,10 +50,11 @@ def _prepare_database(build_demo: bool) -> None:
               f"{summary.requests} 份申请，用时 {time.perf_counter() - started:.1f} 秒。", flush=True)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
-    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, log_level="warning")
+    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, log_level="warning", workers=workers,
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -70,8 +71,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     _prepare_database(build_demo=False)
-    print(f"公物仓已启动：http://{args.host}:{args.port}", flush=True)
-    _serve(args.host, args.port)
+    print(f"公物仓已启动：http://{args.host}:{args.port}（{args.workers} 个工作进程）", flush=True)
+    _serve(args.host, args.port, args.workers)
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:
@@ -97,11 +98,11 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from market.importer import ImportRejected, import_assets
     from sqlmodel import select
     from tqdm import tqdm
 
     from market.db import session_scope
+    from market.importer import ImportRejected, import_assets
     from market.models import Unit, User
 
     path = Path(args.file)
@@ -228,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="迁移数据库并启动服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                       help="工作进程数（默认 1）")
     serve.set_defaults(func=cmd_serve)
 
     imp = sub.add_parser("import", help="从 .xlsx 或 .csv 导入单位资产台账（全部通过才写入）")
