@@ -359,7 +359,7 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
         wq = _rest[5]
         for mdl in models[code]:
             for cond, share in (("全新", 0.3), ("良好", 0.55), ("一般", 0.15)):
-                n = round(wq * share / len(models[code]) * rng.uniform(0.8, 1.2))
+                n = round(1.45 * wq * share / len(models[code]) * rng.uniform(0.8, 1.2))
                 if n < 1:
                     continue
                 wh = whs[rng.randrange(2)]
@@ -369,7 +369,7 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
     in_use: list[dict] = []
     for code, _name, _d, kind in UNITS[1:]:
         unit = units[code]
-        size = {"gov": 1.0, "inst": 1.3, "district": 1.2, "temp": 0.4, "new": 0.3}[kind] * rng.uniform(0.6, 1.4)
+        size = {"gov": 1.0, "inst": 1.3, "district": 1.2, "temp": 0.4, "new": 0.3}[kind] * rng.uniform(0.35, 0.75)
         secret = code in ("GAJ", "BMJ", "SZFB", "CZJ")
         for ccode, n in UNIT_STOCK.items():
             for _ in range(max(0, round(n * size))):
@@ -382,7 +382,7 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
             for ccode in rng.sample(IDLE_CATS, rng.randint(1, 3)):
                 mdl = rng.choice(models[ccode])
                 lot = [asset_row(unit, ccode, rng.choice(["良好", "良好", "一般", "全新"]), "listed", model=mdl)
-                       for _ in range(rng.randint(3, 60))]
+                       for _ in range(rng.randint(3, 45))]
                 lots.append((None, unit, ccode, lot, rng.choice(["loan", "transfer", "both", "both"])))
 
     def bulk_assets(batch: list[dict]) -> list[int]:
@@ -472,7 +472,7 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
         title, purpose, venue, orgs, lcats = EVENT_KINDS[i % len(EVENT_KINDS)]
         if i < 36:
             start = today - timedelta(days=rng.randint(10, 350))
-        elif i < 39:
+        elif i < 37:
             start = today - timedelta(days=rng.randint(0, 2))
         else:
             start = today + timedelta(days=rng.randint(5, 60))
@@ -505,7 +505,7 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
             req = svc_requests.submit_request(db, actor, f"{start.year}年{title}物资保障（{unit.short_name}）", lines,
                                               purpose=purpose, place=f"{vname}（{CITY}{vaddr}）", unit_id=unit.id,
                                               location=(vlat, vlng))
-            if start > today and rng.random() < 0.5:
+            if start > today and rng.random() < 0.6:
                 continue  # the approval queue
             svc_requests.approve_request(db, admin, req.id)
             if start > today + timedelta(days=20):
@@ -548,7 +548,7 @@ def _allocate(db: Session, rng: random.Random, admin: User, req: Request, lines:
                 continue
             period = svc_orders.busy_period(line)
             free = len(svc_orders.free_items(db, pl, *period))
-            take = min(free, need)
+            take = min(free - (1 if line.end_date is None else 0), need)  # a lot keeps >= 1 item
             if take < 1:
                 continue
             rate = float(db.get(Category, line.category_id).transport_rate)
