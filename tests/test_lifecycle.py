@@ -18,7 +18,7 @@ from market.errors import (
     PermissionDenied,
 )
 from market.eventlog import history
-from market.models import ApprovalRule, Asset, DamageRecord, Event, Order
+from market.models import ApprovalRule, Asset, DamageRecord, Event, Order, Request
 from market.services import disposal as dsp
 from market.services import orders as ords
 from market.services import pool, transfers
@@ -473,3 +473,29 @@ def test_tag_sequence_ignores_odd_tags(db, world):
     listing = pool.receive_items(db, world.user("admin"), world.warehouse.id, world.chair.id, "会议椅", 2, "300")
     tags = sorted(db.exec(select(Asset.tag).where(Asset.listing_id == listing.id)))
     assert tags == [f"JGSW-{year}-000008", f"JGSW-{year}-000009"]
+
+
+def test_damaged_item_hands_its_later_booking_to_a_spare(db, world):
+    listing, _ = _post_chairs(db, world, 3)
+    first = _approved_request(db, world, 2, start=date(2026, 12, 1), end=date(2026, 12, 3))
+    o1 = ords.allocate_from_listing(db, world.user("admin"), _line(db, first).id, listing.id, 2)
+    later = _approved_request(db, world, 2, start=date(2026, 12, 10), end=date(2026, 12, 11))
+    o2 = ords.allocate_from_listing(db, world.user("admin"), _line(db, later).id, listing.id, 2)
+    ords.hand_out(db, world.user("admin"), o1.id)
+    out = [a for _, a in ords.order_items(db, o1.id)]
+    booked = {a.id for _, a in ords.order_items(db, o2.id)}
+    broken = next(a for a in out if a.id in booked)
+    ords.return_loan(db, world.user("admin"), o1.id, {a.id: ords.Inspection("待维修", "user", "断腿")
+                                                     if a.id == broken.id else ords.Inspection("良好") for a in out})
+    now_booked = {a.id for it, a in ords.order_items(db, o2.id) if it.active}
+    assert broken.id not in now_booked and len(now_booked) == 2
+    ords.hand_out(db, world.user("admin"), o2.id)  # goes out whole
+    assert db.get(Request, first.id).status == "closed"
+
+
+def test_transferring_the_last_item_withdraws_the_listing(db, world):
+    listing, _ = _post_chairs(db, world, 2)
+    req = _approved_request(db, world, 2, end=None)
+    order = ords.allocate_from_listing(db, world.user("admin"), _line(db, req).id, listing.id, 2)
+    ords.hand_out(db, world.user("admin"), order.id)
+    assert listing.status == "withdrawn" and req.status == "closed"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,8 +14,21 @@ MONEY = Numeric(14, 2, asdecimal=True)
 RATE = Numeric(12, 4, asdecimal=True)  # 元 per unit-km
 
 
+_clock: ContextVar[datetime | None] = ContextVar("clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now in UTC, or the time a ``frozen_clock`` says (the demo replays a year of events at their dates)."""
+    return _clock.get() or datetime.now(UTC)
+
+
+@contextmanager
+def frozen_clock(at: datetime) -> Iterator[None]:
+    token = _clock.set(at.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 class UTCDateTime(TypeDecorator):

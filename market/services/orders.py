@@ -172,12 +172,12 @@ def create_rental_order(
     return order
 
 
-def order_items(db: Session, order_id: int) -> list[tuple[OrderItem, Asset]]:
-    rows = db.exec(
-        select(OrderItem, Asset).join(Asset, Asset.id == OrderItem.asset_id)
-        .where(OrderItem.order_id == order_id).order_by(OrderItem.id)
-    ).all()
-    return list(rows)
+def order_items(db: Session, order_id: int, pick_list: bool = True) -> list[tuple[OrderItem, Asset]]:
+    """The order's items; ``pick_list``: only those it still counts on (not given up for a spare)."""
+    stmt = select(OrderItem, Asset).join(Asset, Asset.id == OrderItem.asset_id).where(OrderItem.order_id == order_id)
+    if pick_list:
+        stmt = stmt.where((OrderItem.active.is_(True)) | (OrderItem.handed_out_at.is_not(None)))
+    return list(db.exec(stmt.order_by(OrderItem.id)).all())
 
 
 @transactional
@@ -193,7 +193,7 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
         log_event(db, actor, "order", order.id, "hand_out", f"租赁物品已送达{to_unit.name}",
                   {"status": "allocated"}, {"status": "on_loan"})
         return order
-    rows = order_items(db, order.id)
+    rows = order_items(db, order.id, pick_list=True)
     if scanned_tags is not None:
         expected = {a.tag for _, a in rows}
         scanned = {t.strip() for t in scanned_tags if t.strip()}
@@ -224,7 +224,35 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
     log_event(db, actor, "order", order.id, "hand_out", f"{order.kind_label} {order.number} 出库 {len(rows)} 件",
               {"status": before_status}, {"status": order.status})
     touch_listing(db, order.listing_id)
+    if order.kind == "transfer":
+        _withdraw_if_empty(db, actor, order.listing_id)
+        close_request_if_done(db, actor, order)
     return order
+
+
+def _withdraw_if_empty(db: Session, actor: User, listing_id: int | None) -> None:
+    """A lot whose last item has been transferred away leaves the pool."""
+    listing = db.get(PoolListing, listing_id) if listing_id else None
+    if listing is None or listing.status != "active":
+        return
+    if db.exec(select(Asset.id).where(Asset.listing_id == listing.id)).first() is None:
+        listing.status, listing.updated_at = "withdrawn", utcnow()
+        log_event(db, actor, "listing", listing.id, "withdraw", "最后一件资产已调剂，挂牌自动撤回")
+
+
+def close_request_if_done(db: Session, actor: User, order: Order) -> None:
+    """A request whose every order is returned, completed or cancelled is 已完成."""
+    line = db.get(RequestLine, order.request_line_id) if order.request_line_id else None
+    req = db.get(Request, line.request_id) if line else None
+    if req is None or req.status != "allocated":
+        return
+    line_ids = select(RequestLine.id).where(RequestLine.request_id == req.id)
+    open_orders = db.exec(select(Order.id).where(Order.request_line_id.in_(line_ids),
+                                                 Order.status.in_(["allocated", "on_loan", "pending"]))).first()
+    if open_orders is None:
+        req.status = "closed"
+        log_event(db, actor, "request", req.id, "close", f"申请 {req.number} 已完成", {"status": "allocated"},
+                  {"status": "closed"})
 
 
 @dataclass
@@ -248,10 +276,11 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
         order.status = "returned"
         log_event(db, actor, "order", order.id, "return", "租赁物品已退还供应商", {"status": "on_loan"},
                   {"status": "returned"})
+        close_request_if_done(db, actor, order)
         return order
     if order.kind != "loan" or order.status != "on_loan":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能归还。")
-    rows = order_items(db, order.id)
+    rows = order_items(db, order.id, pick_list=True)
     ids = {a.id for _, a in rows}
     if set(inspections) != ids:
         raise InvalidInput(f"归还须逐件验收：拣货单共 {len(ids)} 件，验收了 {len(set(inspections) & ids)} 件。",
@@ -279,6 +308,8 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
         else:  # out of the pool: to repair (待维修), or idle awaiting disposal (报废) or a new listing
             a.status = "in_repair" if ins.condition == "待维修" else "idle"
             a.listing_id = None
+            if listing is not None:
+                _rebook(db, actor, a, listing)
         stamp(a)
         log_event(db, actor, "asset", a.id, "return", f"归还验收：{item.condition_out} → {ins.condition}", before,
                   snapshot(a), ref=("order", order.id))
@@ -290,7 +321,29 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
               f"出借单 {order.number} 归还 {len(rows)} 件" + (f"，其中 {damaged} 件损坏" if damaged else ""),
               {"status": "on_loan"}, {"status": "returned"})
     touch_listing(db, order.listing_id)
+    close_request_if_done(db, actor, order)
     return order
+
+
+def _rebook(db: Session, actor: User, asset: Asset, listing: PoolListing) -> None:
+    """Later orders that counted on an item now out of use get another free item of the lot, or one fewer."""
+    for later in db.exec(select(OrderItem).where(OrderItem.asset_id == asset.id, OrderItem.active)):
+        order = db.get(Order, later.order_id)
+        spare = [x for x in free_items(db, listing, later.busy_from, later.busy_until) if x.id != asset.id]
+        later.active = False
+        if spare:
+            db.add(OrderItem(order_id=order.id, asset_id=spare[0].id, condition_out=spare[0].condition,
+                             busy_from=later.busy_from, busy_until=later.busy_until))
+            if spare[0].status == "listed":
+                spare[0].status = "reserved"
+            log_event(db, actor, "order", order.id, "rebook", f"{asset.tag} 归还时损坏，改由 {spare[0].tag} 出借",
+                      ref=("asset", spare[0].id))
+        else:
+            order.quantity -= 1
+            log_event(db, actor, "order", order.id, "shrink", f"{asset.tag} 归还时损坏且无可替换资产，单据减少 1 件",
+                      ref=("asset", asset.id))
+            if order.quantity == 0:
+                order.status = "cancelled"
 
 
 def _record_damage(db: Session, actor: User, a: Asset, order: Order, borrower: Unit, ins: Inspection) -> None:
@@ -340,7 +393,7 @@ def cancel_order(db: Session, actor: User, order_id: int, reason: str = "") -> O
     order = get_or_404(db, Order, order_id)
     if order.status != "allocated":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能取消。")
-    for item, a in order_items(db, order.id):
+    for item, a in order_items(db, order.id, pick_list=False):
         item.active = False
         if a.status == "reserved":
             before = snapshot(a)

@@ -1,4 +1,6 @@
-"""~40 realistic pool documents for the search contract tests (warehouse lots, idle lots, rental offers)."""
+"""~40 realistic pool documents for the search contract tests (warehouse lots, idle lots, rental offers).
+
+Named test_search_* so it lives with the search tests; it holds data only, no tests."""
 
 from __future__ import annotations
 

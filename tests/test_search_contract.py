@@ -1,0 +1,340 @@
+"""The search contract: every backend must pass the same suite (embedded always; Meilisearch when
+MEILI_URL is set — no server can be installed here, and it is never faked)."""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections import Counter
+
+import pytest
+
+import search
+from search import SearchError, SearchQuery
+from tests.test_search_fixture import documents
+
+MEILI_URL = os.environ.get("MEILI_URL")
+BACKENDS = [
+    "embedded",
+    pytest.param("meilisearch", marks=pytest.mark.skipif(
+        not MEILI_URL, reason="Meilisearch contract tests need MEILI_URL (and MEILI_MASTER_KEY) of a running server")),
+]
+DOCS = documents()
+BY_ID = {d["id"]: d for d in DOCS}
+CHAIRS = {"L1", "L2", "L3", "L4", "L5", "L26", "L27", "L35", "M2"}
+
+
+def _open(kind: str):
+    if kind == "embedded":
+        return search.open_backend("embedded")
+    name = f"test_pool_{uuid.uuid4().hex[:10]}"
+    return search.open_backend("meilisearch", url=MEILI_URL, api_key=os.environ.get("MEILI_MASTER_KEY"),
+                               index_name=name)
+
+
+def _drop(kind: str, b) -> None:
+    if kind == "meilisearch":
+        b.client.index(b.uid).delete()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine(request):
+    b = _open(request.param)
+    b.index(DOCS)
+    yield b
+    _drop(request.param, b)
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh(request):
+    b = _open(request.param)
+    b.index(DOCS)
+    yield b
+    _drop(request.param, b)
+
+
+def ids(engine, q="", **kw) -> list[str]:
+    kw.setdefault("per_page", 100)
+    return [h["id"] for h in engine.search(SearchQuery(q=q, **kw)).hits]
+
+
+# ------------------------------------------------------------------ words and phrases
+
+@pytest.mark.parametrize("q, expected", [
+    ("椅子", CHAIRS),
+    ("桌子", {"L6", "L7", "L8", "L30"}),
+    ("帐篷", {"L22", "L23", "L33", "M1"}),   # 篷房 is a mutual synonym
+    ("柜子", {"L9", "L10", "L29", "L20"}),   # 柜式空调 also holds 柜: the price of per-character recall
+])
+def test_two_character_words_find_longer_words(engine, q, expected):
+    assert set(ids(engine, q)) == expected
+
+
+def test_phrase(engine):
+    assert set(ids(engine, "会议椅")) == {"L1", "L2", "L26", "L27"}
+    assert set(ids(engine, "震旦会议椅")) == {"L1"}
+
+
+def test_long_query_word_split_into_dictionary_words(engine):
+    assert set(ids(engine, "格力空调")) == {"L20", "L31"}
+
+
+# ------------------------------------------------------------------ pinyin
+
+def test_pinyin_full_and_initials(engine):
+    assert set(ids(engine, "huiyiyi")) == {"L1", "L2", "L26", "L27"}
+    assert {"L1", "L2", "L26", "L27"} <= set(ids(engine, "hyy"))
+
+
+def test_pinyin_of_sub_words(engine):
+    assert {"L18", "L32"} <= set(ids(engine, "dyj"))  # 激光打印机 → 打印机 → dyj
+
+
+def test_pinyin_matches_rank_below_text_matches(engine):
+    got = ids(engine, "hy")
+    assert set(got[:2]) == {"L17", "L26"}  # models HY-120 and HY-08 before 会议…/红叶 by pinyin
+    assert len(got) > 2
+
+
+# ------------------------------------------------------------------ synonyms
+
+def test_mutual_synonyms(engine):
+    assert {"L11", "L12", "L13", "L14", "L28"} <= set(ids(engine, "电脑"))
+    assert set(ids(engine, "投影机")) == {"L15", "L16", "L34", "M4"}
+    assert set(ids(engine, "投影仪")) == {"L15", "L16", "L34", "M4"}
+    assert {"L24", "L25", "M3"} == set(ids(engine, "音响"))
+    assert {"L6", "L7"} <= set(ids(engine, "办公桌"))
+
+
+def test_one_way_synonyms_do_not_widen_the_narrow_word(engine):
+    assert set(ids(engine, "笔记本电脑")) == {"L11", "L12"}  # 电脑 → 笔记本电脑 only one way
+    assert set(ids(engine, "打印一体机")) == {"L19"}
+
+
+def test_synonyms_loaded_from_an_administrators_file(fresh, tmp_path):
+    f = tmp_path / "synonyms.txt"
+    f.write_text("# 管理员维护\n公文柜 => 文件柜\n\n红叶，堡狮龙 幕布\n", encoding="utf-8")
+    groups = search.load_synonyms(f)
+    assert groups == [["公文柜", "=>", "文件柜"], ["红叶", "堡狮龙", "幕布"]]
+    assert ids(fresh, "公文柜") == []
+    fresh.set_synonyms(search.default_synonyms() + groups)
+    assert set(ids(fresh, "公文柜")) == {"L9", "L10", "L29"}
+    assert "L17" in ids(fresh, "堡狮龙")
+
+
+def test_synonym_file_errors_are_reported(tmp_path):
+    f = tmp_path / "bad.txt"
+    f.write_text("电脑 计算机\n孤词\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="第 2 行"):
+        search.load_synonyms(f)
+
+
+# ------------------------------------------------------------------ typos and model codes
+
+def test_typo_on_latin_model_names(engine):
+    assert ids(engine, "thinkpda e14")[0] == "L11"
+    assert {"L11", "L12"} <= set(ids(engine, "thnikpad"))  # a swap counts as one typo
+    assert "L13" in ids(engine, "optiplx")
+
+
+def test_no_typos_on_short_words(engine):
+    assert ids(engine, "e15") == []
+    assert ids(engine, "m5x") == []
+
+
+def test_model_codes_without_punctuation(engine):
+    assert ids(engine, "cbx06") == ["L15"]
+    assert ids(engine, "CB-X06") == ["L15"]
+    assert ids(engine, "dcp7195dw") == ["L19"]
+
+
+# ------------------------------------------------------------------ facets
+
+def _expected_facets(docs):
+    out = {name: Counter() for name in search.FACET_FIELDS}
+    for d in docs:
+        out["category"][d["category_code"]] += 1
+        for f in ("district", "holder", "tier"):
+            if d[f]:
+                out[f][d[f]] += 1
+        for c in d["conditions"]:
+            out["condition"][c] += 1
+        for m in d["modes"]:
+            out["mode"][m] += 1
+    return {k: dict(v) for k, v in out.items()}
+
+
+def test_every_facet_counts_exactly(engine):
+    r = engine.search(SearchQuery(facets=tuple(search.FACET_FIELDS)))
+    assert r.total == len(DOCS)
+    assert r.facets == _expected_facets(DOCS)
+
+
+def test_facets_count_the_filtered_results(engine):
+    r = engine.search(SearchQuery(q="椅子", facets=("tier", "condition", "mode")))
+    assert r.facets["tier"] == {"idle": 5, "warehouse": 3, "rental": 1}
+    assert r.facets == {k: v for k, v in _expected_facets([BY_ID[i] for i in CHAIRS]).items()
+                        if k in ("tier", "condition", "mode")}
+
+
+# ------------------------------------------------------------------ filters
+
+@pytest.mark.parametrize("field, value", [
+    ("district", "涪城区"), ("holder", "市教育局"), ("condition", "全新"), ("tier", "rental"), ("mode", "loan"),
+])
+def test_filters(engine, field, value):
+    doc_field = {"condition": "conditions", "mode": "modes"}.get(field, field)
+    want = {d["id"] for d in DOCS if (value in d[doc_field] if isinstance(d[doc_field], list) else d[doc_field] == value)}
+    assert want and set(ids(engine, **{field: value})) == want
+
+
+def test_category_filter_matches_parent_code_prefix(engine):
+    assert set(ids(engine, category="A050102")) == CHAIRS
+    assert set(ids(engine, category="A05010201")) == {"L1", "L2", "L26", "L27"}
+    assert set(ids(engine, "震旦", category="A050102")) == {"L1", "L3"}
+
+
+def test_unknown_filter_values_find_nothing(engine):
+    assert ids(engine, district='"] OR status = "disposed') == []
+
+
+WINDOW_LIMITED = {"L3", "L4", "L5", "L8", "L11", "L15", "L23", "L24", "L29", "L33"}
+
+
+@pytest.mark.parametrize("frm, to, inside, outside", [
+    ("2026-12-01", "2026-12-31", {"L3", "L4", "L5", "L11", "L15", "L23", "L24"}, {"L8", "L29", "L33"}),
+    ("2026-11-30", "2026-11-30", {"L8", "L23", "L4"}, {"L3", "L15", "L29", "L33"}),  # ends are inclusive
+    ("2027-01-01", None, {"L29", "L4", "L3", "L23"}, {"L8", "L24", "L15", "L33"}),     # open end
+    (None, "2026-11-24", {"L8", "L33", "L4", "L24"}, {"L23", "L29", "L3", "L5", "L15"}),
+])
+def test_availability_window_must_overlap(engine, frm, to, inside, outside):
+    got = set(ids(engine, available_from=frm, available_to=to))
+    assert inside <= got
+    assert not (outside & got)
+    assert set(BY_ID) - WINDOW_LIMITED <= got  # listings without dates are always available
+
+
+# ------------------------------------------------------------------ sorting
+
+def test_sort_newest(engine):
+    got = ids(engine, sort="newest")
+    assert got[:3] == ["L15", "L1", "L12"]
+    dated = [BY_ID[i]["created_at"] for i in got if BY_ID[i]["created_at"]]
+    assert dated == sorted(dated, reverse=True)
+
+
+def _km(a, b):
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def test_sort_by_distance(engine):
+    origin = (31.4560, 104.7420)  # 市卫生健康委员会
+    r = engine.search(SearchQuery(q="椅子", sort="distance", origin=origin, per_page=50))
+    d = [h["distance_km"] for h in r.hits]
+    assert d == sorted(d)
+    assert r.hits[0]["holder"] == "市卫生健康委员会" and d[0] < 0.01
+    for h in r.hits:
+        assert h["distance_km"] == pytest.approx(_km(origin, (h["lat"], h["lng"])), abs=0.05)
+
+
+def test_sort_by_relevance_puts_title_matches_first(engine):
+    got = ids(engine, "投影仪")
+    assert set(got[:3]) == {"L15", "L34", "M4"} and got[3] == "L16"  # 投影机 only via synonym
+
+
+def test_distance_requires_an_origin(engine):
+    with pytest.raises(SearchError):
+        engine.search(SearchQuery(sort="distance"))
+
+
+# ------------------------------------------------------------------ highlighting and pagination
+
+def test_highlight(engine):
+    hit = engine.search(SearchQuery(q="会议椅", per_page=50))
+    by = {h["id"]: h for h in hit.hits}
+    assert by["L1"]["title_highlighted"] == "震旦<mark>会议椅</mark>（闲置）"
+    assert by["L27"]["title_highlighted"] == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>会议椅</mark>"
+
+
+def test_highlight_escapes_html_in_every_hit(engine):
+    for q in ("script", "", "alert"):
+        for h in engine.search(SearchQuery(q=q, per_page=100)).hits:
+            assert "<script" not in h["title_highlighted"]
+
+
+def test_pagination(engine):
+    seen = []
+    for page in range(1, 5):
+        r = engine.search(SearchQuery(page=page, per_page=10))
+        assert r.total == len(DOCS)
+        seen += [h["id"] for h in r.hits]
+    assert len(seen) == len(set(seen)) == len(DOCS)
+    r = engine.search(SearchQuery(page=5, per_page=10))
+    assert r.total == len(DOCS) and r.hits == []
+
+
+def test_hits_carry_the_document_fields(engine):
+    h = engine.search(SearchQuery(q="cbx06")).hits[0]
+    for k, v in BY_ID["L15"].items():
+        assert h[k] == v
+    assert "distance_km" not in h
+
+
+# ------------------------------------------------------------------ writes
+
+def test_upsert_replaces_a_document(fresh):
+    doc = dict(BY_ID["L1"], title="震旦会议椅（已维修）", description="已维修，可调剂。")
+    fresh.index([doc])
+    assert fresh.count() == len(DOCS)
+    assert ids(fresh, "已维修") == ["L1"]
+    assert ids(fresh, "闲置") == []
+    assert fresh.search(SearchQuery(facets=("tier",))).facets["tier"]["idle"] == 20
+
+
+def test_delete(fresh):
+    fresh.delete(["L1", "M2", "nope"])
+    assert fresh.count() == len(DOCS) - 2
+    assert "L1" not in ids(fresh, "会议椅")
+    assert set(ids(fresh, "椅子")) == CHAIRS - {"L1", "M2"}
+
+
+def test_clear(fresh):
+    fresh.clear()
+    assert fresh.count() == 0
+    assert fresh.search(SearchQuery(q="椅子")).total == 0
+    fresh.index([BY_ID["L15"]])
+    assert ids(fresh, "投影仪") == ["L15"]
+
+
+def test_health(engine):
+    h = engine.health()
+    assert h["status"] == "ok" and h["documents"] == len(DOCS)
+
+
+# ------------------------------------------------------------------ suggest
+
+def test_suggest(engine):
+    assert "会议椅" in engine.suggest("会议")
+    assert "会议椅" in engine.suggest("hy")      # pinyin initials
+    assert "会议椅" in engine.suggest("huiy")    # pinyin prefix
+    assert any("ThinkPad" in s for s in engine.suggest("thi"))
+    assert "震旦" in engine.suggest("zhend")
+    assert len(engine.suggest("会", limit=3)) == 3
+    assert engine.suggest("") == []
+
+
+# ------------------------------------------------------------------ embedded only: persistence
+
+def test_embedded_persists_to_a_directory(tmp_path):
+    b = search.open_backend("embedded", path=tmp_path / "idx")
+    b.index(DOCS)
+    b.close()
+    b = search.open_backend("embedded", path=tmp_path / "idx")
+    assert b.count() == len(DOCS) and set(ids(b, "椅子")) == CHAIRS
+    b.delete(["L1"])  # journal only, no snapshot: replayed on open
+    b.set_synonyms([["公文柜", "=>", "文件柜"]])
+    b2 = search.open_backend("embedded", path=tmp_path / "idx")
+    assert b2.count() == len(DOCS) - 1 and set(ids(b2, "公文柜")) == {"L9", "L10", "L29"}
