@@ -35,6 +35,8 @@ from .models import (
     Warehouse,
     money,
 )
+from .models.base import frozen_clock
+from .proposals import accept_proposal, run_matcher
 from .services import orders as svc_orders
 from .services import requests as svc_requests
 from .services import transfers as svc_transfers
@@ -464,9 +466,6 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
 def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Unit], users: dict[str, User],
               cats: dict[str, Category], listings: list[PoolListing], offers: dict[str, list[RentalOffer]]) -> None:
     admin = users["gwc_admin"]
-    by_cat: dict[int, list[PoolListing]] = {}
-    for pl in listings:
-        by_cat.setdefault(pl.category_id, []).append(pl)
     plans = []
     for i in range(45):
         title, purpose, venue, orgs, lcats = EVENT_KINDS[i % len(EVENT_KINDS)]
@@ -484,9 +483,13 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
     def run_returns(until: date) -> None:
         pending_returns.sort(key=lambda x: (x[0], x[1]))
         while pending_returns and pending_returns[0][0] < until:
-            _due, _k, orders = pending_returns.pop(0)
-            for o in orders:
-                _return(db, rng, admin, o)
+            due, _k, orders = pending_returns.pop(0)
+            with frozen_clock(at(due, 16)):
+                for o in orders:
+                    _return(db, rng, admin, o)
+
+    def at(day: date, hour: int = 9) -> datetime:  # a working hour in Asia/Shanghai, as UTC
+        return datetime(day.year, day.month, day.day, hour, rng.randint(0, 59), tzinfo=UTC) - timedelta(hours=8)
 
     for start, i, title, purpose, venue, orgs, lcats, end in plans:
         run_returns(start)
@@ -502,71 +505,45 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
                 for c in ("A05010101", "A05010203", "A05010401"):
                     lines.append(svc_requests.LineInput(category_id=cats[c].id, quantity=rng.randint(10, 20),
                                                         start_date=start, end_date=None, note="临时机构办公用房配置"))
-            req = svc_requests.submit_request(db, actor, f"{start.year}年{title}物资保障（{unit.short_name}）", lines,
-                                              purpose=purpose, place=f"{vname}（{CITY}{vaddr}）", unit_id=unit.id,
-                                              location=(vlat, vlng))
+            asked = min(start - timedelta(days=12), today) if start > today else start - timedelta(days=12)
+            with frozen_clock(at(asked, 10)):
+                req = svc_requests.submit_request(db, actor, f"{start.year}年{title}物资保障（{unit.short_name}）",
+                                                  lines, purpose=purpose, place=f"{vname}（{CITY}{vaddr}）",
+                                                  unit_id=unit.id, location=(vlat, vlng))
             if start > today and rng.random() < 0.6:
                 continue  # the approval queue
-            svc_requests.approve_request(db, admin, req.id)
+            with frozen_clock(at(min(asked + timedelta(days=2), today), 15)):
+                svc_requests.approve_request(db, admin, req.id)
             if start > today + timedelta(days=20):
                 continue  # approved, waiting for the matcher
-            orders = _allocate(db, rng, admin, req, svc_requests.request_lines(db, req.id), by_cat, offers,
-                               (vlat, vlng))
+            planned = min(asked + timedelta(days=4), today)
+            with frozen_clock(at(planned, 11)):
+                # the matcher's proposal for what is approved now, accepted as it stands
+                prop = run_matcher(db, admin, "tiered", 30, today=planned)
+                accept_proposal(db, admin, prop.id)
+            orders = db.scalars(select(Order).where(Order.proposal_id == prop.id).order_by(Order.id)).all()
             if start <= today:
-                for o in orders:
-                    try:
-                        svc_orders.hand_out(db, admin, o.id)
-                    except MarketError:
-                        svc_orders.cancel_order(db, admin, o.id, "物资未能按期出库")
+                with frozen_clock(at(start - timedelta(days=1), 8)):
+                    for o in orders:
+                        try:
+                            svc_orders.hand_out(db, admin, o.id)
+                        except MarketError:
+                            svc_orders.cancel_order(db, admin, o.id, "物资未能按期出库")
                 loans = [o for o in orders if o.kind in ("loan", "rental") and o.status == "on_loan"]
                 if end < today:
                     pending_returns.append((end + timedelta(days=1), req.id, loans))
     run_returns(today)
-    # damage compensation received for about half of the user damage
+    # damage compensation received for about half of the user damage, a fortnight after the return
     pend = db.scalars(select(DamageRecord).where(DamageRecord.status == "pending").order_by(DamageRecord.id)).all()
     for rec in pend[::2]:
-        svc_orders.settle_damage(db, admin, rec.id, "已缴入财政专户")
+        with frozen_clock(min(rec.created_at + timedelta(days=14), at(today, 10))):
+            svc_orders.settle_damage(db, admin, rec.id, "已缴入财政专户")
     # an ownership transfer waiting for the finance supervisor
     desks = db.exec(select(Asset.id).where(Asset.owner_unit_id == units["WGLJ"].id, Asset.status == "in_use",
                                            Asset.category_id == cats["A05010101"].id).order_by(Asset.id)).all()
     if desks:
         svc_transfers.propose_transfer(db, users["wglj_admin"], [d[0] for d in desks[:6]], units["SJUJ"].id,
                                        "支持新组建的市数据局办公用房配置")
-
-
-def _allocate(db: Session, rng: random.Random, admin: User, req: Request, lines: list, by_cat: dict,
-              offers: dict, where: tuple[float, float]) -> list[Order]:
-    out = []
-    for line in lines:
-        need = line.quantity
-        cands = sorted(by_cat.get(line.category_id, []),
-                       key=lambda p: (p.warehouse_id is None, p.id))
-        for pl in cands:
-            if need <= 0:
-                break
-            if pl.available_until is not None and line.end_date is None:
-                continue
-            period = svc_orders.busy_period(line)
-            free = len(svc_orders.free_items(db, pl, *period))
-            take = min(free - (1 if line.end_date is None else 0), need)  # a lot keeps >= 1 item
-            if take < 1:
-                continue
-            rate = float(db.get(Category, line.category_id).transport_rate)
-            holder = db.get(Warehouse, pl.warehouse_id) if pl.warehouse_id else db.get(Unit, pl.holder_unit_id)
-            cost = take * (float(pl.handling_cost) + rate * _km((holder.lat, holder.lng), where))
-            try:
-                out.append(svc_orders.allocate_from_listing(db, admin, line.id, pl.id, take, round(cost, 2)))
-                need -= take
-            except MarketError:
-                continue
-        if need > 0 and line.end_date is not None:
-            code = db.get(Category, line.category_id).code
-            if offers.get(code):
-                o = sorted(offers[code], key=lambda x: (x.price_per_unit_day, x.id))[0]
-                days = (line.end_date - line.start_date).days + 1
-                cost = need * float(o.price_per_unit_day) * days + float(o.delivery_fee)
-                out.append(svc_orders.create_rental_order(db, admin, line.id, o.id, need, round(cost, 2)))
-    return out
 
 
 def _return(db: Session, rng: random.Random, admin: User, order: Order) -> None:

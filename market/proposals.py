@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -49,6 +49,14 @@ Progress = Callable[[int, int], None]
 class Built:
     problem: dict[str, Any]
     lots: dict[str, dict[str, Any]]  # lot id → {"listing": id, "assets": [ids]}
+    transfer_only: list[dict[str, Any]] = field(default_factory=list)  # lots offered for 调剂 only
+
+
+# MATCHING.md lets any lot serve any request of its category. A listing offered for loan only must come
+# back, so its lot gets an end date (rule 3 keeps permanent requests off it). A listing offered for transfer
+# only cannot be expressed: such lots are matched in a second pass against the permanent demand the first
+# pass left unmet (see ``run_matcher``).
+LOAN_ONLY_HORIZON = timedelta(days=3650)
 
 
 def _iso(d: date | None) -> str | None:
@@ -102,20 +110,22 @@ def build_problem(db: Session, policy: str = "tiered", today: date | None = None
             free = _free_from(busy.get(a.id, []), today)
             if free is not None:
                 groups[(a.listing_id, a.condition, free)].append(a.id)
-    stock, lots = [], {}
+    stock, lots, transfer_only = [], {}, []
     for n, ((listing_id, condition, free), ids) in enumerate(sorted(groups.items(), key=lambda kv: kv[0][:2])):
         lst = listings[listing_id]
         place = warehouses[lst.warehouse_id] if lst.warehouse_id else units[lst.holder_unit_id]
         start = max(d for d in (free, lst.available_from) if d is not None)
         lot_id = f"K{listing_id}-{n}"
         lots[lot_id] = {"listing": listing_id, "assets": ids, "condition": condition}
-        stock.append({
+        until = lst.available_until or (today + LOAN_ONLY_HORIZON if lst.mode == "loan" else None)
+        lot = {
             "id": lot_id, "tier": lst.tier, "holder": place.name, "category": cats[lst.category_id].code,
             "quantity": len(ids), "location": [place.lat, place.lng],
             "available_from": start.isoformat() if start > today or lst.available_from else None,
-            "available_until": _iso(lst.available_until), "handling_cost": float(lst.handling_cost),
+            "available_until": _iso(until), "handling_cost": float(lst.handling_cost),
             "listing": listing_id, "condition": condition,
-        })
+        }
+        (transfer_only if lst.mode == "transfer" else stock).append(lot)
     vendors = {v.id: v for v in db.exec(select(RentalVendor).where(RentalVendor.is_active))}
     rentals = []
     for o in db.exec(select(RentalOffer).where(RentalOffer.is_active, RentalOffer.category_id.in_(wanted))):
@@ -128,7 +138,7 @@ def build_problem(db: Session, policy: str = "tiered", today: date | None = None
     rates["*"] = DEFAULT_RATE
     problem = {"version": 1, "policy": policy, "turnaround_days": TURNAROUND_DAYS,
                "transport": {"per_unit_km": rates}, "requests": requests, "stock": stock, "rentals": rentals}
-    return Built(problem, lots)
+    return Built(problem, lots, transfer_only)
 
 
 def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[Decimal | None, Decimal]:
@@ -152,6 +162,26 @@ def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[
         rented += min(q * (o["price_per_unit_day"] * days + rate * haversine_km(*o["location"], *r["location"]))
                       + o["delivery_fee"] for o in offers)
     return (money(rented) if all_rentable else None), money(new)
+
+
+def _second_pass(built: Built, solution: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
+    """Transfer-only lots against the permanent demand left unmet; the stored problem then holds every lot,
+    and the merged allocation is reported as feasible (each pass was optimal, the whole is not proven so)."""
+    cats = {lot["category"] for lot in built.transfer_only}
+    reqs = {r["id"]: r for r in built.problem["requests"]}
+    unmet = [dict(reqs[u["request"]], quantity=u["quantity"]) for u in solution["unmet"]
+             if reqs[u["request"]]["end"] is None and reqs[u["request"]]["category"] in cats]
+    if not unmet:
+        return solution  # the stored problem stays the one that was solved, optimum and all
+    second = matcher.solve(dict(built.problem, requests=unmet, stock=built.transfer_only, rentals=[]),
+                           time_limit=time_limit)
+    if not second.get("assignments"):
+        return solution
+    built.problem["stock"] = built.problem["stock"] + built.transfer_only
+    rows = solution["assignments"] + second["assignments"]
+    merged = matcher.evaluate(built.problem, rows, status="feasible")
+    merged["explanation"] = "分两阶段求解：先按全部挂牌求解，再以“仅调剂”挂牌满足剩余的永久调剂需求。" + merged["explanation"]
+    return merged
 
 
 def _store(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
@@ -179,6 +209,7 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
     solution = matcher.solve(built.problem, time_limit=time_limit, progress=progress)
     if solution["status"] == "error":
         raise InvalidTransition(f"调配求解失败：{solution.get('message', '')}")
+    solution = _second_pass(built, solution, time_limit)
     prop = _store(db, actor, built, solution, (utcnow() - started).total_seconds())
     served = sum(a["quantity"] for a in solution["assignments"])
     log_event(db, actor, "proposal", prop.id, "create",

@@ -60,7 +60,7 @@ def test_pool_is_coherent_with_the_ledger(demo):
         assert db.execute(select(func.count()).select_from(Asset).where(Asset.confidential.is_(True))).scalar_one() > 0
         with_items = select(Asset.listing_id).where(Asset.listing_id.is_not(None))
         assert db.execute(select(func.count()).select_from(PoolListing).where(
-            PoolListing.id.not_in(with_items))).scalar_one() == 0
+            PoolListing.status == "active", PoolListing.id.not_in(with_items))).scalar_one() == 0
         bad = db.execute(select(func.count()).select_from(Asset).where(
             Asset.listing_id.is_not(None), Asset.status.not_in(["listed", "reserved", "on_loan"]))).scalar_one()
         assert bad == 0
@@ -94,3 +94,19 @@ def test_same_seed_gives_the_same_city(demo):
         again = build_demo(db, seed=2026, today=TODAY)
     assert again.assets == summary.assets
     assert _fingerprint(url) == first
+
+
+def test_a_year_of_proposals_feeds_the_dashboard(demo):
+    from market import stats
+    from market.models import Proposal, User
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        months = {p.accepted_at.strftime("%Y-%m") for p in db.execute(select(Proposal).where(
+            Proposal.status == "accepted")).scalars()}
+        assert len(months) >= 8  # accepted across the year, not all at build time
+        finance = db.execute(select(User).where(User.username == "czj")).scalar_one()
+        d = stats.dashboard(db, finance)
+        assert len(d.months) >= 8 and d.idle_categories and d.utilisation
+        fig = {f.label: f.value for f in d.figures}
+        assert fig["节约资金（相对新购）"] != "¥0.00"

@@ -192,3 +192,30 @@ def test_two_simultaneous_acceptances_lend_nothing_twice(db, world):
     db.expire_all()
     asset_ids = db.exec(select(OrderItem.asset_id).where(OrderItem.active)).all()
     assert len(asset_ids) == len(set(asset_ids)) == 40
+
+
+def test_listing_modes_are_respected(db, world):
+    loan_only = add_assets(db, world.health, world.chair, 4, prefix="LO")
+    transfer_only = add_assets(db, world.edu, world.chair, 4, prefix="TO")
+    db.commit()
+    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in loan_only], mode="loan")
+    pool.post_idle_items(db, world.user("mgr_edu"), [a.id for a in transfer_only], mode="transfer")
+    loan = submit_request(db, world.user("staff_health"), "会议", [LineInput(world.chair.id, 6, D1, D2)])
+    perm = submit_request(db, world.user("staff_health"), "新设机构", [LineInput(world.chair.id, 3, D1, None)],
+                          purpose="新设机构")
+    for r in (loan, perm):
+        approve_request(db, world.user("admin"), r.id)
+    prop = run_matcher(db, world.user("admin"), today=TODAY)
+    holder = {k["id"]: k["holder"] for k in prop.problem["stock"]}
+    rows = {(a["request"], holder.get(a["source"], "rental")): a["quantity"] for a in prop.solution["assignments"]}
+    assert rows[(f"R{_line(db, loan).id}", "市卫生健康委员会")] == 4  # loan-only lot serves the loan
+    assert rows[(f"R{_line(db, perm).id}", "市教育局")] == 3  # the transfer-only lot serves the transfer
+    assert (f"R{_line(db, loan).id}", "市教育局") not in rows
+    assert prop.solution["status"] == "feasible" and matcher.check(prop.problem, prop.solution) == []
+    accept_proposal(db, world.user("admin"), prop.id)
+
+
+def _line(db, req):
+    from market.services.requests import request_lines
+
+    return request_lines(db, req.id)[0]

@@ -231,13 +231,13 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
 
 
 def _withdraw_if_empty(db: Session, actor: User, listing_id: int | None) -> None:
-    """A lot whose last item has been transferred away leaves the pool."""
+    """A lot whose last item has been transferred away (or taken out for repair) leaves the pool."""
     listing = db.get(PoolListing, listing_id) if listing_id else None
     if listing is None or listing.status != "active":
         return
     if db.exec(select(Asset.id).where(Asset.listing_id == listing.id)).first() is None:
         listing.status, listing.updated_at = "withdrawn", utcnow()
-        log_event(db, actor, "listing", listing.id, "withdraw", "最后一件资产已调剂，挂牌自动撤回")
+        log_event(db, actor, "listing", listing.id, "withdraw", "挂牌资产已全部调剂或退出公物池，挂牌自动撤回")
 
 
 def close_request_if_done(db: Session, actor: User, order: Order) -> None:
@@ -321,6 +321,7 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
               f"出借单 {order.number} 归还 {len(rows)} 件" + (f"，其中 {damaged} 件损坏" if damaged else ""),
               {"status": "on_loan"}, {"status": "returned"})
     touch_listing(db, order.listing_id)
+    _withdraw_if_empty(db, actor, order.listing_id)
     close_request_if_done(db, actor, order)
     return order
 
