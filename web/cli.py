@@ -62,9 +62,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     _prepare_database(build_demo=True)
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
-    print(f"\n公物仓演示已启动：{url}\n\n演示账号（密码均为下列所示）：")
+    print(f"\n公物仓演示已启动：{url}\n\n演示账号（每个角色一个）：")
+    seen = set()
     for username, role_label, password in DEMO_ACCOUNTS:
-        print(f"  {role_label:<10}\t{username:<14}\t{password}")
+        if role_label not in seen:
+            seen.add(role_label)
+            print(f"  {role_label}\t用户名 {username}\t密码 {password}")
+    print("  其他单位的资产管理员：单位代码小写 + _admin（如 wjw_admin），密码相同。")
     print("\n按 Ctrl+C 停止。", flush=True)
     _serve(args.host, args.port)
 
