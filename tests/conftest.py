@@ -94,7 +94,9 @@ def database_url() -> str:
 def clean_db(database_url: str) -> str:
     from market.db import get_engine
     from market.models import metadata
+    from market.search_index import reset_pool_index
 
+    reset_pool_index()  # the index of the previous test's data
     engine = get_engine(database_url)
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:

@@ -1,4 +1,4 @@
-"""A person in a real browser: sign in and look through the pool."""
+"""A person in a real browser: sign in, search the pool, filter by facets, open a listing, ask for it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from market.models import User
 from market.services import pool
 
 
-def test_sign_in_and_browse_the_pool(page, world):
+def test_sign_in_search_filter_and_open(page, world):
     with session_scope(write=True) as db:
         chairs = add_assets(db, world.health, world.chair, 15, name="会议椅")
         db.commit()
@@ -28,15 +28,26 @@ def test_sign_in_and_browse_the_pool(page, world):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector(".card")
-    assert page.locator(".card").count() == 2
-    page.screenshot(path=str(ARTIFACTS / "pool.png"), full_page=True)
-    page.fill("input[name=q]", "投影")
-    page.click("form.filters button")
+    assert page.locator(".card").count() == 3  # two lots and one rental offer
+    page.screenshot(path=str(ARTIFACTS / "browse.png"), full_page=True)
+    page.fill("input[name=q]", "hyy")  # pinyin initials of 会议椅
+    page.click("form.search button")
     page.wait_for_load_state()
     cards = page.locator(".card")
-    assert cards.count() == 1 and "爱普生投影仪" in cards.first.inner_text()
-    page.select_option("select[name=tier]", "idle")
-    page.fill("input[name=q]", "")
-    page.click("form.filters button")
+    assert "震旦会议椅" in cards.first.inner_text() and "<mark>" in cards.first.inner_html()
+    page.fill("input[name=q]", "投影")
+    page.click("form.search button")
     page.wait_for_load_state()
-    assert page.locator(".card").count() == 1 and "单位闲置" in page.locator(".card").first.inner_text()
+    assert page.locator(".card").count() == 1 and "爱普生投影仪" in page.locator(".card").first.inner_text()
+    page.goto("/")
+    page.click(".facets a:has-text('单位闲置')")  # the tier facet
+    page.wait_for_load_state()
+    assert page.locator(".card").count() == 1 and "市卫生健康委员会" in page.locator(".card").first.inner_text()
+    assert "距离" in page.locator(".card").first.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "browse-filtered.png"), full_page=True)
+    page.click(".card h2 a")
+    page.wait_for_url("**/listings/*")
+    assert "15</strong> / 15 件" in page.content()
+    page.click("text=申请使用")
+    page.wait_for_url("**/requests/new*")
+    assert page.locator("select[name=category_0] option:checked").inner_text() == "会议椅"

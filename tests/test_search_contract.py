@@ -338,3 +338,17 @@ def test_embedded_persists_to_a_directory(tmp_path):
     b.set_synonyms([["公文柜", "=>", "文件柜"]])
     b2 = search.open_backend("embedded", path=tmp_path / "idx")
     assert b2.count() == len(DOCS) - 1 and set(ids(b2, "公文柜")) == {"L9", "L10", "L29"}
+
+
+def test_new_condition_values_are_faceted_and_filtered(fresh):
+    fresh.index([dict(BY_ID["L7"], conditions=["待维修"])])
+    assert ids(fresh, condition="待维修") == ["L7"]
+    assert fresh.search(SearchQuery(facets=("condition",))).facets["condition"]["待维修"] == 1
+
+
+@pytest.mark.parametrize("bad", [dict(page=0), dict(per_page=0), dict(per_page=101), dict(sort="price"),
+                                 dict(facets=("status",)), dict(available_from="2027-01-02", available_to="2027-01-01")])
+def test_invalid_queries_are_refused_with_a_message(engine, bad):
+    with pytest.raises(SearchError) as e:
+        engine.search(SearchQuery(**bad))
+    assert e.value.message

@@ -35,7 +35,7 @@ def test_login_and_pool_page(http, world):
     assert "震旦会议椅（闲置）" in page.text and "单位闲置" in page.text and "市卫生健康委员会" in page.text
     assert "12" in page.text
     assert http.get("/", params={"q": "投影"}).text.count('class="card"') == 0
-    assert http.get("/", params={"q": "会议椅"}).text.count('class="card"') == 1
+    assert http.get("/", params={"q": "会议椅", "tier": "idle"}).text.count('class="card"') == 1
 
 
 def test_wrong_password_is_a_chinese_message(http):
@@ -87,15 +87,15 @@ def test_api_token_flow(http, world):
     auth = {"Authorization": f"Bearer {token}"}
     me = http.get("/api/me", headers=auth).json()
     assert me["username"] == "staff_edu" and me["role"] == "unit_staff"
-    body = http.get("/api/pool", headers=auth, params={"tier": "idle"}).json()
-    assert body["total"] == 1 and body["listings"][0]["quantity"] == 12
-    assert body["listings"][0]["category_code"] == "A05010201"
+    body = http.get("/api/search", headers=auth, params={"tier": "idle", "q": "会议椅"}).json()
+    assert body["total"] == 1 and body["hits"][0]["quantity"] == 12 and body["facets"]["tier"] == {"idle": 1}
+    assert body["hits"][0]["category_code"] == "A05010201" and "<mark>" in body["hits"][0]["title_highlighted"]
     assert http.delete("/api/session", headers=auth).status_code == 200
     assert http.get("/api/me", headers=auth).status_code == 401
 
 
 def test_api_errors_are_structured(http):
-    r = http.get("/api/pool")
+    r = http.get("/api/search")
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
     r = http.post("/api/session", json={"username": "staff_edu", "password": "nope"})
     assert r.status_code == 401 and r.json()["error"]["message"] == "用户名或密码错误。"
@@ -104,7 +104,7 @@ def test_api_errors_are_structured(http):
     r = http.post("/api/session", json={"username": "staff_edu"})
     assert r.status_code == 422 and r.json()["error"]["field"] == "password"
     auth = {"Authorization": f"Bearer {_token(http)}"}
-    r = http.get("/api/pool", headers=auth, params={"tier": "'; drop table asset; --"})
+    r = http.get("/api/search", headers=auth, params={"tier": "'; drop table asset; --"})
     assert r.status_code == 422 and r.json()["error"]["field"] == "tier"
     r = http.get("/api/nothing", headers=auth)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"

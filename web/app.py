@@ -142,6 +142,7 @@ def routes() -> list:
 
 
 SWEEP_SECONDS = 3600
+SYNC_SECONDS = 0.5
 
 
 @contextlib.asynccontextmanager
@@ -156,9 +157,31 @@ async def lifespan(app: Starlette):  # noqa: ANN201
                 log.exception("loan reminder sweep failed")
             await asyncio.sleep(SWEEP_SECONDS)
 
-    task = asyncio.create_task(sweeper())
+    async def search_sync() -> None:
+        """Keep this process's search index caught up with the ledger (a change shows within a second)."""
+        ticks = 0
+        while True:
+            try:
+                await run_in_threadpool(_catch_up, ticks % 7200 == 0)
+            except Exception:  # the next tick tries again
+                log.exception("search index catch-up failed")
+            ticks += 1
+            await asyncio.sleep(SYNC_SECONDS)
+
+    tasks = [asyncio.create_task(sweeper()), asyncio.create_task(search_sync())]
     yield
-    task.cancel()
+    for task in tasks:
+        task.cancel()
+
+
+def _catch_up(prune: bool) -> None:
+    from market.db import session_scope
+    from market.search_index import pool_index, prune_outbox
+
+    with session_scope() as db:
+        pool_index(db)
+        if prune:
+            prune_outbox(db)
 
 
 def _sweep() -> None:

@@ -221,6 +221,20 @@ def cmd_restore(args: argparse.Namespace) -> None:
     print(f"已从 {args.file} 恢复（恢复前的数据库另存为 {kept}）。请重新启动服务。")
 
 
+def cmd_reindex(args: argparse.Namespace) -> None:
+    from market.db import session_scope
+    from market.search_index import PoolIndex, open_pool_backend
+
+    _prepare_database(build_demo=False)
+    started = time.perf_counter()
+    with session_scope() as db:
+        index = PoolIndex(open_pool_backend())
+        n = index.rebuild(db)
+        health = index.backend.health()
+    where = "Meilisearch" if health.get("kind") in ("meilisearch", "meili") else "内置索引（服务进程启动时也会自行重建）"
+    print(f"已重建搜索索引：{n} 条文档，用时 {time.perf_counter() - started:.1f} 秒（{where}）。")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gongwucang", description="公物仓：行政事业单位资产共享调剂平台")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -260,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     cat_import.add_argument("file")
     cat_import.set_defaults(func=cmd_categories)
     cats_sub.add_parser("export", help="导出为 CSV（标准输出）").set_defaults(func=cmd_categories)
+
+    reidx = sub.add_parser("reindex", help="从数据库重建搜索索引")
+    reidx.set_defaults(func=cmd_reindex)
 
     bak = sub.add_parser("backup", help="在线备份 SQLite 数据库（服务运行时也安全）")
     bak.add_argument("file", nargs="?", help="备份文件路径（默认 data/backups/ 下按时间命名）")

@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.requests import Request
 
+from market import browse
 from market.errors import InvalidInput, NotFound
-from market.listings import pool_page
 from market.models import Asset, PoolListing, User
 from market.services import pool as svc
 from market.services.common import get_or_404
@@ -37,25 +37,24 @@ def opt_date(body: Any, name: str) -> date | None:
         raise InvalidInput(f"字段 {name} 须为日期（YYYY-MM-DD）。", name) from None
 
 
-@declare("GET", "/api/pool", "公物池挂牌列表（简单筛选）", "公物池", query=[
-    ("q", STR, "关键词"), ("category", INT, "分类编号"), ("district", STR, "区县"),
-    ("tier", {"enum": ["warehouse", "idle"]}, "来源"), ("page", {"type": "integer", "minimum": 1}, "页码")])
-def pool_listings(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    params = request.query_params
-    page = params.get("page", "1")
-    page_no = small_id(page)
-    if page_no is None or page_no > 100000:
-        raise InvalidInput("page 须为正整数。", "page")
-    tier = params.get("tier")
-    if tier not in (None, "", "warehouse", "idle"):
-        raise InvalidInput("tier 须为 warehouse 或 idle。", "tier")
-    category = params.get("category")
-    if category and small_id(category) is None:
-        raise InvalidInput("category 须为分类编号（整数）。", "category")
-    result = pool_page(db, q=params.get("q", "")[:100], category_id=small_id(category),
-                       tier=tier or None, district=(params.get("district") or "")[:40] or None, page=page_no)
-    return {"total": result.total, "page": result.page, "pages": result.pages,
-            "listings": [r.as_dict() for r in result.rows]}
+SEARCH_PARAMS = [("q", STR, "关键词：中文、拼音或首字母、型号"), ("category", STR, "分类代码（含下级）"),
+                 ("district", STR, "区县"), ("holder", STR, "持有单位或供应商"), ("condition", STR, "成色"),
+                 ("tier", {"enum": ["warehouse", "idle", "rental"]}, "来源"), ("mode", {"enum": ["loan", "transfer"]}, "方式"),
+                 ("available_from", {"type": "string", "format": "date"}, "需要开始日期"),
+                 ("available_to", {"type": "string", "format": "date"}, "需要结束日期"),
+                 ("sort", {"enum": ["relevance", "distance", "newest"]}, "排序"), ("page", {"type": "integer", "minimum": 1}, "页码")]
+
+
+@declare("GET", "/api/search", "搜索公物池（分面、筛选、排序、高亮）", "公物池", query=SEARCH_PARAMS)
+def search_pool(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    result = browse.search_pool(db, user, dict(request.query_params))
+    hits = [h | {"condition": (h.get("conditions") or [None])[0]} for h in result.hits]
+    return {"total": result.total, "hits": hits, "facets": result.facets}
+
+
+@declare("GET", "/api/suggest", "输入提示", "公物池", query=[("q", STR, "已输入的前缀")])
+def suggest(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return {"suggestions": browse.suggest(db, user, request.query_params.get("q", ""))}
 
 
 @declare("POST", "/api/listings", "把本单位的闲置资产挂牌到公物池", "公物池", write=True, body=obj(

@@ -1,32 +1,37 @@
-"""The pool page: listings in the warehouse and units' idle items."""
+"""The browse page, the front door: search the pool with facets, filters, sort and highlighting."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.listings import districts, leaf_categories, pool_page
+from market import browse
 from market.models import User
 
-from ..forms import small_id
 from ..handlers import page
 from ..templating import render
 
-
-def _int_param(request: Request, name: str) -> int | None:
-    return small_id(request.query_params.get(name))
+KEEP = ("q", "category", "district", "holder", "condition", "tier", "mode", "available_from", "available_to", "sort")
 
 
 @page
 def pool(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    params = request.query_params
-    tier = params.get("tier") if params.get("tier") in ("warehouse", "idle") else None
-    result = pool_page(db, q=params.get("q", "")[:100], category_id=_int_param(request, "category"), tier=tier,
-                       district=params.get("district") or None, page=_int_param(request, "page") or 1)
+    params = {k: v for k, v in request.query_params.items() if k in KEEP + ("page",) and v}
+    result = browse.search_pool(db, user, params)
+    base = {k: v for k, v in params.items() if k != "page"}
+
+    def link(**change: str | None) -> str:
+        merged = {k: v for k, v in (base | change).items() if v}
+        return "/?" + urlencode(merged) if merged else "/"
+
+    names = browse.category_names(db)
+    pages = max(1, -(-result.total // browse.PER_PAGE))
     return render(request, "pool.html", {
-        "result": result, "q": params.get("q", ""), "tier": tier or "", "district": params.get("district", ""),
-        "category": _int_param(request, "category"), "categories": leaf_categories(db),
-        "districts": districts(db),
+        "result": result, "p": params, "link": link, "names": names, "pages": pages,
+        "page_no": int(params.get("page", "1")), "tiers": browse.TIER_LABELS, "modes": browse.MODE_LABELS,
+        "sorts": browse.SORT_LABELS,
     })

@@ -1,0 +1,80 @@
+"""Browsing the pool through the search index: a user's query and filters in, hits and facets out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlmodel import Session, select
+
+from search import SearchError, SearchQuery, SearchResult
+
+from .errors import InvalidInput
+from .models import CONDITIONS, Category, Unit, User
+from .permissions import require_user
+from .search_index import pool_index
+
+FILTERS = ("category", "district", "holder", "condition", "tier", "mode")
+FACETS = ("category", "district", "holder", "condition", "tier", "mode")
+TIER_LABELS = {"warehouse": "公物仓库存", "idle": "单位闲置", "rental": "市场租赁"}
+MODE_LABELS = {"loan": "出借", "transfer": "调剂"}
+SORT_LABELS = {"relevance": "相关度", "distance": "距离最近", "newest": "最新发布"}
+PER_PAGE = 20
+
+
+def _date(raw: str | None, name: str) -> str | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw[:10]).isoformat()
+    except ValueError:
+        raise InvalidInput(f"{name} 须为日期（YYYY-MM-DD）。", name) from None
+
+
+def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, per_page: int = PER_PAGE) -> SearchQuery:
+    """A search query from request parameters, each checked; the user's unit is the origin for distance."""
+    page_raw = (params.get("page") or "1").strip()
+    if not page_raw.isascii() or not page_raw.isdigit() or not 1 <= int(page_raw) <= 1000:
+        raise InvalidInput("page 须为 1 至 1000 的整数。", "page")
+    sort = params.get("sort") or "relevance"
+    if sort not in SORT_LABELS:
+        raise InvalidInput("sort 须为 relevance、distance 或 newest。", "sort")
+    values = {f: (params.get(f) or "").strip()[:100] or None for f in FILTERS}
+    if values["tier"] and values["tier"] not in TIER_LABELS:
+        raise InvalidInput("tier 须为 warehouse、idle 或 rental。", "tier")
+    if values["mode"] and values["mode"] not in MODE_LABELS:
+        raise InvalidInput("mode 须为 loan 或 transfer。", "mode")
+    if values["condition"] and values["condition"] not in CONDITIONS:
+        raise InvalidInput(f"condition 须为{'、'.join(CONDITIONS)}之一。", "condition")
+    q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort if sort != "distance" or origin else "relevance",
+                    origin=origin, page=int(page_raw), per_page=per_page, facets=FACETS,
+                    available_from=_date(params.get("available_from"), "available_from"),
+                    available_to=_date(params.get("available_to"), "available_to"), **values)
+    try:
+        q.validate()
+    except SearchError as exc:
+        raise InvalidInput(exc.message, exc.field) from None
+    return q
+
+
+def user_origin(db: Session, user: User) -> tuple[float, float] | None:
+    unit = db.get(Unit, user.unit_id) if user.unit_id else db.exec(select(Unit).where(Unit.is_bureau)).first()
+    return (unit.lat, unit.lng) if unit else None
+
+
+def search_pool(db: Session, actor: User, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchResult:
+    actor = require_user(actor)
+    query = query_from(params, user_origin(db, actor), per_page)
+    try:
+        return pool_index(db).backend.search(query)
+    except SearchError as exc:
+        raise InvalidInput(exc.message, exc.field) from None
+
+
+def suggest(db: Session, actor: User, prefix: str, limit: int = 8) -> list[str]:
+    require_user(actor)
+    return pool_index(db).backend.suggest(prefix[:50], limit) if prefix.strip() else []
+
+
+def category_names(db: Session) -> dict[str, str]:
+    return {c.code: c.name for c in db.exec(select(Category))}

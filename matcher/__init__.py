@@ -1,0 +1,11 @@
+"""公物仓 allocation solver: the contract is MATCHING.md (format version 1).
+
+Pure: imports nothing of the rest of the product and touches no database.
+"""
+
+from .check import check
+from .evaluate import evaluate
+from .problem import Lot, Offer, Problem, ProblemError, Request, parse_json, validate
+from .solve import solve
+
+__all__ = ["Lot", "Offer", "Problem", "ProblemError", "Request", "check", "evaluate", "parse_json", "solve", "validate"]

@@ -1,0 +1,219 @@
+"""The Meilisearch backend, through the official client.
+
+Meilisearch segments Chinese itself (charabia/jieba); we add our own pinyin field (pinyin is not in its
+default build), a model code without punctuation, integer dates for range filters and ``_geo``.
+Filters are built from user input by ``build_filter``: attribute names come from a fixed list and
+every value is quoted with backslash and double quote escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from datetime import date
+from typing import Any
+
+from . import text as tx
+from .base import FACET_FIELDS, SearchError, SearchQuery, SearchResult
+
+# Query field → index attribute; nothing else may appear in a filter.
+FILTER_ATTRIBUTES = {
+    "category": "category_prefixes",
+    "district": "district",
+    "holder": "holder",
+    "condition": "conditions",
+    "tier": "tier",
+    "mode": "modes",
+}
+INTERNAL = ("category_prefixes", "pinyin", "terms", "model_compact", "_geo", "from_day", "until_day", "created_ts",
+            "_geoDistance", "_formatted", "_rankingScore")
+DAY_OPEN_LOW, DAY_OPEN_HIGH = 0, 99_999_999
+MAX_VALUE_BYTES = 468
+PRE, POST = "\ue000", "\ue001"  # sentinels replaced by <mark> after HTML-escaping the title
+
+
+def quote(value: Any) -> str:
+    """A filter value as a Meilisearch string literal: backslash and double quote escaped, control
+    characters refused (they could end the expression in some parsers and are never legitimate)."""
+    s = str(value)
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in s):
+        raise SearchError("筛选条件中含有不允许的控制字符")
+    if len(s.encode("utf-8")) > MAX_VALUE_BYTES:
+        raise SearchError("筛选条件过长")
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _day(iso: str, field: str) -> int:
+    try:
+        return date.fromisoformat(iso).toordinal()
+    except (TypeError, ValueError):
+        raise SearchError("日期格式应为 YYYY-MM-DD", field) from None
+
+
+def build_filter(query: SearchQuery) -> list[str]:
+    """Filter expressions (ANDed by Meilisearch) for a query; values always quoted."""
+    out: list[str] = []
+    for field, attr in FILTER_ATTRIBUTES.items():
+        v = getattr(query, field)
+        if v is None or v == "":
+            continue
+        out.append(f"{attr} = {quote(v)}")
+    if query.available_from:
+        # the listing must still be available on the user's first day: until_day >= from
+        out.append(f"until_day >= {_day(query.available_from, 'available_from')}")
+    if query.available_to:
+        out.append(f"from_day <= {_day(query.available_to, 'available_to')}")
+    return out
+
+
+def to_meili_doc(doc: dict[str, Any]) -> dict[str, Any]:
+    d = dict(doc)
+    code = d.get("category_code") or ""
+    d["category_prefixes"] = [code[:i] for i in range(1, len(code) + 1)]
+    toks: set[str] = set()
+    for f in ("title", "category_name", "brand"):
+        toks.update(tx.index_tokens(d.get(f) or ""))
+    for p in d.get("category_path") or []:
+        toks.update(tx.index_tokens(p))
+    d["pinyin"] = sorted(tx.pinyin_tokens(toks))
+    # our own segmentation (sub-words, every character, codes without punctuation): Meilisearch matches
+    # words by prefix only, never inside a word, so 椅 would not find 会议椅 without this field
+    d["terms"] = " ".join(sorted(toks | set(tx.index_tokens(d.get("model") or ""))))
+    d["model_compact"] = tx.compact(d.get("model") or "")
+    d["from_day"] = date.fromisoformat(d["available_from"][:10]).toordinal() if d.get("available_from") else DAY_OPEN_LOW
+    d["until_day"] = (date.fromisoformat(d["available_until"][:10]).toordinal() if d.get("available_until")
+                      else DAY_OPEN_HIGH)
+    created = d.get("created_at")
+    if created:
+        from datetime import datetime
+
+        d["created_ts"] = int(datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp())
+    else:
+        d["created_ts"] = 0
+    if d.get("lat") is not None and d.get("lng") is not None:
+        d["_geo"] = {"lat": d["lat"], "lng": d["lng"]}
+    return d
+
+
+def settings(synonyms: list[list[str]]) -> dict[str, Any]:
+    syn = {w: sorted(s)[:50] for w, s in tx.synonym_map(synonyms).items()}
+    return {
+        "searchableAttributes": ["title", "category_name", "category_path", "brand", "model", "model_compact",
+                                 "description", "holder", "terms", "pinyin"],
+        "filterableAttributes": [*FILTER_ATTRIBUTES.values(), "from_day", "until_day", "_geo", "category_code"],
+        "sortableAttributes": ["created_ts", "_geo"],
+        "synonyms": syn,
+        "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
+        "localizedAttributes": [{"attributePatterns": ["*"], "locales": ["cmn"]}],
+        "faceting": {"maxValuesPerFacet": 1000},
+        "pagination": {"maxTotalHits": 100_000},
+    }
+
+
+class MeiliBackend:
+    kind = "meilisearch"
+
+    def __init__(self, url: str, api_key: str | None = None, index_name: str = "pool", timeout_ms: int = 30_000):
+        import meilisearch
+
+        self.client = meilisearch.Client(url, api_key)
+        self.uid = index_name
+        self.timeout_ms = timeout_ms
+        self._synonyms = tx.default_synonyms()
+        self._wait(self.client.create_index(index_name, {"primaryKey": "id"}), allow_fail=True)
+        self.idx = self.client.index(index_name)
+        self._wait(self.idx.update_settings(settings(self._synonyms)))
+
+    def _wait(self, task, allow_fail: bool = False) -> None:
+        uid = getattr(task, "task_uid", None)
+        if uid is None and isinstance(task, dict):
+            uid = task.get("taskUid")
+        done = self.client.wait_for_task(uid, timeout_in_ms=self.timeout_ms)
+        status = getattr(done, "status", None)
+        if status == "failed" and not allow_fail:
+            raise RuntimeError(f"meilisearch task failed: {getattr(done, 'error', None)}")
+
+    def index(self, docs: list[dict[str, Any]]) -> None:
+        docs = [to_meili_doc(d) for d in docs]
+        for i in range(0, len(docs), 10_000):
+            self._wait(self.idx.add_documents(docs[i:i + 10_000], primary_key="id"))
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self._wait(self.idx.delete_documents(list(ids)))
+
+    def clear(self) -> None:
+        self._wait(self.idx.delete_all_documents())
+
+    def set_synonyms(self, groups: list[list[str]]) -> None:
+        self._synonyms = [list(g) for g in groups]
+        self._wait(self.idx.update_synonyms(settings(self._synonyms)["synonyms"]))
+
+    def count(self) -> int:
+        return int(self.idx.get_stats().number_of_documents)
+
+    def health(self) -> dict[str, Any]:
+        try:
+            h = self.client.health()
+            return {"status": "ok" if h.get("status") == "available" else "error", "backend": self.kind,
+                    "documents": self.count()}
+        except Exception as e:  # noqa: BLE001 - health reports, never raises
+            return {"status": "error", "backend": self.kind, "error": str(e)}
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        query.validate()
+        params: dict[str, Any] = {
+            "filter": build_filter(query),
+            "page": query.page,
+            "hitsPerPage": query.per_page,
+            "attributesToHighlight": ["title"],
+            "highlightPreTag": PRE,
+            "highlightPostTag": POST,
+        }
+        if query.facets:
+            params["facets"] = [FILTER_ATTRIBUTES[f] if f != "category" else "category_code" for f in query.facets]
+        if query.sort == "distance":
+            lat, lng = query.origin
+            params["sort"] = [f"_geoPoint({float(lat)},{float(lng)}):asc"]
+        elif query.sort == "newest" or not query.q.strip():
+            params["sort"] = ["created_ts:desc"]
+        res = self.idx.search(query.q or "", params)
+        hits = []
+        for h in res["hits"]:
+            formatted = (h.get("_formatted") or {}).get("title") or h.get("title") or ""
+            doc = {k: v for k, v in h.items() if k not in INTERNAL}
+            doc["title_highlighted"] = html.escape(formatted).replace(PRE, "<mark>").replace(POST, "</mark>")
+            if query.origin is not None:
+                if "_geoDistance" in h:
+                    doc["distance_km"] = round(h["_geoDistance"] / 1000, 3)
+                else:
+                    from .embedded import _haversine
+
+                    if doc.get("lat") is None:
+                        doc["distance_km"] = None
+                    else:
+                        doc["distance_km"] = round(float(_haversine(query.origin, doc["lat"], doc["lng"])), 3)
+            hits.append(doc)
+        facets = {}
+        dist = res.get("facetDistribution") or {}
+        for f in query.facets:
+            attr = "category_code" if f == "category" else FILTER_ATTRIBUTES[f]
+            vals = {k: int(v) for k, v in (dist.get(attr) or {}).items() if k != ""}
+            facets[f] = dict(sorted(vals.items(), key=lambda kv: (-kv[1], kv[0])))
+        return SearchResult(total=int(res.get("totalHits", len(hits))), hits=hits, facets=facets)
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        if not prefix.strip():
+            return []
+        res = self.idx.search(prefix, {"limit": 50, "attributesToRetrieve": ["title", "category_name", "brand"]})
+        p = tx.normalize(prefix).strip()
+        out: dict[str, None] = {}
+        for h in res["hits"]:
+            for f in ("category_name", "brand", "title"):
+                v = h.get(f)
+                if v and (tx.normalize(v).startswith(p) or f == "title"):
+                    out.setdefault(v)
+        return list(out)[:limit]
+
+
+assert set(FILTER_ATTRIBUTES) <= {"category", *FACET_FIELDS}
