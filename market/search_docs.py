@@ -77,7 +77,9 @@ def offer_documents(db: Session) -> list[dict[str, Any]]:
             continue
         cat, path = cats[o.category_id]
         docs.append({
-            "id": f"M{o.id}", "title": f"{cat.name}租赁（{v.name}）", "description": o.description,
+            # the vendor goes in ``holder`` (low weight): a tent company's name must not make its sound
+            # systems answer a search for 帐篷
+            "id": f"M{o.id}", "title": f"{cat.name}租赁", "description": o.description,
             "category_code": cat.code, "category_name": cat.name, "category_path": path, "brand": "", "model": "",
             "tier": "rental", "holder": v.name, "district": "", "conditions": [], "modes": ["loan"],
             "quantity": o.capacity or 0, "available_from": None, "available_until": None, "lat": v.lat,
