@@ -164,3 +164,27 @@ def set_approval_rule(db: Session, actor: User, action: str, min_value: str | De
     db.flush()
     log_event(db, actor, "rule", rule.id, "update", f"审批规则：{action} 自 {value} 元起由 {ROLES[role]} 审批")
     return rule
+
+
+@transactional
+def save_synonyms(db: Session, actor: User, text: str) -> int:
+    """Replace the administrators' synonym file (one group per line; ``a b => c`` one-way); checked first."""
+    import search
+
+    from .search_index import synonyms_path
+
+    require(actor, "manage_catalogue")
+    if len(text) > 100_000:
+        raise InvalidInput("同义词表过长（上限 10 万字）。", "synonyms")
+    path = synonyms_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text.replace("\r\n", "\n"), encoding="utf-8")
+    try:
+        groups = search.load_synonyms(tmp)
+    except (ValueError, search.SearchError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"同义词表有误：{getattr(exc, 'message', None) or exc}", "synonyms") from None
+    tmp.replace(path)
+    log_event(db, actor, "setting", 0, "synonyms", f"修改搜索同义词：{len(groups)} 组")
+    return len(groups)

@@ -124,3 +124,8 @@ def reset_pool_index() -> None:
 
 def synonyms_path() -> Path:
     return settings().data_dir / SYNONYM_FILE
+
+
+def reload_synonyms(db: Session) -> None:
+    """Apply edited synonyms in this process at once (other processes pick them up when they rebuild)."""
+    pool_index(db).reload_synonyms()

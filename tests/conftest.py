@@ -94,9 +94,10 @@ def database_url() -> str:
 def clean_db(database_url: str) -> str:
     from market.db import get_engine
     from market.models import metadata
-    from market.search_index import reset_pool_index
+    from market.search_index import reset_pool_index, synonyms_path
 
     reset_pool_index()  # the index of the previous test's data
+    synonyms_path().unlink(missing_ok=True)
     engine = get_engine(database_url)
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:

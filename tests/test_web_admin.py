@@ -95,3 +95,26 @@ def test_admin_refused_to_other_roles(http, world):
         assert db.exec(select(Unit).where(Unit.code == "Z")).first() is None
     _as(http, "sysadmin")
     assert http.get("/admin/nothing").status_code == 404
+
+
+def test_synonyms_extend_search_without_a_code_change(http, world):
+    from factories import add_assets
+
+    from market.models import User
+    from market.services import pool
+
+    with session_scope(write=True) as db:
+        tents = add_assets(db, world.health, world.chair, 2, name="帐篷", prefix="T")
+        db.commit()
+        pool.post_idle_items(db, db.get(User, world.user("mgr_health").id), [a.id for a in tents], title="救灾帐篷")
+    _as(http, "admin")
+    assert http.get("/", params={"q": "天幕"}).text.count('class="card"') == 0
+    page = http.get("/admin/synonyms").text
+    r = http.post("/admin/synonyms", data={"csrf_token": csrf(page), "synonyms": "天幕 => 帐篷\n"})
+    assert r.status_code == 303
+    assert http.get("/", params={"q": "天幕"}).text.count('class="card"') == 1
+    r = http.post("/admin/synonyms", data={"csrf_token": csrf(page), "synonyms": "=> 帐篷\n"})
+    assert r.status_code == 422 and "同义词表有误" in r.text
+    assert "天幕 =&gt; 帐篷" in http.get("/admin/synonyms").text  # the bad save changed nothing
+    _as(http, "mgr_edu")
+    assert http.get("/admin/synonyms").status_code == 403

@@ -100,6 +100,7 @@ def routes() -> list:
         Route("/admin/vendors", admin_pages.vendor_save, methods=["POST"]),
         Route("/admin/offers", admin_pages.offer_save, methods=["POST"]),
         Route("/admin/rules", admin_pages.rule_save, methods=["POST"]),
+        Route("/admin/synonyms", admin_pages.synonyms_save, methods=["POST"]),
         Route("/admin/{tab}", admin_pages.admin_tab, methods=["GET"]),
         Route("/imports/new", import_pages.import_form),
         Route("/imports", import_pages.import_submit, methods=["POST"]),

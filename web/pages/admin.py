@@ -21,7 +21,7 @@ from .requests import _path_id
 
 TABS = {"units": ("单位", "manage_accounts"), "users": ("用户与角色", "manage_accounts"),
         "categories": ("资产分类", "manage_catalogue"), "vendors": ("租赁公司与报价", "manage_catalogue"),
-        "rules": ("审批规则", "manage_settings")}
+        "rules": ("审批规则", "manage_settings"), "synonyms": ("搜索同义词", "manage_catalogue")}
 MAX_CSV_BYTES = 2_000_000
 
 
@@ -50,6 +50,14 @@ def _render(request: Request, db: Session, user: User, tab: str, error: str | No
         ctx["categories"] = list(db.exec(select(Category).where(Category.is_leaf).order_by(Category.code)))
         ctx["cat_names"] = {c.id: c.name for c in ctx["categories"]}
         ctx["vendor_names"] = {v.id: v.name for v in ctx["vendors"]}
+    elif tab == "synonyms":
+        from market.search_index import synonyms_path
+
+        path = synonyms_path()
+        ctx["synonyms"] = path.read_text(encoding="utf-8") if path.exists() else ""
+        import search
+
+        ctx["defaults"] = search.default_synonyms()
     elif tab == "rules":
         ctx["rules"] = list(db.exec(select(ApprovalRule).order_by(ApprovalRule.action, ApprovalRule.min_value)))
         ctx["defaults"] = DEFAULT_APPROVERS
@@ -150,3 +158,11 @@ def offer_save(request: Request, db: Session, user: User, form: FormData) -> Non
 def rule_save(request: Request, db: Session, user: User, form: FormData) -> None:
     svc.set_approval_rule(db, user, str(form.get("action") or ""), str(form.get("min_value") or ""),
                           str(form.get("role") or ""))
+
+
+@_act("synonyms")
+def synonyms_save(request: Request, db: Session, user: User, form: FormData) -> None:
+    from market.search_index import reload_synonyms
+
+    svc.save_synonyms(db, user, str(form.get("synonyms") or ""))
+    reload_synonyms(db)
