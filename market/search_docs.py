@@ -37,7 +37,9 @@ def documents_for(db: Session, listing_ids: list[int]) -> tuple[list[dict[str, A
         return [], []
     listings = {x.id: x for x in db.exec(select(PoolListing).where(PoolListing.id.in_(listing_ids)))}
     items: dict[int, list[Asset]] = defaultdict(list)
-    for a in db.exec(select(Asset).where(Asset.listing_id.in_(list(listings)), Asset.status == "listed")):
+    # the whole lot: items lent or promised for some dates can still serve other dates
+    for a in db.exec(select(Asset).where(Asset.listing_id.in_(list(listings)),
+                                         Asset.status.in_(["listed", "reserved", "on_loan"]))):
         items[a.listing_id].append(a)
     cats = _category_paths(db)
     units = {u.id: u for u in db.exec(select(Unit))}
@@ -60,6 +62,7 @@ def documents_for(db: Session, listing_ids: list[int]) -> tuple[list[dict[str, A
             "holder": place.name, "district": place.district,
             "conditions": [c for c in CONDITION_ORDER if any(a.condition == c for a in mine)],
             "modes": MODES.get(lst.mode, ["loan", "transfer"]), "quantity": len(mine),
+            "available_now": sum(1 for a in mine if a.status == "listed"),
             "available_from": lst.available_from.isoformat() if lst.available_from else None,
             "available_until": lst.available_until.isoformat() if lst.available_until else None,
             "lat": place.lat, "lng": place.lng, "created_at": lst.created_at.isoformat(), "photo": photo,

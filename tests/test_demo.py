@@ -166,3 +166,35 @@ def test_relevance_precision_at_5(demo):
     mean = sum(scores) / len(scores)
     print(f"\nrelevance: {len(RELEVANCE)} queries, mean precision@5 = {mean:.3f}, below 0.8: {weak}")
     assert len(RELEVANCE) >= 50 and mean >= 0.9 and len(weak) <= 3, weak
+
+
+def test_dashboard_charts_on_the_demo_city(demo, browser, live_server):
+    """A supervisor opens the dashboard of the demo city in a real browser (screenshot kept)."""
+    from conftest import ARTIFACTS
+
+    from market.demo import PASSWORD
+    from market.search_index import reset_pool_index
+
+    reset_pool_index()
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=username]", "czj")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto("/stats")
+    assert page.locator("svg.chart").count() >= 6
+    assert page.locator("svg.chart rect.bar").count() >= 30
+    assert "节约资金（相对新购）" in page.inner_text(".figures")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-demo-city.png"), full_page=True)
+    page.click("svg.chart a >> nth=0")  # a bar drills down to its records
+    page.wait_for_url("**/stats/records**")
+    assert page.locator("table.grid tbody tr").count() >= 1
+    page.goto("/")
+    page.fill("input[name=q]", "会议椅")
+    page.click("form.search button")
+    page.wait_for_load_state()
+    assert page.locator(".card").count() >= 5
+    page.screenshot(path=str(ARTIFACTS / "browse-demo-city.png"), full_page=False)
+    context.close()
