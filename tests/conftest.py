@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-PG_SCHEMA = "gwc_test"
+PG_SCHEMA = f"gwc_test_{os.getpid()}"  # a schema per run: two runs on one server never meet
 
 
 def _test_database_url(tmp: Path) -> str:
@@ -43,6 +43,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["GONGWUCANG_DATA"] = str(tmp / "data")
     os.environ["DATABASE_URL"] = _test_database_url(tmp)
     os.environ.setdefault("GONGWUCANG_SECRET", "test-secret")
+    # no hourly or half-second timers in the test server: they would race the emptying of the database
+    os.environ["GONGWUCANG_BACKGROUND"] = "0"
     from market.config import settings
 
     settings.cache_clear()
@@ -53,6 +55,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
     for tmp in _TMP:
         shutil.rmtree(tmp, ignore_errors=True)
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        import psycopg
+
+        from market.db import dispose_engines
+
+        dispose_engines()
+        plain = "postgresql://" + url.split("://", 1)[1].split("?", 1)[0]
+        try:
+            with psycopg.connect(plain, autocommit=True, connect_timeout=5) as conn:
+                for schema in (PG_SCHEMA, f"{PG_SCHEMA}_fresh"):
+                    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        except psycopg.Error:
+            pass  # the server went away; nothing to clean
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -169,7 +170,8 @@ async def lifespan(app: Starlette):  # noqa: ANN201
             ticks += 1
             await asyncio.sleep(SYNC_SECONDS)
 
-    tasks = [asyncio.create_task(sweeper()), asyncio.create_task(search_sync())]
+    background = os.environ.get("GONGWUCANG_BACKGROUND", "1") != "0"  # tests run without the timers
+    tasks = [asyncio.create_task(sweeper()), asyncio.create_task(search_sync())] if background else []
     yield
     for task in tasks:
         task.cancel()
