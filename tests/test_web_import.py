@@ -56,3 +56,18 @@ def test_import_refusals(http, world):
     http.cookies.clear()
     login(http, "mgr_health")
     assert http.get("/imports/0123456789abcdef01234567").status_code == 404
+
+
+def test_bulk_posting_idle_items_from_a_spreadsheet(http, world):
+    login(http, "mgr_edu")
+    page = http.get("/imports/new").text
+    sheet = ("资产名称,资产分类代码,数量,原值,资产状态,是否涉密\n会议椅,A05010201,6,1800,闲置,否\n"
+             "笔记本电脑,A02010105,2,12000,闲置,否\n笔记本电脑,A02010105,1,6000,闲置,是\n投影仪,A02020100,1,4500,在用,否\n")
+    r = http.post("/imports", data={"csrf_token": csrf(page), "unit": str(world.edu.id), "post": "1"},
+                  files={"file": ("闲置资产.csv", sheet.encode("utf-8"), "text/csv")})
+    done = _wait(http, r.headers["location"])
+    assert "新增 <strong>10</strong> 件资产" in done and "已挂牌到公物池" in done
+    assert "（6 件）" in done and "（2 件）" in done  # the confidential laptop and the projector in use stay
+    http.cookies.clear()
+    login(http, "staff_health")
+    assert "会议椅" in http.get("/", params={"q": "会议椅", "tier": "idle"}).text

@@ -30,11 +30,10 @@ def import_form(request: Request, db: Session, user: User | None, form: FormData
     return render(request, "import.html", {"units": _units(db, user)})
 
 
-def _run_import(user_id: int, unit_id: int, data: bytes, filename: str):  # noqa: ANN202
+def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bool = False):  # noqa: ANN202
     def work(progress) -> dict:  # noqa: ANN001
-        from market.importer import ImportRejected, import_assets
-
         from market.db import session_scope
+        from market.importer import ImportRejected, import_assets
 
         with session_scope(write=True) as db:
             actor = db.get(User, user_id)
@@ -43,10 +42,27 @@ def _run_import(user_id: int, unit_id: int, data: bytes, filename: str):  # noqa
             except ImportRejected as exc:
                 return {"ok": False, "message": exc.message, "total": 0,
                         "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
+            listed = _post_idle(db, actor, result.asset_ids) if post else []
             return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
-                    "total": result.created}
+                    "total": result.created, "listings": listed}
 
     return work
+
+
+def _post_idle(db, actor: User, asset_ids: list[int]) -> list[dict]:  # noqa: ANN001
+    """Post the imported items marked 闲置 to the pool: one lot per category (confidential and broken ones stay)."""
+    from market.models import USABLE_CONDITIONS, Asset
+    from market.services.pool import post_idle_items
+
+    groups: dict[int, list[int]] = {}
+    for a in db.exec(select(Asset).where(Asset.id.in_(asset_ids), Asset.status == "idle",
+                                         Asset.confidential.is_(False), Asset.condition.in_(USABLE_CONDITIONS))):
+        groups.setdefault(a.category_id, []).append(a.id)
+    out = []
+    for ids in groups.values():
+        listing = post_idle_items(db, actor, ids)
+        out.append({"id": listing.id, "title": listing.title, "quantity": len(ids)})
+    return out
 
 
 @page(write=True)
@@ -61,7 +77,10 @@ def import_submit(request: Request, db: Session, user: User | None, form: FormDa
     data = upload.file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise InvalidInput("文件超过 20 MB，请拆分后导入。", "file")
-    job_id = jobs.start(user.id, "import", _run_import(user.id, unit_id, data, upload.filename))
+    post = form.get("post") == "1"
+    if post:
+        require(user, "post_listing", unit_id)
+    job_id = jobs.start(user.id, "import", _run_import(user.id, unit_id, data, upload.filename, post))
     return RedirectResponse(f"/imports/{job_id}", status_code=303)
 
 
