@@ -39,3 +39,12 @@ def history(db: Session, entity: str, entity_id: int) -> list[Event]:
     """Every event of one asset or document, oldest first."""
     stmt = select(Event).where(Event.entity == entity, Event.entity_id == entity_id).order_by(Event.id)
     return list(db.exec(stmt))
+
+
+def recent(db: Session, entity: str, ids: list[int], limit: int = 200) -> list[Event]:
+    """The latest events of several assets or documents, newest first."""
+    if not ids:
+        return []
+    stmt = (select(Event).where(Event.entity == entity, Event.entity_id.in_(ids)).order_by(Event.id.desc())
+            .limit(limit))
+    return list(db.exec(stmt))

@@ -32,6 +32,7 @@ def test_manager_posts_idle_items_and_withdraws(http, world):
     assert r.status_code == 303
     listing = http.get(r.headers["location"]).text
     assert "闲置会议椅三把" in listing and "<strong>3</strong> / 3 件" in listing and "撤回挂牌" in listing
+    assert "挂牌 3 件：闲置会议椅三把" in listing and listing.count("挂牌进入公物仓") == 3  # the lot's and its items' history
     assert "闲置会议椅三把" in http.get("/").text
     r = http.post(r.headers["location"] + "/withdraw", data={"csrf_token": csrf(listing), "reason": "自用"})
     assert r.status_code == 303 and "已撤回" in http.get(r.headers["location"]).text

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market.errors import InvalidInput
+from market.eventlog import history, recent
 from market.listings import leaf_categories
 from market.models import (
     ASSET_STATUSES,
@@ -85,8 +86,11 @@ def listing_detail(request: Request, db: Session, user: User | None, form: FormD
     items = list(db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)))
     holder = db.get(Unit, listing.holder_unit_id)
     wh = db.get(Warehouse, listing.warehouse_id) if listing.warehouse_id else None
+    recent_events = recent(db, "asset", [a.id for a in items])
+    tags = {a.id: a.tag for a in items}
     return render(request, "listing_detail.html", {
-        "listing": listing, "items": items, "holder": holder, "warehouse": wh,
+        "listing": listing, "items": items, "holder": holder, "warehouse": wh, "events": history(db, "listing", listing.id),
+        "recent": recent_events, "tags": tags,
         "category": db.get(Category, listing.category_id), "modes": LISTING_MODES,
         "available": sum(1 for a in items if a.status == "listed"),
         "can_withdraw": listing.status == "active" and can(user, "post_listing", listing.holder_unit_id)
