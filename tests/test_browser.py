@@ -51,3 +51,26 @@ def test_sign_in_search_filter_and_open(page, world):
     page.click("text=申请使用")
     page.wait_for_url("**/requests/new*")
     assert page.locator("select[name=category_0] option:checked").inner_text() == "会议椅"
+
+
+def test_pages_fit_a_tablet(browser, live_server, world):
+    """On a warehouse tablet (820 × 1180) no page scrolls sideways."""
+    from conftest import ARTIFACTS
+
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 820, "height": 1180},
+                                  has_touch=True)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    for path in ("/", "/requests", "/requests?status=submitted", "/orders", "/assets", "/warehouse/receive",
+                 "/proposals", "/counts", "/stats", "/admin/categories", "/purchasing", "/board"):
+        page.goto(path)
+        page.wait_for_load_state()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+    page.goto("/")
+    page.screenshot(path=str(ARTIFACTS / "tablet-browse.png"), full_page=False)
+    context.close()
