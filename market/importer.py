@@ -394,7 +394,7 @@ def map_columns(table: Table) -> tuple[list[MappedColumn], list[str], list[RowEr
 
 
 class CellError(ValueError):
-    pass
+    """A cell that cannot be read as its column's type; the message becomes the row error's reason."""
 
 
 def _text(value: Any) -> str:

@@ -108,13 +108,20 @@ def database_url() -> str:
 
 @pytest.fixture()
 def clean_db(database_url: str) -> str:
-    from market.db import get_engine
-    from market.models import metadata
     from market.search_index import reset_pool_index, synonyms_path
 
     reset_pool_index()  # the index of the previous test's data
     synonyms_path().unlink(missing_ok=True)
-    engine = get_engine(database_url)
+    empty_database(database_url)
+    return database_url
+
+
+def empty_database(url: str) -> None:
+    """Every table emptied and its ids restarted (the schema stays)."""
+    from market.db import get_engine
+    from market.models import metadata
+
+    engine = get_engine(url)
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -122,12 +129,8 @@ def clean_db(database_url: str) -> str:
         else:
             for t in tables:
                 conn.exec_driver_sql(f'DELETE FROM "{t}"')
-            conn.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence(conn) else None
-    return database_url
-
-
-def _has_sqlite_sequence(conn) -> bool:  # noqa: ANN001
-    return bool(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'").first())
+            if conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'").first():
+                conn.exec_driver_sql("DELETE FROM sqlite_sequence")
 
 
 @pytest.fixture()

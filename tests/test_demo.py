@@ -5,27 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import empty_database
 from sqlalchemy import func, select
 
 from market.accounts import authenticate
-from market.db import get_engine, session_scope
+from market.db import session_scope
 from market.demo import DEMO_ACCOUNTS, build_demo
-from market.models import Asset, DamageRecord, Event, Order, PoolListing, Request, metadata
+from market.models import Asset, DamageRecord, Event, Order, PoolListing, Request
 
 TODAY = date(2026, 11, 23)
-
-
-def _wipe(url: str) -> None:
-    engine = get_engine(url)
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-        else:
-            for t in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{t}"')
-            if conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'").first():
-                conn.exec_driver_sql("DELETE FROM sqlite_sequence")
 
 
 def _fingerprint(url: str) -> list[tuple]:
@@ -37,11 +25,11 @@ def _fingerprint(url: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def demo(database_url: str):
-    _wipe(database_url)
+    empty_database(database_url)
     with session_scope(database_url, write=True) as db:
         summary = build_demo(db, seed=2026, today=TODAY)
     yield database_url, summary, _fingerprint(database_url)
-    _wipe(database_url)
+    empty_database(database_url)
 
 
 def test_counts_in_expected_ranges(demo):
@@ -89,7 +77,7 @@ def test_demo_accounts_sign_in(demo):
 
 def test_same_seed_gives_the_same_city(demo):
     url, summary, first = demo
-    _wipe(url)
+    empty_database(url)
     with session_scope(url, write=True) as db:
         again = build_demo(db, seed=2026, today=TODAY)
     assert again.assets == summary.assets
