@@ -57,6 +57,32 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
                 proxy_headers=True, forwarded_allow_ips="127.0.0.1")
 
 
+def _user(db, username: str):  # noqa: ANN001, ANN202
+    """The account a command acts as, or one clear line."""
+    from sqlmodel import select
+
+    from market.models import User
+
+    actor = db.exec(select(User).where(User.username == username)).first()
+    if actor is None:
+        raise CliError(f"找不到用户：{username}")
+    return actor
+
+
+def _progress_bar(unit: str, desc: str, quiet: bool):  # noqa: ANN202
+    """A tqdm bar and the ``progress(done, total)`` callback that moves it."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit=unit, desc=desc, disable=quiet)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return bar, progress
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from market.demo import DEMO_ACCOUNTS
 
@@ -103,11 +129,10 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 
 def cmd_import(args: argparse.Namespace) -> None:
     from sqlmodel import select
-    from tqdm import tqdm
 
     from market.db import session_scope
     from market.importer import ImportRejected, import_assets
-    from market.models import Unit, User
+    from market.models import Unit
 
     path = Path(args.file)
     if not path.is_file():
@@ -117,15 +142,8 @@ def cmd_import(args: argparse.Namespace) -> None:
         unit = db.exec(select(Unit).where((Unit.code == args.unit) | (Unit.name == args.unit))).first()
         if unit is None:
             raise CliError(f"找不到单位：{args.unit}（请用单位代码或全称）。")
-        actor = db.exec(select(User).where(User.username == args.user)).first()
-        if actor is None:
-            raise CliError(f"找不到用户：{args.user}")
-        bar = tqdm(total=0, unit="行", desc="导入", disable=args.quiet)
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+        actor = _user(db, args.user)
+        bar, progress = _progress_bar("行", "导入", args.quiet)
 
         try:
             result = import_assets(db, actor, unit.id, path.read_bytes(), path.name, progress=progress)
@@ -157,24 +175,14 @@ def cmd_categories(args: argparse.Namespace) -> None:
 
 
 def cmd_match(args: argparse.Namespace) -> None:
-    from sqlmodel import select
-    from tqdm import tqdm
 
     from market.db import session_scope
-    from market.models import User
     from market.proposals import accept_proposal, run_matcher
 
     _prepare_database(build_demo=False)
     with session_scope(write=True) as db:
-        actor = db.exec(select(User).where(User.username == args.user)).first()
-        if actor is None:
-            raise CliError(f"找不到用户：{args.user}")
-        bar = tqdm(total=0, unit="组", desc="求解", disable=args.quiet)
-
-        def progress(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+        actor = _user(db, args.user)
+        bar, progress = _progress_bar("组", "求解", args.quiet)
 
         prop = run_matcher(db, actor, args.policy, args.time_limit, progress)
         bar.close()
