@@ -87,8 +87,13 @@ def case_step(request: Request, db: Session, user: User | None, form: FormData |
             svc.reject_disposal(db, user, case.id, str(form.get("reason") or ""))
         elif step == "appraise":
             report = _save_report(case.id, form.get("report"))
-            svc.appraise(db, user, case.id, forms.text(form, "value", "评估价值", max_len=20).replace(",", ""),
-                         forms.text(form, "appraiser", "评估机构", max_len=100), report)
+            try:
+                svc.appraise(db, user, case.id, forms.text(form, "value", "评估价值", max_len=20).replace(",", ""),
+                             forms.text(form, "appraiser", "评估机构", max_len=100), report)
+            except BaseException:  # refused, wrong state or bad input: the upload must not stay behind
+                if report:
+                    (settings().data_dir / "uploads" / report).unlink(missing_ok=True)
+                raise
         elif step == "sell":
             svc.sell(db, user, case.id, str(form.get("channel") or ""), forms.text(form, "buyer", "买受人", max_len=100),
                      forms.text(form, "proceeds", "成交价", max_len=20).replace(",", ""))
