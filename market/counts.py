@@ -197,6 +197,8 @@ def resolve(db: Session, actor: User, line_id: int, resolution: str, note: str =
         touch_listing(db, asset.listing_id)
     line.resolution = resolution
     line.note = (line.note or note)[:300]
+    log_event(db, actor, "count", count.id, "resolve", f"处理盘点差异 {line.tag}：{RESOLUTIONS[resolution]}",
+              after={"line": line.id, "resolution": resolution})
     return line
 
 
