@@ -12,7 +12,9 @@ checks the answer:
   data directory are as they were before the request.
 
 The people: 教育局 staff and manager act on their own unit's objects; 卫健委 staff and manager are the other unit
-acting on them (cross-unit cases); the warehouse administrator, the finance supervisor, the system administrator.
+acting on them (cross-unit cases); the unit manager of the 机关事务管理局 itself, whose unit owns the warehouse stock
+on the books but who must not handle it (``[warehouse stock]`` entries); the warehouse administrator, the finance
+supervisor, the system administrator.
 ``test_csrf_refused`` sends each route once more as an allowed actor but without a valid CSRF token (pages) or with
 the session cookie and no X-CSRF-Token header (API): refused, nothing written.
 
@@ -52,13 +54,15 @@ from market.models import (
     utcnow,
 )
 
-ACTORS = ["anonymous", "staff_edu", "mgr_edu", "staff_health", "mgr_health", "admin", "finance", "sysadmin"]
+ACTORS = ["anonymous", "staff_edu", "mgr_edu", "staff_health", "mgr_health", "mgr_bureau", "admin", "finance",
+          "sysadmin"]
 ROLE_OF = {"anonymous": "anonymous", "staff_edu": "unit_staff", "mgr_edu": "unit_manager",
            "staff_health": "unit_staff (other unit)", "mgr_health": "unit_manager (other unit)",
+           "mgr_bureau": "unit_manager of the bureau that owns the warehouse stock on the books",
            "admin": "warehouse_admin", "finance": "finance", "sysadmin": "sysadmin"}
 SIGNED = frozenset(ACTORS[1:])
 EVERYONE = frozenset(ACTORS)
-UNIT_PEOPLE = frozenset({"staff_edu", "mgr_edu", "staff_health", "mgr_health"})
+UNIT_PEOPLE = frozenset({"staff_edu", "mgr_edu", "staff_health", "mgr_health", "mgr_bureau"})
 OWN_UNIT = frozenset({"staff_edu", "mgr_edu"})
 OWNER_OR_ADMIN = frozenset({"mgr_edu", "admin"})  # the owning unit's manager, or the warehouse administrator
 ADMIN = frozenset({"admin"})
@@ -113,6 +117,35 @@ class Make:
         ids = self.assets(unit, n)
         with self.db() as db:
             return post_idle_items(db, self.who(db, f"mgr_{unit}"), ids, title="闲置会议椅").id
+
+    def stock_listing(self) -> int:
+        """New items received into the warehouse: warehouse stock in the pool."""
+        from market.services.pool import receive_items
+
+        with self.db() as db:
+            return receive_items(db, self.who(db, "admin"), self.w.warehouse.id, self.w.chair.id, "会议椅", 2,
+                                 "350").id
+
+    def stock(self) -> list[int]:
+        """Idle items kept in the warehouse (owned on the books by the bureau that runs it), out of the pool."""
+        from market.models import Asset
+        from market.services.pool import withdraw_listing
+
+        listing = self.stock_listing()
+        with self.db() as db:
+            withdraw_listing(db, self.who(db, "admin"), listing)
+            return list(db.exec(select(Asset.id).where(Asset.warehouse_id == self.w.warehouse.id,
+                                                       Asset.status == "idle", Asset.listing_id.is_(None))))[-2:]
+
+    def stock_disposal(self, upto: str = "approved") -> dict[str, Any]:
+        from market.services import disposal as dsp
+
+        ids = self.stock()
+        with self.db() as db:
+            case = dsp.apply_disposal(db, self.who(db, "admin"), ids, "sale", "库存积压，已无调剂价值")
+            if upto == "approved":
+                dsp.approve_disposal(db, self.who(db, "finance"), case.id)
+            return {"id": case.id}
 
     def request(self, unit: str = "edu", approve: bool = False, qty: int = 2) -> tuple[int, int]:
         from market.services.requests import LineInput, approve_request, request_lines, submit_request
@@ -360,6 +393,10 @@ def _pages() -> list[Entry]:
         P("/listings", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset": [str(i) for i in p["assets"]], "title": "闲置会议椅", "mode": "both"}),
         P("/listings/{id}/withdraw", OWNER_OR_ADMIN, lambda m: {"id": m.listing()}, {"reason": "自用"}),
+        P("/listings", ADMIN, lambda m: {"assets": m.stock()},
+          lambda m, p: {"asset": [str(i) for i in p["assets"]], "mode": "both"}, variant="warehouse stock"),
+        P("/listings/{id}/withdraw", ADMIN, lambda m: {"id": m.stock_listing()}, {"reason": "盘整"},
+          variant="warehouse stock"),
         P("/warehouse/receive", ADMIN, data=lambda m, p: {
             "warehouse": str(w(m).warehouse.id), "category": str(w(m).chair.id), "name": "会议椅", "quantity": "2",
             "original_value": "350"}),
@@ -370,6 +407,9 @@ def _pages() -> list[Entry]:
         P("/orders/{id}/reject-transfer", FINANCE, lambda m: m.allot(), {"reason": "不符合调拨条件"}),
         P("/transfers", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset": [str(i) for i in p["assets"]], "to_unit": str(w(m).health.id), "note": "调拨"}),
+        P("/transfers", ADMIN, lambda m: {"assets": m.stock()},
+          lambda m, p: {"asset": [str(i) for i in p["assets"]], "to_unit": str(w(m).health.id)},
+          variant="warehouse stock"),
         P("/damages/{id}/settle", ADMIN, lambda m: m.damage(), {"note": "已转账"}),
         P("/admin/units", SYSADMIN, data=lambda m, p: {k: str(v) for k, v in _unit(m).items()}),
         P("/admin/users", SYSADMIN, data=lambda m, p: {
@@ -387,6 +427,14 @@ def _pages() -> list[Entry]:
         P("/imports", OWNER_OR_ADMIN, data=lambda m, p: {"unit": str(w(m).edu.id)}, files=_ledger, background=True),
         P("/disposals", OWNER_OR_ADMIN, lambda m: {"assets": m.assets(status="idle")},
           lambda m, p: {"asset": [str(i) for i in p["assets"]], "method": "sale", "reason": "超过使用年限"}),
+        P("/disposals", ADMIN, lambda m: {"assets": m.stock()},
+          lambda m, p: {"asset": [str(i) for i in p["assets"]], "method": "sale", "reason": "库存积压"},
+          variant="warehouse stock"),
+        P("/disposals/{id}/{step}", ADMIN, lambda m: m.stock_disposal(),
+          {"value": "100", "appraiser": "锦川正信资产评估有限公司"}, url="/disposals/{id}/appraise",
+          variant="appraise, warehouse stock"),
+        P("/disposals/{id}/{step}", ADMIN, lambda m: m.stock_disposal(), url="/disposals/{id}/cancel",
+          variant="cancel, warehouse stock"),
         P("/evaluation/weights", frozenset({"admin", "sysadmin"}), data=lambda m, p: {
             k: str(v) for k, v in _weights(m).items()}),
         P("/purchasing/batches", ADMIN, lambda m: m.batch(), lambda m, p: {"category": str(w(m).chair.id)}),
@@ -437,6 +485,10 @@ def _apis() -> list[Entry]:
         A("/api/listings", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset_ids": p["assets"], "title": "闲置会议椅", "mode": "both"}),
         A("/api/listings/{id}/withdraw", OWNER_OR_ADMIN, lambda m: {"id": m.listing()}, {"reason": "自用"}),
+        A("/api/listings", ADMIN, lambda m: {"assets": m.stock()}, lambda m, p: {"asset_ids": p["assets"]},
+          variant="warehouse stock"),
+        A("/api/listings/{id}/withdraw", ADMIN, lambda m: {"id": m.stock_listing()}, {"reason": "盘整"},
+          variant="warehouse stock"),
         A("/api/warehouse/receive", ADMIN, data=lambda m, p: {
             "warehouse_id": w(m).warehouse.id, "category_id": w(m).chair.id, "name": "会议椅", "quantity": 2,
             "original_value": "350"}),
@@ -447,6 +499,8 @@ def _apis() -> list[Entry]:
         A("/api/damages/{id}/settle", ADMIN, lambda m: m.damage(), {"note": "已转账"}),
         A("/api/transfers", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset_ids": p["assets"], "to_unit_id": w(m).health.id}),
+        A("/api/transfers", ADMIN, lambda m: {"assets": m.stock()},
+          lambda m, p: {"asset_ids": p["assets"], "to_unit_id": w(m).health.id}, variant="warehouse stock"),
         A("/api/transfers/{id}/approve", FINANCE, lambda m: m.allot()),
         A("/api/transfers/{id}/reject", FINANCE, lambda m: m.allot(), {"reason": "不符合调拨条件"}),
         A("/api/units", SYSADMIN, data=lambda m, p: _unit(m)),
@@ -462,6 +516,13 @@ def _apis() -> list[Entry]:
                                                         "role": "finance"}),
         A("/api/disposals", OWNER_OR_ADMIN, lambda m: {"assets": m.assets(status="idle")},
           lambda m, p: {"asset_ids": p["assets"], "method": "sale", "reason": "超过使用年限"}),
+        A("/api/disposals", ADMIN, lambda m: {"assets": m.stock()},
+          lambda m, p: {"asset_ids": p["assets"], "method": "sale", "reason": "库存积压"}, variant="warehouse stock"),
+        A("/api/disposals/{id}/step", ADMIN, lambda m: m.stock_disposal(),
+          {"step": "appraise", "value": "100", "appraiser": "锦川正信资产评估有限公司"},
+          variant="appraise, warehouse stock"),
+        A("/api/disposals/{id}/step", ADMIN, lambda m: m.stock_disposal(), {"step": "cancel"},
+          variant="cancel, warehouse stock"),
         A("/api/evaluation/weights", frozenset({"admin", "sysadmin"}), data=lambda m, p: _weights(m)),
         A("/api/purchasing/batches", ADMIN, lambda m: m.batch(), lambda m, p: {"category_id": w(m).chair.id}),
         A("/api/purchasing/batches/{id}/purchase", ADMIN, lambda m: m.batch("planned"),
@@ -512,6 +573,13 @@ def _state_changing_routes() -> set[tuple[str, str]]:
 # --- the environment: one signed-in client per person, a token per person, the world rebuilt per entry ----------
 
 
+def add_bureau_manager(db, world) -> None:  # noqa: ANN001
+    from factories import add_user
+
+    add_user(db, "mgr_bureau", "unit_manager", world.bureau)
+    db.commit()
+
+
 @dataclass
 class Env:
     base: str
@@ -539,6 +607,7 @@ class Env:
         empty_database(self.url)
         with session_scope(write=True) as db:
             self.world = build_world(db)
+            add_bureau_manager(db, self.world)
             for key in SIGNED:
                 user = Make.who(db, key)
                 # the signed session cookies carry the user id: the rebuilt world must give the same ids
@@ -561,6 +630,7 @@ def env(live_server: str, database_url: str, request: pytest.FixtureRequest):
     empty_database(database_url)
     with session_scope(write=True) as db:
         world = build_world(db)
+        add_bureau_manager(db, world)
         uids = {key: Make.who(db, key).id for key in SIGNED}
     clients = {}
     for key in ACTORS:
