@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from search import SearchError, SearchQuery, SearchResult
@@ -57,9 +59,16 @@ def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, pe
     return q
 
 
+_UNIT = Unit.__table__
+_UNIT_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.id == bindparam("id"))  # per search: Core
+_BUREAU_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.is_bureau.is_(True)).limit(1)
+
+
 def user_origin(db: Session, user: User) -> tuple[float, float] | None:
-    unit = db.get(Unit, user.unit_id) if user.unit_id else db.exec(select(Unit).where(Unit.is_bureau)).first()
-    return (unit.lat, unit.lng) if unit else None
+    """Where distances are measured from: the user's unit, or the bureau for people of no unit."""
+    conn = db.connection()
+    row = (conn.execute(_UNIT_PLACE, {"id": user.unit_id}) if user.unit_id else conn.execute(_BUREAU_PLACE)).first()
+    return (row.lat, row.lng) if row else None
 
 
 def search_pool(db: Session, actor: User, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchResult:

@@ -19,7 +19,8 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 import search
@@ -38,6 +39,13 @@ def synonym_groups() -> list[list[str]]:
     if path.exists():
         groups += search.load_synonyms(path)
     return groups
+
+
+_OUTBOX = SearchOutbox.__table__
+# Built once, executed through Core: this runs before every search, and the ORM's per-statement work cost
+# more than the query itself.
+_OUTBOX_SINCE = (sa_select(_OUTBOX.c.id, _OUTBOX.c.listing_id).where(_OUTBOX.c.id > bindparam("cursor"))
+                 .order_by(_OUTBOX.c.id).limit(bindparam("batch")))
 
 
 class PoolIndex:
@@ -61,14 +69,22 @@ class PoolIndex:
             return n
 
     def catch_up(self, db: Session, batch: int = 2000) -> int:
-        """Apply outbox rows written since the cursor; returns how many listings were refreshed."""
-        with self.lock:
-            done = 0
-            while True:
-                rows = db.exec(select(SearchOutbox.id, SearchOutbox.listing_id).where(SearchOutbox.id > self.cursor)
-                               .order_by(SearchOutbox.id).limit(batch)).all()
-                if not rows:
-                    return done
+        """Apply outbox rows written since the cursor; returns how many listings were refreshed.
+
+        Runs before every search, so the usual case — nothing new — is one indexed query and no lock: the
+        lock is taken only to apply rows, and rows read from a cursor another thread has moved past meanwhile
+        are read again from the new cursor. (Holding the lock across the query queued every search of the
+        process behind one database round trip, each waiter holding a pooled connection.)
+        """
+        done = 0
+        while True:
+            cursor = self.cursor
+            rows = db.connection().execute(_OUTBOX_SINCE, {"cursor": cursor, "batch": batch}).all()
+            if not rows:
+                return done
+            with self.lock:
+                if self.cursor != cursor:  # applied (or rebuilt) by another thread since we read
+                    continue
                 ids = sorted({lid for _, lid in rows})
                 docs, gone = documents_for(db, ids)
                 if docs:
@@ -103,16 +119,19 @@ _index_lock = threading.Lock()
 def pool_index(db: Session) -> PoolIndex:
     """This process's index, built on first use and caught up with the outbox."""
     global _index
-    with _index_lock:
-        if _index is None:
-            idx = PoolIndex(open_pool_backend())
-            if settings().meili_url and idx.backend.count() > 0:
-                idx.cursor = db.exec(select(func.max(SearchOutbox.id))).one() or 0
-            else:
-                idx.rebuild(db)
-            _index = idx
-    _index.catch_up(db)
-    return _index
+    index = _index
+    if index is None:
+        with _index_lock:
+            if _index is None:
+                idx = PoolIndex(open_pool_backend())
+                if settings().meili_url and idx.backend.count() > 0:
+                    idx.cursor = db.exec(select(func.max(SearchOutbox.id))).one() or 0
+                else:
+                    idx.rebuild(db)
+                _index = idx
+            index = _index
+    index.catch_up(db)
+    return index
 
 
 def reset_pool_index() -> None:

@@ -183,7 +183,8 @@ def _catch_up(prune: bool) -> None:
 
     with session_scope() as db:
         pool_index(db)
-        if prune:
+    if prune:  # a write of its own: upgrading the read above to a write fails on SQLite if another worker wrote
+        with session_scope(write=True) as db:
             prune_outbox(db)
 
 
