@@ -22,7 +22,9 @@ What it does, per database:
    endpoint — interleaved round by round so that drifting machine load hits all three alike;
 5. prints requests/s, p50 and p99 latency (medians over the runs), each target's throughput as a share
    of the minimal endpoint's, and whether the targets are met: search API p99 < 100 ms, throughput ≥ 40 %
-   of the minimal endpoint's.
+   of the minimal endpoint's. Each run also prints how busy each uvicorn worker was (% of one core): uvicorn's
+   workers share one listening socket and the one that wakes first accepts a whole burst of connections,
+   so wrk's 50 keep-alive connections can all land on one worker ("96/2") and leave the other idle.
 
 wrk, the servers and the database share the machine: on 2 cores the figures are a floor, and anything
 else running at the same time moves them. Only 127.0.0.1 is ever loaded, and every run stops by itself.
@@ -128,6 +130,24 @@ class Server:
             time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s; see {self.log}")
+
+    def worker_cpu(self) -> dict[int, float]:
+        """CPU seconds used so far by each uvicorn worker (Linux /proc; empty elsewhere)."""
+        out: dict[int, float] = {}
+        if self.proc is None:
+            return out
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) != self.proc.pid:
+                    continue
+                if b"spawn_main" not in (stat.parent / "cmdline").read_bytes():
+                    continue  # multiprocessing's resource tracker, not a worker
+                out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+            except (OSError, IndexError, ValueError):
+                continue
+        return out
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -307,6 +327,7 @@ class Target:
     name: str
     base: str
     script: Path
+    server: Server | None = None
     runs: list[dict] = field(default_factory=list)
 
     def median(self, key: str) -> float:
@@ -316,16 +337,23 @@ class Target:
 def run_wrk(target: Target, duration: int, connections: int, threads: int, log: Path) -> dict:
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "--latency",
            "-s", str(target.script), target.base + "/"]
+    before = target.server.worker_cpu() if target.server else {}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    after = target.server.worker_cpu() if target.server else {}
     with log.open("a") as f:
         f.write(f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}\n")
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("LOADBENCH ")), None)
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
     raw = json.loads(line.removeprefix("LOADBENCH "))
-    return {"rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50": raw["p50_us"] / 1000,
+    used = sorted((after[pid] - before[pid] for pid in after if pid in before), reverse=True)
+    seconds = raw["duration_us"] / 1e6
+    return {"rps": raw["requests"] / seconds, "p50": raw["p50_us"] / 1000,
             "p99": raw["p99_us"] / 1000, "requests": raw["requests"], "bad": raw["bad_status"],
-            "errors": raw["errors"]}
+            "errors": raw["errors"],
+            # each worker's CPU as a share of one core over the run: "95/3" means one worker took nearly all
+            # the connections (uvicorn's workers share one listening socket; whichever wakes first accepts)
+            "cpu": "/".join(f"{u / seconds * 100:.0f}" for u in used) or "?"}
 
 
 # ---------------------------------------------------------------------------------------------------- report
@@ -349,6 +377,7 @@ def report(db: Database, targets: list[Target], minimal: Target, args: argparse.
                 checks.insert(0, f"p99 < {P99_TARGET_MS:.0f} ms: {'met' if p99 < P99_TARGET_MS else 'MISSED'}")
             verdict = "; ".join(checks)
         print(f"  {t.name:<22}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{share:>10.0%}  {bad:>8}  {verdict}")
+    print(f"  load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     spread = ", ".join(f"{t.name}: " + "/".join(f"{r['rps']:.0f}" for r in t.runs) for t in [minimal, *targets])
     print(f"  runs (req/s): {spread}")
 
@@ -374,15 +403,17 @@ def bench_database(db: Database, args: argparse.Namespace) -> None:
         page_headers = {"Cookie": cookie}
         print(f"  servers up: app {app.base}, minimal {minimal.base}; checking {len(mix)} queries per target…",
               flush=True)
-        for _ in range(args.workers * 2):  # several passes: each worker builds its own index on first use
-            check_paths(app.base, api_paths, api_headers, '"facets"')
-            check_paths(app.base, page_paths, page_headers, 'name="q"')
+        check_paths(app.base, api_paths, api_headers, '"facets"')
+        check_paths(app.base, page_paths, page_headers, 'name="q"')
+        # each worker builds its own index on first use: a few more new connections reach every worker
+        check_paths(app.base, api_paths[:1] * (args.workers * 4), api_headers, '"facets"')
         check_paths(minimal.base, ["/ping"], {}, '"ok"')
         scripts = OUT / "scripts"
-        targets = [Target("search API", app.base, write_script(scripts / f"api-{db.key}.lua", api_paths, api_headers)),
+        targets = [Target("search API", app.base, write_script(scripts / f"api-{db.key}.lua", api_paths, api_headers),
+                          app),
                    Target("browse page", app.base,
-                          write_script(scripts / f"page-{db.key}.lua", page_paths, page_headers))]
-        base = Target("minimal endpoint", minimal.base, write_script(scripts / "minimal.lua", ["/ping"], {}))
+                          write_script(scripts / f"page-{db.key}.lua", page_paths, page_headers), app)]
+        base = Target("minimal endpoint", minimal.base, write_script(scripts / "minimal.lua", ["/ping"], {}), minimal)
         wrk_log = logs / f"wrk-{db.key}.txt"
         wrk_log.write_text("")
         everyone = [base, *targets]
@@ -394,7 +425,7 @@ def bench_database(db: Database, args: argparse.Namespace) -> None:
                 r = run_wrk(t, args.duration, args.connections, args.threads, wrk_log)
                 t.runs.append(r)
                 print(f"  run {i + 1}/{args.runs} {t.name:<17} {r['rps']:8.0f} req/s  p50 {r['p50']:6.1f} ms  "
-                      f"p99 {r['p99']:6.1f} ms" + (f"  non-200/errors {r['bad']}/{r['errors']}"
+                      f"p99 {r['p99']:6.1f} ms  worker CPU % {r['cpu']}" + (f"  non-200/errors {r['bad']}/{r['errors']}"
                                                    if r["bad"] or r["errors"] else ""), flush=True)
         report(db, targets, base, args)
     finally:
