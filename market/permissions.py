@@ -69,6 +69,17 @@ def require(actor: User | None, capability: str, unit_id: int | None = None) -> 
     return actor
 
 
+def require_for_assets(actor: User | None, capability: str, owner_unit_id: int | None,
+                       warehouse_stock: bool) -> User:
+    """``require`` for acting on assets of one owner. Warehouse stock (items kept in a 公物仓) is handled by the
+    warehouse administrators alone, although on the books it belongs to the bureau that runs the warehouse: that
+    unit's own staff and managers act only on its office assets."""
+    actor = require(actor, capability, owner_unit_id)
+    if warehouse_stock and actor.role != "warehouse_admin":
+        raise PermissionDenied("公物仓库存只能由公物仓管理员办理。")
+    return actor
+
+
 def approver_role(db: Session, action: str, value: Decimal) -> str:
     """The role that approves ``action`` for an amount of ``value`` 元."""
     rules = db.exec(

@@ -18,7 +18,15 @@ from ..db import transactional
 from ..errors import InvalidInput, InvalidTransition, PermissionDenied
 from ..eventlog import log_event
 from ..models import DISPOSAL_METHODS, Asset, DisposalCase, DisposalItem, User, money, utcnow
-from ..permissions import UNIT_ROLES, approver_role, can, require, require_approver, require_user
+from ..permissions import (
+    UNIT_ROLES,
+    approver_role,
+    can,
+    require,
+    require_approver,
+    require_for_assets,
+    require_user,
+)
 from .common import assets_by_ids, get_or_404, snapshot, stamp
 
 SELLING = {"sale", "scrap"}
@@ -36,11 +44,22 @@ def _log_assets(db: Session, actor: User, case: DisposalCase, action: str, summa
         log_event(db, actor, "asset", a.id, action, summary, ref=("disposal", case.id))
 
 
+def _warehouse_stock(db: Session, case: DisposalCase) -> bool:
+    return any(a.warehouse_id is not None for a in case_assets(db, case.id))
+
+
+def require_operator(db: Session, actor: User | None, case: DisposalCase) -> User:
+    """Who runs a case's steps after approval: the warehouse administrators, or the owning unit's manager for
+    the unit's own assets (not warehouse stock)."""
+    if actor is not None and actor.role == "unit_manager":
+        return require_for_assets(actor, "apply_disposal", case.unit_id, _warehouse_stock(db, case))
+    return require(actor, "run_disposal")
+
+
 def _step(db: Session, actor: User, case_id: int, allowed_from: set[str], to: str, summary: str,
           action: str) -> DisposalCase:
     case = get_or_404(db, DisposalCase, case_id)
-    actor = require(actor, "run_disposal") if actor.role != "unit_manager" else require(actor, "apply_disposal",
-                                                                                          case.unit_id)
+    actor = require_operator(db, actor, case)
     if case.status not in allowed_from:
         raise InvalidTransition(
             f"处置单 {case.number}（{case.method_label}）当前状态为“{case.status_label}”，不能{summary.split('：')[0]}。")
@@ -64,7 +83,7 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
     if len(owners) != 1:
         raise InvalidInput("一次处置的资产须属于同一单位。", "asset_ids")
     owner = owners.pop()
-    require(actor, "apply_disposal", owner)
+    require_for_assets(actor, "apply_disposal", owner, any(a.warehouse_id is not None for a in assets))
     for a in assets:
         if a.status not in ("in_use", "idle", "in_repair"):
             raise InvalidTransition(f"资产 {a.tag} 当前状态为“{a.status_label}”，不能申请处置。", "asset_ids")
@@ -123,7 +142,7 @@ def _release(db: Session, actor: User, case: DisposalCase, summary: str) -> None
 @transactional
 def cancel_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
     case = get_or_404(db, DisposalCase, case_id)
-    require(actor, "apply_disposal", case.unit_id)
+    require_for_assets(actor, "apply_disposal", case.unit_id, _warehouse_stock(db, case))
     if case.status not in ("applied", "approved"):
         raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能撤销。")
     before = case.status
@@ -241,8 +260,9 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
     steps = []
     if case.status == "applied" and actor.role == approver_role(db, "disposal", case.book_value):
         steps.append("approve")
-    operator = actor.role == "warehouse_admin" or (actor.role == "unit_manager" and can(actor, "apply_disposal",
-                                                                                          case.unit_id))
+    stock = _warehouse_stock(db, case)
+    operator = actor.role == "warehouse_admin" or (actor.role == "unit_manager" and not stock
+                                                   and can(actor, "apply_disposal", case.unit_id))
     if operator:
         if case.status == "approved" and case.method != "loss_writeoff":
             steps.append("appraise")
@@ -254,6 +274,7 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
                                                                         else {"handed_over"})
         if case.status in ready:
             steps.append("write_off")
-    if case.status in ("applied", "approved") and can(actor, "apply_disposal", case.unit_id):
+    if (case.status in ("applied", "approved") and can(actor, "apply_disposal", case.unit_id)
+            and (actor.role == "warehouse_admin" or not stock)):
         steps.append("cancel")
     return steps

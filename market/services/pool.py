@@ -24,7 +24,7 @@ from ..models import (
     utcnow,
 )
 from ..notices import match_wishes
-from ..permissions import require
+from ..permissions import require, require_for_assets
 from ..tags import epc_for, tag_for
 from .common import assets_by_ids, get_or_404, snapshot, stamp, touch_listing
 
@@ -60,7 +60,7 @@ def post_idle_items(
     if len(owners) != 1:
         raise InvalidInput("一次挂牌的资产须属于同一单位。", "asset_ids")
     owner = owners.pop()
-    require(actor, "post_listing", owner)
+    require_for_assets(actor, "post_listing", owner, any(a.warehouse_id is not None for a in assets))
     categories = {a.category_id for a in assets}
     if len(categories) != 1:
         raise InvalidInput("一次挂牌的资产须属于同一资产分类。", "asset_ids")
@@ -105,9 +105,7 @@ def post_idle_items(
 def withdraw_listing(db: Session, actor: User, listing_id: int, reason: str = "") -> PoolListing:
     """Take a lot out of the pool; items not lent or reserved go back to the holder as in use."""
     listing = get_or_404(db, PoolListing, listing_id)
-    require(actor, "post_listing", listing.holder_unit_id)
-    if listing.warehouse_id is not None and actor.role != "warehouse_admin":
-        raise InvalidTransition("仓库库存只能由公物仓管理员撤回。")
+    require_for_assets(actor, "post_listing", listing.holder_unit_id, listing.warehouse_id is not None)
     if listing.status != "active":
         raise InvalidTransition("该挂牌已撤回。")
     busy = db.exec(

@@ -10,7 +10,7 @@ from ..db import transactional
 from ..errors import InvalidInput, InvalidTransition
 from ..eventlog import log_event
 from ..models import Order, OrderItem, Unit, User, utcnow
-from ..permissions import require, require_approver
+from ..permissions import require_approver, require_for_assets
 from .common import assets_by_ids, get_or_404, snapshot, stamp
 from .orders import order_items
 
@@ -24,7 +24,7 @@ def propose_transfer(db: Session, actor: User, asset_ids: list[int], to_unit_id:
     if len(owners) != 1:
         raise InvalidInput("一次调拨的资产须属于同一单位。", "asset_ids")
     owner = owners.pop()
-    require(actor, "propose_transfer", owner)
+    require_for_assets(actor, "propose_transfer", owner, any(a.warehouse_id is not None for a in assets))
     to_unit = get_or_404(db, Unit, to_unit_id, "to_unit_id")
     if to_unit.id == owner:
         raise InvalidInput("调入单位不能是资产现所属单位。", "to_unit_id")
