@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -648,24 +649,28 @@ def env(live_server: str, database_url: str, request: pytest.FixtureRequest):
     yield e
     for c in [*clients.values(), e.api]:
         c.close()
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    s = e.stats
-    if s["cells"]:
-        lines = [
-            "",
-            "permission matrix: "
+    request.config.pluginmanager.register(_Summary(e), "gwc-permission-matrix-summary")
+
+
+class _Summary:
+    """Prints the matrix's figures in pytest's closing summary (output during a fixture's teardown is captured)."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:  # noqa: ANN001
+        e, s = self.env, self.env.stats
+        if not s["cells"]:
+            return
+        terminalreporter.section("permission matrix")
+        for line in [
             f"{len(e.actors_checked)} actors × {len(e.routes_checked)} state-changing routes "
-            f"({len(e.entries_checked)} entries with variants) = "
-            f"{s['cells']} cells checked",
-            f"  refusals verified (403 / sign-in / 401, nothing written): {s['refusals']}",
-            f"  allowed and done: {s['allowed']}; allowed with nothing of theirs to change: {s['noop']}",
-            f"  CSRF refusals verified (one per entry): {s['csrf']}",
-        ]
-        for line in lines:
-            if reporter is not None:
-                reporter.write_line(line)
-            else:
-                print(line)
+            f"({len(e.entries_checked)} entries with variants): {s['cells']} cells checked",
+            f"refusals verified (403 with a Chinese message / sign-in page / 401, nothing written): {s['refusals']}",
+            f"allowed and done: {s['allowed']}; allowed with nothing of theirs to change: {s['noop']}",
+            f"CSRF refusals verified (one per entry): {s['csrf']}",
+        ]:
+            terminalreporter.write_line(line)
 
 
 def _csrf_of(client: httpx.Client) -> str:
@@ -844,3 +849,85 @@ def test_csrf_refused(env: Env, entry: Entry):
         assert "CSRF" in _alert(r.text)
     assert not changed_tables(before, dump(env.url)) and data_files() == files_before
     env.stats["csrf"] += 1
+
+
+# --- beside the matrix: where a signed-in browser is sent, the cookie behind HTTPS, password hashes, disabled people --
+
+
+OFF_SITE = ["//evil.example/x", "/\\evil.example/x", "/\\/evil.example", "/\t/evil.example", "https://evil.example"]
+
+
+def _lands_on(base: str, location: str) -> str:
+    """The host a browser goes to for this Location (browsers read ``\\`` as ``/`` and drop tabs and newlines)."""
+    from urllib.parse import urljoin, urlsplit
+
+    cleaned = re.sub(r"[\t\r\n]", "", location).replace("\\", "/")
+    return urlsplit(urljoin(base + "/", cleaned)).netloc
+
+
+@pytest.mark.parametrize("target", OFF_SITE, ids=["//", "/backslash", "/backslash/", "/tab/", "absolute"])
+def test_sign_in_and_notices_never_send_the_browser_off_site(env: Env, target: str):
+    host = urlsplit(env.base).netloc
+    with httpx.Client(base_url=env.base, follow_redirects=False, timeout=60) as c:
+        page = c.get("/login", params={"next": target})
+        r = c.post("/login", data={"username": "staff_edu", "password": PASSWORD, "csrf_token": csrf(page.text),
+                                   "next": target})
+        assert r.status_code == 303 and _lands_on(env.base, r.headers["location"]) == host, r.headers["location"]
+        token = csrf(c.get("/notices").text)
+        r = c.post("/notices/read", data={"csrf_token": token, "next": target})
+        assert r.status_code == 303 and _lands_on(env.base, r.headers["location"]) == host, r.headers["location"]
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_session_cookie_is_secure_behind_https(env: Env, monkeypatch: pytest.MonkeyPatch):
+    """With GONGWUCANG_HTTPS set (behind an HTTPS reverse proxy) the session cookie is Secure, HttpOnly, SameSite."""
+    from starlette.testclient import TestClient
+
+    from market.config import settings
+    from web.app import create_app
+
+    monkeypatch.setenv("GONGWUCANG_HTTPS", "1")
+    settings.cache_clear()
+    try:
+        client = TestClient(create_app(), base_url="https://gwc.example", follow_redirects=False)
+        page = client.get("/login")
+        r = client.post("/login", data={"username": "staff_edu", "password": PASSWORD, "csrf_token": csrf(page.text),
+                                        "next": "/"})
+        assert r.status_code == 303
+        cookie = r.headers["set-cookie"].lower()
+        assert "gwc_session=" in cookie and "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    finally:
+        monkeypatch.delenv("GONGWUCANG_HTTPS")
+        settings.cache_clear()
+    r = httpx.post(f"{env.base}/login", data={"username": "staff_edu", "password": PASSWORD,
+                                              "csrf_token": "x"})  # plain HTTP in tests: no Secure flag expected
+    page = httpx.get(f"{env.base}/login")
+    assert "secure" not in page.headers.get("set-cookie", "").lower() and r.status_code == 403
+
+
+def test_passwords_are_kept_as_argon2id_hashes(env: Env):
+    from market.accounts import create_user, verify_password
+
+    with session_scope(write=True) as db:
+        user = create_user(db, None, f"hash{time.monotonic_ns()}", "unit_staff", "long-enough-9", env.world.edu.id)
+        assert user.password_hash.startswith("$argon2id$") and "long-enough-9" not in user.password_hash
+        assert verify_password(user.password_hash, "long-enough-9")
+        assert not verify_password(user.password_hash, "long-enough-8")
+
+
+def test_a_disabled_account_is_refused_at_once(env: Env):
+    """Signed-in pages and API tokens stop working the moment the system administrator disables the account."""
+    from market import admin
+
+    env.ensure(Entry("POST", "/requests/new", UNIT_PEOPLE, variant="disabled account"))
+    with session_scope(write=True) as db:
+        admin.update_user(db, Make.who(db, "sysadmin"), env.uids["staff_edu"], is_active=False)
+    env.group = None  # the next entry rebuilds the world with the account enabled
+    before = dump(env.url)
+    client = env.pages["staff_edu"]
+    r = client.post("/requests/new", data={"csrf_token": _csrf_of(client), "title": "座谈会"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    r = env.api.post("/api/requests", headers={"Authorization": f"Bearer {env.tokens['staff_edu']}"},
+                     json={"title": "座谈会", "lines": []})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+    assert not changed_tables(before, dump(env.url))
