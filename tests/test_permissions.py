@@ -605,7 +605,7 @@ class Env:
 
         reset_pool_index()
         synonyms_path().unlink(missing_ok=True)
-        empty_database(self.url)
+        empty(self.url)
         with session_scope(write=True) as db:
             self.world = build_world(db)
             add_bureau_manager(db, self.world)
@@ -628,7 +628,7 @@ def env(live_server: str, database_url: str, request: pytest.FixtureRequest):
     from market.search_index import reset_pool_index
 
     reset_pool_index()
-    empty_database(database_url)
+    empty(database_url)
     with session_scope(write=True) as db:
         world = build_world(db)
         add_bureau_manager(db, world)
@@ -678,14 +678,34 @@ def _csrf_of(client: httpx.Client) -> str:
     return client._gwc_csrf  # type: ignore[attr-defined]
 
 
-def dump(url: str) -> dict[str, list[tuple]]:
-    """Every row of every table, in primary-key order."""
+def dump(url: str) -> dict[str, Any]:
+    """Every row of every table, in primary-key order (on PostgreSQL as JSON text, in one round trip)."""
     engine = get_engine(url)
-    out = {}
     with engine.connect() as conn:
-        for t in metadata.sorted_tables:
-            out[t.name] = [tuple(r) for r in conn.execute(t.select().order_by(*t.primary_key.columns)).all()]
-    return out
+        if engine.dialect.name == "postgresql":
+            parts = []
+            for t in metadata.sorted_tables:
+                order = ", ".join(f'x."{c.name}"' for c in t.primary_key.columns)
+                parts.append(f"SELECT '{t.name}', (SELECT json_agg(x ORDER BY {order})::text FROM \"{t.name}\" x)")
+            return dict(conn.exec_driver_sql(" UNION ALL ".join(parts)).all())
+        return {t.name: [tuple(r) for r in conn.execute(t.select().order_by(*t.primary_key.columns)).all()]
+                for t in metadata.sorted_tables}
+
+
+def empty(url: str) -> None:
+    """``empty_database``, faster on PostgreSQL for these few rows: DELETE and restart the ids (TRUNCATE of every
+    table takes over half a second, and the world is rebuilt once per entry)."""
+    engine = get_engine(url)
+    if engine.dialect.name != "postgresql":
+        empty_database(url)
+        return
+    tables = list(reversed(metadata.sorted_tables))
+    sql = [f'DELETE FROM "{t.name}"' for t in tables]
+    sql += [f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', '{c.name}'), 1, false)"
+            for t in tables for c in t.primary_key.columns if c.autoincrement is True
+            or (c.autoincrement == "auto" and len(t.primary_key.columns) == 1 and c.type.python_type is int)]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("; ".join(sql))
 
 
 def data_files() -> dict[str, int]:
