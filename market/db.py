@@ -11,9 +11,12 @@ from typing import ParamSpec, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, inspect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, create_engine
 
 from .config import settings
+from .errors import Conflict
+from .models.orders import OVERLAP_CONSTRAINT
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}
@@ -78,11 +81,32 @@ def session_scope(url: str | None = None, write: bool = False) -> Iterator[Sessi
 P = ParamSpec("P")
 R = TypeVar("R")
 
+BOOKED_TWICE = "该资产在这段期间已被其他单据占用（同一件资产不能在同一时间出借或调剂两次），本次操作未保存，请刷新后重新调配。"
+CONTENDED = "其他人正在同时修改相同的数据，本次操作未保存，请稍后重试。"
+# PostgreSQL: deadlock_detected, serialization_failure, lock_not_available
+CONTENTION_STATES = {"40P01", "40001", "55P03"}
+
+
+def as_conflict(exc: DBAPIError) -> Conflict | None:
+    """The typed conflict a database refusal stands for, when it is one a user can cause by acting at the same
+    time as someone else: the exclusion constraint against booking an item twice, a deadlock or serialisation
+    failure on PostgreSQL, SQLite's write lock not granted in time. None for anything else (a bug: a 500)."""
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    if isinstance(exc, IntegrityError) and getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT:
+        return Conflict(BOOKED_TWICE, "quantity")
+    if getattr(orig, "sqlstate", None) in CONTENTION_STATES:
+        return Conflict(CONTENDED)
+    if getattr(orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED") or "database is locked" in str(orig):
+        return Conflict(CONTENDED)
+    return None
+
 
 def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a service as one transaction: commit at the end, roll back everything on any error.
 
-    A service called from inside another joins the outer transaction.
+    A service called from inside another joins the outer transaction. A refusal of the database that a user
+    causes by acting at the same moment as another (``as_conflict``) becomes the typed ``Conflict``.
     """
 
     @wraps(fn)
@@ -95,6 +119,12 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
             result = fn(*args, **kwargs)
             db.commit()
             return result
+        except DBAPIError as exc:
+            db.rollback()
+            conflict = as_conflict(exc)
+            if conflict is None:
+                raise
+            raise conflict from exc
         except BaseException:
             db.rollback()
             raise

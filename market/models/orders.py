@@ -6,7 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, func, literal_column
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import MONEY, UTCDateTime, utcnow
@@ -87,6 +88,22 @@ class OrderItem(SQLModel, table=True):
     handed_out_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     returned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     condition_in: str | None = Field(default=None, max_length=8)
+
+
+# On PostgreSQL the database itself refuses two active bookings of one item on the same day (what
+# ``free_items`` checks in the service): a GiST exclusion constraint over the item and its busy period,
+# both inclusive, open-ended for a transfer. The item is a one-point int4range so that no extension is
+# needed (``asset_id WITH =`` would need btree_gist). SQLite has no such constraint; there the writers are
+# serialised (BEGIN IMMEDIATE) and the service's check is enough.
+OVERLAP_CONSTRAINT = "orderitem_no_overlap"
+_items = OrderItem.__table__.c  # type: ignore[attr-defined]
+OrderItem.__table__.append_constraint(  # type: ignore[attr-defined]
+    ExcludeConstraint(
+        (func.int4range(_items.asset_id, _items.asset_id, literal_column("'[]'")), "&&"),
+        (func.daterange(_items.busy_from, _items.busy_until, literal_column("'[]'")), "&&"),
+        name=OVERLAP_CONSTRAINT, using="gist", where=literal_column("active"),
+    ).ddl_if(dialect="postgresql")
+)
 
 
 class DamageRecord(SQLModel, table=True):
