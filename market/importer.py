@@ -83,9 +83,10 @@ from sqlmodel import Session, select
 from .db import transactional
 from .errors import Conflict, InvalidInput
 from .eventlog import log_event
-from .models import Asset, Category, Event, Unit, User, utcnow
+from .models import USABLE_CONDITIONS, Asset, Category, Event, Unit, User, utcnow
 from .permissions import require
 from .services.common import get_or_404
+from .services.pool import post_idle_items
 from .tags import epc_for, tag_for
 from .textfiles import decode_text
 
@@ -152,6 +153,7 @@ class ImportResult:
     asset_ids: list[int] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     sheet: str | None = None
+    listings: list[dict[str, Any]] = field(default_factory=list)  # lots posted to the pool: id, title, quantity
 
 
 # --- columns ------------------------------------------------------------------------------------------
@@ -881,6 +883,31 @@ def preview_import(db: Session, actor: User, unit_id: int, source: Source, filen
     return check_rows(db, unit, parsed)
 
 
+def _postable(item: dict[str, Any]) -> bool:
+    """An imported item bulk posting puts in the pool: marked 闲置, usable, not confidential."""
+    return item["status"] == "idle" and not item["confidential"] and item["condition"] in USABLE_CONDITIONS
+
+
+def _post_idle(db: Session, actor: User, asset_ids: list[int], done: int, total: int,
+               progress: Progress | None) -> list[dict[str, Any]]:
+    """Post the imported idle items to the pool, one lot per category, in the import's transaction."""
+    groups: dict[int, list[int]] = {}
+    for asset_id, category_id in db.exec(
+        select(Asset.id, Asset.category_id).where(Asset.id.in_(asset_ids), Asset.status == "idle",
+                                                   Asset.confidential.is_(False),
+                                                   Asset.condition.in_(USABLE_CONDITIONS)).order_by(Asset.id)
+    ):
+        groups.setdefault(category_id, []).append(asset_id)
+    out = []
+    for ids in groups.values():
+        listing = post_idle_items(db, actor, ids)
+        out.append({"id": listing.id, "title": listing.title, "quantity": len(ids)})
+        done += len(ids)
+        if progress:
+            progress(done, total)
+    return out
+
+
 @transactional
 def import_assets(
     db: Session,
@@ -889,14 +916,20 @@ def import_assets(
     source: Source,
     filename: str | None = None,
     progress: Progress | None = None,
+    post_idle: bool = False,
 ) -> ImportResult:
     """Import a unit's ledger: every row is checked first; then all items are written, or none.
 
+    With ``post_idle`` the items marked 闲置 (usable, not confidential) are posted to the pool as one lot per
+    category in the same transaction: a crash or an error leaves neither the items nor their lots.
+
     ``progress(done, total)`` is called now and then: ``total`` is the file's data rows (checked) plus the
-    items to create (written), so a command-line bar can wrap it.
+    items to create (written) plus the items to post, so a command-line bar can wrap it.
     """
     started = time.perf_counter()
     require(actor, "import_assets", unit_id)
+    if post_idle:
+        require(actor, "post_listing", unit_id)
     parsed = parse_rows(source, filename)
     # Lock the unit row while tags are generated (PostgreSQL); SQLite's writer holds the database lock.
     unit = db.exec(select(Unit).where(Unit.id == unit_id).with_for_update()).first()
@@ -906,6 +939,8 @@ def import_assets(
     plan = check_rows(db, unit, parsed, progress, total)
     if plan.errors:
         raise ImportRejected(plan.errors)
+    if post_idle:
+        total += sum(1 for item in plan.items if _postable(item))
     done = len(parsed.rows)
     if progress:
         progress(done, total)
@@ -936,6 +971,7 @@ def import_assets(
     log_event(db, actor, "unit", unit.id, "import_assets",
               f"从台账导入 {len(asset_ids)} 件资产（文件 {parsed.filename}）"[:300],
               after={"created": len(asset_ids), "rows": len(parsed.rows), "file": parsed.filename[:200]})
+    listings = _post_idle(db, actor, asset_ids, done, total, progress) if post_idle else []
     return ImportResult(
         created=len(asset_ids),
         seconds=time.perf_counter() - started,
@@ -943,6 +979,7 @@ def import_assets(
         asset_ids=asset_ids,
         ignored_columns=parsed.ignored_columns,
         sheet=parsed.sheet,
+        listings=listings,
     )
 
 

@@ -38,31 +38,15 @@ def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bo
         with session_scope(write=True) as db:
             actor = db.get(User, user_id)
             try:
-                result = import_assets(db, actor, unit_id, data, filename, progress=progress)
+                # posting is part of the import's one transaction: a crash leaves neither items nor lots
+                result = import_assets(db, actor, unit_id, data, filename, progress=progress, post_idle=post)
             except ImportRejected as exc:
                 return {"ok": False, "message": exc.message, "total": 0,
                         "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
-            listed = _post_idle(db, actor, result.asset_ids) if post else []
             return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
-                    "total": result.created, "listings": listed}
+                    "total": result.created, "listings": result.listings}
 
     return work
-
-
-def _post_idle(db, actor: User, asset_ids: list[int]) -> list[dict]:  # noqa: ANN001
-    """Post the imported items marked 闲置 to the pool: one lot per category (confidential and broken ones stay)."""
-    from market.models import USABLE_CONDITIONS, Asset
-    from market.services.pool import post_idle_items
-
-    groups: dict[int, list[int]] = {}
-    for a in db.exec(select(Asset).where(Asset.id.in_(asset_ids), Asset.status == "idle",
-                                         Asset.confidential.is_(False), Asset.condition.in_(USABLE_CONDITIONS))):
-        groups.setdefault(a.category_id, []).append(a.id)
-    out = []
-    for ids in groups.values():
-        listing = post_idle_items(db, actor, ids)
-        out.append({"id": listing.id, "title": listing.title, "quantity": len(ids)})
-    return out
 
 
 @page(write=True)
