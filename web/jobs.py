@@ -1,11 +1,17 @@
 """Long work in the background with progress a page can show: one JSON file per job in the data
-directory, so every app worker (and a restarted one) sees the same state."""
+directory, so every app worker (and a restarted one) sees the same state.
+
+A job records the process running it. A process that dies (a crash, SIGKILL, a restart) cannot write its
+job's end, so ``read`` reports a running job whose process is gone as failed: its work was one transaction,
+rolled back with the process, so nothing was written.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import secrets
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,11 +32,50 @@ def _path(job_id: str) -> Path:
     return _dir() / f"{job_id}.json"
 
 
+INTERRUPTED = "导入被中断（服务进程已退出或重启），未写入任何数据，请重新导入。"
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), which tells a reused pid apart;
+    "" where /proc is not there; None for no such process or a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ""
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def _this_process() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid) or ''}"
+
+
+def _alive(process: str) -> bool:
+    host, pid, started = process.rsplit(":", 2)
+    if host != socket.gethostname():
+        return True  # a worker on another machine: cannot tell from here
+    now = _start_time(int(pid))
+    if now == "":  # no /proc: ask the kernel whether the pid exists
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    return now is not None and (not started or now == started)
+
+
 def read(job_id: str) -> dict[str, Any] | None:
     try:
-        return json.loads(_path(job_id).read_text(encoding="utf-8"))
+        state = json.loads(_path(job_id).read_text(encoding="utf-8"))
     except (KeyError, FileNotFoundError, json.JSONDecodeError):
         return None
+    if state.get("status") == "running" and state.get("process") and not _alive(state["process"]):
+        return state | {"status": "failed", "result": {"message": INTERRUPTED}}
+    return state
 
 
 def write(job_id: str, state: dict[str, Any]) -> None:
@@ -44,7 +89,7 @@ def start(owner_id: int, kind: str, work: Callable[[Callable[[int, int], None]],
     """Run ``work(progress)`` in a thread; its returned dict (or error) is kept as the job's result."""
     job_id = secrets.token_hex(12)
     state: dict[str, Any] = {"id": job_id, "owner": owner_id, "kind": kind, "status": "running", "done": 0,
-                             "total": 0, "result": None}
+                             "total": 0, "result": None, "process": _this_process()}
     write(job_id, state)
     last = [0]
 
