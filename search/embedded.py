@@ -473,7 +473,9 @@ class EmbeddedBackend:
             if df == 0:
                 return score, np.zeros(n, dtype=bool), marks
             mask &= hit
-            score += ws * math.log(1 + n / (1 + df))
+            # idf over the live documents: slots of replaced documents must not count, or an index kept up to
+            # date by upserts ranks (and rounds) differently from one rebuilt with the same documents
+            score += ws * math.log(1 + (n - self.n_dead) / (1 + df))
         return score, mask, marks
 
     def _filters(self, q: SearchQuery, n: int) -> np.ndarray:
