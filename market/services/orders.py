@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlalchemy import func, or_
+from sqlmodel import Session, SQLModel, select
 
 from ..db import transactional
 from ..errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
@@ -30,6 +31,8 @@ from ..models import (
 )
 from ..permissions import UNIT_ROLES, require, require_user
 from .common import get_or_404, snapshot, stamp, touch_listing
+
+T = TypeVar("T", bound=SQLModel)
 
 TURNAROUND_DAYS = 1  # days an item stays busy after a loan ends: return, check, cleaning
 CONDITION_RANK = {c: i for i, c in enumerate(CONDITIONS)}
@@ -65,11 +68,42 @@ def free_items(db: Session, listing: PoolListing, busy_from: date, busy_until: d
     return sorted(rows, key=lambda a: (CONDITION_RANK[a.condition], a.id))
 
 
-def _approved_line(db: Session, line_id: int) -> tuple[RequestLine, Request]:
+def locked(db: Session, model: type[T], ident: int | None, field: str | None = None) -> T:
+    """The row, locked for update until the transaction ends and read afresh (PostgreSQL; on SQLite the
+    writer already holds the database). Two services changing one document queue here instead of both
+    acting on the state they read before the other committed."""
+    row = None
+    if ident is not None:
+        pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+        row = db.exec(select(model).where(pk == ident).with_for_update()
+                      .execution_options(populate_existing=True)).first()
+    return row if row is not None else get_or_404(db, model, ident, field)
+
+
+def lock_for_allocation(db: Session, listing_ids: set[int], line_ids: set[int]) -> None:
+    """Lock the lots, then the requests, each in id order, before allocating several rows at once (a proposal):
+    two acceptances that share lots or requests then queue on the first shared row instead of deadlocking."""
+    if listing_ids:
+        db.exec(select(PoolListing.id).where(PoolListing.id.in_(sorted(listing_ids)))
+                .order_by(PoolListing.id).with_for_update()).all()
+    if line_ids:
+        req_ids = select(RequestLine.request_id).where(RequestLine.id.in_(sorted(line_ids)))
+        db.exec(select(Request.id).where(Request.id.in_(req_ids)).order_by(Request.id).with_for_update()).all()
+
+
+def _approved_line(db: Session, line_id: int, quantity: int) -> tuple[RequestLine, Request]:
+    """The request line, its request locked, if ``quantity`` more can be allocated to it."""
     line = get_or_404(db, RequestLine, line_id, "request_line_id")
-    req = get_or_404(db, Request, line.request_id)
+    req = locked(db, Request, line.request_id)
     if req.status not in ("approved", "allocated"):
         raise InvalidTransition(f"申请 {req.number} 当前状态为“{req.status_label}”，尚不能调配。")
+    # A line is served once: a second proposal for the same requests (or a second hand allocation) must not
+    # give the unit its items again. Orders not cancelled or rejected count, rentals included.
+    served = db.exec(select(func.coalesce(func.sum(Order.quantity), 0)).where(
+        Order.request_line_id == line.id, Order.status.not_in(["cancelled", "rejected"]))).one()
+    if isinstance(quantity, int) and served + quantity > line.quantity:
+        raise Conflict(f"申请 {req.number} 的这一行共需 {line.quantity} 件，已调配 {served} 件，不能再调配 {quantity} 件"
+                       "（可能已有其他调配方案被采纳，请重新运行调配）。", "quantity")
     return line, req
 
 
@@ -96,10 +130,10 @@ def allocate_from_listing(
     ``among`` limits the pick to these items (a proposal's lot); otherwise any free item of the listing.
     """
     require(actor, "allocate")
-    line, req = _approved_line(db, line_id)
-    # Lock the lot: two allocations from one lot queue here, so no item is promised twice.
-    listing = db.exec(select(PoolListing).where(PoolListing.id == listing_id).with_for_update()).first()
-    listing = listing or get_or_404(db, PoolListing, listing_id, "listing_id")
+    # Lock the lot, then the request: two allocations from one lot or for one request queue here, so no item
+    # is promised twice and no line served twice. (PostgreSQL's exclusion constraint backs the first up.)
+    listing = locked(db, PoolListing, listing_id, "listing_id")
+    line, req = _approved_line(db, line_id, quantity)
     if listing.status != "active":
         raise InvalidTransition(f"挂牌“{listing.title}”已撤回。", "listing_id")
     if listing.category_id != line.category_id:
@@ -154,7 +188,7 @@ def create_rental_order(
 ) -> Order:
     """Rent from a market vendor for a loan line (rentals never serve permanent transfers)."""
     require(actor, "allocate")
-    line, req = _approved_line(db, line_id)
+    line, req = _approved_line(db, line_id, quantity)
     offer = get_or_404(db, RentalOffer, offer_id, "rental_offer_id")
     if offer.category_id != line.category_id:
         raise InvalidInput("租赁报价与申请的资产分类不符。", "rental_offer_id")
@@ -184,7 +218,7 @@ def order_items(db: Session, order_id: int, pick_list: bool = True) -> list[tupl
 def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | None = None) -> Order:
     """Check items out (出库). A loan goes out; a transfer hands ownership to the receiving unit."""
     require(actor, "hand_out")
-    order = get_or_404(db, Order, order_id)
+    order = locked(db, Order, order_id)  # two scans of one order: the second waits and finds it gone
     if order.status != "allocated":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能出库。")
     to_unit = db.get(Unit, order.to_unit_id)
@@ -202,10 +236,15 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
             parts = ([f"未扫描 {len(missing)} 件（如 {missing[0]}）"] if missing else []) + (
                 [f"多扫描 {len(extra)} 件不在拣货单上（如 {extra[0]}）"] if extra else [])
             raise InvalidInput("扫描结果与拣货单不符：" + "；".join(parts) + "。", "tags")
+    # The items, locked in id order and read afresh: another order holding the same items (other days) that
+    # goes out at this moment is seen as gone, not as still in the warehouse.
+    db.exec(select(Asset).where(Asset.id.in_(sorted(a.id for _, a in rows))).order_by(Asset.id)
+            .with_for_update().execution_options(populate_existing=True)).all()
     now = utcnow()
     for item, a in rows:
         if a.status not in ("listed", "reserved"):
-            raise Conflict(f"资产 {a.tag} 当前状态为“{a.status_label}”（上一次出借尚未归还），不能出库。", "tags")
+            why = "（上一次出借尚未归还）" if a.status == "on_loan" else ""
+            raise Conflict(f"资产 {a.tag} 当前状态为“{a.status_label}”{why}，不能出库。", "tags")
         before = snapshot(a)
         item.handed_out_at = now
         if order.kind == "loan":
@@ -269,7 +308,7 @@ class Inspection:
 def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, Inspection]) -> Order:
     """Take a loan back (归还) with an inspection of every item."""
     require(actor, "take_return")
-    order = get_or_404(db, Order, order_id)
+    order = locked(db, Order, order_id)
     if order.kind == "rental":
         if order.status != "on_loan":
             raise InvalidTransition(f"租赁单 {order.number} 当前状态为“{order.status_label}”，不能归还。")
@@ -391,7 +430,7 @@ def settle_damage(db: Session, actor: User, damage_id: int, note: str = "") -> D
 def cancel_order(db: Session, actor: User, order_id: int, reason: str = "") -> Order:
     """Cancel an order that has not gone out; its items are free again."""
     require(actor, "allocate")
-    order = get_or_404(db, Order, order_id)
+    order = locked(db, Order, order_id)
     if order.status != "allocated":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能取消。")
     for item, a in order_items(db, order.id, pick_list=False):
