@@ -323,3 +323,94 @@ def _wait_until_blocked_by(engine, blocker: int, rounds: int = 1200) -> None:
             conn.rollback()
             time.sleep(0.05)
     raise AssertionError("the service never blocked on the uncommitted booking")
+
+
+# --- the same at the service level: threads, each with its own session -----------------------------------------
+
+def _race(n: int, work) -> list[Any]:  # noqa: ANN001
+    """``work(i, session, actor)`` in ``n`` threads at once, each in its own write session as the web runs it."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int, admin_id: int) -> None:
+        barrier.wait(60)
+        with session_scope(write=True) as s:
+            try:
+                results[i] = work(i, s, s.get(User, admin_id))
+            except Exception as exc:  # noqa: BLE001  (examined by the caller)
+                results[i] = exc
+
+    admin_id = _race.admin_id  # type: ignore[attr-defined]
+    threads = [threading.Thread(target=run, args=(i, admin_id)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    return results
+
+
+def _tally(results: list[Any], label: str) -> list[Any]:
+    from market.errors import MarketError
+
+    won = [r for r in results if not isinstance(r, Exception)]
+    lost = [r for r in results if isinstance(r, Exception)]
+    odd = [r for r in lost if not (isinstance(r, MarketError) and r.status == 409 and HAN.search(r.message))]
+    assert not odd, odd[:3]
+    print(f"\n[{get_engine().dialect.name}] {label}: {len(results)} threads, {len(results)} operations, "
+          f"{len(won)} succeeded, {len(lost)} refused with 409 "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(Counter(r.code for r in lost).items()))}), 0 other errors")
+    return won
+
+
+def test_accept_and_discard_of_one_proposal_at_once(db, world):
+    """Half the threads accept the proposal, half discard it: one of them wins, and the proposal's status
+    agrees with the orders (a discard must not overwrite an acceptance that committed while it waited)."""
+    from market.proposals import accept_proposal, discard_proposal
+
+    admin = world.user("admin")
+    _race.admin_id = admin.id  # type: ignore[attr-defined]
+    pool.receive_items(db, admin, world.warehouse.id, world.projector.id, "投影仪", 10, "4500")
+    _approved(db, world, "staff_edu", "全市教育工作会议", 10, START, START + timedelta(days=2))
+    prop_id = run_matcher(db, admin, time_limit=10).id
+    db.commit()
+
+    def work(i: int, s: Session, actor: User) -> str:
+        return (accept_proposal if i % 2 == 0 else discard_proposal)(s, actor, prop_id).status
+
+    won = _tally(_race(CLIENTS, work), "accept or discard one proposal")
+    assert len(won) == 1
+    db.rollback()
+    db.expire_all()
+    status = db.get(Proposal, prop_id).status
+    orders = db.exec(select(func.count()).select_from(Order).where(Order.proposal_id == prop_id)).one()
+    assert status == won[0] and orders == (1 if status == "accepted" else 0)
+
+
+def test_hand_out_and_cancel_of_one_order_at_once(db, world):
+    """Half the threads scan the order out, half cancel it: one wins. Never a cancelled order whose items went
+    out, nor an order out whose items were let go."""
+    from market.services.orders import cancel_order, hand_out
+
+    admin = world.user("admin")
+    _race.admin_id = admin.id  # type: ignore[attr-defined]
+    lot = pool.receive_items(db, admin, world.warehouse.id, world.projector.id, "投影仪", 10, "4500")
+    line = _approved(db, world, "staff_edu", "全市教育工作会议", 10, START, START + timedelta(days=2))
+    order_id = allocate_from_listing(db, admin, line.id, lot.id, 10).id
+    db.commit()
+
+    def work(i: int, s: Session, actor: User) -> str:
+        return (hand_out if i % 2 == 0 else cancel_order)(s, actor, order_id).status
+
+    won = _tally(_race(CLIENTS, work), "hand out or cancel one order")
+    assert len(won) == 1
+    db.rollback()
+    db.expire_all()
+    order = db.get(Order, order_id)
+    items = db.exec(select(OrderItem).where(OrderItem.order_id == order_id)).all()
+    statuses = set(db.exec(select(Asset.status).where(Asset.listing_id == lot.id)).all())
+    assert order.status == won[0]
+    if order.status == "on_loan":
+        assert all(it.active and it.handed_out_at for it in items) and statuses == {"on_loan"}
+    else:
+        assert order.status == "cancelled"
+        assert not any(it.active or it.handed_out_at for it in items) and statuses == {"listed"}
