@@ -39,13 +39,7 @@ from .notices import notify, role_users
 from .permissions import require, require_user
 from .purchasing import needs_from_proposal
 from .services.common import get_or_404
-from .services.orders import (
-    TURNAROUND_DAYS,
-    allocate_from_listing,
-    create_rental_order,
-    lock_for_allocation,
-    locked,
-)
+from .services.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order
 
 DEFAULT_RATE = 0.5  # 元 per unit-km for a category without its own rate
 Progress = Callable[[int, int], None]
@@ -228,7 +222,7 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
 
 
 def _draft(db: Session, proposal_id: int) -> Proposal:
-    prop = locked(db, Proposal, proposal_id)  # accept, edit and discard of one proposal queue here
+    prop = get_or_404(db, Proposal, proposal_id)
     if prop.status != "draft":
         raise InvalidTransition(f"调配方案 #{prop.id} 已{'采纳' if prop.status == 'accepted' else '作废'}，不能再修改。")
     return prop
@@ -268,16 +262,17 @@ def edit_proposal(db: Session, actor: User, proposal_id: int, quantities: dict[t
 
 
 @transactional
-def accept_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
-    """Turn a proposal into loan, transfer and rental orders with pick lists, all or nothing."""
+def accept_proposal(db: Session, actor: User, proposal_id: int, progress: Progress | None = None) -> Proposal:
+    """Turn a proposal into loan, transfer and rental orders with pick lists, all or nothing.
+
+    ``progress(done, total)`` is called after each order (the orders are committed together at the end).
+    """
     require(actor, "allocate")
     prop = _draft(db, proposal_id)
     reqs = {r["id"]: r for r in prop.problem["requests"]}
     # Earliest start first per lot: first-fit in start order always fits what the matcher proved feasible.
     rows = sorted(prop.solution["assignments"], key=lambda a: (reqs[a["request"]]["start"], a["request"]))
-    lock_for_allocation(db, {prop.lots[a["source"]]["listing"] for a in rows if a["tier"] != "rental"},
-                        {int(a["request"][1:]) for a in rows})
-    for row in rows:
+    for done, row in enumerate(rows, start=1):
         line_id = int(row["request"][1:])
         if row["tier"] == "rental":
             create_rental_order(db, actor, line_id, int(row["source"][1:]), row["quantity"], row["cost"], prop.id)
@@ -285,6 +280,8 @@ def accept_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
             lot = prop.lots[row["source"]]
             allocate_from_listing(db, actor, line_id, lot["listing"], row["quantity"], row["cost"], prop.id,
                                   among=lot["assets"])
+        if progress:
+            progress(done, len(rows))
     prop.status, prop.accepted_by, prop.accepted_at = "accepted", actor.id, utcnow()
     # What nobody could supply becomes purchase needs for central purchasing.
     needs_from_proposal(db, prop)
