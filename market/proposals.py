@@ -39,7 +39,13 @@ from .notices import notify, role_users
 from .permissions import require, require_user
 from .purchasing import needs_from_proposal
 from .services.common import get_or_404
-from .services.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order
+from .services.orders import (
+    TURNAROUND_DAYS,
+    allocate_from_listing,
+    create_rental_order,
+    lock_for_allocation,
+    locked,
+)
 
 DEFAULT_RATE = 0.5  # 元 per unit-km for a category without its own rate
 Progress = Callable[[int, int], None]
@@ -222,7 +228,7 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
 
 
 def _draft(db: Session, proposal_id: int) -> Proposal:
-    prop = get_or_404(db, Proposal, proposal_id)
+    prop = locked(db, Proposal, proposal_id)  # accept, edit and discard of one proposal queue here
     if prop.status != "draft":
         raise InvalidTransition(f"调配方案 #{prop.id} 已{'采纳' if prop.status == 'accepted' else '作废'}，不能再修改。")
     return prop
@@ -272,6 +278,8 @@ def accept_proposal(db: Session, actor: User, proposal_id: int, progress: Progre
     reqs = {r["id"]: r for r in prop.problem["requests"]}
     # Earliest start first per lot: first-fit in start order always fits what the matcher proved feasible.
     rows = sorted(prop.solution["assignments"], key=lambda a: (reqs[a["request"]]["start"], a["request"]))
+    lock_for_allocation(db, {prop.lots[a["source"]]["listing"] for a in rows if a["tier"] != "rental"},
+                        {int(a["request"][1:]) for a in rows})
     for done, row in enumerate(rows, start=1):
         line_id = int(row["request"][1:])
         if row["tier"] == "rental":
