@@ -427,3 +427,38 @@ def test_hand_out_and_cancel_of_one_order_at_once(db, world):
     else:
         assert order.status == "cancelled"
         assert not any(it.active or it.handed_out_at for it in items) and statuses == {"listed"}
+
+
+def test_sqlite_write_lock_not_granted_is_a_conflict_not_a_500(db, world):
+    """SQLite: while another process holds the write lock longer than the busy timeout (a long matcher run, a
+    backup), a service's write fails with "database is locked". The user gets the typed conflict, not a 500.
+    (The app's own busy timeout is 30 s; this session's engine waits 0.1 s so the test does not.)"""
+    import sqlite3
+
+    from sqlmodel import create_engine
+
+    from market.services.orders import cancel_order
+
+    url = get_engine().url
+    if get_engine().dialect.name != "sqlite":
+        pytest.skip("SQLite's single writer only")
+    admin = world.user("admin")
+    lot = pool.receive_items(db, admin, world.warehouse.id, world.projector.id, "投影仪", 2, "4500")
+    line = _approved(db, world, "staff_edu", "会议", 1, START, START + timedelta(days=2))
+    order_id = allocate_from_listing(db, admin, line.id, lot.id, 1).id
+    db.commit()
+    impatient = create_engine(url, connect_args={"timeout": 0.1})
+    holder = sqlite3.connect(url.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with Session(impatient) as s:
+            with pytest.raises(Conflict) as caught:
+                cancel_order(s, s.get(User, admin.id), order_id)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        impatient.dispose()
+    assert caught.value.code == "conflict" and HAN.search(caught.value.message)
+    db.rollback()
+    assert db.get(Order, order_id).status == "allocated"
+    print(f"\n[sqlite] write lock held elsewhere: 1 service call, 1 conflict: {caught.value.message}")
