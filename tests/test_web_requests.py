@@ -82,3 +82,14 @@ def test_refusals_for_each_role(http, world):
     assert http.post(loc + "/approve", data={"csrf_token": csrf(http.get(loc).text)}).status_code == 403
     assert http.post(loc + "/approve", data={}).status_code == 403  # and without a CSRF token, nobody
     assert http.get("/requests/abc").status_code in (404, 422)
+
+
+def test_a_forged_line_count_is_a_clear_refusal(http, world):
+    """The hidden line count is checked: not a server error, nor a loop over a hundred million empty rows."""
+    login(http, "staff_edu")
+    for bad in ("abc", "99999999", "0"):
+        r = _submit(http, world, line_count=bad, category_0=str(world.chair.id), quantity_0="5", start_0="2026-12-03",
+                    end_0="2026-12-05")
+        assert r.status_code == 422 and "明细行数" in r.text, (bad, r.status_code)
+    with session_scope() as db:
+        assert db.exec(select(Request)).first() is None

@@ -17,6 +17,7 @@ from ..permissions import UNIT_ROLES, approver_role, require, require_approver, 
 from .common import get_or_404
 
 MAX_LINE_QUANTITY = 100_000
+MAX_LINES = 200
 
 
 @dataclass
@@ -67,8 +68,8 @@ def submit_request(
         raise InvalidInput(f"用途须为：{'、'.join(PURPOSES)}。", "purpose")
     if not lines:
         raise InvalidInput("申请至少包含一行明细。", "lines")
-    if len(lines) > 200:
-        raise InvalidInput("一次申请最多 200 行明细。", "lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"一次申请最多 {MAX_LINES} 行明细。", "lines")
     for i, line in enumerate(lines):
         _check_line(db, i, line)
     lat, lng = location if location else (unit.lat, unit.lng)

@@ -42,7 +42,8 @@ def request_list(request: Request, db: Session, user: User | None, form: FormDat
 
 def _lines_from_form(form: FormData) -> list[LineInput]:
     lines = []
-    for i in range(int(form.get("line_count") or BLANK_LINES)):
+    count = forms.integer(form, "line_count", "明细行数", 1, svc.MAX_LINES, required=False) or BLANK_LINES
+    for i in range(count):
         cat = str(form.get(f"category_{i}") or "").strip()
         qty = str(form.get(f"quantity_{i}") or "").strip()
         if not cat and not qty:
