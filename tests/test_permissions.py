@@ -951,3 +951,15 @@ def test_a_disabled_account_is_refused_at_once(env: Env):
                      json={"title": "座谈会", "lines": []})
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
     assert not changed_tables(before, dump(env.url))
+
+
+@pytest.mark.parametrize("actor", ["admin", "finance"])
+def test_a_forged_proposal_edit_is_a_clear_refusal(env: Env, actor: str):
+    """A quantity field named without its source (``q|R1``) is a 4xx with a message, not a server error."""
+    m = env.ensure(Entry("POST", "/proposals/{id}/edit", ADMIN, variant="forged field"))
+    prop = m.proposal()
+    before = dump(env.url)
+    client = env.pages[actor]
+    r = client.post(f"/proposals/{prop['id']}/edit", data={"csrf_token": _csrf_of(client), f"q|{prop['request']}": "0"})
+    assert 400 <= r.status_code < 500 and CJK.search(_alert(r.text)), _describe(r)
+    assert not changed_tables(before, dump(env.url))

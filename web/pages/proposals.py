@@ -54,7 +54,10 @@ def proposal_edit(request: Request, db: Session, user: User | None, form: FormDa
     quantities: dict[tuple[str, str], int] = {}
     for key in form:
         if key.startswith("q|"):
-            _, rid, source = key.split("|", 2)
+            parts = key.split("|", 2)
+            if len(parts) != 3:
+                raise InvalidInput("调整项格式不正确，请刷新页面后重试。", key)
+            _, rid, source = parts
             quantities[(rid, source)] = forms.integer(form, key, f"{rid} ← {source} 的数量", 0)
     try:
         svc.edit_proposal(db, user, prop.id, quantities)
