@@ -35,11 +35,16 @@ def documents_for(db: Session, listing_ids: list[int]) -> tuple[list[dict[str, A
     """(documents to upsert, ids to delete) for these listings."""
     if not listing_ids:
         return [], []
-    listings = {x.id: x for x in db.exec(select(PoolListing).where(PoolListing.id.in_(listing_ids)))}
+    # rows as the database has them now, not as objects this session loaded earlier left them (a catch-up can
+    # run in a session that read the same listings or items before another transaction changed them)
+    fresh = {"populate_existing": True}
+    listings = {x.id: x for x in db.exec(select(PoolListing).where(PoolListing.id.in_(listing_ids))
+                                         .execution_options(**fresh))}
     items: dict[int, list[Asset]] = defaultdict(list)
     # the whole lot: items lent or promised for some dates can still serve other dates
     for a in db.exec(select(Asset).where(Asset.listing_id.in_(list(listings)),
-                                         Asset.status.in_(["listed", "reserved", "on_loan"]))):
+                                         Asset.status.in_(["listed", "reserved", "on_loan"]))
+                     .execution_options(**fresh)):
         items[a.listing_id].append(a)
     cats = _category_paths(db)
     units = {u.id: u for u in db.exec(select(Unit))}

@@ -1,8 +1,20 @@
 """The pool's search index kept true to the ledger.
 
 Every change to a listing or its items writes a ``SearchOutbox`` row in the same transaction. Each process
-that serves search holds a cursor (the last outbox id it applied) and catches up before it answers and
-twice a second in the background, so a change shows within a second.
+that serves search holds a cursor (the last outbox id it applied) and catches up twice a second in the
+background and before a search, so a change shows within a second:
+
+- a change this process committed is applied before this process's next search (the commit is noted in
+  memory, so the search knows to catch up first): what a user just changed, the next search finds;
+- otherwise a search looks at the outbox at most once per ``PROBE_SECONDS`` per process and answers from
+  memory in between: a change committed by another process (another worker, the command line) shows within
+  ``PROBE_SECONDS`` plus one catch-up when searches come in, and within ``SYNC_SECONDS`` of the app's timer
+  in any case.
+
+On PostgreSQL outbox ids are taken at insert and transactions commit in any order, so a lower id can become
+visible after a higher one was applied. Ids skipped over are kept as gaps and read again at each catch-up
+until they appear, or until every transaction that was running when the gap was seen has ended (then the id
+was rolled back and never will). SQLite has one writer at a time: ids become visible in id order there.
 
 - embedded (default): each process keeps the index in memory, built from the database when the process
   starts (``rebuild``), then kept by the outbox. Any number of app workers can run side by side; the
@@ -10,18 +22,21 @@ twice a second in the background, so a change shows within a second.
 - Meilisearch (``MEILI_URL``): one index shared by every worker; updates are idempotent upserts, so
   several workers catching up at once do no harm. ``gongwucang reindex`` rebuilds it from scratch.
 
-Outbox rows are pruned a day after they were written; a process that was down longer rebuilds at start.
+Outbox rows are pruned a day after they were written (the newest is always kept: SQLite would hand out
+its id again); a process that was down longer rebuilds at start.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, func
+from sqlalchemy import bindparam, delete, event, func, text
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
 import search
 from search import SearchBackend
@@ -31,6 +46,7 @@ from .models import SearchOutbox, utcnow
 from .search_docs import all_documents, documents_for
 
 SYNONYM_FILE = "synonyms.txt"  # in the data directory: administrators' own groups, one per line
+PROBE_SECONDS = 0.25  # a search looks at the outbox at most this often per process (changes of others)
 
 
 def synonym_groups() -> list[list[str]]:
@@ -42,22 +58,96 @@ def synonym_groups() -> list[list[str]]:
 
 
 _OUTBOX = SearchOutbox.__table__
-# Built once, executed through Core: this runs before every search, and the ORM's per-statement work cost
+# Built once, executed through Core: this runs before searches, and the ORM's per-statement work cost
 # more than the query itself.
 _OUTBOX_SINCE = (sa_select(_OUTBOX.c.id, _OUTBOX.c.listing_id).where(_OUTBOX.c.id > bindparam("cursor"))
                  .order_by(_OUTBOX.c.id).limit(bindparam("batch")))
+_OUTBOX_IDS = sa_select(_OUTBOX.c.id, _OUTBOX.c.listing_id).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+_OUTBOX_ALL_IDS = sa_select(_OUTBOX.c.id).order_by(_OUTBOX.c.id)
+# the oldest transaction still running, and the first transaction id not yet handed out
+_PG_SNAPSHOT = text("SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() s")
+
+
+# --- changes this process committed --------------------------------------------------------------------
+# A session that flushed outbox rows bumps ``_written`` once it has committed; a search that sees it ahead
+# of what its index applied catches up first.
+
+_written = 0
+_written_lock = threading.Lock()
+
+
+@event.listens_for(Session, "after_begin")
+def _written_at_begin(session: Session, _transaction: object, _connection: object) -> None:
+    # What a catch-up in this transaction may count as applied: on SQLite a transaction reads one snapshot,
+    # taken at its first read, which holds every commit counted in ``_written`` by now (and maybe more).
+    session.info["written_at_begin"] = _written
+
+
+@event.listens_for(Session, "after_flush")
+def _saw_outbox_rows(session: Session, _context: object) -> None:
+    if not session.info.get("search_outbox") and any(isinstance(o, SearchOutbox) for o in session.new):
+        session.info["search_outbox"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _outbox_committed(session: Session) -> None:
+    global _written
+    if session.info.pop("search_outbox", False):
+        with _written_lock:
+            _written += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _outbox_rolled_back(session: Session) -> None:
+    session.info.pop("search_outbox", None)
+
+
+def _pg_snapshot(conn: Connection) -> tuple[int, int] | None:
+    """(xmin, xmax) of a snapshot taken now, on PostgreSQL; None elsewhere."""
+    if conn.dialect.name != "postgresql":
+        return None
+    xmin, xmax = conn.execute(_PG_SNAPSHOT).one()
+    return int(xmin), int(xmax)
 
 
 class PoolIndex:
     def __init__(self, backend: SearchBackend) -> None:
         self.backend = backend
         self.cursor = 0
+        # outbox ids below the cursor not seen yet (PostgreSQL): id -> xmax of a snapshot taken after it was
+        # missed; once every transaction older than that has ended, one more read settles it
+        self.gaps: dict[int, int] = {}
+        self.version = 0  # bumped whenever cursor or gaps change (under ``lock``)
+        self.applied = 0  # ``_written`` as of the last complete catch-up
+        self.next_probe = 0.0  # time.monotonic() after which a search looks at the outbox again
         self.lock = threading.Lock()
+
+    def _start_from(self, conn: Connection) -> None:
+        """Cursor at the newest visible outbox row; on PostgreSQL the ids missing below it are gaps (an open
+        transaction may still commit one)."""
+        snap = _pg_snapshot(conn)
+        if snap is None:
+            self.cursor = conn.execute(sa_select(func.max(_OUTBOX.c.id))).scalar() or 0
+            self.gaps = {}
+        else:
+            ids = conn.execute(_OUTBOX_ALL_IDS).scalars().all()
+            self.cursor = ids[-1] if ids else 0
+            self.gaps = dict.fromkeys(_missing(ids[0] - 1, ids), snap[1]) if ids else {}
+        self.version += 1
+
+    def start_at_outbox_end(self, db: Session) -> None:
+        """Take the outbox as applied up to now (an index that already holds the documents: Meilisearch)."""
+        with self.lock:
+            conn = db.connection()
+            self.applied = db.info.get("written_at_begin", 0)
+            self._start_from(conn)
 
     def rebuild(self, db: Session) -> int:
         """Index every listing and offer anew; returns the number of documents."""
         with self.lock:
-            top = db.exec(select(func.max(SearchOutbox.id))).one() or 0  # changes after this are caught up later
+            conn = db.connection()
+            self.applied = db.info.get("written_at_begin", 0)
+            self._start_from(conn)  # changes after this are caught up later
             self.backend.clear()
             self.backend.set_synonyms(synonym_groups())
             n = 0
@@ -65,33 +155,53 @@ class PoolIndex:
                 if batch:
                     self.backend.index(batch)
                     n += len(batch)
-            self.cursor = top
             return n
 
     def catch_up(self, db: Session, batch: int = 2000) -> int:
-        """Apply outbox rows written since the cursor; returns how many listings were refreshed.
+        """Apply outbox rows written since the cursor, and gaps that have appeared; returns how many listings
+        were refreshed.
 
-        Runs before every search, so the usual case — nothing new — is one indexed query and no lock: the
-        lock is taken only to apply rows, and rows read from a cursor another thread has moved past meanwhile
-        are read again from the new cursor. (Holding the lock across the query queued every search of the
-        process behind one database round trip, each waiter holding a pooled connection.)
+        The usual case — nothing new, no gaps — is one indexed query and no lock: the lock is taken only to
+        apply rows, and rows read from a state another thread has changed meanwhile are read again. (Holding
+        the lock across the query queued every search of the process behind one database round trip, each
+        waiter holding a pooled connection.)
         """
         done = 0
         while True:
-            cursor = self.cursor
-            rows = db.connection().execute(_OUTBOX_SINCE, {"cursor": cursor, "batch": batch}).all()
-            if not rows:
+            started, written = time.monotonic(), db.info.get("written_at_begin", 0)
+            version, cursor, gaps = self.version, self.cursor, dict(self.gaps)
+            conn = db.connection()
+            rows = conn.execute(_OUTBOX_SINCE, {"cursor": cursor, "batch": batch}).all()
+            missed = _missing(cursor, [r[0] for r in rows])
+            snap = _pg_snapshot(conn) if missed or gaps else None  # taken after the read above
+            if snap is None:
+                missed = []  # not PostgreSQL: ids become visible in id order, a missing one never will
+            found = conn.execute(_OUTBOX_IDS, {"ids": list(gaps)}).all() if gaps else []  # after the snapshot
+            found_ids = {r[0] for r in found}
+            # every transaction that could have held this id had ended before the read above: rolled back
+            settled = [g for g, horizon in gaps.items() if g not in found_ids and snap and snap[0] >= horizon]
+            if not rows and not found and not settled:
+                if self.version == version:
+                    self.applied = max(self.applied, written)
+                    self.next_probe = max(self.next_probe, started + PROBE_SECONDS)
                 return done
             with self.lock:
-                if self.cursor != cursor:  # applied (or rebuilt) by another thread since we read
+                if self.version != version:  # applied (or rebuilt) by another thread since we read
                     continue
-                ids = sorted({lid for _, lid in rows})
-                docs, gone = documents_for(db, ids)
-                if docs:
-                    self.backend.index(docs)
-                if gone:
-                    self.backend.delete(gone)
-                self.cursor = rows[-1][0]
+                ids = sorted({lid for _, lid in rows} | {lid for _, lid in found})
+                if ids:
+                    docs, gone = documents_for(db, ids)
+                    if docs:
+                        self.backend.index(docs)
+                    if gone:
+                        self.backend.delete(gone)
+                for g in [*found_ids, *settled]:
+                    self.gaps.pop(g, None)
+                for g in missed:
+                    self.gaps[g] = snap[1]
+                if rows:
+                    self.cursor = rows[-1][0]
+                self.version += 1
                 done += len(ids)
 
     def reload_synonyms(self) -> None:
@@ -99,8 +209,20 @@ class PoolIndex:
             self.backend.set_synonyms(synonym_groups())
 
 
+def _missing(after: int, ids: list[int]) -> list[int]:
+    """The ids between ``after`` and the last of ``ids`` (ascending) that are not among them."""
+    if not ids or ids[-1] - after == len(ids):
+        return []
+    have = set(ids)
+    return [i for i in range(after + 1, ids[-1]) if i not in have]
+
+
 def prune_outbox(db: Session, older_than: timedelta = timedelta(days=1)) -> int:
-    result = db.exec(delete(SearchOutbox).where(SearchOutbox.created_at < utcnow() - older_than))
+    """Forget outbox rows older than a day, except the newest: SQLite gives a row of an emptied table the id 1
+    again, and every process's cursor would then pass over the new rows."""
+    newest = sa_select(func.max(_OUTBOX.c.id)).scalar_subquery()
+    result = db.exec(delete(SearchOutbox).where(SearchOutbox.created_at < utcnow() - older_than,
+                                                SearchOutbox.id < newest))
     db.commit()
     return result.rowcount or 0
 
@@ -125,13 +247,33 @@ def pool_index(db: Session) -> PoolIndex:
             if _index is None:
                 idx = PoolIndex(open_pool_backend())
                 if settings().meili_url and idx.backend.count() > 0:
-                    idx.cursor = db.exec(select(func.max(SearchOutbox.id))).one() or 0
+                    idx.start_at_outbox_end(db)
                 else:
                     idx.rebuild(db)
                 _index = idx
             index = _index
     index.catch_up(db)
     return index
+
+
+def answering_index() -> PoolIndex | None:
+    """This process's index if a search may use it now without a database round trip: built, every change
+    this process committed applied, and the outbox looked at less than ``PROBE_SECONDS`` ago. None: call
+    ``pool_index`` (which catches up). When the probe is due, the first caller gets None and does it; the
+    others answer from the index as it is meanwhile."""
+    index = _index
+    if index is None or index.applied < _written:
+        return None
+    now = time.monotonic()
+    if now >= index.next_probe:
+        index.next_probe = now + PROBE_SECONDS  # claimed: a failed catch-up is tried again after that
+        return None
+    return index
+
+
+def index_for_search(db: Session) -> PoolIndex:
+    """The index to answer a search from: as it is when that is recent enough, else caught up now."""
+    return answering_index() or pool_index(db)
 
 
 def reset_pool_index() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from factories import add_assets
 
 import search
+from market.config import settings
 from market.search_index import PoolIndex, pool_index
 from market.services import orders as ords
 from market.services import pool
@@ -78,3 +80,83 @@ def test_documents_updated_many_times_rank_as_in_a_rebuilt_index():
     for q in ("cbx06", "CB-X06", "x06"):
         assert ([h["id"] for h in kept.search(search.SearchQuery(q=q)).hits]
                 == [h["id"] for h in rebuilt.search(search.SearchQuery(q=q)).hits])
+
+
+def _post_in_open_transaction(db_url, actor_id, asset_ids, title):
+    """Post a listing in a transaction left open (a second connection): its outbox id is taken, not committed."""
+    from sqlmodel import Session
+
+    from market.db import get_engine
+    from market.models import User
+
+    held = Session(get_engine(db_url), expire_on_commit=False)
+    held.info["in_service"] = True  # the service joins this transaction instead of committing
+    pool.post_idle_items(held, held.get(User, actor_id), asset_ids, title=title)
+    held.flush()
+    held.info["in_service"] = False
+    return held
+
+
+@pytest.mark.skipif(not settings().database_url.startswith("postgresql"),
+                    reason="SQLite has one writer at a time: outbox ids commit in id order")
+def test_an_outbox_row_committed_after_a_higher_one_is_not_skipped(db, world, clean_db):
+    """PostgreSQL hands out ids at insert and transactions commit in any order: a catch-up that saw id n+1 must
+    still apply id n when its transaction commits later (it was skipped until the process restarted)."""
+    index = pool_index(db)
+    tents = add_assets(db, world.health, world.chair, 2, name="帐篷", prefix="T")
+    stoves = add_assets(db, world.edu, world.chair, 2, name="炉子", prefix="S")
+    db.commit()
+    slow = _post_in_open_transaction(clean_db, world.user("mgr_health").id, [a.id for a in tents], "救灾帐篷")
+    try:
+        pool.post_idle_items(db, world.user("mgr_edu"), [a.id for a in stoves], title="取暖炉子")  # commits first
+        assert pool_index(db).backend.search(search.SearchQuery(q="炉子")).total == 1
+        slow.commit()  # the lower outbox id becomes visible only now
+    finally:
+        slow.close()
+    assert pool_index(db).backend.search(search.SearchQuery(q="帐篷")).total == 1
+    assert index is pool_index(db)
+
+
+@pytest.mark.skipif(not settings().database_url.startswith("postgresql"),
+                    reason="SQLite has one writer at a time: outbox ids commit in id order")
+def test_a_rolled_back_outbox_id_does_not_hold_up_later_changes(db, world, clean_db):
+    pool_index(db)
+    tents = add_assets(db, world.health, world.chair, 2, name="帐篷", prefix="T")
+    stoves = add_assets(db, world.edu, world.chair, 2, name="炉子", prefix="S")
+    lamps = add_assets(db, world.edu, world.chair, 2, name="台灯", prefix="L")
+    db.commit()
+    slow = _post_in_open_transaction(clean_db, world.user("mgr_health").id, [a.id for a in tents], "救灾帐篷")
+    try:
+        pool.post_idle_items(db, world.user("mgr_edu"), [a.id for a in stoves], title="取暖炉子")
+        pool_index(db)
+        slow.rollback()  # the id it took never appears
+    finally:
+        slow.close()
+    pool.post_idle_items(db, world.user("mgr_edu"), [a.id for a in lamps], title="护眼台灯")
+    index = pool_index(db)
+    assert index.backend.search(search.SearchQuery(q="台灯")).total == 1
+    assert index.backend.search(search.SearchQuery(q="炉子")).total == 1
+    assert index.backend.search(search.SearchQuery(q="帐篷")).total == 0
+
+
+def test_a_change_after_the_outbox_was_pruned_empty_is_found(db, world):
+    """Pruning must not empty the outbox: SQLite hands the id 1 out again, below every process's cursor."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from market.models import SearchOutbox, utcnow
+    from market.search_index import prune_outbox
+
+    index = pool_index(db)
+    chairs = add_assets(db, world.health, world.chair, 2)
+    tents = add_assets(db, world.edu, world.chair, 2, name="帐篷", prefix="T")
+    db.commit()
+    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs], title="会议椅")
+    assert pool_index(db).backend.search(search.SearchQuery(q="会议椅", tier="idle")).total == 1
+    db.exec(update(SearchOutbox).values(created_at=utcnow() - timedelta(days=2)))  # a quiet day went by
+    db.commit()
+    prune_outbox(db)
+    pool.post_idle_items(db, world.user("mgr_edu"), [a.id for a in tents], title="救灾帐篷")
+    assert index.catch_up(db) == 1
+    assert index.backend.search(search.SearchQuery(q="帐篷")).total == 1

@@ -69,3 +69,36 @@ def test_catch_up_from_many_threads_applies_each_change(db, world, clean_db):
     assert not errors
     assert index.backend.search(SearchQuery(q="并发追赶")).total == 1
     assert pool_index(db).catch_up(db) == 0  # nothing left, nothing applied twice
+
+
+def test_a_search_catches_up_at_once_after_a_change_of_this_process_and_probes_for_others(db, world, clean_db):
+    """Searches answer from memory between outbox probes (at most one per PROBE_SECONDS), except that a change
+    this process committed is applied before its next search; another process's change waits for the probe."""
+    from factories import add_assets
+    from sqlalchemy import insert
+
+    from market.db import get_engine
+    from market.models import SearchOutbox
+    from market.search_index import index_for_search, pool_index, reset_pool_index
+    from market.services.pool import post_idle_items
+
+    reset_pool_index()
+    index = pool_index(db)
+    chairs = add_assets(db, world.edu, world.chair, 3)
+    tents = add_assets(db, world.health, world.chair, 2, name="帐篷", prefix="T")
+    db.commit()
+    index.next_probe = float("inf")  # no probe due: only this process's own commits make a search catch up
+    post_idle_items(db, world.users["mgr_edu"], [a.id for a in chairs], title="会议椅 本进程")
+    assert index_for_search(db).backend.search(SearchQuery(q="本进程")).total == 1
+
+    # another process: its listing and outbox row commit without this process's session seeing it
+    post_idle_items(db, world.users["mgr_health"], [a.id for a in tents], title="救灾帐篷 别的进程")
+    listing_id = db.exec(select(SearchOutbox.listing_id).order_by(SearchOutbox.id.desc())).first()
+    index.catch_up(db)
+    index.backend.delete([f"L{listing_id}"])  # as if this process had not seen the listing yet
+    with get_engine(clean_db).begin() as conn:
+        conn.execute(insert(SearchOutbox.__table__).values(listing_id=listing_id, created_at=utcnow()))
+    db.commit()  # a new request: its transaction starts after that commit
+    assert index_for_search(db).backend.search(SearchQuery(q="帐篷")).total == 0  # not looked for yet
+    index.next_probe = 0.0  # PROBE_SECONDS have passed
+    assert index_for_search(db).backend.search(SearchQuery(q="帐篷")).total == 1
