@@ -206,6 +206,14 @@ def create_rental_order(
     return order
 
 
+def _lock_items(db: Session, rows: list[tuple[OrderItem, Asset]]) -> None:
+    """Lock an order's items in id order and read them afresh (PostgreSQL): hand-outs and returns of orders
+    that share items queue on them in one order instead of deadlocking, and see each other's changes."""
+    if rows:
+        db.exec(select(Asset).where(Asset.id.in_(sorted(a.id for _, a in rows))).order_by(Asset.id)
+                .with_for_update().execution_options(populate_existing=True)).all()
+
+
 def order_items(db: Session, order_id: int, pick_list: bool = True) -> list[tuple[OrderItem, Asset]]:
     """The order's items; ``pick_list``: only those it still counts on (not given up for a spare)."""
     stmt = select(OrderItem, Asset).join(Asset, Asset.id == OrderItem.asset_id).where(OrderItem.order_id == order_id)
@@ -236,10 +244,8 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
             parts = ([f"未扫描 {len(missing)} 件（如 {missing[0]}）"] if missing else []) + (
                 [f"多扫描 {len(extra)} 件不在拣货单上（如 {extra[0]}）"] if extra else [])
             raise InvalidInput("扫描结果与拣货单不符：" + "；".join(parts) + "。", "tags")
-    # The items, locked in id order and read afresh: another order holding the same items (other days) that
-    # goes out at this moment is seen as gone, not as still in the warehouse.
-    db.exec(select(Asset).where(Asset.id.in_(sorted(a.id for _, a in rows))).order_by(Asset.id)
-            .with_for_update().execution_options(populate_existing=True)).all()
+    # Another order holding the same items (for other days) that goes out at this moment is seen as gone.
+    _lock_items(db, rows)
     now = utcnow()
     for item, a in rows:
         if a.status not in ("listed", "reserved"):
@@ -320,6 +326,7 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
     if order.kind != "loan" or order.status != "on_loan":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能归还。")
     rows = order_items(db, order.id, pick_list=True)
+    _lock_items(db, rows)
     ids = {a.id for _, a in rows}
     if set(inspections) != ids:
         raise InvalidInput(f"归还须逐件验收：拣货单共 {len(ids)} 件，验收了 {len(set(inspections) & ids)} 件。",
