@@ -29,6 +29,14 @@ Why this is exact
 * Identical lots (merge_key) are merged into one lot before all this and split back
   afterwards (split_merged); warehouse shelves holding many equal lots would otherwise
   make the MIP highly symmetric.
+* Classes for the unit-counting levels. weighted_unmet, rental_units and idle_units do not
+  depend on what a unit costs, only on its tier and on which requests it may serve. Inside
+  a component, lots of one tier whose windows admit exactly the same requests of the
+  component (before pruning) are therefore interchangeable for those levels, and are
+  merged into one class of their summed quantity: a class's per-day load within its
+  quantity splits back among its lots by the same greedy interval partitioning as
+  split_merged (every request the class serves is open to every lot of it). A city or
+  province component of thousands of lots has a few dozen classes.
 """
 
 from __future__ import annotations
@@ -74,6 +82,17 @@ class Component:
     # the representative's total quantity. A lot pair's ``src`` is its representative.
     members: dict[int, list[int]] = field(default_factory=dict)
     lot_qty: dict[int, int] = field(default_factory=dict)
+    # Classes (see the module doc): per class its tier, the requests it may serve (all of them
+    # eligible to every lot of the class, pruned or not) and its lots (representatives).
+    classes: list[LotClass] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LotClass:
+    tier: str
+    requests: tuple[int, ...]
+    lots: list[int]
+    quantity: int
 
 
 def merge_key(lot: Lot) -> tuple[object, ...]:
@@ -166,11 +185,13 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
             comp.members = {k: members[k] for k in lots if len(members[k]) > 1}
             ivs = [busy_interval(problem, r) for r in group]
             qtys = [problem.requests[r].quantity for r in group]
+            eligible = np.zeros((len(lots), len(group)), dtype=bool)  # lot x request of the group
             for gi, r in enumerate(group):
                 req = problem.requests[r]
                 s, e = ivs[gi]
                 if lots:
                     mask = (arr_from <= s) & (arr_until >= e)
+                    eligible[:, gi] = mask
                     cand = np.nonzero(mask)[0]
                     if prune and len(cand):
                         q_over = sum(q for (s2, e2), q in zip(ivs, qtys, strict=True) if s2 <= e and s <= e2)
@@ -199,8 +220,59 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
                         rent, trans = offer_unit_parts(problem, offer, req)
                         ub = req.quantity if offer.capacity is None else min(req.quantity, offer.capacity)
                         comp.pairs.append(Pair("offer", o, r, "rental", ub, rent, trans, offer.delivery_fee))
+            if lots:
+                comp.classes = _classes(eligible, arr_tier, arr_idx, arr_qty, group)
             comps.append(comp)
     return comps
+
+
+def _classes(eligible: np.ndarray, tier: np.ndarray, idx: np.ndarray, qty: np.ndarray,
+             group: list[int]) -> list[LotClass]:
+    """Lots of one tier eligible to the same requests of the group, merged (see the module doc)."""
+    used = eligible.any(axis=1)
+    keys = np.concatenate([tier[:, None].astype(np.uint8), np.packbits(eligible, axis=1)], axis=1)[used]
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    rows = np.nonzero(used)[0]
+    names = {v: k for k, v in TIER_RANK.items()}
+    out = []
+    for c in range(len(uniq)):
+        members = rows[inverse == c]
+        first = members[0]
+        out.append(LotClass(tier=names[int(tier[first])],
+                            requests=tuple(group[g] for g in np.nonzero(eligible[first])[0]),
+                            lots=[int(idx[m]) for m in members], quantity=int(qty[members].sum())))
+    return out
+
+
+def split_units(problem: Problem, units: list[tuple[int, int]],
+                uses: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Hand ``uses`` [(request, units)] to the units of lots ``units`` [(lot, quantity)], every
+    lot open to every request; returns [(lot, request, units)].
+
+    Greedy interval partitioning: requests by increasing start take units that are free on
+    their start day (each unit is free again the day after its previous busy interval). When
+    the load on every day is at most the summed quantity, at a request's start the busy units
+    are those of earlier-starting requests still busy, and enough units are free. Units are
+    taken lot by lot, so a request is split over as few lots as the greedy allows.
+    """
+    free_from: list[tuple[int, int]] = []  # per unit: (lot, first free day)
+    for k, q in units:
+        free_from.extend((k, -INF_DAY) for _ in range(q))
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    for r, q in sorted(uses, key=lambda t: busy_interval(problem, t[0])):
+        s, e = busy_interval(problem, r)
+        need = q
+        for u, (k, day) in enumerate(free_from):
+            if need == 0:
+                break
+            if day <= s:
+                free_from[u] = (k, e + 1)
+                out[(k, r)] += 1
+                need -= 1
+        if need:  # cannot happen for an allocation within the summed quantity
+            raise RuntimeError("merged lot over capacity")
+    return [(k, r, q) for (k, r), q in out.items()]
 
 
 def maximal_cliques(intervals: list[tuple[int, int, int]]) -> list[list[int]]:
@@ -231,28 +303,5 @@ def maximal_cliques(intervals: list[tuple[int, int, int]]) -> list[list[int]]:
 
 def split_merged(problem: Problem, members: list[int], uses: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
     """Split the units a merged lot gives to requests, ``[(request, units)]``, among its member
-    lots; returns ``[(lot, request, units)]``.
-
-    Greedy interval partitioning: requests by increasing start take units that are free on
-    their start day (each unit is free again the day after its previous busy interval). The
-    merged load on any day is at most the summed quantity, so at a request's start the busy
-    units are those of earlier-starting requests still busy, and enough units are free.
-    Units are taken lot by lot, so a request is split over as few lots as the greedy allows.
-    """
-    free_from: list[tuple[int, int]] = []  # per unit: (lot, first free day)
-    for k in members:
-        free_from.extend((k, -INF_DAY) for _ in range(problem.stock[k].quantity))
-    out: dict[tuple[int, int], int] = defaultdict(int)
-    for r, q in sorted(uses, key=lambda t: busy_interval(problem, t[0])):
-        s, e = busy_interval(problem, r)
-        need = q
-        for u, (k, day) in enumerate(free_from):
-            if need == 0:
-                break
-            if day <= s:
-                free_from[u] = (k, e + 1)
-                out[(k, r)] += 1
-                need -= 1
-        if need:  # cannot happen for a feasible merged allocation
-            raise RuntimeError("merged lot over capacity")
-    return [(k, r, q) for (k, r), q in out.items()]
+    lots (identical lots, see merge_key); returns ``[(lot, request, units)]``."""
+    return split_units(problem, [(k, problem.stock[k].quantity) for k in members], uses)

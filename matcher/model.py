@@ -1,208 +1,434 @@
-"""The exact model of one component, solved as a MIP with OR-Tools (pywraplp, SCIP).
+"""The exact model of one component: sparse matrices, LP bounds, reduced-cost tightening, a small MIP.
 
 Model (for the candidate pairs of one component, see decompose.py)
 ------------------------------------------------------------------
 * ``x[p]`` integer in ``[0, ub[p]]``: units of pair p (lot or offer -> request).
 * ``z[p]`` binary for a rental pair with a positive delivery fee, ``x[p] <= ub[p] * z[p]``:
-  the fee is a fixed charge, which a network flow cannot express, hence an integer model.
-  (Minimisation sets ``z = 0`` whenever ``x = 0``, so the fee is paid exactly once per
-  request an offer serves.)
+  the fee is a fixed charge (minimisation sets ``z = 0`` whenever ``x = 0``, so the fee is
+  paid exactly once per request an offer serves). Only the money level sees ``z``.
 * Demand: ``sum x[p] over pairs of r <= quantity[r]``; the unmet rest is
   ``m[r] = quantity[r] - sum``.
 * Stock capacity (rule 4): the load of a lot on a day is the sum of the ``x`` of the
   requests busy that day; it peaks at the start of some busy interval, so bounding it on
   the maximal cliques of busy intervals (decompose.maximal_cliques) is the same as bounding
-  it on every day. Likewise the capacity of an offer over the rental days ``[start, end]``
-  (rule 5).
+  it on every day. Likewise the capacity of an offer over the rental days (rule 5).
 
-Why MIP rather than network flow or CP-SAT: a lot's units come back after a loan, and a
-request draws from several lots, so the stock part is not a single-commodity flow (the
-per-lot interval rows plus the per-request rows are not totally unimodular in general),
-and the delivery fee is a fixed charge. CP-SAT was tried first: it is fast on the integer
-levels but needs money scaled to integers, and proving the money optimum to the precision
-the contract compares at (1e-6 relative) with 2**50-scale coefficients took it seconds to
-minutes on components of a few hundred variables, where SCIP's LP bound closes the gap in
-milliseconds.
+Why not a network flow: a lot's units come back after a loan, and a request draws from
+several lots, so the stock part is not a single-commodity flow (the per-lot interval rows
+plus the per-request rows are not totally unimodular in general), and the delivery fee is a
+fixed charge. It is an integer program, but a tight one, so an LP solver does most of the
+work and a MIP only finishes what the LP leaves open (below). CP-SAT was tried first: it
+needs money scaled to integers, and proving the money optimum to 1e-6 relative took it
+seconds to minutes per component; SCIP on the whole model (the previous design) spent most
+of its time in presolve on a relaxation that the tightening below closes at once.
 
-Objective and exactness
------------------------
-"tiered": the levels are solved one after the other on the same model. Levels 1-3
-(weighted_unmet as ``-sum priority*x``, rental_units, idle_units) have integer
-coefficients (levels 2 and 3 are merged into ``rental_units*(B3+1) + idle_units`` with
-``B3`` the most idle units the component could use, which is lexicographic, whenever that
-stays below COMBINE_LIMIT); each is solved with relative gap 0 (so the optimum is proven: the objective
-takes integer values and the remaining gap is below 1), the solution is rounded (integer
-variables are within the solver's 1e-6 integrality tolerance of integers, so rounding keeps
-every integer constraint satisfied), and the level is then fixed with
-``level <= value + 0.5`` (which, for integer allocations, is ``level <= value``).
-Money is solved last in double precision with relative gap MONEY_REL_GAP = 1e-9, so the
-money found is within 1e-9 relative (plus SCIP's 1e-9 absolute epsilon) of the true
-optimum at those levels: 1000 times inside the contract's 1e-6 tolerance. "cost":
-``money + sum unmet_cost*(quantity - served)`` in one solve, written with its constant so
-that the objective is the non-negative contract total the relative gap refers to.
-All reported money figures are recomputed in floating point from the rounded integer
-allocation, never read back from the solver's objective.
+How each level is minimised exactly (``LinearModel.minimise``)
+--------------------------------------------------------------
+1. The LP relaxation is solved (GLOP) over the current bounds and rows.
+2. From the LP's row duals ``y`` the bound is recomputed in our own arithmetic as a
+   Lagrangian bound, valid for ANY multipliers ``lam = max(0, -y) >= 0`` (so LP solver
+   tolerances cannot make it wrong): for every x in the box with ``A x <= b``,
+   ``c.x >= L + sum_j |d_j| * dist_j(x)``, where ``d = c + A^T lam``,
+   ``L = -lam.b + sum_j min(d_j lb_j, d_j ub_j)``, and ``dist_j`` is x_j's distance from
+   the bound at which ``d_j x_j`` is least.
+3. Reduced-cost tightening: for a target ``U``, every solution with ``c.x <= U`` has
+   ``|d_j| * dist_j(x) <= U - L``, so ``x_j`` moves at most ``floor((U - L) / |d_j|)``
+   from that bound. The MIP (SCIP) is solved over the variables left free, the others
+   fixed. If its optimum ``v <= U``, it is the optimum of the whole level (any better
+   solution would lie in the tightened box). Otherwise the optimum exceeds U, ``v`` is an
+   upper bound, and one more round with ``U = v`` is final.
+   A feasible solution whose value reaches the bound (``ceil(L)`` for the integer
+   levels, ``L`` within the money gap) is optimal outright: an integral LP solution
+   usually is, and then no MIP runs. Otherwise ``U`` starts at ``ceil(L)`` for the integer
+   levels and at ``L + max(1, 1e-4 L)`` for money.
+4. The bounds tightened with ``U = v`` stay for the later levels, which only look at
+   solutions meeting the row ``c.x <= v`` that keeps the level.
+
+Levels. "tiered": weighted_unmet (as ``-sum priority*x``), then rental_units and
+idle_units merged into ``rental_units*(B3+1) + idle_units`` (``B3`` the most idle units the
+component could use; lexicographic while it stays below COMBINE_LIMIT, else one after the
+other). These unit-counting levels are solved on the component's lot classes
+(decompose.py: lots of one tier open to the same requests, merged; a few dozen instead of
+thousands of lots), which is exact because those levels do not look at costs. Their values
+are then kept as rows ``level <= value`` on the model of the lots themselves (the levels take
+integer values on integer allocations, so the rows are exact; a slack of half a unit would
+let the money LP serve half units more cheaply and lose its integrality), together with
+what the classes proved: class pairs tightened to 0 stay closed, and an offer pair never
+exceeds the rental units the levels allow. The class optimum, split over its lots
+(split_units), is the money level's first incumbent. Money is solved last with relative gap
+MONEY_REL_GAP = 1e-9 (1000 times inside the contract's 1e-6).
+"cost": ``money + sum unmet_cost*(quantity - served)`` in one level on the lots, written with
+its constant so that the relative gap refers to the contract's total.
+All reported money figures are recomputed in floating point from the integer allocation,
+never read back from the solver.
+
+On the generated province problem (bench/matcher_gen.py, seed 1) the money level of every
+component without delivery fees is closed by an integral LP solution, and so are most
+class levels; SCIP runs on small class models and where delivery fees (fixed charges) open
+a gap, on boxes of a few hundred to a few thousand variables.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 
-from ortools.linear_solver import pywraplp
+import numpy as np
+from ortools.linear_solver.python import model_builder_helper as mbh
+from scipy import sparse
 
-from .decompose import Component, busy_interval, maximal_cliques
+from .decompose import Component, Pair, busy_interval, maximal_cliques, split_units
 from .problem import Problem
+from .rules import lot_unit_parts
 
 MONEY_REL_GAP = 1e-9
 # Levels 2 and 3 are solved as one when the combined integer objective stays this small:
-# far below 2**53 and small enough that the solver's relative epsilon (1e-9) is < 0.5 unit.
+# far below 2**53 and small enough that the solvers' relative epsilon (1e-9) is < 0.5 unit.
 COMBINE_LIMIT = 2**24
-MIP_ENGINE = "SCIP"  # HiGHS (also in OR-Tools) is exact too but was ~2x slower here
+LP_ENGINE = "glop"
+MIP_ENGINE = "scip"
+INT_TOL = 1e-6  # an LP value this close to an integer is that integer
 
 
 @dataclass(slots=True)
 class ComponentResult:
-    values: list[int]  # x per pair
+    alloc: list[tuple[Pair, int]]  # pairs given a positive number of units (lots by representative)
     proven: bool
     solves: int
 
 
-class ComponentModel:
-    def __init__(self, problem: Problem, comp: Component) -> None:
+class _Timeout(Exception):
+    pass
+
+
+class _Stats:
+    __slots__ = ("proven", "solves")
+
+    def __init__(self) -> None:
+        self.proven = True
+        self.solves = 0
+
+
+class LinearModel:
+    """The rows of a list of pairs: demand per request, capacity per lot/class/offer clique."""
+
+    def __init__(self, problem: Problem, requests: list[int], pairs: list[Pair],
+                 capacity: dict[tuple[str, int], int], stats: _Stats) -> None:
         self.problem = problem
-        self.comp = comp
-        s = pywraplp.Solver.CreateSolver(MIP_ENGINE)
-        if s is None:  # pragma: no cover - OR-Tools without the engine
-            raise RuntimeError(f"OR-Tools 不含求解器 {MIP_ENGINE}")
-        s.SuppressOutput()
-        self.s = s
-        pairs = comp.pairs
-        self.x = [s.IntVar(0, p.ub, "") for p in pairs]
-        self.z: dict[int, pywraplp.Variable] = {}
-        by_req: dict[int, list[int]] = {r: [] for r in comp.requests}
-        by_lot: dict[int, list[int]] = {}
-        by_offer: dict[int, list[int]] = {}
+        self.pairs = pairs
+        self.stats = stats
+        n = self.n = len(pairs)
+        rows: list[list[int]] = []
+        rhs: list[float] = []
+        by_req: dict[int, list[int]] = {r: [] for r in requests}
+        by_src: dict[tuple[str, int], list[int]] = defaultdict(list)
         for i, p in enumerate(pairs):
             by_req[p.req].append(i)
-            if p.kind == "lot":
-                by_lot.setdefault(p.src, []).append(i)
-            else:
-                by_offer.setdefault(p.src, []).append(i)
-                if p.fee > 0:
-                    z = s.BoolVar("")
-                    self.z[i] = z
-                    s.Add(self.x[i] <= p.ub * z)
-        self.by_req = by_req
+            by_src[(p.kind, p.src)].append(i)
+        ub = np.array([p.ub for p in pairs], dtype=np.float64)
         for r, idx in by_req.items():
             q = problem.requests[r].quantity
-            if len(idx) > 1 and sum(pairs[i].ub for i in idx) > q:
-                s.Add(s.Sum([self.x[i] for i in idx]) <= q)
-        for k, idx in by_lot.items():
-            cap = comp.lot_qty.get(k, problem.stock[k].quantity)
-            ivs = [(*busy_interval(problem, pairs[i].req), i) for i in idx]
-            for clique in maximal_cliques(ivs):
-                if len(clique) > 1 and sum(pairs[i].ub for i in clique) > cap:
-                    s.Add(s.Sum([self.x[i] for i in clique]) <= cap)
-        for o, idx in by_offer.items():
-            cap_o = problem.rentals[o].capacity
-            if cap_o is None:
+            if len(idx) > 1 and ub[idx].sum() > q:
+                rows.append(idx)
+                rhs.append(q)
+        for (kind, src), idx in by_src.items():
+            cap = capacity.get((kind, src))
+            if cap is None:  # an offer of unlimited capacity
                 continue
-            ivs = []
-            for i in idx:
-                req = problem.requests[pairs[i].req]
-                assert req.end is not None
-                ivs.append((req.start, req.end, i))
-            for clique in maximal_cliques(ivs):
-                if len(clique) > 1 and sum(pairs[i].ub for i in clique) > cap_o:
-                    s.Add(s.Sum([self.x[i] for i in clique]) <= cap_o)
-        self.solves = 0
-        self.proven = True
+            if kind == "offer":  # rule 5: the rental days
+                ivs = [(problem.requests[pairs[i].req].start, problem.requests[pairs[i].req].end, i) for i in idx]
+            else:  # rule 4: the busy days
+                ivs = [(*busy_interval(problem, pairs[i].req), i) for i in idx]
+            for clique in maximal_cliques(ivs):  # type: ignore[arg-type]
+                if len(clique) > 1 and ub[clique].sum() > cap:
+                    rows.append(clique)
+                    rhs.append(cap)
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(r) for r in rows])
+        indices = np.concatenate([np.asarray(r, dtype=np.int64) for r in rows]) if rows else np.zeros(0, np.int64)
+        self.A = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), n))
+        self.b = np.array(rhs, dtype=np.float64)
+        self.lb = np.zeros(n)
+        self.ub = ub
+        self.fee_idx = np.array([i for i, p in enumerate(pairs) if p.fee > 0], dtype=np.int64)
 
-    def _run(self, coefs: list[float], fees: dict[int, float], offset: float, integral: bool,
-             deadline: float | None, hint: list[int] | None = None) -> tuple[bool, list[int]] | None:
-        """Minimise the given objective; None if no solution, else (proven, rounded x)."""
-        s = self.s
-        if hint is not None and any(hint):
-            # the previous level's solution is feasible here: start from it (speed only)
-            zs = list(self.z)
-            s.SetHint(self.x + [self.z[i] for i in zs], [float(v) for v in hint] + [float(hint[i] > 0) for i in zs])
-        obj = s.Objective()
-        obj.Clear()
-        for v, c in zip(self.x, coefs, strict=True):
-            if c:
-                obj.SetCoefficient(v, c)
-        for i, f in fees.items():
-            if f:
-                obj.SetCoefficient(self.z[i], f)
-        obj.SetOffset(offset)
-        obj.SetMinimization()
+    def vector(self, f) -> np.ndarray:  # noqa: ANN001 - a function of a pair
+        return np.array([f(p) for p in self.pairs], dtype=np.float64)
+
+    def keep_level(self, c: np.ndarray, value: float) -> None:
+        """Add the row c.x <= value (over x) for the later levels."""
+        nz = np.nonzero(c)[0]
+        row = sparse.csr_matrix((c[nz], nz, [0, len(nz)]), shape=(1, self.n))
+        self.A = sparse.vstack([self.A, row], format="csr")
+        self.b = np.append(self.b, value)
+
+    def _matrix(self, with_z: bool) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray]:
+        """(A, b, lb, ub) over x, plus the z columns and their link rows when ``with_z``."""
+        if not with_z or not len(self.fee_idx):
+            return self.A, self.b, self.lb, self.ub
+        n, nz = self.n, len(self.fee_idx)
+        link = sparse.csr_matrix(
+            (np.concatenate([np.ones(nz), -self.ub[self.fee_idx]]),
+             (np.tile(np.arange(nz), 2), np.concatenate([self.fee_idx, n + np.arange(nz)]))),
+            shape=(nz, n + nz))
+        a = sparse.vstack([sparse.hstack([self.A, sparse.csr_matrix((self.A.shape[0], nz))]), link], format="csr")
+        return (a, np.concatenate([self.b, np.zeros(nz)]), np.concatenate([self.lb, np.zeros(nz)]),
+                np.concatenate([self.ub, np.ones(nz)]))
+
+    def with_z(self, x: np.ndarray) -> np.ndarray:
+        """x extended by z = 1 exactly where a pair with a fee is used."""
+        return np.concatenate([x, (x[self.fee_idx] > 0).astype(np.float64)])
+
+    def _run(self, engine: str, a: sparse.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: np.ndarray,
+             c: np.ndarray, offset: float, integer: bool, gap: float,
+             deadline: float | None) -> tuple[bool, np.ndarray, np.ndarray | None] | None:
+        """min c.x + offset s.t. a x <= b, lb <= x <= ub: (proven optimal, x, row duals of an LP),
+        or None when the solver proved there is no solution."""
+        model = mbh.ModelBuilderHelper()
+        model.fill_model_from_sparse_data(lb, ub, c, np.full(len(b), -np.inf), b, a)
+        model.set_objective_offset(offset)
+        if integer:
+            for j in range(len(c)):
+                model.set_var_integrality(j, True)
+        solver = mbh.ModelSolverHelper(engine)
+        if engine == "scip":
+            solver.set_solver_specific_parameters(f"limits/gap = {gap!r}\n")
         if deadline is not None:
-            s.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))
-        opts = ["output_flag=false", "log_to_console=false"] if MIP_ENGINE == "HIGHS" else []
-        if integral and MIP_ENGINE == "HIGHS":
-            # integer coefficients: any gap below 1 proves optimality
-            opts.append("mip_abs_gap=0.5")
-        s.SetSolverSpecificParametersAsString("\n".join(opts) + "\n")
-        prm = pywraplp.MPSolverParameters()
-        prm.SetDoubleParam(prm.RELATIVE_MIP_GAP, 0.0 if integral else MONEY_REL_GAP)
-        status = s.Solve(prm)
-        self.solves += 1
-        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Timeout
+            solver.set_time_limit_in_seconds(left)
+        solver.solve(model)
+        self.stats.solves += 1
+        status = solver.status()
+        if status not in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE) or not solver.has_solution():
+            if deadline is not None and time.monotonic() >= deadline:
+                raise _Timeout
+            if status != mbh.SolveStatus.INFEASIBLE:
+                self.stats.proven = False  # the solver gave up without a proof either way
             return None
-        return status == pywraplp.Solver.OPTIMAL, [round(v.solution_value()) for v in self.x]
+        optimal = status == mbh.SolveStatus.OPTIMAL
+        duals = np.asarray(solver.dual_values()) if not integer and optimal else None
+        return optimal, np.asarray(solver.variable_values()), duals
 
-    def _minimise_level(self, coefs: list[int], deadline: float | None, current: list[int]) -> list[int]:
-        """Minimise an integer level, then keep it at the value found for the next levels."""
-        if not any(coefs):
-            return current
-        res = self._run([float(c) for c in coefs], {}, 0.0, True, deadline)
+    def minimise(self, c: np.ndarray, integral: bool, offset: float, incumbent: np.ndarray,
+                 deadline: float | None) -> np.ndarray:
+        """The least c.x + offset (exactly; see the module doc), from a feasible ``incumbent``.
+
+        ``c`` covers x, or x and z (the money level). Returns the optimal integer vector and
+        keeps the bounds that every solution at that value lies within.
+        """
+        with_z = len(c) > self.n
+        a, b, lb, ub = self._matrix(with_z)
+        gap = 0.0 if integral else MONEY_REL_GAP
+        best, best_val = incumbent, float(c @ incumbent)
+        lp = self._run(LP_ENGINE, a, b, lb, ub, c, offset, False, 0.0, deadline)
+        if lp is None or not lp[0] or lp[2] is None:  # no usable LP bound: the whole MIP
+            found, xm = self._mip_in_box(a, b, lb, ub, c, offset, gap, deadline)
+            self.stats.proven &= found
+            return xm if xm is not None and c @ xm < best_val else best
+        x_lp, y = lp[1], lp[2]
+        lam = np.maximum(0.0, -y)
+        d = c + a.T @ lam
+        bound = -float(lam @ b) + float(np.minimum(d * lb, d * ub).sum())
+        bound -= 1e-11 * max(1.0, abs(bound))  # float rounding of the sums above
+        xr = np.round(x_lp[: self.n])
+        if np.all(np.abs(x_lp[: self.n] - xr) <= INT_TOL):
+            xr = self.with_z(xr) if with_z else xr
+            if self._feasible(a, b, lb, ub, xr) and c @ xr < best_val:
+                best, best_val = xr, float(c @ xr)
+        tol = 0.5 if integral else MONEY_REL_GAP * max(1.0, abs(best_val + offset))
+        least = math.ceil(bound - INT_TOL) if integral else bound  # no solution is below this
+        target = least if integral else bound + max(1.0, 1e-4 * abs(bound + offset))
+        if best_val > least + tol:
+            lo, hi = self._tightened(d, bound, target, lb, ub)
+            found, xm = self._mip_in_box(a, b, lo, hi, c, offset, gap, deadline)
+            if xm is not None and c @ xm < best_val:
+                best, best_val = xm, float(c @ xm)
+            if not (found and best_val <= target + tol):
+                # nothing that good: the optimum lies above the target and best_val bounds it;
+                # the box of best_val holds every solution at least as good
+                lo, hi = self._tightened(d, bound, best_val, lb, ub)
+                found, xm = self._mip_in_box(a, b, lo, hi, c, offset, gap, deadline)
+                self.stats.proven &= found
+                if xm is not None and c @ xm < best_val:
+                    best, best_val = xm, float(c @ xm)
+        lo, hi = self._tightened(d, bound, best_val, lb, ub)
+        self.lb, self.ub = lo[: self.n], hi[: self.n]
+        return best
+
+    @staticmethod
+    def _tightened(d: np.ndarray, bound: float, target: float, lb: np.ndarray,
+                   ub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The box every solution with c.x <= target lies in (reduced-cost tightening)."""
+        slack = max(0.0, target - bound)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = np.floor(slack / np.abs(d) + 1e-9)
+        reach[np.abs(d) < 1e-12] = np.inf
+        return np.where(d < 0, np.maximum(lb, ub - reach), lb), np.where(d > 0, np.minimum(ub, lb + reach), ub)
+
+    def _mip_in_box(self, a: sparse.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: np.ndarray,
+                    c: np.ndarray, offset: float, gap: float,
+                    deadline: float | None) -> tuple[bool, np.ndarray | None]:
+        """The MIP over the variables the box leaves free, the others fixed at their bound.
+
+        Returns (proven, x): proven when the solver proved x optimal in the box, or proved the
+        box holds no solution (x None).
+        """
+        free = lb < ub
+        fixed_x = np.where(free, 0.0, lb)
+        cols = np.nonzero(free)[0]
+        sub = a[:, cols]
+        b_sub = b - a @ fixed_x
+        keep = np.diff(sub.indptr) > 0
+        if np.any(b_sub[~keep] < -INT_TOL):
+            return True, None  # the fixed part alone breaks a row: nothing in this box
+        if not len(cols):
+            return True, fixed_x
+        res = self._run(MIP_ENGINE, sub[keep], b_sub[keep], lb[cols], ub[cols], c[cols],
+                        offset + float(c @ fixed_x), True, gap, deadline)
         if res is None:
-            self.proven = False
-            vals = current
-        else:
-            self.proven &= res[0]
-            vals = res[1]
-        value = sum(c * v for c, v in zip(coefs, vals, strict=True))
-        self.s.Add(self.s.Sum([c * self.x[i] for i, c in enumerate(coefs) if c]) <= value + 0.5)
-        return vals
+            return True, None
+        x = fixed_x.copy()
+        x[cols] = np.round(res[1])
+        return res[0], x
 
-    def solve(self, deadline: float | None) -> ComponentResult:
-        pairs = self.comp.pairs
-        reqs = self.problem.requests
-        current = [0] * len(pairs)
-        if self.problem.policy == "tiered":
-            l1 = [-reqs[p.req].priority for p in pairs]  # weighted_unmet = const - sum priority * x
-            l2 = [1 if p.tier == "rental" else 0 for p in pairs]
-            l3 = [1 if p.tier == "idle" else 0 for p in pairs]
-            b3 = sum(reqs[r].quantity for r in {p.req for p in pairs if p.tier == "idle"})
-            b2 = sum(reqs[r].quantity for r in {p.req for p in pairs if p.tier == "rental"})
-            if (b2 + 1) * (b3 + 1) <= COMBINE_LIMIT:
-                # rental_units * (B3 + 1) + idle_units is lexicographic since 0 <= idle_units <= B3
-                levels = [l1, [a * (b3 + 1) + b for a, b in zip(l2, l3, strict=True)]]
-            else:
-                levels = [l1, l2, l3]
-            for level in levels:
-                current = self._minimise_level(level, deadline, current)
-            coefs = [p.unit_cost for p in pairs]
-            const = 0.0
-        else:
-            # money + sum unmet_cost * (quantity - served): the constant keeps the objective >= 0,
-            # so that the relative gap is relative to the contract's total.
-            coefs = [p.unit_cost - reqs[p.req].unmet_cost for p in pairs]
-            const = sum(reqs[r].unmet_cost * reqs[r].quantity for r in self.comp.requests)
-        fees = {i: pairs[i].fee for i in self.z}
-        if any(coefs) or any(fees.values()):
-            res = self._run(coefs, fees, const, False, deadline)
-            if res is None:
-                self.proven = False
-            else:
-                self.proven &= res[0]
-                current = res[1]
-        return ComponentResult(current, self.proven, self.solves)
+    @staticmethod
+    def _feasible(a: sparse.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: np.ndarray, x: np.ndarray) -> bool:
+        return bool(np.all(x >= lb) and np.all(x <= ub) and np.all(a @ x <= b + 1e-9))
+
+
+def _lot_capacity(problem: Problem, comp: Component) -> dict[tuple[str, int], int]:
+    cap: dict[tuple[str, int], int] = {("lot", k): q for k, q in comp.lot_qty.items()}
+    for p in comp.pairs:
+        if p.kind == "offer" and problem.rentals[p.src].capacity is not None:
+            cap[("offer", p.src)] = problem.rentals[p.src].capacity  # type: ignore[assignment]
+    return cap
+
+
+def _positive(pairs: list[Pair], x: np.ndarray) -> list[tuple[Pair, int]]:
+    return [(p, int(v)) for p, v in zip(pairs, np.round(x[: len(pairs)]), strict=True) if v > 0]
 
 
 def solve_component(problem: Problem, comp: Component, deadline: float | None) -> ComponentResult:
     if not comp.pairs:
         return ComponentResult([], True, 0)
-    return ComponentModel(problem, comp).solve(deadline)
+    stats = _Stats()
+    if problem.policy == "tiered":
+        alloc = _solve_tiered(problem, comp, deadline, stats)
+    else:
+        alloc = _solve_cost(problem, comp, deadline, stats)
+    return ComponentResult(alloc, stats.proven, stats.solves)
+
+
+def _solve_cost(problem: Problem, comp: Component, deadline: float | None, stats: _Stats) -> list[tuple[Pair, int]]:
+    """money + sum unmet_cost * (quantity - served), the constant kept so that the objective is the
+    contract's non-negative total (the relative gap refers to it)."""
+    reqs = problem.requests
+    model = LinearModel(problem, comp.requests, comp.pairs, _lot_capacity(problem, comp), stats)
+    c = model.vector(lambda p: p.unit_cost - reqs[p.req].unmet_cost)
+    const = sum(reqs[r].unmet_cost * reqs[r].quantity for r in comp.requests)
+    x = np.zeros(model.n)
+    fees = model.vector(lambda p: p.fee)[model.fee_idx]
+    try:
+        x = model.minimise(np.concatenate([c, fees]), False, const, model.with_z(x), deadline)
+    except _Timeout:
+        stats.proven = False
+    return _positive(comp.pairs, x)
+
+
+def _solve_tiered(problem: Problem, comp: Component, deadline: float | None,
+                  stats: _Stats) -> list[tuple[Pair, int]]:
+    """The unit-counting levels on the lot classes, then money on the lots themselves."""
+    reqs = problem.requests
+    offers = [p for p in comp.pairs if p.kind == "offer"]
+    cpairs = [Pair("class", ci, r, cl.tier, min(cl.quantity, reqs[r].quantity), 0.0, 0.0, 0.0)
+              for ci, cl in enumerate(comp.classes) for r in cl.requests] + offers
+    caps = {("class", ci): cl.quantity for ci, cl in enumerate(comp.classes)}
+    caps.update({k: v for k, v in _lot_capacity(problem, comp).items() if k[0] == "offer"})
+    agg = LinearModel(problem, comp.requests, cpairs, caps, stats)
+    b3 = sum(reqs[r].quantity for r in {p.req for p in cpairs if p.tier == "idle"})
+    b2 = sum(reqs[r].quantity for r in {p.req for p in cpairs if p.tier == "rental"})
+    level_fns = [lambda p: -reqs[p.req].priority]
+    if (b2 + 1) * (b3 + 1) <= COMBINE_LIMIT:  # rental_units * (B3 + 1) + idle_units is lexicographic
+        level_fns.append(lambda p: (b3 + 1) * (p.tier == "rental") + (p.tier == "idle"))
+        max_rental = lambda v: v // (b3 + 1)  # noqa: E731
+    else:
+        level_fns += [lambda p: float(p.tier == "rental"), lambda p: float(p.tier == "idle")]
+        max_rental = None
+    xa = np.zeros(agg.n)
+    values: list[float] = []
+    try:
+        for f in level_fns:
+            c = agg.vector(f)
+            if c.any():
+                xa = agg.minimise(c, True, 0.0, xa, deadline)
+            values.append(float(c @ xa))
+            agg.keep_level(c, values[-1])
+    except _Timeout:
+        stats.proven = False
+        return _disaggregate(problem, comp, cpairs, xa)[0]
+
+    # money on the lots: the class pairs the levels closed stay closed, offers keep their bounds
+    closed = {(p.src, p.req) for p, u in zip(cpairs, agg.ub, strict=True) if p.kind == "class" and u < 0.5}
+    rental_cap = None
+    if max_rental is not None:
+        rental_cap = max_rental(round(values[1]))
+    elif len(values) > 1:
+        rental_cap = round(values[1])
+    offer_ub = {(p.src, p.req): u for p, u in zip(cpairs, agg.ub, strict=True) if p.kind == "offer"}
+    class_of = {k: ci for ci, cl in enumerate(comp.classes) for k in cl.lots}
+    start, extra = _disaggregate(problem, comp, cpairs, xa)
+    pairs: list[Pair] = []
+    for p in comp.pairs + extra:
+        if p.kind == "lot":
+            if (class_of[p.src], p.req) in closed:
+                continue
+            pairs.append(p)
+        else:
+            ub = min(p.ub, int(offer_ub[(p.src, p.req)]), p.ub if rental_cap is None else rental_cap)
+            if ub > 0:
+                pairs.append(Pair(p.kind, p.src, p.req, p.tier, ub, p.part_a, p.part_b, p.fee))
+    model = LinearModel(problem, comp.requests, pairs, _lot_capacity(problem, comp), stats)
+    for f, v in zip(level_fns, values, strict=True):
+        model.keep_level(model.vector(f), v)
+    pos = {(p.kind, p.src, p.req): i for i, p in enumerate(pairs)}
+    x = np.zeros(model.n)
+    for p, q in start:
+        x[pos[(p.kind, p.src, p.req)]] = q
+    money = model.vector(lambda p: p.unit_cost)
+    fees = model.vector(lambda p: p.fee)[model.fee_idx]
+    try:
+        x = model.minimise(np.concatenate([money, fees]), False, 0.0, model.with_z(x), deadline)
+    except _Timeout:
+        stats.proven = False
+    return _positive(pairs, x)
+
+
+def _disaggregate(problem: Problem, comp: Component, cpairs: list[Pair],
+                  xa: np.ndarray) -> tuple[list[tuple[Pair, int]], list[Pair]]:
+    """A class allocation as lot pairs (split_units), and the lot pairs it needs that pruning left out."""
+    uses: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    out: list[tuple[Pair, int]] = []
+    for p, v in zip(cpairs, np.round(xa), strict=True):
+        if v > 0:
+            if p.kind == "class":
+                uses[p.src].append((p.req, int(v)))
+            else:
+                out.append((p, int(v)))
+    known = {(p.src, p.req): p for p in comp.pairs if p.kind == "lot"}
+    extra: list[Pair] = []
+    for ci, u in uses.items():
+        cl = comp.classes[ci]
+        for k, r, q in split_units(problem, [(k, comp.lot_qty[k]) for k in cl.lots], u):
+            p = known.get((k, r))
+            if p is None:
+                req = problem.requests[r]
+                hand, trans = lot_unit_parts(problem, problem.stock[k], req)
+                p = Pair("lot", k, r, cl.tier, min(comp.lot_qty[k], req.quantity), hand, trans, 0.0)
+                known[(k, r)] = p
+                extra.append(p)
+            out.append((p, q))
+    return out, extra

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from .decompose import Component, build_components, split_merged
-from .model import MIP_ENGINE, MONEY_REL_GAP, ComponentResult, solve_component
+from .model import LP_ENGINE, MIP_ENGINE, MONEY_REL_GAP, ComponentResult, solve_component
 from .problem import Problem, validate
 from .rules import lot_km, offer_km
 
@@ -71,12 +71,11 @@ def solve(problem: dict[str, Any] | Problem, time_limit: float | None = None,
             proven &= res.proven
             solves += res.solves
             merged: dict[int, list[tuple[int, int]]] = {}
-            for p, v in zip(comp.pairs, res.values, strict=True):
-                if v > 0:
-                    if p.kind == "lot" and p.src in comp.members:
-                        merged.setdefault(p.src, []).append((p.req, v))
-                    else:
-                        alloc[(p.kind, p.src, p.req)] = v
+            for p, v in res.alloc:
+                if p.kind == "lot" and p.src in comp.members:
+                    merged.setdefault(p.src, []).append((p.req, v))
+                else:
+                    alloc[(p.kind, p.src, p.req)] = v
             for rep, uses in merged.items():
                 for k, r, v in split_merged(prob, comp.members[rep], uses):
                     alloc[("lot", k, r)] = v
@@ -86,7 +85,7 @@ def solve(problem: dict[str, Any] | Problem, time_limit: float | None = None,
         return {"status": "error", "policy": prob.policy, "message": f"求解失败：{type(exc).__name__}: {exc}"}
     sol = build_solution(prob, alloc, "optimal" if proven else "feasible")
     sol["solver"] = {
-        "engine": f"ortools-{MIP_ENGINE.lower()}",
+        "engine": f"ortools-{LP_ENGINE}+{MIP_ENGINE}",
         "components": len(comps),
         "pairs": sum(len(c.pairs) for c in comps),
         "pruned_pairs": sum(c.pruned for c in comps),
