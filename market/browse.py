@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from search import SearchError, SearchQuery, SearchResult
 
 from .errors import InvalidInput
-from .models import CONDITIONS, Category, Unit, User
+from .models import CONDITIONS, Category, User
 from .permissions import require_user
-from .search_index import pool_index
+from .principals import place_of
+from .search_index import PoolIndex, index_for_search
 
 FILTERS = ("category", "district", "holder", "condition", "tier", "mode")
 FACETS = ("category", "district", "holder", "condition", "tier", "mode")
@@ -59,30 +58,41 @@ def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, pe
     return q
 
 
-_UNIT = Unit.__table__
-_UNIT_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.id == bindparam("id"))  # per search: Core
-_BUREAU_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.is_bureau.is_(True)).limit(1)
-
-
 def user_origin(db: Session, user: User) -> tuple[float, float] | None:
     """Where distances are measured from: the user's unit, or the bureau for people of no unit."""
-    conn = db.connection()
-    row = (conn.execute(_UNIT_PLACE, {"id": user.unit_id}) if user.unit_id else conn.execute(_BUREAU_PLACE)).first()
-    return (row.lat, row.lng) if row else None
+    return place_of(db, user.unit_id)
+
+
+def search_in(index: PoolIndex, query: SearchQuery, wait: bool = True) -> SearchResult | None:
+    """The search on this index; ``wait=False`` gives None rather than wait while a write holds the index (or
+    when the backend answers over the network, Meilisearch)."""
+    try:
+        if wait:
+            return index.backend.search(query)
+        now = getattr(index.backend, "search_now", None)
+        return now(query) if now is not None else None
+    except SearchError as exc:
+        raise InvalidInput(exc.message, exc.field) from None
+
+
+def suggest_in(index: PoolIndex, prefix: str, limit: int = 8, wait: bool = True) -> list[str] | None:
+    if not prefix.strip():
+        return []
+    if wait:
+        return index.backend.suggest(prefix[:50], limit)
+    now = getattr(index.backend, "suggest_now", None)
+    return now(prefix[:50], limit) if now is not None else None
 
 
 def search_pool(db: Session, actor: User, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchResult:
     actor = require_user(actor)
     query = query_from(params, user_origin(db, actor), per_page)
-    try:
-        return pool_index(db).backend.search(query)
-    except SearchError as exc:
-        raise InvalidInput(exc.message, exc.field) from None
+    return search_in(index_for_search(db), query)
 
 
 def suggest(db: Session, actor: User, prefix: str, limit: int = 8) -> list[str]:
     require_user(actor)
-    return pool_index(db).backend.suggest(prefix[:50], limit) if prefix.strip() else []
+    return suggest_in(index_for_search(db), prefix, limit) if prefix.strip() else []
 
 
 def category_names(db: Session) -> dict[str, str]:

@@ -547,6 +547,16 @@ class EmbeddedBackend:
                 hits.append(doc)
             return SearchResult(total=total, hits=hits, facets=facets)
 
+    def search_now(self, query: SearchQuery) -> SearchResult | None:
+        """``search``, or None if a write holds the index at this instant: for a caller that must not wait
+        (an event loop answering from memory; it asks again from a thread)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self.search(query)
+        finally:
+            self._lock.release()
+
     def _facet(self, name: str, idx: np.ndarray) -> dict[str, int]:
         f = FACET_FIELDS[name]
         if f in SINGLE_FIELDS:
@@ -561,6 +571,16 @@ class EmbeddedBackend:
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
     # ------------------------------------------------------------------ suggest
+    def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
+        """``suggest``, or None if a write holds the index or its completions must be rebuilt first (after a
+        change; long on a large index): for a caller that must not wait."""
+        if self._sugg_keys is None or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self.suggest(prefix, limit) if self._sugg_keys is not None else None
+        finally:
+            self._lock.release()
+
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         p = tx.normalize(prefix).strip().replace(" ", "")
         if not p:
@@ -631,7 +651,12 @@ def _mark_pattern(words: frozenset[str]) -> re.Pattern | None:
 
 def highlight(title: str, words: set[str] | frozenset[str]) -> str:
     """The title HTML-escaped, with every occurrence of the matched words wrapped in <mark>."""
-    pat = _mark_pattern(frozenset(words))
+    return _highlight(title, frozenset(words))
+
+
+@lru_cache(maxsize=8192)  # the same titles come back for the same words, search after search
+def _highlight(title: str, words: frozenset[str]) -> str:
+    pat = _mark_pattern(words)
     if pat is None:
         return html.escape(title)
     low = tx.normalize(title)

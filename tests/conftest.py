@@ -108,9 +108,11 @@ def database_url() -> str:
 
 @pytest.fixture()
 def clean_db(database_url: str) -> str:
+    from market.principals import forget_all
     from market.search_index import reset_pool_index, synonyms_path
 
     reset_pool_index()  # the index of the previous test's data
+    forget_all()  # and who its users were
     synonyms_path().unlink(missing_ok=True)
     empty_database(database_url)
     return database_url

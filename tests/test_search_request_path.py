@@ -3,6 +3,7 @@ query, the searcher's place, and the outbox catch-up without a lock around its q
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from sqlmodel import select
 
 from market.accounts import issue_token, revoke_token, user_for_token
 from market.browse import user_origin
+from market.db import session_scope
 from market.models import ApiToken, utcnow
 from search import SearchQuery
 
@@ -102,3 +104,122 @@ def test_a_search_catches_up_at_once_after_a_change_of_this_process_and_probes_f
     assert index_for_search(db).backend.search(SearchQuery(q="帐篷")).total == 0  # not looked for yet
     index.next_probe = 0.0  # PROBE_SECONDS have passed
     assert index_for_search(db).backend.search(SearchQuery(q="帐篷")).total == 1
+
+
+# --- search and suggest answered from memory: who may still ask, and when the database is asked -----------
+
+def _token(http, username):
+    from factories import PASSWORD
+
+    r = http.post("/api/session", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return r.json()["token"]
+
+
+def _search(http, token, q="会议椅"):
+    return http.get("/api/search", params={"q": q}, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_a_signed_out_token_is_refused_by_the_next_search(http, world):
+    from market import principals
+
+    token = _token(http, "staff_edu")
+    assert _search(http, token).status_code == 200
+    assert principals.cached_for_token(token) is not None  # remembered: the next search asks no database
+    assert http.delete("/api/session", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert _search(http, token).status_code == 401
+    r = http.get("/api/suggest", params={"q": "hy"}, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_disabled_account_or_new_password_is_refused_by_the_next_search(http, world):
+    from conftest import login
+
+    staff, other = _token(http, "staff_edu"), _token(http, "staff_health")
+    admin = {"Authorization": f"Bearer {_token(http, 'sysadmin')}"}
+    assert login(http, "staff_health").status_code == 303  # and a browser session of the same account
+    assert http.get("/api/suggest", params={"q": "hy"}).status_code == 200
+    assert _search(http, staff).status_code == 200 and _search(http, other).status_code == 200
+    r = http.post(f"/api/users/{world.users['staff_edu'].id}", headers=admin, json={"is_active": False})
+    assert r.status_code == 200, r.text
+    assert _search(http, staff).status_code == 401
+    r = http.post(f"/api/users/{world.users['staff_health'].id}", headers=admin, json={"password": "new-pass-123"})
+    assert r.status_code == 200, r.text
+    assert http.get("/api/suggest", params={"q": "hy"}).status_code == 401  # the cookie was signed for the old one
+    assert _search(http, other).status_code == 200  # a token is not tied to the password
+
+
+def test_an_expired_token_is_refused_though_remembered(http, world, monkeypatch):
+    from market import principals
+
+    token = _token(http, "staff_edu")
+    assert _search(http, token).status_code == 200
+    later = utcnow() + timedelta(days=8)  # the token lives seven days
+    monkeypatch.setattr(principals, "utcnow", lambda: later)
+    assert _search(http, token).status_code == 401
+
+
+def test_another_process_revoking_a_token_is_seen_within_the_ttl(http, world, clean_db, monkeypatch):
+    """A revocation committed by another process (no session event here) is not seen by this one's cache at
+    once: the token may search for at most TTL_SECONDS more, then the database is asked again."""
+    from sqlalchemy import update
+
+    from market import principals
+    from market.db import get_engine
+    from market.principals import digest
+
+    token = _token(http, "staff_edu")
+    assert _search(http, token).status_code == 200
+    with get_engine(clean_db).begin() as conn:
+        conn.execute(update(ApiToken.__table__).where(ApiToken.__table__.c.token_hash == digest(token))
+                     .values(revoked=True))
+    assert _search(http, token).status_code == 200  # still remembered: at most TTL_SECONDS
+    monkeypatch.setattr(principals, "TTL_SECONDS", 0.0)  # the TTL has passed
+    assert _search(http, token).status_code == 401
+
+
+def test_a_remembered_search_asks_the_database_nothing(http, world, clean_db):
+    from sqlalchemy import event
+
+    from market.db import get_engine
+    from market.search_index import pool_index
+
+    token = _token(http, "staff_edu")
+    assert _search(http, token).status_code == 200
+    with session_scope(clean_db) as db:
+        index = pool_index(db)
+    index.next_probe = float("inf")  # the outbox was looked at just now
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    engine = get_engine(clean_db)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = _search(http, token, "椅子")
+        again = _search(http, token, "椅子")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert first.status_code == again.status_code == 200 and first.json() == again.json()
+    assert statements == []
+
+
+def test_search_answers_from_memory_as_from_the_database(http, world):
+    """The same hits, facets and distances whichever way a search is answered."""
+    from factories import add_assets
+
+    from market import browse
+    from market.models import User
+    from market.services.pool import post_idle_items
+
+    with session_scope(write=True) as db:
+        post_idle_items(db, db.get(User, world.users["mgr_health"].id),
+                        [a.id for a in add_assets(db, world.health, world.chair, 4)], title="闲置会议椅")
+    token = _token(http, "staff_edu")
+    for params in ({"q": "会议椅"}, {"q": "hyy", "sort": "distance"}, {}, {"tier": "rental", "page": "1"}):
+        r = http.get("/api/search", params=params, headers={"Authorization": f"Bearer {token}"})
+        with session_scope() as db:
+            result = browse.search_pool(db, db.get(User, world.users["staff_edu"].id), params)
+        hits = [h | {"condition": (h.get("conditions") or [None])[0]} for h in result.hits]
+        assert r.json() == json.loads(json.dumps({"total": result.total, "hits": hits, "facets": result.facets}))

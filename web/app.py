@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from market.config import settings
 
-from .api import api_routes
+from .api import api_routes, hot_routes
 from .handlers import api_error, error_page
 from .pages import admin as admin_pages
 from .pages import assets as asset_pages
@@ -63,6 +63,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 def routes() -> list:
     return [
+        *hot_routes(),
         Route("/", pool.pool),
         Route("/login", auth.login_form, methods=["GET"]),
         Route("/login", auth.login_submit, methods=["POST"]),

@@ -3,6 +3,7 @@
 Each opens one database session, finds the user, checks CSRF on unsafe requests, runs the handler in
 the thread pool (the ledger is synchronous) and turns a typed ``MarketError`` into a clear Chinese
 message: in the page with a 4xx status, or as ``{"error": {"code", "message", "field"}}`` in the API.
+Search and suggest (``pool_read``) are answered from memory in the event loop when they can.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from market import principals
 from market.errors import MarketError
 from market.models import User
 from market.notices import unread_count
+from market.principals import Principal
+from market.search_index import PoolIndex, answering_index, pool_index
 
 from .deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
 from .templating import render
@@ -116,14 +121,16 @@ def form_action(done: str, rerender: Rerender):  # noqa: ANN201
     return wrap
 
 
+SIGN_IN_FIRST = "请先登录：POST /api/session 取得令牌，再以 Authorization: Bearer 令牌 访问。"
+
+
 def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False):  # noqa: ANN201
     def wrap(fn: ApiHandler):  # noqa: ANN202
         def run(request: Request, body: Any) -> Response:
             with database(write) as db:
                 user = current_user(request, db)
                 if auth and user is None:
-                    return api_error(401, "unauthenticated", "请先登录：POST /api/session 取得令牌，"
-                                     "再以 Authorization: Bearer 令牌 访问。")
+                    return api_error(401, "unauthenticated", SIGN_IN_FIRST)
                 # A cookie-authenticated change needs the CSRF header; endpoints open to anyone act as nobody.
                 if (auth and request.method in UNSAFE and user is not None and not bearer_token(request)
                         and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
@@ -156,6 +163,73 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
         return endpoint
 
     return wrap(handler) if handler else wrap
+
+
+class FastJSONResponse(JSONResponse):
+    """The JSON Starlette writes (UTF-8, no spaces), encoded by orjson: several times faster on a page of hits."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+PoolHandler = Callable[[Request, Principal, PoolIndex, bool], Any]
+
+
+def _cached_principal(request: Request) -> Principal | None:
+    """The asker as checked less than a few seconds ago (bearer token first, as ``current_user``), or None."""
+    token = bearer_token(request)
+    if token:
+        return principals.cached_for_token(token)
+    uid = request.session.get("uid")
+    return principals.cached_for_session(uid, request.session.get("pw")) if isinstance(uid, int) else None
+
+
+def _principal(request: Request, db: Session) -> Principal | None:
+    token = bearer_token(request)
+    if token:
+        return principals.for_token(db, token)
+    uid = request.session.get("uid")
+    return principals.for_session(db, uid, request.session.get("pw")) if isinstance(uid, int) else None
+
+
+def pool_read(fn: PoolHandler):  # noqa: ANN201
+    """A read of the search index for any signed-in user (search, suggest).
+
+    ``fn(request, who, index, wait)`` answers from ``index``; with ``wait`` False it returns None rather than
+    wait for the index. It runs in the event loop, from memory — no thread hop, no database — when the asker
+    was checked less than a few seconds ago (``market.principals``) and the index may answer as it is (every
+    change of this process applied, the outbox looked at recently: ``market.search_index``) and is free;
+    otherwise in a thread with a database session, which checks the asker and catches the index up. The
+    answer is the same either way.
+    """
+
+    def run(request: Request) -> Response:
+        with database() as db:
+            who = _principal(request, db)
+            if who is None:
+                return api_error(401, "unauthenticated", SIGN_IN_FIRST)
+            try:
+                return FastJSONResponse(fn(request, who, pool_index(db), True))
+            except MarketError as exc:
+                db.rollback()
+                return JSONResponse(exc.as_dict(), status_code=exc.status)
+
+    async def endpoint(request: Request) -> Response:
+        if has_nul(request.scope["path"]) or any(has_nul(v) for _, v in request.query_params.multi_items()):
+            return api_error(400, "invalid", NUL_MESSAGE)
+        who = _cached_principal(request)
+        index = answering_index() if who is not None else None
+        if index is not None:
+            try:
+                result = fn(request, who, index, False)
+            except MarketError as exc:
+                return JSONResponse(exc.as_dict(), status_code=exc.status)
+            if result is not None:
+                return FastJSONResponse(result)
+        return await run_in_threadpool(run, request)
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
 
 
 INT_LIMIT = 2**31  # ids and quantities are 32-bit integers in the database

@@ -11,11 +11,13 @@ from starlette.requests import Request
 from market import browse
 from market.errors import InvalidInput, NotFound
 from market.models import Asset, PoolListing, User
+from market.principals import Principal
+from market.search_index import PoolIndex
 from market.services import pool as svc
 from market.services.common import get_or_404
 
 from ..forms import small_id
-from ..handlers import field, int_list
+from ..handlers import field, int_list, pool_read
 from .registry import DATE, INT, STR, declare, obj
 from .serialize import to_json
 
@@ -45,16 +47,19 @@ SEARCH_PARAMS = [("q", STR, "关键词：中文、拼音或首字母、型号"),
                  ("sort", {"enum": ["relevance", "distance", "newest"]}, "排序"), ("page", {"type": "integer", "minimum": 1}, "页码")]
 
 
-@declare("GET", "/api/search", "搜索公物池（分面、筛选、排序、高亮）", "公物池", query=SEARCH_PARAMS)
-def search_pool(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    result = browse.search_pool(db, user, dict(request.query_params))
+@declare("GET", "/api/search", "搜索公物池（分面、筛选、排序、高亮）", "公物池", query=SEARCH_PARAMS, wrap=pool_read)
+def search_pool(request: Request, who: Principal, index: PoolIndex, wait: bool) -> dict[str, Any] | None:
+    result = browse.search_in(index, browse.query_from(request.query_params, who.origin), wait)
+    if result is None:
+        return None
     hits = [h | {"condition": (h.get("conditions") or [None])[0]} for h in result.hits]
     return {"total": result.total, "hits": hits, "facets": result.facets}
 
 
-@declare("GET", "/api/suggest", "输入提示", "公物池", query=[("q", STR, "已输入的前缀")])
-def suggest(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"suggestions": browse.suggest(db, user, request.query_params.get("q", ""))}
+@declare("GET", "/api/suggest", "输入提示", "公物池", query=[("q", STR, "已输入的前缀")], wrap=pool_read)
+def suggest(request: Request, who: Principal, index: PoolIndex, wait: bool) -> dict[str, Any] | None:
+    found = browse.suggest_in(index, request.query_params.get("q", ""), wait=wait)
+    return None if found is None else {"suggestions": found}
 
 
 @declare("POST", "/api/listings", "把本单位的闲置资产挂牌到公物池", "公物池", write=True, body=obj(

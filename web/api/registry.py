@@ -21,6 +21,7 @@ class Endpoint:
     body: dict[str, Any] | None = None  # JSON Schema of the request body
     query: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)  # (name, schema, description)
     auth: bool = True
+    hot: bool = False  # asked for at every keystroke (search, suggest): routed before everything else
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -28,10 +29,14 @@ ENDPOINTS: list[Endpoint] = []
 
 def declare(method: str, path: str, summary: str, tag: str, *, body: dict[str, Any] | None = None,
             query: list[tuple[str, dict[str, Any], str]] | None = None, auth: bool = True,
-            write: bool = False) -> Callable[[ApiHandler], ApiHandler]:
+            write: bool = False, wrap: Callable[[Callable], Callable] | None = None,
+            ) -> Callable[[ApiHandler], ApiHandler]:
+    """``wrap`` makes the endpoint from the function instead of ``api`` (``pool_read``: search and suggest, which
+    are also routed first)."""
+
     def deco(fn: ApiHandler) -> ApiHandler:
-        ENDPOINTS.append(Endpoint(method, path, summary, tag, api(fn, auth=auth, write=write), body, query or [],
-                                  auth))
+        endpoint = wrap(fn) if wrap is not None else api(fn, auth=auth, write=write)
+        ENDPOINTS.append(Endpoint(method, path, summary, tag, endpoint, body, query or [], auth, wrap is not None))
         return fn
 
     return deco

@@ -1,0 +1,164 @@
+"""Who is asking, remembered for a few seconds: the user behind a bearer token or a signed session cookie.
+
+Searching the pool is asked for at every keystroke and by every browse page, and checking the token and the
+user's place against the database each time cost more than the search itself. Only search and suggest use
+this cache (``web/handlers.py``, ``pool_read``); every other endpoint checks the database on each request.
+
+What signing out, disabling an account or changing it guarantees:
+
+- a token's expiry is kept with it and compared on every use: an expired token is refused at once;
+- in the process where a token is revoked, an account disabled or given a new password, role or unit, or a
+  unit moved, the cache is emptied when that transaction commits, before the response goes out: the next
+  request of that token or cookie is checked against the database (an entry read while the change was being
+  committed is not kept);
+- in other processes (the other uvicorn workers, the command line) an entry is trusted for at most
+  ``TTL_SECONDS`` after it was read: a token revoked or an account disabled there can search the pool for at
+  most that long — the pool every signed-in user may search — and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, event
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
+
+from .models import ApiToken, Unit, User, utcnow
+
+TTL_SECONDS = 2.0
+MAX_ENTRIES = 10_000  # past this the cache starts again (each entry lives seconds anyway)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    role: str
+    unit_id: int | None
+    origin: tuple[float, float] | None  # where distances are measured from: the user's unit, else the bureau
+    expires_at: datetime | None  # the bearer token's expiry; None for a session cookie
+    password_tag: str  # the end of the password hash, which a session cookie carries
+    read_at: float  # time.monotonic() when read from the database
+
+
+_cache: dict[tuple[str, object], Principal] = {}
+_epoch = 0  # bumped on every forget: an entry read before it is not stored after it
+_lock = threading.Lock()
+
+_USER = User.__table__
+_TOKEN = ApiToken.__table__
+_UNIT = Unit.__table__
+# built once, run through Core
+_TOKEN_USER = (sa_select(_USER.c.id, _USER.c.role, _USER.c.unit_id, _USER.c.is_active, _USER.c.password_hash,
+                         _TOKEN.c.expires_at, _TOKEN.c.revoked)
+               .join(_TOKEN, _TOKEN.c.user_id == _USER.c.id).where(_TOKEN.c.token_hash == bindparam("digest")))
+_USER_BY_ID = (sa_select(_USER.c.id, _USER.c.role, _USER.c.unit_id, _USER.c.is_active, _USER.c.password_hash)
+               .where(_USER.c.id == bindparam("id")))
+_UNIT_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.id == bindparam("id"))
+_BUREAU_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.is_bureau.is_(True)).limit(1)
+PASSWORD_TAG = 16  # characters of the hash a session cookie carries (web/pages/auth.py)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def place_of(db: Session, unit_id: int | None) -> tuple[float, float] | None:
+    """Where distances are measured from: the unit, or the bureau for people of no unit."""
+    conn = db.connection()
+    row = (conn.execute(_UNIT_PLACE, {"id": unit_id}) if unit_id else conn.execute(_BUREAU_PLACE)).first()
+    return (row.lat, row.lng) if row else None
+
+
+def _fresh(p: Principal | None) -> bool:
+    return p is not None and time.monotonic() - p.read_at < TTL_SECONDS
+
+
+def cached_for_token(token: str) -> Principal | None:
+    """The token's user if it was checked less than ``TTL_SECONDS`` ago and has not expired; None: ask
+    ``for_token``."""
+    p = _cache.get(("token", digest(token)))
+    if not _fresh(p) or p.expires_at <= utcnow():
+        return None
+    return p
+
+
+def cached_for_session(user_id: int, password_tag: str | None) -> Principal | None:
+    """The session cookie's user if checked less than ``TTL_SECONDS`` ago; None: ask ``for_session``."""
+    p = _cache.get(("user", user_id))
+    if not _fresh(p) or p.password_tag != password_tag:
+        return None
+    return p
+
+
+def _store(key: tuple[str, object], p: Principal, epoch: int) -> None:
+    with _lock:
+        if epoch != _epoch:  # something was revoked or changed while we read: do not keep what we read
+            return
+        if len(_cache) >= MAX_ENTRIES:
+            _cache.clear()
+        _cache[key] = p
+
+
+def for_token(db: Session, token: str) -> Principal | None:
+    """The active user of a live token: from the cache, else from the database (and then cached)."""
+    p = cached_for_token(token)
+    if p is not None:
+        return p
+    epoch, key = _epoch, ("token", digest(token))
+    row = db.connection().execute(_TOKEN_USER, {"digest": key[1]}).first()
+    if row is None or row.revoked or not row.is_active or row.expires_at <= utcnow():
+        return None
+    p = Principal(row.id, row.role, row.unit_id, place_of(db, row.unit_id), row.expires_at,
+                  row.password_hash[-PASSWORD_TAG:], time.monotonic())
+    _store(key, p, epoch)
+    return p
+
+
+def for_session(db: Session, user_id: int, password_tag: str | None) -> Principal | None:
+    """The active user of a session cookie whose password has not changed since it was signed."""
+    p = cached_for_session(user_id, password_tag)
+    if p is not None:
+        return p
+    epoch = _epoch
+    row = db.connection().execute(_USER_BY_ID, {"id": user_id}).first()
+    if row is None or not row.is_active or row.password_hash[-PASSWORD_TAG:] != password_tag:
+        return None
+    p = Principal(row.id, row.role, row.unit_id, place_of(db, row.unit_id), None, password_tag, time.monotonic())
+    _store(("user", user_id), p, epoch)
+    return p
+
+
+def forget_all() -> None:
+    """Empty the cache (after a revocation or an account change has committed)."""
+    global _epoch
+    with _lock:
+        _epoch += 1
+        _cache.clear()
+
+
+# A flush that changed or deleted a user, a token or a unit (revoked, disabled, new password, role or unit, a
+# unit moved) empties the cache when its transaction commits, whichever service did it.
+_WATCHED = (User, ApiToken, Unit)
+
+
+@event.listens_for(Session, "after_flush")
+def _saw_account_change(session: Session, _context: object) -> None:
+    if not session.info.get("principals_changed") and any(
+            isinstance(o, _WATCHED) for o in (*session.dirty, *session.deleted)):
+        session.info["principals_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _account_change_committed(session: Session) -> None:
+    if session.info.pop("principals_changed", False):
+        forget_all()
+
+
+@event.listens_for(Session, "after_rollback")
+def _account_change_rolled_back(session: Session) -> None:
+    session.info.pop("principals_changed", None)
