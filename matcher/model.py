@@ -89,6 +89,10 @@ MONEY_REL_GAP = 1e-9
 COMBINE_LIMIT = 2**24
 LP_ENGINE = "glop"
 MIP_ENGINE = "scip"
+# The boxes SCIP gets are small and their LP is tight (the tightening has done that work): its
+# presolve (probing above all) and root cutting rounds cost more than they save there. On the
+# province problem they took SCIP's share from 7.6 s to 1.6 s, with the same optimum proven.
+SCIP_PARAMS = "separating/maxroundsroot = 0\npresolving/maxrounds = 0\n"
 INT_TOL = 1e-6  # an LP value this close to an integer is that integer
 
 
@@ -194,7 +198,7 @@ class LinearModel:
                 model.set_var_integrality(j, True)
         solver = mbh.ModelSolverHelper(engine)
         if engine == "scip":
-            solver.set_solver_specific_parameters(f"limits/gap = {gap!r}\n")
+            solver.set_solver_specific_parameters(f"limits/gap = {gap!r}\n{SCIP_PARAMS}")
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
