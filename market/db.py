@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from .config import settings
@@ -39,20 +40,50 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# Connections per process, and the threads that may hold them at once.
+#
+# Each request to a synchronous endpoint runs in anyio's worker-thread pool and holds at most one connection
+# (its one session) while it runs; the background catch-up and loan sweep run in that pool too. Import jobs
+# run in threads of their own, each holding one connection for the whole import. If more threads than
+# connections could ask at once, a request would wait up to POOL_TIMEOUT for a connection and then fail.
+# So the thread pool is bounded to the connection pool (``web.app``'s lifespan sets anyio's limiter to
+# REQUEST_THREADS), not the pool raised to anyio's default of 40 threads: the connection pool is what the
+# PostgreSQL server's max_connections limits (README: workers × 30 under it), and a request that waits for a
+# thread waits in the event loop without a timeout. JOB_CONNECTIONS are left over for import jobs; more
+# jobs than that at once could still exhaust the pool, and a pool timeout is then a 503 "busy" with
+# Retry-After (``web.app``), never a 500.
+POOL_SIZE = 10  # connections kept open
+MAX_OVERFLOW = 20  # opened under load, closed when returned
+POOL_TIMEOUT = 30.0  # seconds a checkout waits before sqlalchemy.exc.TimeoutError
+JOB_CONNECTIONS = 5
+REQUEST_THREADS = POOL_SIZE + MAX_OVERFLOW - JOB_CONNECTIONS
+BUSY = "系统繁忙（数据库连接已全部占用），本次操作未执行，请稍后重试。"
+BUSY_RETRY_AFTER = 5  # seconds, sent as Retry-After with the 503
+
+
+def make_engine(url: str, pool_size: int = POOL_SIZE, max_overflow: int = MAX_OVERFLOW,
+                pool_timeout: float = POOL_TIMEOUT) -> Engine:
+    """A new engine for ``url`` with the app's pool and, on SQLite, its pragmas and BEGIN modes."""
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            pool["poolclass"] = QueuePool  # SQLAlchemy's default for a file, sized as PostgreSQL's
+        else:
+            pool = {}  # an in-memory database keeps its one connection (SingletonThreadPool)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
 def get_engine(url: str | None = None) -> Engine:
     url = url or settings().database_url
     engine = _engines.get(url)
     if engine is None:
-        if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
-        else:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-        _engines[url] = engine
+        engine = _engines[url] = make_engine(url)
     return engine
 
 

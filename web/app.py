@@ -8,6 +8,8 @@ import logging
 import os
 from pathlib import Path
 
+import anyio.to_thread
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -19,8 +21,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from market.config import settings
+from market.db import REQUEST_THREADS
 
 from .api import api_routes, hot_routes
+from .busy import pool_busy
 from .handlers import api_error, error_page
 from .pages import admin as admin_pages
 from .pages import assets as asset_pages
@@ -151,6 +155,8 @@ SYNC_SECONDS = 0.5
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette):  # noqa: ANN201
     """Every hour: remind borrowers of loans due within three days or overdue."""
+    # No more threads run sync endpoints than there are database connections for them (market/db.py).
+    anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
 
     async def sweeper() -> None:
         while True:
@@ -204,7 +210,8 @@ def create_app() -> Starlette:
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
     ]
     return Starlette(routes=routes(), middleware=middleware, lifespan=lifespan,
-                     exception_handlers={HTTPException: http_error, Exception: server_error})
+                     exception_handlers={HTTPException: http_error, PoolTimeout: pool_busy,
+                                         Exception: server_error})
 
 
 app = create_app
