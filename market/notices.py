@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import func, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from .db import transactional
@@ -22,14 +24,25 @@ DUE_SOON_DAYS = 3
 
 
 def notify(db: Session, user_ids: list[int], kind: str, text: str, link: str, key: str) -> int:
-    """Add a notice for each user who has not had this ``key`` yet; returns how many were added."""
+    """Add a notice for each user who has not had this ``key`` yet; returns how many were added.
+
+    The rows go in with ON CONFLICT DO NOTHING: two processes sending the same reminder at once (every app
+    worker sweeps loans when it starts) both find it missing, and on PostgreSQL the second one's insert waited
+    for the first one's commit and then failed on the unique key; now it adds nothing.
+    """
     if not user_ids:
         return 0
     had = set(db.exec(select(Notice.user_id).where(Notice.key == key, Notice.user_id.in_(user_ids))))
     new = [uid for uid in dict.fromkeys(user_ids) if uid not in had]
-    for uid in new:
-        db.add(Notice(user_id=uid, kind=kind, text=text[:300], link=link[:200], key=key[:80]))
-    return len(new)
+    if not new:
+        return 0
+    now = utcnow()
+    rows = [{"user_id": uid, "kind": kind, "text": text[:300], "link": link[:200], "key": key[:80],
+             "created_at": now} for uid in new]
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (insert(Notice.__table__).values(rows).on_conflict_do_nothing(index_elements=["user_id", "key"])
+            .returning(Notice.__table__.c.id))
+    return len(db.exec(stmt).all())  # the rows added (rowcount of a multi-row insert is not reliable)
 
 
 def unit_users(db: Session, unit_id: int) -> list[int]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from conftest import login
 from factories import PASSWORD, add_assets
 from sqlmodel import select
 
 from market import notices
+from market.config import settings
 from market.db import session_scope
 from market.models import Notice, User
 from market.proposals import accept_proposal, run_matcher
@@ -101,3 +103,63 @@ def test_pages_and_api(http, world):
     finance = {"Authorization": "Bearer " + http.post("/api/session", json={
         "username": "finance", "password": PASSWORD}).json()["token"]}
     assert http.post("/api/wishes", headers=finance, json={"title": "x", "keywords": "y"}).status_code == 403
+
+
+@pytest.mark.skipif(not settings().database_url.startswith("postgresql"),
+                    reason="SQLite has one writer at a time: the second sweep starts after the first committed")
+def test_two_workers_sweeping_at_once_send_each_reminder_once(db, world, clean_db):
+    """Every app worker sweeps loans when it starts. On PostgreSQL the second sweep's insert waited for the first
+    one's uncommitted reminder and then failed on the unique key (a logged error); now it adds nothing."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from market.db import get_engine, session_scope
+
+    chairs = add_assets(db, world.health, world.chair, 2)
+    db.commit()
+    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs])
+    req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, 2, date(2027, 1, 5),
+                                                                         date(2027, 1, 8))])
+    approve_request(db, world.user("admin"), req.id)
+    accept_proposal(db, world.user("admin"), run_matcher(db, world.user("admin"), today=date(2027, 1, 1)).id)
+    ords.hand_out(db, world.user("admin"), ords.list_orders(db, world.user("admin"))[0].id)
+
+    first = Session(get_engine(clean_db), expire_on_commit=False)
+    first.info["in_service"] = True  # the sweep joins this transaction, left open: the first worker
+    assert notices.sweep_loans(first, date(2027, 1, 5)) == 2
+    first.flush()
+    first.info["in_service"] = False
+    second: dict = {}
+
+    def sweep_again() -> None:
+        try:
+            with session_scope(clean_db, write=True) as own:
+                second["pid"] = own.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+                second["added"] = notices.sweep_loans(own, date(2027, 1, 5))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            second["error"] = exc
+
+    worker = threading.Thread(target=sweep_again)
+    worker.start()
+    try:
+        waiting = None
+        for _ in range(600):  # until the second sweep waits for the first one's row lock
+            pid = second.get("pid")
+            if pid is not None:
+                waiting = db.connection().execute(text(
+                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+                db.rollback()
+                if waiting == "Lock" or "added" in second or "error" in second:
+                    break
+            time.sleep(0.05)
+        assert waiting == "Lock", "the second sweep never reached the first one's reminders"
+        first.commit()
+    finally:
+        first.close()
+        worker.join(30)
+    assert "error" not in second, second.get("error")
+    assert second["added"] == 0
+    assert sum("将于 2027-01-08 到期" in t for t in _texts(db, "staff_edu")) == 1
