@@ -531,19 +531,21 @@ class EmbeddedBackend:
                 else:
                     part = np.arange(total)
                 order = part[np.lexsort((idx[part], key[part]))][start:k]
-            if query.origin is not None and query.sort != "distance":
-                dist = np.full(total, np.nan)
-                dist[order] = _haversine(query.origin, self.lat.a[idx[order]], self.lng.a[idx[order]])
-            elif query.origin is None:
-                dist = None
+            slots = idx[order]
+            if query.origin is None:
+                dists = None
+            elif query.sort == "distance":
+                dists = dist[order].tolist()
+            else:
+                dists = _haversine(query.origin, self.lat.a[slots], self.lng.a[slots]).tolist()
             hits = []
             fmarks = frozenset(marks)
-            for j in order:
-                doc = dict(self.docs[idx[j]])
+            for k, slot in enumerate(slots.tolist()):  # plain ints and floats: numpy scalars cost per hit
+                doc = dict(self.docs[slot])
                 doc["title_highlighted"] = highlight(doc.get("title") or "", fmarks)
-                if dist is not None:
-                    d = dist[j]
-                    doc["distance_km"] = None if np.isnan(d) else round(float(d), 3)
+                if dists is not None:
+                    d = dists[k]
+                    doc["distance_km"] = None if d != d else round(d, 3)  # d != d: NaN, no place
                 hits.append(doc)
             return SearchResult(total=total, hits=hits, facets=facets)
 
@@ -562,7 +564,8 @@ class EmbeddedBackend:
         if f in SINGLE_FIELDS:
             vals = self.values[f]
             counts = np.bincount(self.single[f].a[idx], minlength=len(vals)) if len(idx) else np.zeros(len(vals), int)
-            out = {vals[i]: int(counts[i]) for i in np.flatnonzero(counts) if vals[i] != ""}
+            nz = np.flatnonzero(counts)
+            out = {vals[i]: c for i, c in zip(nz.tolist(), counts[nz].tolist(), strict=True) if vals[i] != ""}
         else:
             arr, names = self.bits[f], self.bit_values[f]
             sub = arr.a[idx]
