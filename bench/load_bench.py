@@ -21,7 +21,8 @@ What it does, per database:
    pages; facets are always computed), the browse page (``GET /?q=…``, same mix), and the minimal
    endpoint — interleaved round by round so that drifting machine load hits all three alike;
 5. prints requests/s, p50 and p99 latency (medians over the runs), each target's throughput as a share
-   of the minimal endpoint's, and whether the targets are met: search API p99 < 100 ms, throughput ≥ 40 %
+   of the minimal endpoint's, the workers' CPU per request and its multiple of the minimal endpoint's (steadier
+   than req/s when other work shares the machine), and whether the targets are met: search API p99 < 100 ms, throughput ≥ 40 %
    of the minimal endpoint's. Each run also prints how busy each uvicorn worker was (% of one core): uvicorn's
    workers share one listening socket and the one that wakes first accepts a whole burst of connections,
    so wrk's 50 keep-alive connections can all land on one worker ("96/2") and leave the other idle.
@@ -351,6 +352,8 @@ def run_wrk(target: Target, duration: int, connections: int, threads: int, log: 
     return {"rps": raw["requests"] / seconds, "p50": raw["p50_us"] / 1000,
             "p99": raw["p99_us"] / 1000, "requests": raw["requests"], "bad": raw["bad_status"],
             "errors": raw["errors"],
+            # the workers' CPU per request: less noisy than req/s on a shared machine (wrk and others take cores)
+            "cpu_ms": sum(used) / raw["requests"] * 1000 if used and raw["requests"] else float("nan"),
             # each worker's CPU as a share of one core over the run: "95/3" means one worker took nearly all
             # the connections (uvicorn's workers share one listening socket; whichever wakes first accepts)
             "cpu": "/".join(f"{u / seconds * 100:.0f}" for u in used) or "?"}
@@ -359,10 +362,11 @@ def run_wrk(target: Target, duration: int, connections: int, threads: int, log: 
 # ---------------------------------------------------------------------------------------------------- report
 
 def report(db: Database, targets: list[Target], minimal: Target, args: argparse.Namespace) -> None:
-    base_rps = minimal.median("rps")
+    base_rps, base_cpu = minimal.median("rps"), minimal.median("cpu_ms")
     print(f"\n{db.name} — {args.connections} connections, {args.threads} wrk threads, {args.workers} uvicorn workers, "
           f"{len(minimal.runs)} × {args.duration} s per target (medians)")
-    head = f"  {'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'× minimal':>11}  {'non-200':>8}  targets"
+    head = (f"  {'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'× minimal':>11}{'CPU ms/req':>12}{'× min CPU':>11}"
+            f"  {'non-200':>8}  targets")
     print(head)
     print("  " + "-" * (len(head) - 2))
     for t in [minimal, *targets]:
@@ -376,7 +380,9 @@ def report(db: Database, targets: list[Target], minimal: Target, args: argparse.
             if t.name.startswith("search API"):
                 checks.insert(0, f"p99 < {P99_TARGET_MS:.0f} ms: {'met' if p99 < P99_TARGET_MS else 'MISSED'}")
             verdict = "; ".join(checks)
-        print(f"  {t.name:<22}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{share:>10.0%}  {bad:>8}  {verdict}")
+        cpu = t.median("cpu_ms")
+        print(f"  {t.name:<22}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{share:>10.0%}{cpu:>12.3f}{cpu / base_cpu:>10.2f}×"
+              f"  {bad:>8}  {verdict}")
     print(f"  load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     spread = ", ".join(f"{t.name}: " + "/".join(f"{r['rps']:.0f}" for r in t.runs) for t in [minimal, *targets])
     print(f"  runs (req/s): {spread}")
@@ -425,7 +431,7 @@ def bench_database(db: Database, args: argparse.Namespace) -> None:
                 r = run_wrk(t, args.duration, args.connections, args.threads, wrk_log)
                 t.runs.append(r)
                 print(f"  run {i + 1}/{args.runs} {t.name:<17} {r['rps']:8.0f} req/s  p50 {r['p50']:6.1f} ms  "
-                      f"p99 {r['p99']:6.1f} ms  worker CPU % {r['cpu']}" + (f"  non-200/errors {r['bad']}/{r['errors']}"
+                      f"p99 {r['p99']:6.1f} ms  worker CPU % {r['cpu']}  CPU {r['cpu_ms']:.3f} ms/req" + (f"  non-200/errors {r['bad']}/{r['errors']}"
                                                    if r["bad"] or r["errors"] else ""), flush=True)
         report(db, targets, base, args)
     finally:

@@ -256,24 +256,27 @@ def pool_index(db: Session) -> PoolIndex:
     return index
 
 
-def answering_index() -> PoolIndex | None:
-    """This process's index if a search may use it now without a database round trip: built, every change
-    this process committed applied, and the outbox looked at less than ``PROBE_SECONDS`` ago. None: call
-    ``pool_index`` (which catches up). When the probe is due, the first caller gets None and does it; the
-    others answer from the index as it is meanwhile."""
+def ready_index() -> PoolIndex | None:
+    """This process's index if a search may use it without catching up first: built, and every change this
+    process committed applied. None: call ``pool_index`` (which builds it or catches up)."""
     index = _index
-    if index is None or index.applied < _written:
-        return None
+    return None if index is None or index.applied < _written else index
+
+
+def probe_due(index: PoolIndex) -> bool:
+    """True once per ``PROBE_SECONDS``: the caller looks at the outbox (``pool_index``) — before answering,
+    or beside it, answering from the index as it is meanwhile — so changes of other processes show."""
     now = time.monotonic()
-    if now >= index.next_probe:
-        index.next_probe = now + PROBE_SECONDS  # claimed: a failed catch-up is tried again after that
-        return None
-    return index
+    if now < index.next_probe:
+        return False
+    index.next_probe = now + PROBE_SECONDS  # claimed: a failed catch-up is tried again after that
+    return True
 
 
 def index_for_search(db: Session) -> PoolIndex:
     """The index to answer a search from: as it is when that is recent enough, else caught up now."""
-    return answering_index() or pool_index(db)
+    index = ready_index()
+    return pool_index(db) if index is None or probe_due(index) else index
 
 
 def reset_pool_index() -> None:

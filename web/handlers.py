@@ -25,7 +25,7 @@ from market.errors import MarketError
 from market.models import User
 from market.notices import unread_count
 from market.principals import Principal
-from market.search_index import PoolIndex, answering_index, pool_index
+from market.search_index import PoolIndex, pool_index, probe_due, ready_index
 
 from .deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
 from .templating import render
@@ -196,40 +196,48 @@ def pool_read(fn: PoolHandler):  # noqa: ANN201
     """A read of the search index for any signed-in user (search, suggest).
 
     ``fn(request, who, index, wait)`` answers from ``index``; with ``wait`` False it returns None rather than
-    wait for the index. It runs in the event loop, from memory — no thread hop, no database — when the asker
-    was checked less than a few seconds ago (``market.principals``) and the index may answer as it is (every
-    change of this process applied, the outbox looked at recently: ``market.search_index``) and is free;
-    otherwise in a thread with a database session, which checks the asker and catches the index up. The
-    answer is the same either way.
+    wait for the index. It runs in the event loop, from memory — no thread, no database — when the asker was
+    checked less than a few seconds ago (``market.principals``), every change this process committed is in the
+    index (``market.search_index``) and no write holds the index at that instant. Otherwise a thread checks
+    the asker against the database and catches the index up first, or (a write holds the index) only waits
+    for it; one search per ``PROBE_SECONDS`` has a thread look at the outbox first, for changes committed by
+    other processes. The answer is the same either way.
     """
 
-    def run(request: Request) -> Response:
+    def prepare(request: Request) -> Principal | None:
         with database() as db:
             who = _principal(request, db)
-            if who is None:
-                return api_error(401, "unauthenticated", SIGN_IN_FIRST)
-            try:
-                return FastJSONResponse(fn(request, who, pool_index(db), True))
-            except MarketError as exc:
-                db.rollback()
-                return JSONResponse(exc.as_dict(), status_code=exc.status)
+            if who is not None:
+                pool_index(db)
+            return who
 
     async def endpoint(request: Request) -> Response:
         if has_nul(request.scope["path"]) or any(has_nul(v) for _, v in request.query_params.multi_items()):
             return api_error(400, "invalid", NUL_MESSAGE)
         who = _cached_principal(request)
-        index = answering_index() if who is not None else None
-        if index is not None:
-            try:
-                result = fn(request, who, index, False)
-            except MarketError as exc:
-                return JSONResponse(exc.as_dict(), status_code=exc.status)
-            if result is not None:
-                return FastJSONResponse(result)
-        return await run_in_threadpool(run, request)
+        index = ready_index() if who is not None else None
+        if index is None:
+            who = await run_in_threadpool(prepare, request)
+            if who is None:
+                return api_error(401, "unauthenticated", SIGN_IN_FIRST)
+            index = ready_index() or await run_in_threadpool(prepare_index)
+        elif probe_due(index):
+            index = await run_in_threadpool(prepare_index)
+        try:
+            result = fn(request, who, index, False)
+            if result is None:  # a write holds the index (or it answers over the network): wait in a thread
+                result = await run_in_threadpool(fn, request, who, index, True)
+        except MarketError as exc:
+            return JSONResponse(exc.as_dict(), status_code=exc.status)
+        return FastJSONResponse(result)
 
     endpoint.__name__ = fn.__name__
     return endpoint
+
+
+def prepare_index() -> PoolIndex:
+    with database() as db:
+        return pool_index(db)
 
 
 INT_LIMIT = 2**31  # ids and quantities are 32-bit integers in the database
