@@ -562,16 +562,28 @@ class EmbeddedBackend:
     def _facet(self, name: str, idx: np.ndarray) -> dict[str, int]:
         f = FACET_FIELDS[name]
         if f in SINGLE_FIELDS:
+            # one numpy call and a plain list: on a few hundred documents numpy's per-call cost is the work
             vals = self.values[f]
-            counts = np.bincount(self.single[f].a[idx], minlength=len(vals)) if len(idx) else np.zeros(len(vals), int)
-            nz = np.flatnonzero(counts)
-            out = {vals[i]: c for i, c in zip(nz.tolist(), counts[nz].tolist(), strict=True) if vals[i] != ""}
+            if len(idx):
+                counts = np.bincount(self.single[f].a[idx], minlength=len(vals))
+                nz, listed = counts.nonzero()[0].tolist(), counts.tolist()
+                out = {vals[i]: listed[i] for i in nz if vals[i] != ""}
+            else:
+                out = {}
         else:
             arr, names = self.bits[f], self.bit_values[f]
             sub = arr.a[idx]
-            out = {v: int(np.count_nonzero(sub & (1 << b))) for b, v in enumerate(names)}
-            out = {v: c for v, c in out.items() if c}
-        return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+            if len(names) <= 10:  # count each combination of bits once, then add them up per bit
+                out = {}
+                for combo, c in enumerate(np.bincount(sub).tolist() if len(idx) else []):
+                    if c:
+                        for b, v in enumerate(names):
+                            if combo >> b & 1:
+                                out[v] = out.get(v, 0) + c
+            else:
+                out = {v: int(np.count_nonzero(sub & (1 << b))) for b, v in enumerate(names)}
+                out = {v: c for v, c in out.items() if c}
+        return dict(sorted(out.items(), key=_facet_order))
 
     # ------------------------------------------------------------------ suggest
     def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
@@ -611,6 +623,10 @@ class EmbeddedBackend:
         return ranked[:limit]
 
 
+def _facet_order(kv: tuple[str, int]) -> tuple[int, str]:
+    return -kv[1], kv[0]
+
+
 def _pinyin_of(s: str) -> tuple[str, str]:
     from pypinyin import lazy_pinyin
 
@@ -643,7 +659,8 @@ def _haversine(origin: tuple[float, float], lat: np.ndarray, lng: np.ndarray) ->
     la1, lo1 = math.radians(origin[0]), math.radians(origin[1])
     la2, lo2 = np.radians(lat), np.radians(lng)
     a = np.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+    a = np.minimum(np.maximum(a, 0), 1)  # np.clip(a, 0, 1), same values (NaN stays NaN), without clip's Python layer
+    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
 
 
 @lru_cache(maxsize=4096)

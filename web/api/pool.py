@@ -52,7 +52,9 @@ def search_pool(request: Request, who: Principal, index: PoolIndex, wait: bool) 
     result = browse.search_in(index, browse.query_from(request.query_params, who.origin), wait)
     if result is None:
         return None
-    hits = [h | {"condition": (h.get("conditions") or [None])[0]} for h in result.hits]
+    hits = result.hits  # fresh dicts of this search: completed in place rather than copied
+    for h in hits:
+        h["condition"] = (h.get("conditions") or [None])[0]
     return {"total": result.total, "hits": hits, "facets": result.facets}
 
 
