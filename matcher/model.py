@@ -104,7 +104,7 @@ class ComponentResult:
 
 
 class _Timeout(Exception):
-    pass
+    """The deadline passed: the component keeps the best allocation found so far, unproven."""
 
 
 class _Stats:
