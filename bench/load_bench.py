@@ -127,7 +127,7 @@ class Server:
                 if exc.code < 500:
                     return
             except OSError:
-                pass
+                pass  # not listening yet: try again until the deadline
             time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s; see {self.log}")
@@ -160,7 +160,7 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=5)
         except ProcessLookupError:
-            pass
+            pass  # already gone
 
 
 # ---------------------------------------------------------------------------------------------------- data

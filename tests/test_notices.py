@@ -43,7 +43,8 @@ def test_decisions_and_proposals_notify(db, world):
     assert any("待审核" in t for t in _texts(db, "admin2")) and _texts(db, "admin") == []
 
 
-def test_due_and_overdue_reminders_once(db, world):
+def _two_chairs_out(db, world):
+    """Two idle chairs lent to 教育局 for 5–8 January 2027 and handed out."""
     chairs = add_assets(db, world.health, world.chair, 2)
     db.commit()
     pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs])
@@ -51,8 +52,11 @@ def test_due_and_overdue_reminders_once(db, world):
                                                                          date(2027, 1, 8))])
     approve_request(db, world.user("admin"), req.id)
     accept_proposal(db, world.user("admin"), run_matcher(db, world.user("admin"), today=date(2027, 1, 1)).id)
-    order = ords.list_orders(db, world.user("admin"))[0]
-    ords.hand_out(db, world.user("admin"), order.id)
+    ords.hand_out(db, world.user("admin"), ords.list_orders(db, world.user("admin"))[0].id)
+
+
+def test_due_and_overdue_reminders_once(db, world):
+    _two_chairs_out(db, world)
     assert notices.sweep_loans(db, date(2027, 1, 4)) == 0  # four days before: nothing yet
     assert notices.sweep_loans(db, date(2027, 1, 5)) == 2  # due in three days: the two unit users
     assert notices.sweep_loans(db, date(2027, 1, 6)) == 0  # told once
@@ -118,14 +122,7 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(db, world, clean_d
 
     from market.db import get_engine, session_scope
 
-    chairs = add_assets(db, world.health, world.chair, 2)
-    db.commit()
-    pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs])
-    req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, 2, date(2027, 1, 5),
-                                                                         date(2027, 1, 8))])
-    approve_request(db, world.user("admin"), req.id)
-    accept_proposal(db, world.user("admin"), run_matcher(db, world.user("admin"), today=date(2027, 1, 1)).id)
-    ords.hand_out(db, world.user("admin"), ords.list_orders(db, world.user("admin"))[0].id)
+    _two_chairs_out(db, world)
 
     first = Session(get_engine(clean_db), expire_on_commit=False)
     first.info["in_service"] = True  # the sweep joins this transaction, left open: the first worker
