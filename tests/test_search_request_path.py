@@ -168,6 +168,7 @@ def test_another_process_revoking_a_token_is_seen_within_the_ttl(http, world, cl
     from market.db import get_engine
     from market.principals import digest
 
+    monkeypatch.setattr(principals, "REFRESH_SECONDS", principals.TTL_SECONDS)  # no refresh ahead of expiry
     token = _token(http, "staff_edu")
     assert _search(http, token).status_code == 200
     with get_engine(clean_db).begin() as conn:
@@ -223,3 +224,113 @@ def test_search_answers_from_memory_as_from_the_database(http, world):
             result = browse.search_pool(db, db.get(User, world.users["staff_edu"].id), params)
         hits = [h | {"condition": (h.get("conditions") or [None])[0]} for h in result.hits]
         assert r.json() == json.loads(json.dumps({"total": result.total, "hits": hits, "facets": result.facets}))
+
+
+def _age_cached_token(token: str, seconds: float) -> None:
+    """Make the remembered entry of ``token`` as old as ``seconds``."""
+    import dataclasses
+    import time
+
+    from market import principals
+
+    p = principals.cached_for_token(token)
+    assert p is not None
+    principals._cache[("token", token)] = dataclasses.replace(p, read_at=time.monotonic() - seconds)
+
+
+def _concurrent_searches(live_server: str, token: str, n: int) -> list[int]:
+    """``n`` searches at once, each on a connection of its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    barrier = threading.Barrier(n)
+
+    def one(_: int) -> int:
+        with httpx.Client(base_url=live_server, timeout=30) as client:
+            barrier.wait()
+            return _search(client, token).status_code
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def _token_reads(clean_db: str):  # noqa: ANN202
+    """A list that fills with the statements reading a bearer token, while the context is open."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    from market.db import get_engine
+
+    @contextmanager
+    def watching():
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+            if "token_hash" in statement:
+                seen.append(statement)
+
+        engine = get_engine(clean_db)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+
+    return watching()
+
+
+def test_an_ageing_asker_is_read_again_by_one_request_while_the_others_answer(http, world, clean_db,
+                                                                            live_server):
+    """Past REFRESH_SECONDS one request reads the token again; the other connections of the same client go
+    on answering from memory — not one database read per connection when the entry expires."""
+    from market import principals
+
+    token = _token(http, "staff_edu")
+    assert _search(http, token).status_code == 200
+    _age_cached_token(token, (principals.REFRESH_SECONDS + principals.TTL_SECONDS) / 2)
+    with _token_reads(clean_db) as reads:
+        codes = _concurrent_searches(live_server, token, 20)
+    assert codes == [200] * 20
+    assert len(reads) == 1
+    fresh = principals.cached_for_token(token)
+    assert fresh is not None and not principals.refresh_due(fresh)  # read again: young once more
+
+
+def test_a_refresh_that_finds_the_token_revoked_drops_it_before_the_ttl(http, world, clean_db):
+    """A revocation committed by another process is seen at the next refresh (REFRESH_SECONDS), not only
+    when the entry expires."""
+    from sqlalchemy import update
+
+    from market import principals
+    from market.db import get_engine
+    from market.principals import digest
+
+    token = _token(http, "staff_edu")
+    assert _search(http, token).status_code == 200
+    with get_engine(clean_db).begin() as conn:
+        conn.execute(update(ApiToken.__table__).where(ApiToken.__table__.c.token_hash == digest(token))
+                     .values(revoked=True))
+    _age_cached_token(token, (principals.REFRESH_SECONDS + principals.TTL_SECONDS) / 2)  # still trusted
+    assert _search(http, token).status_code == 401  # this request read it again
+    assert principals.cached_for_token(token) is None
+    assert _search(http, token).status_code == 401
+
+
+def test_refresh_is_claimed_once_per_entry(db, world):
+    import dataclasses
+    import time
+
+    from market import principals
+
+    token = issue_token(db, world.users["staff_edu"])
+    db.commit()
+    p = principals.for_token(db, token)
+    assert p is not None and not principals.refresh_due(p)  # young
+    old = dataclasses.replace(p, read_at=time.monotonic() - principals.REFRESH_SECONDS)
+    principals._cache[("token", token)] = old
+    assert principals.refresh_due(old) is True
+    assert principals.refresh_due(old) is False  # claimed: the others answer from the entry
+    again = principals.for_token(db, token, again=True)
+    assert again is not None and again is not old and principals.cached_for_token(token) is again

@@ -184,12 +184,12 @@ def _cached_principal(request: Request) -> Principal | None:
     return principals.cached_for_session(uid, request.session.get("pw")) if isinstance(uid, int) else None
 
 
-def _principal(request: Request, db: Session) -> Principal | None:
+def _principal(request: Request, db: Session, again: bool = False) -> Principal | None:
     token = bearer_token(request)
     if token:
-        return principals.for_token(db, token)
+        return principals.for_token(db, token, again)
     uid = request.session.get("uid")
-    return principals.for_session(db, uid, request.session.get("pw")) if isinstance(uid, int) else None
+    return principals.for_session(db, uid, request.session.get("pw"), again) if isinstance(uid, int) else None
 
 
 def pool_read(fn: PoolHandler):  # noqa: ANN201
@@ -197,16 +197,17 @@ def pool_read(fn: PoolHandler):  # noqa: ANN201
 
     ``fn(request, who, index, wait)`` answers from ``index``; with ``wait`` False it returns None rather than
     wait for the index. It runs in the event loop, from memory — no thread, no database — when the asker was
-    checked less than a few seconds ago (``market.principals``), every change this process committed is in the
+    checked less than a few seconds ago (``market.principals``; one request a second reads the asker again
+    while the others go on), every change this process committed is in the
     index (``market.search_index``) and no write holds the index at that instant. Otherwise a thread checks
     the asker against the database and catches the index up first, or (a write holds the index) only waits
     for it; one search per ``PROBE_SECONDS`` has a thread look at the outbox first, for changes committed by
     other processes. The answer is the same either way.
     """
 
-    def prepare(request: Request) -> Principal | None:
+    def prepare(request: Request, again: bool) -> Principal | None:
         with database() as db:
-            who = _principal(request, db)
+            who = _principal(request, db, again)
             if who is not None:
                 pool_index(db)
             return who
@@ -216,8 +217,8 @@ def pool_read(fn: PoolHandler):  # noqa: ANN201
             return api_error(400, "invalid", NUL_MESSAGE)
         who = _cached_principal(request)
         index = ready_index() if who is not None else None
-        if index is None:
-            who = await run_in_threadpool(prepare, request)
+        if index is None or principals.refresh_due(who):  # (one request reads a remembered asker again)
+            who = await run_in_threadpool(prepare, request, index is not None)
             if who is None:
                 return api_error(401, "unauthenticated", SIGN_IN_FIRST)
             index = ready_index() or await run_in_threadpool(prepare_index)
