@@ -23,6 +23,7 @@ from array import array
 from collections import Counter
 from datetime import date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ MULTI_FIELDS = ("conditions", "modes")  # multi-valued: a bit per distinct value
 DAY_MIN, DAY_MAX = -(2**31), 2**31 - 1
 EARTH_KM = 6371.0088
 SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
+DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
 FORMAT = 2
 
 
@@ -145,6 +147,8 @@ class EmbeddedBackend:
         self.suggestions: Counter[str] = Counter()
         self.n_dead = 0
         self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._distances: dict[tuple[float, float], np.ndarray] = {}  # origin → km to each slot (``_km_from``)
+        self._distances_kept = 0  # floats in ``_distances``
         self._sorted_vocab: list[str] | None = None
         self._sugg_keys: list[tuple[str, str]] | None = None
 
@@ -517,7 +521,7 @@ class EmbeddedBackend:
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
             if query.sort == "distance":
-                dist = _haversine(query.origin, self.lat.a[idx], self.lng.a[idx])
+                dist = self._km_from(query.origin, n)[idx]
                 key = np.where(np.isnan(dist), np.inf, dist)
             elif query.sort == "newest" or not words:
                 key = -self.created.a[idx]
@@ -537,7 +541,7 @@ class EmbeddedBackend:
             elif query.sort == "distance":
                 dists = dist[order].tolist()
             else:
-                dists = _haversine(query.origin, self.lat.a[slots], self.lng.a[slots]).tolist()
+                dists = self._km_from(query.origin, n)[slots].tolist()
             hits = []
             fmarks = frozenset(marks)
             for k, slot in enumerate(slots.tolist()):  # plain ints and floats: numpy scalars cost per hit
@@ -548,6 +552,24 @@ class EmbeddedBackend:
                     doc["distance_km"] = None if d != d else round(d, 3)  # d != d: NaN, no place
                 hits.append(doc)
             return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _km_from(self, origin: tuple[float, float], n: int) -> np.ndarray:
+        """Kilometres from ``origin`` to each of the first ``n`` slots (NaN: no place), kept per origin.
+
+        Searchers measure from their unit, so a few hundred origins serve a whole city; a slot's place never
+        changes (an upsert takes a new slot, compaction starts the index again), so only slots added since are
+        computed. At most ``DISTANCE_FLOATS`` distances are kept, the origins used longest ago dropped first.
+        """
+        km = self._distances.pop(origin, None)
+        have = 0 if km is None else len(km)
+        if have < n:
+            tail = _haversine(origin, self.lat.a[have:n], self.lng.a[have:n])
+            km = tail if km is None else np.concatenate((km, tail))
+            self._distances_kept += n - have
+        self._distances[origin] = km  # (re)inserted last: dicts keep insertion order, the oldest comes first
+        while self._distances_kept > DISTANCE_FLOATS and len(self._distances) > 1:
+            self._distances_kept -= len(self._distances.pop(next(iter(self._distances))))
+        return km
 
     def search_now(self, query: SearchQuery) -> SearchResult | None:
         """``search``, or None if a write holds the index at this instant: for a caller that must not wait
@@ -560,30 +582,33 @@ class EmbeddedBackend:
             self._lock.release()
 
     def _facet(self, name: str, idx: np.ndarray) -> dict[str, int]:
+        """Value → count over the hits ``idx``, most frequent first, then by value. On a few hundred documents
+        numpy's per-call cost is most of the work: one bincount per facet, the rest on plain lists, and the
+        order from two sorts with C-level keys (name, then count, stable) rather than a Python key per value."""
+        if not len(idx):
+            return {}
         f = FACET_FIELDS[name]
         if f in SINGLE_FIELDS:
-            # one numpy call and a plain list: on a few hundred documents numpy's per-call cost is the work
             vals = self.values[f]
-            if len(idx):
-                counts = np.bincount(self.single[f].a[idx], minlength=len(vals))
-                nz, listed = counts.nonzero()[0].tolist(), counts.tolist()
-                out = {vals[i]: listed[i] for i in nz if vals[i] != ""}
+            counts = np.bincount(self.single[f].a[idx], minlength=len(vals)).tolist()
+            items = [(vals[i], c) for i, c in enumerate(counts) if c and vals[i]]
+        else:  # a bit per value
+            names, sub = self.bit_values[f], self.bits[f].a[idx]
+            if len(names) <= 10:  # count each combination of bits once (at most 1,024), then add up per bit
+                per_bit = [0] * len(names)
+                for combo, c in enumerate(np.bincount(sub).tolist()):
+                    b = 0
+                    while c and combo:
+                        if combo & 1:
+                            per_bit[b] += c
+                        combo >>= 1
+                        b += 1
             else:
-                out = {}
-        else:
-            arr, names = self.bits[f], self.bit_values[f]
-            sub = arr.a[idx]
-            if len(names) <= 10:  # count each combination of bits once, then add them up per bit
-                out = {}
-                for combo, c in enumerate(np.bincount(sub).tolist() if len(idx) else []):
-                    if c:
-                        for b, v in enumerate(names):
-                            if combo >> b & 1:
-                                out[v] = out.get(v, 0) + c
-            else:
-                out = {v: int(np.count_nonzero(sub & (1 << b))) for b, v in enumerate(names)}
-                out = {v: c for v, c in out.items() if c}
-        return dict(sorted(out.items(), key=_facet_order))
+                per_bit = [int(np.count_nonzero(sub & (1 << b))) for b in range(len(names))]
+            items = [(v, c) for v, c in zip(names, per_bit) if c]
+        items.sort(key=_first)
+        items.sort(key=_second, reverse=True)  # stable: equal counts stay in value order
+        return dict(items)
 
     # ------------------------------------------------------------------ suggest
     def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
@@ -623,8 +648,7 @@ class EmbeddedBackend:
         return ranked[:limit]
 
 
-def _facet_order(kv: tuple[str, int]) -> tuple[int, str]:
-    return -kv[1], kv[0]
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 def _pinyin_of(s: str) -> tuple[str, str]:

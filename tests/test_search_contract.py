@@ -171,6 +171,13 @@ def test_every_facet_counts_exactly(engine):
     assert r.facets == _expected_facets(DOCS)
 
 
+def test_facet_values_come_most_frequent_first_then_by_value(engine):
+    for q in ("", "椅子", "hyy"):
+        r = engine.search(SearchQuery(q=q, facets=tuple(search.FACET_FIELDS)))
+        for name, counts in r.facets.items():
+            assert list(counts.items()) == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), (q, name)
+
+
 def test_facets_count_the_filtered_results(engine):
     r = engine.search(SearchQuery(q="椅子", facets=("tier", "condition", "mode")))
     assert r.facets["tier"] == {"idle": 5, "warehouse": 3, "rental": 1}
@@ -238,6 +245,52 @@ def test_sort_by_distance(engine):
     assert r.hits[0]["holder"] == "市卫生健康委员会" and d[0] < 0.01
     for h in r.hits:
         assert h["distance_km"] == pytest.approx(_km(origin, (h["lat"], h["lng"])), abs=0.05)
+
+
+ORIGINS = [(31.4560, 104.7420), (30.6570, 104.0660), (31.0, 104.5)]
+
+
+def _distances_are_right(engine) -> dict[str, float | None]:
+    """Every hit's distance from each origin, in both sorts; returns the last origin's distances by id."""
+    tol = 0.0005 if engine.kind == "embedded" else 0.05  # km; Meilisearch gives whole metres, its own radius
+    for origin in ORIGINS:
+        for sort in ("distance", "relevance"):
+            r = engine.search(SearchQuery(sort=sort, origin=origin, per_page=100))
+            assert r.total == len(r.hits)
+            got = {h["id"]: h["distance_km"] for h in r.hits}
+            for h in r.hits:
+                if h.get("lat") is None:
+                    assert h["distance_km"] is None
+                else:
+                    assert h["distance_km"] == pytest.approx(_km(origin, (h["lat"], h["lng"])), abs=tol)
+            if sort == "distance":
+                placed = [d for d in got.values() if d is not None]
+                assert placed == sorted(placed)
+    return got
+
+
+def test_distances_follow_added_moved_and_deleted_documents(fresh):
+    _distances_are_right(fresh)
+    fresh.index([dict(BY_ID["L7"], lat=30.0, lng=103.0), dict(BY_ID["L1"], id="L900", lat=31.9, lng=105.1)])
+    got = _distances_are_right(fresh)
+    assert got["L7"] == pytest.approx(_km(ORIGINS[-1], (30.0, 103.0)), abs=0.05)
+    assert got["L900"] == pytest.approx(_km(ORIGINS[-1], (31.9, 105.1)), abs=0.05)
+    fresh.delete(["L9"])
+    assert "L9" not in _distances_are_right(fresh)
+
+
+def test_embedded_keeps_distances_for_a_bounded_number_of_origins(monkeypatch):
+    import search.embedded as embedded
+
+    b = search.open_backend("embedded")
+    b.index(DOCS)
+    monkeypatch.setattr(embedded, "DISTANCE_FLOATS", 2 * len(DOCS))  # room for two origins
+    _distances_are_right(b)
+    assert list(b._distances) == ORIGINS[1:]  # the origin used longest ago went first
+    assert b._distances_kept == sum(len(a) for a in b._distances.values())
+    b.index([dict(BY_ID["L2"], lat=30.1, lng=104.1)])  # one slot more: one distance more per origin asked
+    _distances_are_right(b)
+    assert all(len(a) == b.n for a in b._distances.values())
 
 
 def test_sort_by_relevance_puts_title_matches_first(engine):
@@ -344,6 +397,18 @@ def test_new_condition_values_are_faceted_and_filtered(fresh):
     fresh.index([dict(BY_ID["L7"], conditions=["待维修"])])
     assert ids(fresh, condition="待维修") == ["L7"]
     assert fresh.search(SearchQuery(facets=("condition",))).facets["condition"]["待维修"] == 1
+
+
+def test_many_values_of_a_multi_valued_field_are_each_counted(fresh):
+    """Twelve condition values (more than the embedded index counts as combinations of bits)."""
+    extra = [f"状态{i:02d}" for i in range(12)]
+    docs = [dict(BY_ID[i], conditions=extra[k % 12: k % 12 + 2]) for k, i in enumerate(("L1", "L2", "L3", "L7"))]
+    fresh.index(docs)
+    counts = fresh.search(SearchQuery(facets=("condition",))).facets["condition"]
+    expected = Counter(c for d in DOCS if d["id"] not in {"L1", "L2", "L3", "L7"} for c in d["conditions"])
+    expected.update(c for d in docs for c in d["conditions"])
+    assert counts == dict(expected)
+    assert set(ids(fresh, condition="状态03")) == {"L3", "L7"}
 
 
 @pytest.mark.parametrize("bad", [dict(page=0), dict(per_page=0), dict(per_page=101), dict(sort="price"),
