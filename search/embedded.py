@@ -434,6 +434,8 @@ class EmbeddedBackend:
 
     def _merge_synonym_spans(self, words: list[str]) -> list[str]:
         """Join consecutive query words that together are a synonym key (公文 柜 → 公文柜)."""
+        if len(words) < 2:
+            return words
         out, i = [], 0
         while i < len(words):
             for j in range(min(len(words), i + 4), i + 1, -1):
@@ -449,18 +451,18 @@ class EmbeddedBackend:
 
     def _match(self, words: list[str], n: int) -> tuple[np.ndarray, np.ndarray, set[str]]:
         words = self._merge_synonym_spans(words)
-        score = np.zeros(n, dtype=np.float32)
-        mask = np.ones(n, dtype=bool)
+        score = mask = None  # from the first word on
         marks: set[str] = set()
         for i, w in enumerate(words):
             ws = np.zeros(n, dtype=np.float32)
+            fresh = True  # nothing in ws yet: the first single-token alternative is assigned, not maxed
             for toks, factor, hl in self._alternatives(w, i == len(words) - 1):
                 posts = [self._post(t) for t in dict.fromkeys(toks)]
                 if not posts or any(p is None for p in posts):
                     continue
                 if len(posts) == 1:
                     s, wt = posts[0]
-                    ws[s] = np.maximum(ws[s], wt * factor)
+                    ws[s] = (wt if factor == 1.0 else wt * factor) if fresh else np.maximum(ws[s], wt * factor)
                 else:
                     cnt = np.zeros(n, dtype=np.int8)
                     acc = np.zeros(n, dtype=np.float32)
@@ -471,15 +473,20 @@ class EmbeddedBackend:
                     if not ok.any():
                         continue
                     np.maximum(ws, np.where(ok, acc * (factor / len(posts)), 0), out=ws)
+                fresh = False
                 marks.update(hl)
             hit = ws > 0
             df = int(np.count_nonzero(hit & self.alive.a[:n]))
             if df == 0:
-                return score, np.zeros(n, dtype=bool), marks
-            mask &= hit
+                return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), marks
             # idf over the live documents: slots of replaced documents must not count, or an index kept up to
             # date by upserts ranks (and rounds) differently from one rebuilt with the same documents
-            score += ws * math.log(1 + (n - self.n_dead) / (1 + df))
+            ws *= np.float32(math.log(1 + (n - self.n_dead) / (1 + df)))
+            if mask is None:
+                score, mask = ws, hit
+            else:
+                mask &= hit
+                score += ws
         return score, mask, marks
 
     def _filters(self, q: SearchQuery, n: int) -> np.ndarray:
@@ -526,7 +533,8 @@ class EmbeddedBackend:
             elif query.sort == "newest" or not words:
                 key = -self.created.a[idx]
             else:
-                key = -(np.round(score[idx].astype(np.float64), 3) * 1e3 * 1e11 + self.created.a[idx] / 100)
+                # the score to 3 decimals (np.round(x, 3) is rint(x * 1000) / 1000: the same order), then newest
+                key = -(np.rint(score[idx].astype(np.float64) * 1e3) * 1e11 + self.created.a[idx] / 100)
             if start >= total:
                 order = np.array([], dtype=np.int64)
             else:

@@ -24,6 +24,7 @@ _jieba = None
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[a-z0-9]+(?:[-_./][a-z0-9]+)*")
+_QUERY_WORD = re.compile(f"{_CJK_RUN.pattern}|{_LATIN_RUN.pattern}")
 LATIN_WORD = re.compile(r"^[a-z]+$")
 
 
@@ -70,17 +71,12 @@ def sub_words(word: str) -> list[str]:
 
 def segment_query(text: str) -> list[str]:
     """Query words: jieba words for CJK runs, Latin/number tokens (punctuation inside kept for codes)."""
-    text = normalize(text)
     out: list[str] = []
-    pos = 0
-    for m in re.finditer(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:[-_./][a-z0-9]+)*", text):
-        tok = m.group()
-        pos = m.end()
+    for tok in _QUERY_WORD.findall(normalize(text)):
         if CJK.match(tok):
             out.extend(w for w in _cut(tok) if w.strip())
         else:
             out.append(tok)
-    del pos
     return out
 
 
