@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from search import SearchError, SearchQuery, SearchResult
 
@@ -21,6 +22,7 @@ TIER_LABELS = {"warehouse": "公物仓库存", "idle": "单位闲置", "rental":
 MODE_LABELS = {"loan": "出借", "transfer": "调剂"}
 SORT_LABELS = {"relevance": "相关度", "distance": "距离最近", "newest": "最新发布"}
 PER_PAGE = 20
+_CATEGORY = Category.__table__
 
 
 def _date(raw: str | None, name: str) -> str | None:
@@ -96,4 +98,5 @@ def suggest(db: Session, actor: User, prefix: str, limit: int = 8) -> list[str]:
 
 
 def category_names(db: Session) -> dict[str, str]:
-    return {c.code: c.name for c in db.exec(select(Category))}
+    """Code → name of every category (two columns, not ORM objects: this runs for every browse page)."""
+    return dict(db.connection().execute(sa_select(_CATEGORY.c.code, _CATEGORY.c.name)).all())

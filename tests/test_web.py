@@ -34,6 +34,7 @@ def test_login_and_pool_page(http, world):
     assert page.status_code == 200
     assert "震旦会议椅（闲置）" in page.text and "单位闲置" in page.text and "市卫生健康委员会" in page.text
     assert "12" in page.text
+    assert re.search(r'href="/\?category=A05010201"[^>]*>会议椅</a>', page.text)  # the facet names the category
     assert http.get("/", params={"q": "投影"}).text.count('class="card"') == 0
     assert http.get("/", params={"q": "会议椅", "tier": "idle"}).text.count('class="card"') == 1
 
