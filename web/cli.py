@@ -51,10 +51,12 @@ def _prepare_database(build_demo: bool) -> None:
 
 
 def _serve(host: str, port: int, workers: int = 1) -> None:
-    import uvicorn
+    from web.serve import PortUnavailable, serve  # several workers: a socket each (see web/serve.py)
 
-    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, log_level="warning", workers=workers,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    try:
+        serve("web.app:create_app", factory=True, host=host, port=port, workers=workers)
+    except PortUnavailable as exc:  # this module's CliError: under ``python -m web.cli`` it is __main__'s
+        raise CliError(str(exc)) from None
 
 
 def _user(db, username: str):  # noqa: ANN001, ANN202
