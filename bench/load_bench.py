@@ -13,7 +13,7 @@ What it does, per database:
    the next run (``--rebuild`` starts again). PostgreSQL (``--pg-url``, default the test server) gets a
    schema of its own, ``gwc_loadbench``, dropped at the end unless ``--keep-pg``;
 2. starts ``gongwucang serve --workers 2`` on a free loopback port, and the minimal Starlette app of
-   ``bench/load_minimal.py`` the same way (uvicorn, 2 workers), and waits until both answer;
+   ``bench/load_minimal.py`` the same way (``web.serve``: uvicorn, 2 workers), and waits until both answer;
 3. signs in as a demo account: a bearer token (``POST /api/session``) for the API, a session cookie
    (``POST /login``) for the page; checks every URL of the mix once (status 200, the page is the pool);
 4. loads each target with wrk from a second process (50 connections, 2 threads, fixed duration) — the
@@ -23,9 +23,9 @@ What it does, per database:
 5. prints requests/s, p50 and p99 latency (medians over the runs), each target's throughput as a share
    of the minimal endpoint's, the workers' CPU per request and its multiple of the minimal endpoint's (steadier
    than req/s when other work shares the machine), and whether the targets are met: search API p99 < 100 ms, throughput ≥ 40 %
-   of the minimal endpoint's. Each run also prints how busy each uvicorn worker was (% of one core): uvicorn's
-   workers share one listening socket and the one that wakes first accepts a whole burst of connections,
-   so wrk's 50 keep-alive connections can all land on one worker ("96/2") and leave the other idle.
+   of the minimal endpoint's. Each run also prints how busy each uvicorn worker was (% of one core): each
+   worker has its own SO_REUSEPORT socket and the kernel spreads wrk's 50 keep-alive connections over them,
+   so the column shows the balance ("90/88"; with uvicorn's one shared socket it could be "96/2").
 
 wrk, the servers and the database share the machine: on 2 cores the figures are a floor, and anything
 else running at the same time moves them. Only 127.0.0.1 is ever loaded, and every run stops by itself.
@@ -154,7 +154,7 @@ class Server:
         if self.proc is None or self.proc.poll() is not None:
             return
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # the uvicorn supervisor and its workers: our own group
+            os.killpg(self.proc.pid, signal.SIGTERM)  # the supervisor and its workers: our own group
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -354,8 +354,8 @@ def run_wrk(target: Target, duration: int, connections: int, threads: int, log: 
             "errors": raw["errors"],
             # the workers' CPU per request: less noisy than req/s on a shared machine (wrk and others take cores)
             "cpu_ms": sum(used) / raw["requests"] * 1000 if used and raw["requests"] else float("nan"),
-            # each worker's CPU as a share of one core over the run: "95/3" means one worker took nearly all
-            # the connections (uvicorn's workers share one listening socket; whichever wakes first accepts)
+            # each worker's CPU as a share of one core over the run: the balance of the kernel's spreading of
+            # connections over the workers' SO_REUSEPORT sockets ("95/3" would mean one took nearly all)
             "cpu": "/".join(f"{u / seconds * 100:.0f}" for u in used) or "?"}
 
 
@@ -394,9 +394,8 @@ def bench_database(db: Database, args: argparse.Namespace) -> None:
     prepare(db, args.rebuild)
     app = Server(f"gongwucang ({db.name})", [GONGWUCANG, "serve", "--workers", str(args.workers)], db.env(),
                  logs / f"serve-{db.key}.log")
-    minimal = Server("minimal app", [PYTHON, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "load_minimal:app",
-                                     "--workers", str(args.workers), "--log-level", "warning", "--proxy-headers",
-                                     "--forwarded-allow-ips", HOST], db.env(), logs / f"minimal-{db.key}.log")
+    minimal = Server("minimal app", [PYTHON, str(ROOT / "bench" / "load_minimal.py"), "--workers", str(args.workers)],
+                     db.env(), logs / f"minimal-{db.key}.log")
     try:
         app.start("/login")
         minimal.start("/ping")
