@@ -41,6 +41,7 @@ MULTI_FIELDS = ("conditions", "modes")  # multi-valued: a bit per distinct value
 DAY_MIN, DAY_MAX = -(2**31), 2**31 - 1
 EARTH_KM = 6371.0088
 SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
+MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
 DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
 FORMAT = 2
 
@@ -150,6 +151,9 @@ class EmbeddedBackend:
         self._distances: dict[tuple[float, float], np.ndarray] = {}  # origin → km to each slot (``_km_from``)
         self._distances_kept = 0  # floats in ``_distances``
         self._sorted_vocab: list[str] | None = None
+        # (query word, is last) → its alternatives: they depend only on the vocabulary and the synonyms, and
+        # emptied whenever either changes (``_words_changed``); popular words are asked for again and again
+        self._expansions: dict[tuple[str, bool], list[tuple[list[str], float, list[str]]]] = {}
         self._sugg_keys: list[tuple[str, str]] | None = None
 
     @property
@@ -207,8 +211,13 @@ class EmbeddedBackend:
             self.suggestions[sug] += 1
         self._sugg_keys = None
 
-    def _new_token(self, t: str) -> None:
+    def _words_changed(self) -> None:
+        """A token was added or the synonyms changed: what was derived from the vocabulary is stale."""
         self._sorted_vocab = None
+        self._expansions = {}
+
+    def _new_token(self, t: str) -> None:
+        self._words_changed()
         if t.startswith("py:"):
             return
         if t.isascii() and not t.isalnum():
@@ -261,6 +270,7 @@ class EmbeddedBackend:
                 self.__dict__.update(state["state"])
                 self._synonym_groups = state["synonyms"]
                 self._syn = tx.synonym_map(self._synonym_groups)
+                self._words_changed()
         j = self.path / JOURNAL
         if j.exists():
             for line in j.read_text(encoding="utf-8").splitlines():
@@ -320,6 +330,7 @@ class EmbeddedBackend:
         elif kind == "synonyms":
             self._synonym_groups = op["groups"]
             self._syn = tx.synonym_map(self._synonym_groups)
+            self._words_changed()
         elif kind == "clear":
             self._reset()
 
@@ -402,6 +413,14 @@ class EmbeddedBackend:
 
     def _alternatives(self, w: str, last: bool) -> list[tuple[list[str], float, list[str]]]:
         """(tokens that must all match, factor, words to highlight) for one query word."""
+        alts = self._expansions.get((w, last))
+        if alts is None:
+            if len(self._expansions) >= MAX_EXPANSIONS:
+                self._expansions = {}
+            alts = self._expansions[(w, last)] = self._expand(w, last)
+        return alts
+
+    def _expand(self, w: str, last: bool) -> list[tuple[list[str], float, list[str]]]:
         alts: list[tuple[list[str], float, list[str]]] = [([w], 1.0, [w, *self.compact_words.get(w, ())])]
         for s in self._syn.get(w, ()):
             toks = [s] if s in self.post_slots else [t for t in tx.segment_query(s)]

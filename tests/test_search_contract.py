@@ -138,6 +138,18 @@ def test_typo_on_latin_model_names(engine):
     assert "L13" in ids(engine, "optiplx")
 
 
+def test_words_first_seen_after_a_search_are_found_by_typo_prefix_and_pinyin(fresh):
+    """A query word asked for before the documents that match it arrive (the embedded index keeps each
+    word's alternatives until the vocabulary changes)."""
+    for q in ("zenbok", "zenbo", "suizhiji", "szj"):
+        assert ids(fresh, q) == [], q
+    fresh.index([dict(BY_ID["L11"], id="L901", title="华硕 Zenbook 14 笔记本", brand="华硕", model="zenbook"),
+                 dict(BY_ID["L19"], id="L902", title="碎纸机 S5", category_name="碎纸机", brand="", model="S5")])
+    assert "L901" in ids(fresh, "zenbok")  # one typo
+    assert "L901" in ids(fresh, "zenbo")  # the start of the last word
+    assert "L902" in ids(fresh, "suizhiji") and "L902" in ids(fresh, "szj")  # pinyin and its initials
+
+
 def test_no_typos_on_short_words(engine):
     assert ids(engine, "e15") == []
     assert ids(engine, "m5x") == []
