@@ -198,5 +198,10 @@ def test_nul_characters_are_refused_cleanly(http, world):
     assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]
     r = http.post("/api/requests", headers=staff, json={"title": "会\x00议", "lines": []})
     assert r.status_code == 400
+    for path in ("/api/search", "/api/suggest"):  # answered from memory, checked on the raw query string
+        for params in ({"q": "椅\x00"}, {"district": "\x00"}, {"q": "hy", "sort": "distance\x00"}):
+            r = http.get(path, headers=staff, params=params)
+            assert r.status_code == 400 and "NUL" in r.json()["error"]["message"], (path, params)
+        assert http.get(path + "?q=%e6%a4%85%00", headers=staff).status_code == 400
     login(http, "staff_edu")
     assert http.get("/", params={"q": "椅\x00"}).status_code == 400
