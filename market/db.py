@@ -49,8 +49,8 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
 # So the thread pool is bounded to the connection pool (``web.app``'s lifespan sets anyio's limiter to
 # REQUEST_THREADS), not the pool raised to anyio's default of 40 threads: the connection pool is what the
 # PostgreSQL server's max_connections limits (README: workers × 30 under it), and a request that waits for a
-# thread waits in the event loop without a timeout. JOB_CONNECTIONS are left over for import jobs; more
-# jobs than that at once could still exhaust the pool, and a pool timeout is then a 503 "busy" with
+# thread waits in the event loop without a timeout. JOB_CONNECTIONS are left over for import jobs, and no
+# more jobs than that run at once (``web.jobs`` queues the others). A pool timeout is a 503 "busy" with
 # Retry-After (``web.app``), never a 500.
 POOL_SIZE = 10  # connections kept open
 MAX_OVERFLOW = 20  # opened under load, closed when returned

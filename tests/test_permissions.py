@@ -761,7 +761,7 @@ def _settle(env: Env, entry: Entry, r: httpx.Response) -> None:
 
     job = r.headers["location"].rsplit("/", 1)[-1]
     deadline = time.monotonic() + 60
-    while (state := jobs.read(job)) is not None and state["status"] == "running":
+    while (state := jobs.read(job)) is not None and state["status"] in ("queued", "running"):
         assert time.monotonic() < deadline, "the import job did not finish"
         time.sleep(0.05)
     assert state is not None and state["status"] == "done" and state["result"]["ok"], state

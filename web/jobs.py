@@ -1,6 +1,10 @@
 """Long work in the background with progress a page can show: one JSON file per job in the data
 directory, so every app worker (and a restarted one) sees the same state.
 
+At most ``JOB_CONNECTIONS`` jobs of a process run at once — the database connections its pool keeps for
+them beside the request threads (``market.db``). A job started beyond that is "queued" and starts when one
+ends, so many imports at once wait their turn instead of running out of connections.
+
 A job records the process running it. A process that dies (a crash, SIGKILL, a restart) cannot write its
 job's end, so ``read`` reports a running job whose process is gone as failed: its work was one transaction,
 rolled back with the process, so nothing was written.
@@ -17,7 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from market.config import settings
+from market.db import JOB_CONNECTIONS
 
 
 def _dir() -> Path:
@@ -33,6 +40,9 @@ def _path(job_id: str) -> Path:
 
 
 INTERRUPTED = "导入被中断（服务进程已退出或重启），未写入任何数据，请重新导入。"
+FAILED = "服务器内部错误，导入未完成，未写入任何数据。"
+BUSY = "数据库连接繁忙，导入未写入任何数据，请稍后重新导入。"
+_slots = threading.BoundedSemaphore(JOB_CONNECTIONS)  # jobs of this process running at once
 
 
 def _start_time(pid: int) -> str | None:
@@ -73,7 +83,7 @@ def read(job_id: str) -> dict[str, Any] | None:
         state = json.loads(_path(job_id).read_text(encoding="utf-8"))
     except (KeyError, FileNotFoundError, json.JSONDecodeError):
         return None
-    if state.get("status") == "running" and state.get("process") and not _alive(state["process"]):
+    if state.get("status") in ("queued", "running") and state.get("process") and not _alive(state["process"]):
         return state | {"status": "failed", "result": {"message": INTERRUPTED}}
     return state
 
@@ -86,9 +96,10 @@ def write(job_id: str, state: dict[str, Any]) -> None:
 
 
 def start(owner_id: int, kind: str, work: Callable[[Callable[[int, int], None]], dict[str, Any]]) -> str:
-    """Run ``work(progress)`` in a thread; its returned dict (or error) is kept as the job's result."""
+    """Run ``work(progress)`` in a thread, once a slot is free ("queued" until then); its returned dict (or
+    error) is kept as the job's result."""
     job_id = secrets.token_hex(12)
-    state: dict[str, Any] = {"id": job_id, "owner": owner_id, "kind": kind, "status": "running", "done": 0,
+    state: dict[str, Any] = {"id": job_id, "owner": owner_id, "kind": kind, "status": "queued", "done": 0,
                              "total": 0, "result": None, "process": _this_process()}
     write(job_id, state)
     last = [0]
@@ -99,13 +110,18 @@ def start(owner_id: int, kind: str, work: Callable[[Callable[[int, int], None]],
             write(job_id, state | {"done": done, "total": total})
 
     def run() -> None:
-        try:
-            result = work(progress)
-            write(job_id, state | {"status": "done", "done": result.get("total", 0), "total": result.get("total", 0),
-                                   "result": result})
-        except Exception as exc:  # noqa: BLE001  the job's page shows it; the thread must not die silently
-            write(job_id, state | {"status": "failed", "result": {"message": getattr(exc, "message", None)
-                                                                  or "服务器内部错误，导入未完成，未写入任何数据。"}})
+        with _slots:
+            state["status"] = "running"
+            write(job_id, state)
+            try:
+                result = work(progress)
+                write(job_id, state | {"status": "done", "done": result.get("total", 0),
+                                       "total": result.get("total", 0), "result": result})
+            except PoolTimeout:
+                write(job_id, state | {"status": "failed", "result": {"message": BUSY}})
+            except Exception as exc:  # noqa: BLE001  the job's page shows it; the thread must not die silently
+                write(job_id, state | {"status": "failed", "result": {"message": getattr(exc, "message", None)
+                                                                      or FAILED}})
 
     threading.Thread(target=run, name=f"job-{job_id}", daemon=True).start()
     return job_id
