@@ -435,6 +435,30 @@ def test_disposal_refusals(db, world):
         dsp.approve_disposal(db, world.user("finance"), again.id)
 
 
+def test_a_refused_role_is_told_so_whatever_it_sends(db, world):
+    """Steps after approval check who acts before what they sent: a role that may not act gets a refusal,
+    not a complaint about its input (which would tell it more than it may know)."""
+    sale, _ = _disposal(db, world, "sale", 1)
+    gift, _ = _disposal(db, world, "donation", 1)
+    for case in (sale, gift):
+        dsp.approve_disposal(db, world.user("finance"), case.id)
+    outsiders = [world.user(u) for u in ("finance", "staff_edu", "mgr_health")]
+    bad_steps = [
+        lambda who: dsp.appraise(db, who, sale.id, "-5", ""),  # negative value, no appraiser
+        lambda who: dsp.appraise(db, who, sale.id, "abc", "某评估"),  # not a sum of money
+        lambda who: dsp.sell(db, who, sale.id, "赠送", "", "-1"),  # unknown channel, no buyer
+        lambda who: dsp.hand_over(db, who, gift.id, ""),  # no recipient
+        lambda who: dsp.remit(db, who, sale.id, ""),  # no voucher
+    ]
+    for who in outsiders:
+        for step in bad_steps:
+            with pytest.raises(PermissionDenied):
+                step(who)
+    with pytest.raises(InvalidInput):  # the operator is told what is wrong with the input
+        dsp.appraise(db, world.user("admin"), sale.id, "-5", "某评估")
+    assert (sale.status, gift.status) == ("approved", "approved")
+
+
 # --- the whole life of one asset ---------------------------------------------------------------------
 
 

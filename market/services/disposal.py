@@ -156,6 +156,7 @@ def cancel_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
 def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | str, appraiser: str,
              report: str = "") -> DisposalCase:
     case = get_or_404(db, DisposalCase, case_id)
+    require_operator(db, actor, case)  # who may, before what they sent: a refused role is told so
     if case.method == "loss_writeoff":
         raise InvalidTransition("损失核销不经评估，审批后直接核销。")
     amount = money(value)
@@ -173,6 +174,7 @@ def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | st
 def sell(db: Session, actor: User, case_id: int, channel: str, buyer: str,
          proceeds: Decimal | float | str) -> DisposalCase:
     case = get_or_404(db, DisposalCase, case_id)
+    require_operator(db, actor, case)
     if case.method not in SELLING:
         raise InvalidTransition(f"{case.method_label}不经拍卖或转让。")
     if channel not in SALE_CHANNELS:
@@ -198,6 +200,7 @@ def hand_over(db: Session, actor: User, case_id: int, recipient: str,
               value_received: Decimal | float | str | None = None) -> DisposalCase:
     """无偿划转 / 对外捐赠: to the recipient; 置换: to the counterparty, with the value received."""
     case = get_or_404(db, DisposalCase, case_id)
+    require_operator(db, actor, case)
     if case.method not in HANDING_OVER:
         raise InvalidTransition(f"{case.method_label}不经交接。")
     if not recipient or not recipient.strip():
@@ -212,6 +215,7 @@ def hand_over(db: Session, actor: User, case_id: int, recipient: str,
 @transactional
 def remit(db: Session, actor: User, case_id: int, voucher: str) -> DisposalCase:
     """Proceeds paid to the treasury (上缴国库)."""
+    require_operator(db, actor, get_or_404(db, DisposalCase, case_id))
     if not voucher or not voucher.strip():
         raise InvalidInput("请填写缴款凭证号。", "voucher")
     case = _step(db, actor, case_id, {"sold"}, "remitted", f"上缴国库：凭证 {voucher.strip()}", "remit")
