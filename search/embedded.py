@@ -572,12 +572,12 @@ class EmbeddedBackend:
             hits = []
             fmarks = frozenset(marks)
             for k, slot in enumerate(slots.tolist()):  # plain ints and floats: numpy scalars cost per hit
-                doc = dict(self.docs[slot])
-                doc["title_highlighted"] = highlight(doc.get("title") or "", fmarks)
+                doc = self.docs[slot]
+                hit = {**doc, "title_highlighted": highlight(doc.get("title") or "", fmarks)}
                 if dists is not None:
                     d = dists[k]
-                    doc["distance_km"] = None if d != d else round(d, 3)  # d != d: NaN, no place
-                hits.append(doc)
+                    hit["distance_km"] = None if d != d else round(d, 3)  # d != d: NaN, no place
+                hits.append(hit)
             return SearchResult(total=total, hits=hits, facets=facets)
 
     def _km_from(self, origin: tuple[float, float], n: int) -> np.ndarray:
@@ -632,7 +632,7 @@ class EmbeddedBackend:
                         b += 1
             else:
                 per_bit = [int(np.count_nonzero(sub & (1 << b))) for b in range(len(names))]
-            items = [(v, c) for v, c in zip(names, per_bit) if c]
+            items = [(v, c) for v, c in zip(names, per_bit, strict=True) if c]
         items.sort(key=_first)
         items.sort(key=_second, reverse=True)  # stable: equal counts stay in value order
         return dict(items)
@@ -720,13 +720,9 @@ def _mark_pattern(words: frozenset[str]) -> re.Pattern | None:
     return re.compile("|".join(map(re.escape, ws))) if ws else None
 
 
-def highlight(title: str, words: set[str] | frozenset[str]) -> str:
-    """The title HTML-escaped, with every occurrence of the matched words wrapped in <mark>."""
-    return _highlight(title, frozenset(words))
-
-
 @lru_cache(maxsize=8192)  # the same titles come back for the same words, search after search
-def _highlight(title: str, words: frozenset[str]) -> str:
+def highlight(title: str, words: frozenset[str]) -> str:
+    """The title HTML-escaped, with every occurrence of the matched words wrapped in <mark>."""
     pat = _mark_pattern(words)
     if pat is None:
         return html.escape(title)

@@ -334,3 +334,32 @@ def test_refresh_is_claimed_once_per_entry(db, world):
     assert principals.refresh_due(old) is False  # claimed: the others answer from the entry
     again = principals.for_token(db, token, again=True)
     assert again is not None and again is not old and principals.cached_for_token(token) is again
+
+
+# --- the search API's query string, read without Starlette's multidict ------------------------------------
+
+def _scope_request(raw: bytes):  # noqa: ANN202
+    from starlette.requests import Request
+
+    return Request({"type": "http", "method": "GET", "path": "/api/search", "query_string": raw, "headers": []})
+
+
+def test_query_dict_reads_what_starlette_reads():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from web.handlers import query_dict
+
+    pieces = st.sampled_from(["q", "sort", "page", "=", "&", "+", "%", "%E4%BC%9A", "%e6%a4%85", "%2B", "%26",
+                              "%3D", "%00", "%zz", "%E4", "a", "1", " ", "会", "é", "\x7f", ""])
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(st.lists(pieces, max_size=12))
+    def same(parts):  # noqa: ANN001, ANN202
+        raw = "".join(parts).encode("utf-8")
+        request = _scope_request(raw)
+        assert query_dict(request) == dict(request.query_params.items()), raw
+
+    same()
+    assert query_dict(_scope_request(b"q=a&q=b&district=%E9%94%A6%E5%9F%8E%E5%8C%BA&x")) == {
+        "q": "b", "district": "锦城区", "x": ""}

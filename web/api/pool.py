@@ -17,7 +17,7 @@ from market.services import pool as svc
 from market.services.common import get_or_404
 
 from ..forms import small_id
-from ..handlers import field, int_list, pool_read
+from ..handlers import field, int_list, pool_read, query_dict
 from .registry import DATE, INT, STR, declare, obj
 from .serialize import to_json
 
@@ -49,7 +49,7 @@ SEARCH_PARAMS = [("q", STR, "关键词：中文、拼音或首字母、型号"),
 
 @declare("GET", "/api/search", "搜索公物池（分面、筛选、排序、高亮）", "公物池", query=SEARCH_PARAMS, wrap=pool_read)
 def search_pool(request: Request, who: Principal, index: PoolIndex, wait: bool) -> dict[str, Any] | None:
-    result = browse.search_in(index, browse.query_from(request.query_params, who.origin), wait)
+    result = browse.search_in(index, browse.query_from(query_dict(request), who.origin), wait)
     if result is None:
         return None
     hits = result.hits  # fresh dicts of this search: completed in place rather than copied
@@ -60,7 +60,7 @@ def search_pool(request: Request, who: Principal, index: PoolIndex, wait: bool) 
 
 @declare("GET", "/api/suggest", "输入提示", "公物池", query=[("q", STR, "已输入的前缀")], wrap=pool_read)
 def suggest(request: Request, who: Principal, index: PoolIndex, wait: bool) -> dict[str, Any] | None:
-    found = browse.suggest_in(index, request.query_params.get("q", ""), wait=wait)
+    found = browse.suggest_in(index, query_dict(request).get("q", ""), wait=wait)
     return None if found is None else {"suggestions": found}
 
 
