@@ -122,18 +122,21 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log}")
-            try:
-                with urllib.request.urlopen(self.base + probe, timeout=2) as resp:
-                    if resp.status < 500:
-                        return
-            except urllib.error.HTTPError as exc:
-                if exc.code < 500:
-                    return
-            except OSError:
-                pass  # not listening yet: try again until the deadline
+            if self.answers(probe):
+                return
             time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s; see {self.log}")
+
+    def answers(self, path: str) -> bool:
+        """True once the server answers ``path`` with anything but a 5xx; False while it is not listening yet."""
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=2) as resp:
+                return resp.status < 500
+        except urllib.error.HTTPError as exc:
+            return exc.code < 500
+        except OSError:
+            return False
 
     def worker_cpu(self) -> dict[int, float]:
         """CPU seconds used so far by each uvicorn worker (Linux /proc; empty elsewhere)."""
@@ -163,7 +166,7 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=5)
         except ProcessLookupError:
-            pass  # already gone
+            return  # already gone
 
 
 # ---------------------------------------------------------------------------------------------------- data

@@ -36,7 +36,8 @@ def _date(raw: str | None, name: str) -> str | None:
 
 def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, per_page: int = PER_PAGE) -> SearchQuery:
     """A search query from request parameters, each checked; the user's unit is the origin for distance."""
-    params = dict(params.items())  # a plain dict: Starlette's QueryParams.get raises and catches for each absent key
+    if not isinstance(params, dict):  # a plain dict: Starlette's QueryParams.get raises and catches for each absent key
+        params = dict(params.items())
     page_raw = (params.get("page") or "1").strip()
     if not page_raw.isascii() or not page_raw.isdigit() or not 1 <= int(page_raw) <= 1000:
         raise InvalidInput("page 须为 1 至 1000 的整数。", "page")

@@ -73,7 +73,7 @@ def _alive(process: str) -> bool:
         except ProcessLookupError:
             return False
         except PermissionError:
-            pass  # it exists, under another user: alive
+            return True  # it exists, under another user: alive
         return True
     return now is not None and (not started or now == started)
 
