@@ -119,11 +119,12 @@ def refresh_due(p: Principal) -> bool:
 
 def _store(key: tuple[str, object], p: Principal | None, epoch: int) -> None:
     """Keep what was read for ``key``; None (refused) drops the entry."""
-    with _lock:
-        old = _cache.pop(key, None)
+    with _lock:  # (readers take no lock: the entry is replaced in one step, never missing in between)
+        old = _cache.get(key)
         if old is not None:
             _claimed.discard(old)
         if p is None or epoch != _epoch:  # something was revoked or changed while we read: do not keep it
+            _cache.pop(key, None)
             return
         if len(_cache) >= MAX_ENTRIES:
             _cache.clear()
