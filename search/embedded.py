@@ -23,14 +23,14 @@ from array import array
 from collections import Counter
 from datetime import date, datetime
 from functools import lru_cache
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import text as tx
-from .base import FACET_FIELDS, SearchQuery, SearchResult
+from .base import SearchQuery, SearchResult
+from .facets import FacetCounter
 
 FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "holder": 0.5, "description": 1.0}
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
@@ -155,6 +155,7 @@ class EmbeddedBackend:
         # emptied whenever either changes (``_words_changed``); popular words are asked for again and again
         self._expansions: dict[tuple[str, bool], list[tuple[list[str], float, list[str]]]] = {}
         self._sugg_keys: list[tuple[str, str]] | None = None
+        self._facets = FacetCounter(self)
 
     @property
     def n(self) -> int:
@@ -166,6 +167,7 @@ class EmbeddedBackend:
         if i is None:
             i = ids[v] = len(self.values[f])
             self.values[f].append(v)
+            self._facets.changed()
         return i
 
     def _bit(self, f: str, v: str) -> int:
@@ -174,6 +176,7 @@ class EmbeddedBackend:
             if len(vals) >= 32:
                 return -1
             vals.append(v)
+            self._facets.changed()
         return vals.index(v)
 
     def _mask(self, f: str, v: str) -> int:
@@ -271,6 +274,7 @@ class EmbeddedBackend:
                 self._synonym_groups = state["synonyms"]
                 self._syn = tx.synonym_map(self._synonym_groups)
                 self._words_changed()
+                self._facets = FacetCounter(self)  # its rows are derived from the columns just loaded
         j = self.path / JOURNAL
         if j.exists():
             for line in j.read_text(encoding="utf-8").splitlines():
@@ -543,7 +547,7 @@ class EmbeddedBackend:
                 score = np.zeros(n, dtype=np.float32)
             idx = np.flatnonzero(mask)
             total = int(len(idx))
-            facets = {f: self._facet(f, idx) for f in query.facets}
+            facets = self._facets.count(query.facets, idx)
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
             if query.sort == "distance":
@@ -608,35 +612,6 @@ class EmbeddedBackend:
         finally:
             self._lock.release()
 
-    def _facet(self, name: str, idx: np.ndarray) -> dict[str, int]:
-        """Value → count over the hits ``idx``, most frequent first, then by value. On a few hundred documents
-        numpy's per-call cost is most of the work: one bincount per facet, the rest on plain lists, and the
-        order from two sorts with C-level keys (name, then count, stable) rather than a Python key per value."""
-        if not len(idx):
-            return {}
-        f = FACET_FIELDS[name]
-        if f in SINGLE_FIELDS:
-            vals = self.values[f]
-            counts = np.bincount(self.single[f].a[idx], minlength=len(vals)).tolist()
-            items = [(vals[i], c) for i, c in enumerate(counts) if c and vals[i]]
-        else:  # a bit per value
-            names, sub = self.bit_values[f], self.bits[f].a[idx]
-            if len(names) <= 10:  # count each combination of bits once (at most 1,024), then add up per bit
-                per_bit = [0] * len(names)
-                for combo, c in enumerate(np.bincount(sub).tolist()):
-                    b = 0
-                    while c and combo:
-                        if combo & 1:
-                            per_bit[b] += c
-                        combo >>= 1
-                        b += 1
-            else:
-                per_bit = [int(np.count_nonzero(sub & (1 << b))) for b in range(len(names))]
-            items = [(v, c) for v, c in zip(names, per_bit, strict=True) if c]
-        items.sort(key=_first)
-        items.sort(key=_second, reverse=True)  # stable: equal counts stay in value order
-        return dict(items)
-
     # ------------------------------------------------------------------ suggest
     def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
         """``suggest``, or None if a write holds the index or its completions must be rebuilt first (after a
@@ -673,9 +648,6 @@ class EmbeddedBackend:
                 i += 1
         ranked = sorted(found, key=lambda s: (-found[s], len(s), s))
         return ranked[:limit]
-
-
-_first, _second = itemgetter(0), itemgetter(1)
 
 
 def _pinyin_of(s: str) -> tuple[str, str]:

@@ -423,6 +423,47 @@ def test_many_values_of_a_multi_valued_field_are_each_counted(fresh):
     assert set(ids(fresh, condition="状态03")) == {"L3", "L7"}
 
 
+def test_embedded_facets_stay_exact_as_writes_and_searches_interleave():
+    """The embedded index counts facets from rows it derives and extends after searches (search/facets.py):
+    values, condition columns (past ten values: bit by bit), upserts and deletes arriving between searches
+    must leave every count, and the order, what the live documents say."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    conditions = [f"状态{i:02d}" for i in range(13)]
+    doc = st.builds(
+        lambda i, holder, district, tier, conds, modes: dict(
+            BY_ID["L1"], id=f"P{i}", holder=holder, district=district, tier=tier, conditions=conds, modes=modes,
+            category_code=f"A0{i % 3}"),
+        st.integers(0, 9), st.sampled_from(["", "甲单位", "乙单位", "丙单位", "丁公司"]),
+        st.sampled_from(["", "涪城区", "游仙区"]), st.sampled_from(["warehouse", "idle", "rental"]),
+        st.lists(st.sampled_from(conditions), max_size=3, unique=True),
+        st.lists(st.sampled_from(["loan", "transfer"]), max_size=2, unique=True))
+    step = st.one_of(st.tuples(st.just("index"), st.lists(doc, min_size=1, max_size=3)),
+                     st.tuples(st.just("delete"), st.lists(st.integers(0, 9).map(lambda i: f"P{i}"), max_size=2)))
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(st.lists(step, min_size=1, max_size=12), st.sampled_from([None, "idle", "warehouse"]))
+    def exact(steps, tier):  # noqa: ANN001, ANN202
+        b = search.open_backend("embedded")
+        live: dict[str, dict] = {}
+        for kind, arg in steps:
+            if kind == "index":
+                b.index(arg)
+                live.update((d["id"], d) for d in arg)
+            else:
+                b.delete(arg)
+                for i in arg:
+                    live.pop(i, None)
+            r = b.search(SearchQuery(tier=tier, facets=tuple(search.FACET_FIELDS)))
+            expected = _expected_facets([d for d in live.values() if tier is None or d["tier"] == tier])
+            assert r.facets == expected
+            for counts in r.facets.values():
+                assert list(counts.items()) == sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    exact()
+
+
 @pytest.mark.parametrize("bad", [dict(page=0), dict(per_page=0), dict(per_page=101), dict(sort="price"),
                                  dict(facets=("status",)), dict(available_from="2027-01-02", available_to="2027-01-01")])
 def test_invalid_queries_are_refused_with_a_message(engine, bad):
