@@ -43,6 +43,7 @@ EARTH_KM = 6371.0088
 SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
 MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
 DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
+WORD_SCORE_SLOTS = 4_000_000  # slots of the query words' scores kept (``_word``), all words together (20 MB)
 FORMAT = 2
 
 
@@ -156,6 +157,8 @@ class EmbeddedBackend:
         self._expansions: dict[tuple[str, bool], list[tuple[list[str], float, list[str]]]] = {}
         self._sugg_keys: list[tuple[str, str]] | None = None
         self._facets = FacetCounter(self)
+        self._word_scores: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, list[str]] | None] = {}
+        self._word_slots = 0  # slots in ``_word_scores``, each word's arrays as long as the index then
 
     @property
     def n(self) -> int:
@@ -184,6 +187,7 @@ class EmbeddedBackend:
         return 1 << vals.index(v) if v in vals else 0
 
     def _add(self, doc: dict[str, Any], tokens: dict[str, float] | None = None) -> None:
+        self._scores_changed()
         old = self.id2slot.get(doc["id"])
         if old is not None:
             self._kill(old)
@@ -218,6 +222,7 @@ class EmbeddedBackend:
         """A token was added or the synonyms changed: what was derived from the vocabulary is stale."""
         self._sorted_vocab = None
         self._expansions = {}
+        self._scores_changed()
 
     def _new_token(self, t: str) -> None:
         self._words_changed()
@@ -248,6 +253,7 @@ class EmbeddedBackend:
             return
         self.docs[slot] = None
         self.alive.a[slot] = False
+        self._scores_changed()
         self.n_dead += 1
         self.id2slot.pop(doc["id"], None)
         for sug in self._doc_suggestions(doc):
@@ -473,44 +479,77 @@ class EmbeddedBackend:
         return out
 
     def _match(self, words: list[str], n: int) -> tuple[np.ndarray, np.ndarray, set[str]]:
+        """The summed scores and the slots holding every query word (read-only: they may be kept by
+        ``_word``), and the words to highlight."""
         words = self._merge_synonym_spans(words)
         score = mask = None  # from the first word on
         marks: set[str] = set()
         for i, w in enumerate(words):
-            ws = np.zeros(n, dtype=np.float32)
-            fresh = True  # nothing in ws yet: the first single-token alternative is assigned, not maxed
-            for toks, factor, hl in self._alternatives(w, i == len(words) - 1):
-                posts = [self._post(t) for t in dict.fromkeys(toks)]
-                if not posts or any(p is None for p in posts):
-                    continue
-                if len(posts) == 1:
-                    s, wt = posts[0]
-                    ws[s] = (wt if factor == 1.0 else wt * factor) if fresh else np.maximum(ws[s], wt * factor)
-                else:
-                    cnt = np.zeros(n, dtype=np.int8)
-                    acc = np.zeros(n, dtype=np.float32)
-                    for s, wt in posts:
-                        cnt[s] += 1
-                        acc[s] += wt
-                    ok = cnt == len(posts)
-                    if not ok.any():
-                        continue
-                    np.maximum(ws, np.where(ok, acc * (factor / len(posts)), 0), out=ws)
-                fresh = False
-                marks.update(hl)
-            hit = ws > 0
-            df = int(np.count_nonzero(hit & self.alive.a[:n]))
-            if df == 0:
+            found = self._word(w, i == len(words) - 1, n)
+            if found is None:
                 return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), marks
-            # idf over the live documents: slots of replaced documents must not count, or an index kept up to
-            # date by upserts ranks (and rounds) differently from one rebuilt with the same documents
-            ws *= np.float32(math.log(1 + (n - self.n_dead) / (1 + df)))
+            ws, hit, hl = found
+            marks.update(hl)
             if mask is None:
                 score, mask = ws, hit
             else:
-                mask &= hit
-                score += ws
+                score, mask = score + ws, mask & hit
         return score, mask, marks
+
+    def _word(self, w: str, last: bool, n: int) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+        """One query word over the first ``n`` slots: its score in each (the best of its alternatives, idf
+        applied), the slots it matches and the words to highlight; None if it matches nothing alive.
+
+        Kept until the index changes (any write: ``_scores_changed``), like the decoded postings under it:
+        the words people search for come back search after search. At most ``WORD_SCORE_SLOTS`` slots' worth
+        are kept, the words used longest ago dropped first."""
+        key = (w, last)
+        if key in self._word_scores:
+            found = self._word_scores[key] = self._word_scores.pop(key)  # the newest now
+            return found
+        ws = np.zeros(n, dtype=np.float32)
+        fresh = True  # nothing in ws yet: the first single-token alternative is assigned, not maxed
+        marks: list[str] = []
+        for toks, factor, hl in self._alternatives(w, last):
+            posts = [self._post(t) for t in dict.fromkeys(toks)]
+            if not posts or any(p is None for p in posts):
+                continue
+            if len(posts) == 1:
+                s, wt = posts[0]
+                ws[s] = (wt if factor == 1.0 else wt * factor) if fresh else np.maximum(ws[s], wt * factor)
+            else:
+                cnt = np.zeros(n, dtype=np.int8)
+                acc = np.zeros(n, dtype=np.float32)
+                for s, wt in posts:
+                    cnt[s] += 1
+                    acc[s] += wt
+                ok = cnt == len(posts)
+                if not ok.any():
+                    continue
+                np.maximum(ws, np.where(ok, acc * (factor / len(posts)), 0), out=ws)
+            fresh = False
+            marks += hl
+        hit = ws > 0
+        df = int(np.count_nonzero(hit & self.alive.a[:n]))
+        if df == 0:
+            found = None
+        else:
+            # idf over the live documents: slots of replaced documents must not count, or an index kept up to
+            # date by upserts ranks (and rounds) differently from one rebuilt with the same documents
+            ws *= np.float32(math.log(1 + (n - self.n_dead) / (1 + df)))
+            found = (ws, hit, marks)
+        self._word_scores[key] = found
+        self._word_slots += n
+        while self._word_slots > WORD_SCORE_SLOTS and len(self._word_scores) > 1:
+            self._word_scores.pop(next(iter(self._word_scores)))
+            self._word_slots -= n
+        return found
+
+    def _scores_changed(self) -> None:
+        """Postings, liveness or synonyms changed: every kept word score is stale."""
+        if self._word_scores:
+            self._word_scores = {}
+            self._word_slots = 0
 
     def _filters(self, q: SearchQuery, n: int) -> np.ndarray:
         mask = self.alive.a[:n].copy()
@@ -543,36 +582,26 @@ class EmbeddedBackend:
             if words:
                 score, m, marks = self._match(words, n)
                 mask &= m
-            else:
-                score = np.zeros(n, dtype=np.float32)
-            idx = np.flatnonzero(mask)
+            idx = mask.nonzero()[0]  # (numpy's functions cost more per call than the methods: flatnonzero, a[i])
             total = int(len(idx))
             facets = self._facets.count(query.facets, idx)
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
+            km = None if query.origin is None else self._km_from(query.origin, n)
             if query.sort == "distance":
-                dist = self._km_from(query.origin, n)[idx]
-                key = np.where(np.isnan(dist), np.inf, dist)
+                key = km.take(idx)
             elif query.sort == "newest" or not words:
-                key = -self.created.a[idx]
+                key = -self.created.a.take(idx)
             else:
                 # the score to 3 decimals (np.round(x, 3) is rint(x * 1000) / 1000: the same order), then newest
-                key = -(np.rint(score[idx].astype(np.float64) * 1e3) * 1e11 + self.created.a[idx] / 100)
+                key = -(np.rint(score.take(idx).astype(np.float64) * 1e3) * 1e11 + self.created.a.take(idx) / 100)
             if start >= total:
                 order = np.array([], dtype=np.int64)
             else:
-                if k < total:
-                    part = np.argpartition(key, k - 1)[:k]
-                else:
-                    part = np.arange(total)
-                order = part[np.lexsort((idx[part], key[part]))][start:k]
-            slots = idx[order]
-            if query.origin is None:
-                dists = None
-            elif query.sort == "distance":
-                dists = dist[order].tolist()
-            else:
-                dists = self._km_from(query.origin, n)[slots].tolist()
+                part = np.argpartition(key, k - 1)[:k] if k < total else np.arange(total)
+                order = part.take(np.lexsort((idx.take(part), key.take(part))))[start:k]
+            slots = idx.take(order)
+            dists = None if km is None else km.take(slots).tolist()
             hits = []
             fmarks = frozenset(marks)
             for k, slot in enumerate(slots.tolist()):  # plain ints and floats: numpy scalars cost per hit
@@ -580,12 +609,13 @@ class EmbeddedBackend:
                 hit = {**doc, "title_highlighted": highlight(doc.get("title") or "", fmarks)}
                 if dists is not None:
                     d = dists[k]
-                    hit["distance_km"] = None if d != d else round(d, 3)  # d != d: NaN, no place
+                    hit["distance_km"] = None if d == math.inf else round(d, 3)  # inf: no place
                 hits.append(hit)
             return SearchResult(total=total, hits=hits, facets=facets)
 
     def _km_from(self, origin: tuple[float, float], n: int) -> np.ndarray:
-        """Kilometres from ``origin`` to each of the first ``n`` slots (NaN: no place), kept per origin.
+        """Kilometres from ``origin`` to each of the first ``n`` slots (infinite: no place, last by distance),
+        kept per origin.
 
         Searchers measure from their unit, so a few hundred origins serve a whole city; a slot's place never
         changes (an upsert takes a new slot, compaction starts the index again), so only slots added since are
@@ -595,6 +625,7 @@ class EmbeddedBackend:
         have = 0 if km is None else len(km)
         if have < n:
             tail = _haversine(origin, self.lat.a[have:n], self.lng.a[have:n])
+            tail[np.isnan(tail)] = np.inf
             km = tail if km is None else np.concatenate((km, tail))
             self._distances_kept += n - have
         self._distances[origin] = km  # (re)inserted last: dicts keep insertion order, the oldest comes first

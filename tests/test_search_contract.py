@@ -305,6 +305,53 @@ def test_embedded_keeps_distances_for_a_bounded_number_of_origins(monkeypatch):
     assert all(len(a) == b.n for a in b._distances.values())
 
 
+def test_embedded_kept_word_scores_never_outlive_a_write():
+    """The embedded index keeps each query word's scores until the index changes (``_word``): after any
+    upsert, delete or synonym change, every answer equals the one computed with nothing kept."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from search.text import segment_query
+
+    words = ["会议椅", "椅子", "折叠椅", "桌子", "投影仪", "hyy", "zhedie", "thinkpad", "公文柜", "会议 椅"]
+    doc = st.builds(lambda i, title: dict(BY_ID["L2"], id=f"W{i}", title=title),
+                    st.integers(0, 6), st.sampled_from(["会议椅 黑色", "折叠椅", "会议桌", "投影仪", "公文柜 铁皮"]))
+    step = st.one_of(
+        st.tuples(st.just("index"), st.lists(doc, min_size=1, max_size=2)),
+        st.tuples(st.just("delete"), st.lists(st.sampled_from(["L1", "L3", "L9", "W0", "W1", "W2"]), max_size=2)),
+        st.tuples(st.just("synonyms"), st.sampled_from([[["公文柜", "=>", "文件柜"]], [["椅子", "=>", "椅"]], []])))
+
+    def answers(b) -> list:  # noqa: ANN001  (the hits, and the scores under their order)
+        return [([(h["id"], h["title_highlighted"]) for h in b.search(SearchQuery(q=q, per_page=100)).hits],
+                 b._match(segment_query(q), b.n)[0].tolist()) for q in words]
+
+    @settings(max_examples=40, deadline=None, database=None)
+    @given(st.lists(step, min_size=1, max_size=6))
+    def same(steps):  # noqa: ANN001, ANN202
+        b = search.open_backend("embedded")
+        b.index(DOCS)
+        for kind, arg in steps:
+            answers(b)  # every word's scores kept
+            {"index": b.index, "delete": b.delete, "synonyms": b.set_synonyms}[kind](arg)
+            kept = answers(b)
+            b._scores_changed()  # nothing kept: computed afresh
+            assert kept == answers(b), (kind, arg)
+
+    same()
+
+
+def test_embedded_keeps_word_scores_for_a_bounded_number_of_slots(monkeypatch):
+    import search.embedded as embedded
+
+    b = search.open_backend("embedded")
+    b.index(DOCS)
+    monkeypatch.setattr(embedded, "WORD_SCORE_SLOTS", 2 * b.n)  # room for two words
+    for q in ("椅子", "桌子", "投影仪", "椅子"):
+        ids(b, q)
+    assert list(b._word_scores) == [("投影仪", True), ("椅子", True)]  # the word used longest ago went first
+    assert b._word_slots == 2 * b.n
+
+
 def test_sort_by_relevance_puts_title_matches_first(engine):
     got = ids(engine, "投影仪")
     assert set(got[:3]) == {"L15", "L34", "M4"} and got[3] == "L16"  # 投影机 only via synonym
