@@ -384,11 +384,11 @@ def report(db: Database, targets: list[Target], minimal: Target, args: argparse.
         bad = sum(r["bad"] + r["errors"] for r in t.runs)
         if t is minimal:
             verdict = "(baseline)"
+        elif t.name.startswith("search API"):  # the targets are the search API's (issue 6); the page is measured
+            verdict = (f"p99 < {P99_TARGET_MS:.0f} ms: {'met' if p99 < P99_TARGET_MS else 'MISSED'}; "
+                       f"throughput ≥ {SHARE_TARGET:.0%}: {'met' if paired >= SHARE_TARGET else 'MISSED'}")
         else:
-            checks = [f"throughput ≥ {SHARE_TARGET:.0%}: {'met' if paired >= SHARE_TARGET else 'MISSED'}"]
-            if t.name.startswith("search API"):
-                checks.insert(0, f"p99 < {P99_TARGET_MS:.0f} ms: {'met' if p99 < P99_TARGET_MS else 'MISSED'}")
-            verdict = "; ".join(checks)
+            verdict = "(measured; no target)"
         cpu = t.median("cpu_ms")
         print(f"  {t.name:<22}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{share:>10.1%}{paired:>11.1%}{cpu:>12.3f}"
               f"{cpu / base_cpu:>10.2f}×  {bad:>8}  {verdict}")
