@@ -65,6 +65,7 @@ USERNAME, PASSWORD = "jyj_staff", "demo1234"  # a unit's staff: the everyday sea
 BUILT = "built.ok"  # marker written after a complete demo build
 
 P99_TARGET_MS = 100.0
+SETTLE_SECONDS = 1.0  # idle before each run
 SHARE_TARGET = 0.40
 
 # Realistic searches on the demo city: words, pinyin and initials, typos in model names, brands, synonyms.
@@ -342,6 +343,9 @@ class Target:
 
 
 def run_wrk(target: Target, duration: int, connections: int, threads: int, log: Path) -> dict:
+    # The requests the previous run left in flight (a page takes milliseconds of a worker's threads) finish
+    # first: otherwise the first fraction of a second of this run waits behind them and counts in its p99.
+    time.sleep(SETTLE_SECONDS)
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "--latency",
            "-s", str(target.script), target.base + "/"]
     before = target.server.worker_cpu() if target.server else {}
