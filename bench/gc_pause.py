@@ -29,8 +29,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_bench import (  # noqa: E402
-    HOST, OUT, PYTHON, Server, Target, api_token, check_paths, path_for, prepare, query_mix, run_wrk, session_cookie,
-    sqlite_db, write_script,
+    HOST,
+    OUT,
+    PYTHON,
+    Server,
+    Target,
+    api_token,
+    check_paths,
+    path_for,
+    prepare,
+    query_mix,
+    run_wrk,
+    session_cookie,
+    sqlite_db,
+    write_script,
 )
 
 
