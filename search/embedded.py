@@ -280,7 +280,6 @@ class EmbeddedBackend:
                 self._synonym_groups = state["synonyms"]
                 self._syn = tx.synonym_map(self._synonym_groups)
                 self._words_changed()
-                self._facets = FacetCounter(self)  # its rows are derived from the columns just loaded
         j = self.path / JOURNAL
         if j.exists():
             for line in j.read_text(encoding="utf-8").splitlines():
@@ -537,12 +536,13 @@ class EmbeddedBackend:
             # idf over the live documents: slots of replaced documents must not count, or an index kept up to
             # date by upserts ranks (and rounds) differently from one rebuilt with the same documents
             ws *= np.float32(math.log(1 + (n - self.n_dead) / (1 + df)))
+            ws.flags.writeable = hit.flags.writeable = False  # shared by every search until the next write
             found = (ws, hit, marks)
+            self._word_slots += n  # every kept word is n slots long: any write empties them all
         self._word_scores[key] = found
-        self._word_slots += n
         while self._word_slots > WORD_SCORE_SLOTS and len(self._word_scores) > 1:
-            self._word_scores.pop(next(iter(self._word_scores)))
-            self._word_slots -= n
+            if self._word_scores.pop(next(iter(self._word_scores))) is not None:
+                self._word_slots -= n
         return found
 
     def _scores_changed(self) -> None:

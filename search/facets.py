@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from .embedded import EmbeddedBackend
 
 MAX_BIT_COLUMNS = 10  # values of a multi-valued field given a column each
-_COUNT_SHIFT, _FIELD_SHIFT = 20, 51  # sort key: field << 51 | (2**31 - 1 - count) << 20 | rank by name
+# sort key, in an int64: field << 60 | (2**31 - 1 - count) << 29 | rank by name (counts of int32 slots; up to
+# 2**29 values a field; six fields)
+_COUNT_SHIFT, _FIELD_SHIFT = 29, 60
 _first, _second = itemgetter(0), itemgetter(1)
 
 
@@ -106,14 +108,16 @@ class FacetCounter:
         value, field = plan.value, plan.field
         for g, c in zip(nz.take(order).tolist(), cz.take(order).tolist(), strict=True):
             out[field[g]][value[g]] = c
+        wanted = [FACET_FIELDS[name] for name in names]
         for f in plan.wide:
-            out[f] = self._bit_by_bit(f, idx)
-        return {name: out[FACET_FIELDS[name]] for name in names}
+            if f in wanted:
+                out[f] = self._bit_by_bit(f, idx)
+        return {name: out[f] for name, f in zip(names, wanted, strict=True)}
 
     def _bit_by_bit(self, f: str, idx: np.ndarray) -> dict[str, int]:
         sub = self.backend.bits[f].a.take(idx)
         items = [(v, int(np.count_nonzero(sub & (1 << b)))) for b, v in enumerate(self.backend.bit_values[f])]
-        items = [item for item in items if item[1]]
+        items = [item for item in items if item[1] and item[0]]  # "" is no value, as in the columns
         items.sort(key=_first)
         items.sort(key=_second, reverse=True)  # stable: equal counts stay in value order
         return dict(items)
