@@ -82,7 +82,7 @@ def make_csv(rows: list[list], encoding: str = "gb18030") -> bytes:
 
 def seed_world(url: str) -> tuple[int, int]:
     """A unit, its asset manager and the categories; returns (unit id, user id)."""
-    from market.db import session_scope
+    from market.infra.db import session_scope
     from market.models import Category, Unit, User
 
     with session_scope(url, write=True) as db:
@@ -98,7 +98,7 @@ def seed_world(url: str) -> tuple[int, int]:
 
 
 def empty_ledger(url: str) -> None:
-    from market.db import session_scope
+    from market.infra.db import session_scope
 
     with session_scope(url, write=True) as db:
         db.connection().exec_driver_sql("DELETE FROM event")
@@ -107,8 +107,8 @@ def empty_ledger(url: str) -> None:
 
 
 def time_imports(url: str, files: dict[str, bytes], runs: int) -> dict[str, list[float]]:
-    from market.db import session_scope, upgrade
-    from market.importer import import_assets
+    from market.imports import import_assets
+    from market.infra.db import session_scope, upgrade
     from market.models import User
 
     upgrade(url)
@@ -149,7 +149,7 @@ def main() -> int:
     print(f"generated {args.rows} rows: xlsx {len(files['xlsx']) / 1e6:.1f} MB, csv (GBK) "
           f"{len(files['csv']) / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s")
 
-    from market.db import dispose_engines
+    from market.infra.db import dispose_engines
 
     with tempfile.TemporaryDirectory(prefix="gwc-import-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"

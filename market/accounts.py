@@ -12,11 +12,12 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
-from .db import transactional
-from .errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
-from .eventlog import log_event
-from .models import ROLES, ApiToken, LoginAttempt, Unit, User, utcnow
-from .permissions import require
+from market.access import require
+from market.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.models import ROLES, ApiToken, LoginAttempt, Unit, User, utcnow
 
 _hasher = PasswordHasher()
 TOKEN_LIFETIME = timedelta(days=7)
@@ -134,3 +135,60 @@ def revoke_token(db: Session, token: str) -> None:
     row = db.exec(select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(token.encode()).hexdigest())).first()
     if row is not None:
         row.revoked = True
+
+
+def check_coordinates(lat: float, lng: float) -> None:
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise InvalidInput("坐标无效：纬度须在 ±90 之间，经度须在 ±180 之间。", "lat")
+
+
+@transactional
+def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat: float, lng: float,
+              address: str = "", contact: str = "", phone: str = "", unit_id: int | None = None) -> Unit:
+    require(actor, "manage_accounts")
+    code, name, district = code.strip(), name.strip(), district.strip()
+    if not code or not name or not district:
+        raise InvalidInput("单位代码、名称和区县不能为空。", "code")
+    check_coordinates(lat, lng)
+    clash = db.exec(select(Unit).where((Unit.code == code) | (Unit.name == name))).first()
+    if clash is not None and clash.id != unit_id:
+        raise Conflict("单位代码或名称已存在。", "code")
+    unit = get_or_404(db, Unit, unit_id) if unit_id else Unit(code=code, name=name, district=district, lat=lat,
+                                                              lng=lng)
+    before = None if unit_id is None else {"name": unit.name, "district": unit.district}
+    unit.code, unit.name, unit.district, unit.lat, unit.lng = code, name, district, lat, lng
+    unit.address, unit.contact, unit.phone = address.strip()[:200], contact.strip()[:40], phone.strip()[:40]
+    db.add(unit)
+    db.flush()
+    log_event(db, actor, "unit", unit.id, "update" if unit_id else "create", f"{'修改' if unit_id else '新增'}单位 {name}",
+              before, {"name": name, "district": district})
+    return unit
+
+
+@transactional
+def update_user(db: Session, actor: User, user_id: int, role: str | None = None, unit_id: int | None = None,
+                is_active: bool | None = None, password: str | None = None) -> User:
+    require(actor, "manage_accounts")
+    user = get_or_404(db, User, user_id)
+    before = {"role": user.role, "unit_id": user.unit_id, "is_active": user.is_active}
+    if role is not None:
+        if role not in ROLES:
+            raise InvalidInput("未知角色。", "role")
+        user.role = role
+    if unit_id is not None:
+        get_or_404(db, Unit, unit_id, "unit_id")
+        user.unit_id = unit_id
+    if user.role in ("unit_staff", "unit_manager") and user.unit_id is None:
+        raise InvalidInput("单位用户必须指定所属单位。", "unit_id")
+    if is_active is not None:
+        if user.id == actor.id and not is_active:
+            raise InvalidInput("不能停用自己的账号。", "is_active")
+        user.is_active = is_active
+    if password:
+        if len(password) < 8:
+            raise InvalidInput("密码至少 8 位。", "password")
+        user.password_hash = hash_password(password)
+    after = {"role": user.role, "unit_id": user.unit_id, "is_active": user.is_active}
+    log_event(db, actor, "user", user.id, "update", f"修改用户 {user.username}" + ("（重置密码）" if password else ""),
+              before, after)
+    return user

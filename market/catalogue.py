@@ -15,12 +15,14 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, select
 
-from .db import transactional
-from .errors import InvalidInput
-from .eventlog import log_event
-from .models import Category, User
-from .permissions import require
-from .textfiles import decode_text
+from market.access import require
+from market.accounts import check_coordinates
+from market.errors import Conflict, InvalidInput
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.infra.textfiles import decode_text
+from market.models import Category, RentalOffer, RentalVendor, Unit, User, money
 
 COLUMNS = ["分类代码", "分类名称", "上级代码", "计量单位", "运输费率", "参考单价", "典型重量", "目录版本"]
 DEFAULT_CATALOGUE = "GB/T 14885-2022"
@@ -113,3 +115,87 @@ def export_csv(db: Session) -> str:
         w.writerow([c.code, c.name, parent.code if parent else "", c.measure_unit, c.transport_rate,
                     c.reference_price, c.typical_weight_kg, c.catalogue])
     return out.getvalue()
+
+
+def districts(db: Session) -> list[str]:
+    return sorted(set(db.exec(select(Unit.district)).all()))
+
+
+def leaf_categories(db: Session) -> list[Category]:
+    return list(db.exec(select(Category).where(Category.is_leaf).order_by(Category.code)))
+
+
+MAX_AMOUNT = Decimal("100000000")  # 1 亿元: far above any price here, well inside the columns
+
+
+def amount(value: Decimal | float | str | None, field: str, label: str) -> Decimal:
+    try:
+        d = money(value if value not in (None, "") else "x")
+    except ArithmeticError:
+        raise InvalidInput(f"{label}须为金额。", field) from None
+    if d < 0 or d > MAX_AMOUNT:
+        raise InvalidInput(f"{label}须在 0 至 1 亿元之间。", field)
+    return d
+
+
+@transactional
+def update_category(db: Session, actor: User, category_id: int, transport_rate: str | Decimal,
+                    reference_price: str | Decimal, name: str | None = None) -> Category:
+    require(actor, "manage_catalogue")
+    cat = get_or_404(db, Category, category_id)
+    before = {"transport_rate": str(cat.transport_rate), "reference_price": str(cat.reference_price)}
+    try:
+        rate = Decimal(str(transport_rate).strip())
+    except ArithmeticError:
+        raise InvalidInput("运输费率须为数字（元/件/公里）。", "transport_rate") from None
+    if not rate.is_finite() or rate < 0 or rate > 1000:
+        raise InvalidInput("运输费率须在 0 至 1000 元/件/公里之间。", "transport_rate")
+    cat.transport_rate = rate.quantize(Decimal("0.0001"))
+    cat.reference_price = amount(reference_price, "reference_price", "参考单价")
+    if name is not None and name.strip():
+        cat.name = name.strip()[:80]
+    log_event(db, actor, "category", cat.id, "update", f"修改分类 {cat.code} {cat.name} 的费率与参考价", before,
+              {"transport_rate": str(cat.transport_rate), "reference_price": str(cat.reference_price)})
+    return cat
+
+
+@transactional
+def save_vendor(db: Session, actor: User, name: str, lat: float, lng: float, contact: str = "", phone: str = "",
+                address: str = "", vendor_id: int | None = None, is_active: bool = True) -> RentalVendor:
+    require(actor, "manage_catalogue")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("请填写租赁公司名称。", "name")
+    check_coordinates(lat, lng)
+    clash = db.exec(select(RentalVendor).where(RentalVendor.name == name)).first()
+    if clash is not None and clash.id != vendor_id:
+        raise Conflict("租赁公司名称已存在。", "name")
+    v = get_or_404(db, RentalVendor, vendor_id) if vendor_id else RentalVendor(name=name, lat=lat, lng=lng)
+    v.name, v.lat, v.lng, v.contact, v.phone, v.address = name[:100], lat, lng, contact[:40], phone[:40], address[:200]
+    v.is_active = is_active
+    db.add(v)
+    db.flush()
+    log_event(db, actor, "vendor", v.id, "update" if vendor_id else "create", f"{'修改' if vendor_id else '新增'}租赁公司 {name}")
+    return v
+
+
+@transactional
+def save_offer(db: Session, actor: User, vendor_id: int, category_id: int, price_per_unit_day: str | Decimal,
+               delivery_fee: str | Decimal, capacity: int | None, description: str = "",
+               offer_id: int | None = None, is_active: bool = True) -> RentalOffer:
+    require(actor, "manage_catalogue")
+    get_or_404(db, RentalVendor, vendor_id, "vendor_id")
+    get_or_404(db, Category, category_id, "category_id")
+    if capacity is not None and not 1 <= capacity <= 1_000_000:
+        raise InvalidInput("日供应能力须为 1 至 100 万，或留空表示不限。", "capacity")
+    o = get_or_404(db, RentalOffer, offer_id) if offer_id else RentalOffer(
+        vendor_id=vendor_id, category_id=category_id, price_per_unit_day=Decimal(0))
+    o.vendor_id, o.category_id, o.capacity, o.description = vendor_id, category_id, capacity, description[:200]
+    o.price_per_unit_day = amount(price_per_unit_day, "price_per_unit_day", "日租金")
+    o.delivery_fee = amount(delivery_fee, "delivery_fee", "送货费")
+    o.is_active = is_active
+    db.add(o)
+    db.flush()
+    log_event(db, actor, "offer", o.id, "update" if offer_id else "create",
+              f"{'修改' if offer_id else '新增'}租赁报价：{o.price_per_unit_day} 元/件/天，送货费 {o.delivery_fee} 元")
+    return o

@@ -9,14 +9,26 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from .db import transactional
-from .errors import InvalidInput, InvalidTransition, PermissionDenied
-from .eventlog import log_event
-from .models import CONDITIONS, RESOLUTIONS, Asset, CountLine, InventoryCount, Unit, User, Warehouse, utcnow
-from .permissions import UNIT_ROLES, require, require_user
-from .services.common import get_or_404, snapshot, stamp, touch_listing
-from .services.disposal import apply_disposal
-from .textfiles import decode_text
+from market.access import UNIT_ROLES, require, require_user
+from market.assets import snapshot, stamp
+from market.disposal import apply_disposal
+from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.infra.textfiles import decode_text
+from market.models import (
+    CONDITIONS,
+    RESOLUTIONS,
+    Asset,
+    CountLine,
+    InventoryCount,
+    Unit,
+    User,
+    Warehouse,
+    utcnow,
+)
+from market.pool.listings import touch_listing
 
 WAREHOUSE_PRESENT = ("listed", "reserved", "idle", "in_repair")
 UNIT_PRESENT = ("in_use", "idle", "listed", "reserved", "in_repair")

@@ -14,10 +14,14 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from .accounts import hash_password
-from .errors import Conflict, MarketError
-from .eventlog import log_event
-from .models import (
+from market import orders as svc_orders
+from market import requests as svc_requests
+from market import transfers as svc_transfers
+from market.accounts import hash_password
+from market.assets import epc_for, tag_for
+from market.errors import Conflict, MarketError
+from market.infra.eventlog import log_event
+from market.models import (
     ROLES,
     ApprovalRule,
     Asset,
@@ -35,12 +39,8 @@ from .models import (
     Warehouse,
     money,
 )
-from .models.base import frozen_clock
-from .proposals import accept_proposal, run_matcher
-from .services import orders as svc_orders
-from .services import requests as svc_requests
-from .services import transfers as svc_transfers
-from .tags import epc_for, tag_for
+from market.models.base import frozen_clock
+from market.proposals import accept_proposal, run_matcher
 
 PASSWORD = "demo1234"
 CITY = "锦川市"

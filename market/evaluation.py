@@ -10,11 +10,21 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from .db import transactional
-from .errors import InvalidInput, PermissionDenied
-from .eventlog import log_event
-from .models import Asset, CountLine, DamageRecord, InventoryCount, Order, OrderItem, Setting, Unit, User
-from .permissions import UNIT_ROLES, require_user
+from market.access import UNIT_ROLES, require_user
+from market.errors import InvalidInput, PermissionDenied
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.models import (
+    Asset,
+    CountLine,
+    DamageRecord,
+    InventoryCount,
+    Order,
+    OrderItem,
+    Setting,
+    Unit,
+    User,
+)
 
 INDICATORS = {
     "idle_rate": ("闲置率", "年末本单位闲置或在池资产 ÷ 在账资产；得分 = 100 × (1 − 闲置率)。"),

@@ -14,11 +14,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from .db import transactional
-from .errors import InvalidInput, InvalidTransition, PermissionDenied
-from .models import Asset, Category, Notice, Order, PoolListing, Unit, User, Wish, utcnow
-from .permissions import UNIT_ROLES, require, require_user
-from .services.common import get_or_404
+from market.access import UNIT_ROLES, require, require_user
+from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.db import transactional
+from market.infra.rows import get_or_404
+from market.models import Asset, Category, Notice, Order, PoolListing, Unit, User, Wish, utcnow
 
 DUE_SOON_DAYS = 3
 

@@ -13,12 +13,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 import matcher
-from matcher.geo import haversine_km
-
-from .db import transactional
-from .errors import InvalidInput, InvalidTransition, PermissionDenied
-from .eventlog import log_event
-from .models import (
+from market.access import require, require_user
+from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404, locked
+from market.models import (
     USABLE_CONDITIONS,
     Asset,
     Category,
@@ -35,17 +35,10 @@ from .models import (
     money,
     utcnow,
 )
-from .notices import notify, role_users
-from .permissions import require, require_user
-from .purchasing import needs_from_proposal
-from .services.common import get_or_404
-from .services.orders import (
-    TURNAROUND_DAYS,
-    allocate_from_listing,
-    create_rental_order,
-    lock_for_allocation,
-    locked,
-)
+from market.notices import notify, role_users
+from market.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order, lock_for_allocation
+from market.purchasing import needs_from_proposal
+from matcher.geo import haversine_km
 
 DEFAULT_RATE = 0.5  # 元 per unit-km for a category without its own rate
 Progress = Callable[[int, int], None]

@@ -10,13 +10,13 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from .db import transactional
-from .errors import InvalidInput, InvalidTransition
-from .eventlog import log_event
-from .models import Category, Proposal, PurchaseBatch, PurchaseNeed, User, money, utcnow
-from .permissions import require
-from .services.common import get_or_404
-from .services.pool import receive_items
+from market.access import require
+from market.errors import InvalidInput, InvalidTransition
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.models import Category, Proposal, PurchaseBatch, PurchaseNeed, User, money, utcnow
+from market.pool.listings import receive_items
 
 
 def needs_from_proposal(db: Session, prop: Proposal) -> int:

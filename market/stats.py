@@ -24,9 +24,9 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from .models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
-from .permissions import UNIT_ROLES, require_user
-from .purchasing import total_saving
+from market.access import UNIT_ROLES, require_user
+from market.models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
+from market.purchasing import total_saving
 
 ACTIVE = ("in_use", "idle", "listed", "reserved", "on_loan", "in_repair", "disposing")
 IDLE = ("idle", "listed")
@@ -70,7 +70,7 @@ def _yuan(d: Decimal) -> str:
 
 def require_reader(actor: User) -> User:
     """The dashboard is for the bureau and the supervisors; units see their own figures elsewhere."""
-    from .errors import PermissionDenied
+    from market.errors import PermissionDenied
 
     actor = require_user(actor)
     if actor.role in UNIT_ROLES:
@@ -190,7 +190,7 @@ RECORD_KINDS = {"active": "在账资产", "idle": "闲置与在池资产", "pool
 def records(db: Session, actor: User, kind: str, category: int | None = None, unit: int | None = None,
             month: str | None = None, today: date | None = None, limit: int = 2000) -> tuple[list[str], list[list]]:
     """The records behind a figure: (column headers, rows)."""
-    from .errors import InvalidInput
+    from market.errors import InvalidInput
 
     require_reader(actor)
     today = today or utcnow().date()

@@ -1,7 +1,7 @@
 """The search index of the pool: one interface, an embedded backend (default) and Meilisearch.
 
 The index is a projection of the ledger; this package knows nothing of the database and receives
-plain documents (see ``market.search_docs``).
+plain documents (see ``market.pool.documents``).
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("GONGWUCANG_SECRET", "test-secret")
     # no hourly or half-second timers in the test server: they would race the emptying of the database
     os.environ["GONGWUCANG_BACKGROUND"] = "0"
-    from market.config import settings
+    from market.infra.config import settings
 
     settings.cache_clear()
 
@@ -59,7 +59,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if url.startswith("postgresql"):
         import psycopg
 
-        from market.db import dispose_engines
+        from market.infra.db import dispose_engines
 
         dispose_engines()
         plain = "postgresql://" + url.split("://", 1)[1].split("?", 1)[0]
@@ -72,7 +72,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    from market.config import settings
+    from market.infra.config import settings
 
     url = settings().database_url
     return f"database: {'PostgreSQL (schema ' + PG_SCHEMA + ')' if url.startswith('postgresql') else 'SQLite'}"
@@ -81,7 +81,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture()
 def fresh_database_url(tmp_path: Path) -> str:
     """An empty database of its own (not migrated): a new SQLite file, or a new PostgreSQL schema."""
-    from market.config import settings
+    from market.infra.config import settings
 
     url = settings().database_url
     if not url.startswith("postgresql"):
@@ -98,8 +98,8 @@ def fresh_database_url(tmp_path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def database_url() -> str:
-    from market.config import settings
-    from market.db import upgrade
+    from market.infra.config import settings
+    from market.infra.db import upgrade
 
     url = settings().database_url
     upgrade(url)
@@ -108,8 +108,8 @@ def database_url() -> str:
 
 @pytest.fixture()
 def clean_db(database_url: str) -> str:
-    from market.principals import forget_all
-    from market.search_index import reset_pool_index, synonyms_path
+    from market.infra.principals import forget_all
+    from market.pool.index import reset_pool_index, synonyms_path
 
     reset_pool_index()  # the index of the previous test's data
     forget_all()  # and who its users were
@@ -120,7 +120,7 @@ def clean_db(database_url: str) -> str:
 
 def empty_database(url: str) -> None:
     """Every table emptied and its ids restarted (the schema stays)."""
-    from market.db import get_engine
+    from market.infra.db import get_engine
     from market.models import metadata
 
     engine = get_engine(url)
@@ -137,7 +137,7 @@ def empty_database(url: str) -> None:
 
 @pytest.fixture()
 def db(clean_db: str):
-    from market.db import session_scope
+    from market.infra.db import session_scope
 
     with session_scope(clean_db) as session:
         yield session

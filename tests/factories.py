@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from market.accounts import hash_password
+from market.assets import epc_for
 from market.models import Asset, Category, RentalOffer, RentalVendor, Unit, User, Warehouse
-from market.tags import epc_for
 
 PASSWORD = "secret-pass-1"
 _HASH = hash_password(PASSWORD)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from factories import PASSWORD, add_assets
 
-from market.db import session_scope
+from market.infra.db import session_scope
 
 
 def _auth(http, username):

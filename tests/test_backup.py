@@ -9,10 +9,10 @@ import pytest
 from factories import add_assets
 from sqlmodel import func, select
 
-from market.backup import backup, check_backup, restore
-from market.config import settings
-from market.db import session_scope
 from market.errors import InvalidInput
+from market.infra.backup import backup, check_backup, restore
+from market.infra.config import settings
+from market.infra.db import session_scope
 from market.models import Asset, Event, Unit
 
 pytestmark = pytest.mark.skipif(not settings().is_sqlite, reason="SQLite backups; PostgreSQL uses pg_dump")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from conftest import ARTIFACTS
 from factories import PASSWORD, add_assets
 
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import User
-from market.services import pool
+from market.pool import listings as pool
 
 
 def test_sign_in_search_filter_and_open(page, world):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from conftest import ARTIFACTS
 from factories import PASSWORD, add_assets
 
-from market.db import session_scope
+from market.infra.db import session_scope
 
 
 def _login(page, username):

@@ -76,8 +76,8 @@ def test_match_prints_a_summary_and_can_accept(clean_db, db, world):
     from datetime import date
 
     from market.models import Proposal
-    from market.services import pool
-    from market.services.requests import LineInput, approve_request, submit_request
+    from market.pool import listings as pool
+    from market.requests import LineInput, approve_request, submit_request
 
     pool.receive_items(db, world.user("admin"), world.warehouse.id, world.chair.id, "会议椅", 30, "300")
     req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, 40, date(2027, 1, 5),

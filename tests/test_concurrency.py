@@ -25,13 +25,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
-from market.db import get_engine, session_scope
 from market.errors import Conflict
+from market.infra.db import get_engine, session_scope
 from market.models import Asset, Event, Order, OrderItem, Proposal, RequestLine, User
+from market.orders import allocate_from_listing
+from market.pool import listings as pool
 from market.proposals import edit_proposal, run_matcher
-from market.services import pool
-from market.services.orders import allocate_from_listing
-from market.services.requests import LineInput, approve_request, request_lines, submit_request
+from market.requests import LineInput, approve_request, request_lines, submit_request
 
 CLIENTS = 50
 ADMINS = 5  # the clients sign in as these warehouse administrators, in turn
@@ -402,7 +402,7 @@ def test_accept_and_discard_of_one_proposal_at_once(db, world):
 def test_hand_out_and_cancel_of_one_order_at_once(db, world):
     """Half the threads scan the order out, half cancel it: one wins. Never a cancelled order whose items went
     out, nor an order out whose items were let go."""
-    from market.services.orders import cancel_order, hand_out
+    from market.orders import cancel_order, hand_out
 
     admin = world.user("admin")
     _race.admin_id = admin.id  # type: ignore[attr-defined]
@@ -437,7 +437,7 @@ def test_sqlite_write_lock_not_granted_is_a_conflict_not_a_500(db, world):
 
     from sqlmodel import create_engine
 
-    from market.services.orders import cancel_order
+    from market.orders import cancel_order
 
     url = get_engine().url
     if get_engine().dialect.name != "sqlite":

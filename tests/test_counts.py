@@ -10,10 +10,10 @@ from factories import add_assets
 from sqlmodel import select
 
 from market import counts
-from market.db import session_scope
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.db import session_scope
 from market.models import Asset, DisposalCase
-from market.services import pool
+from market.pool import listings as pool
 
 
 def _warehouse_stock(db, world, n=5):

@@ -42,8 +42,8 @@ from sqlalchemy import Integer, text
 from test_search_index import _answers
 
 import search
-from market.db import get_engine, session_scope, upgrade
-from market.search_index import PoolIndex
+from market.infra.db import get_engine, session_scope, upgrade
+from market.pool.index import PoolIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 10_000
@@ -55,7 +55,7 @@ IMPORT_DRIVER = """
 import sys, time
 from web import jobs
 from web.pages.imports import _run_import
-import market.importer, market.services.pool
+import market.imports, market.pool.listings
 user_id, unit_id, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 data = open(path, "rb").read()
 sys.stdin.readline()  # started ahead of need: go
@@ -70,7 +70,7 @@ sys.exit(0 if state["status"] == "done" and state["result"]["ok"] else 1)
 
 ACCEPT_DRIVER = """
 import sys
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import User
 from market.proposals import accept_proposal
 def progress(done, total):
@@ -85,8 +85,8 @@ print("accepted", file=sys.stderr, flush=True)
 
 SEARCHER = """
 import json, sys
-from market.db import session_scope
-from market.search_index import pool_index
+from market.infra.db import session_scope
+from market.pool.index import pool_index
 from search.text import jieba_instance
 from test_crash import answers
 jieba_instance()
@@ -368,7 +368,7 @@ def import_world(url: str) -> dict[str, Any]:
 
     from bench.import_bench import CATEGORIES
     from market.models import Category
-    from market.services import pool
+    from market.pool import listings as pool
 
     with session_scope(url, write=True) as db:
         w = build_world(db)
@@ -383,9 +383,9 @@ def import_world(url: str) -> dict[str, Any]:
 def accept_world(url: str) -> dict[str, Any]:
     """Stock of three categories in the warehouse, two units asking for 100 lines, and the matcher's proposal:
     about 100 orders with pick lists of about 900 items, plus rentals and purchase needs."""
+    from market.pool import listings as pool
     from market.proposals import run_matcher
-    from market.services import pool
-    from market.services.requests import LineInput, approve_request, submit_request
+    from market.requests import LineInput, approve_request, submit_request
 
     with session_scope(url, write=True) as db:
         w = build_world(db)
@@ -628,7 +628,7 @@ def sheet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def databases(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from market.config import settings
+    from market.infra.config import settings
 
     dbs = Databases(settings().database_url, tmp_path_factory.mktemp("crash"))
     yield dbs

@@ -9,8 +9,8 @@ from conftest import empty_database
 from sqlalchemy import func, select
 
 from market.accounts import authenticate
-from market.db import session_scope
 from market.demo import DEMO_ACCOUNTS, build_demo
+from market.infra.db import session_scope
 from market.models import Asset, DamageRecord, Event, Order, PoolListing, Request
 
 TODAY = date(2026, 11, 23)
@@ -132,13 +132,13 @@ def _relevant(hit: dict, want) -> bool:  # noqa: ANN001
 
 def test_relevance_precision_at_5(demo):
     import search
-    from market.search_index import PoolIndex
+    from market.pool.index import PoolIndex
 
     url, _, _ = demo
     index = PoolIndex(search.open_backend("embedded", None))
     with session_scope(url) as db:
         index.rebuild(db)
-    from market.search_docs import all_documents
+    from market.pool.documents import all_documents
 
     with session_scope(url) as db:
         docs = [d for batch in all_documents(db) for d in batch]
@@ -161,7 +161,7 @@ def test_dashboard_charts_on_the_demo_city(demo, browser, live_server):
     from conftest import ARTIFACTS
 
     from market.demo import PASSWORD
-    from market.search_index import reset_pool_index
+    from market.pool.index import reset_pool_index
 
     reset_pool_index()
     ARTIFACTS.mkdir(exist_ok=True)

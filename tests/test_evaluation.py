@@ -11,7 +11,7 @@ from factories import add_assets
 from market import evaluation
 from market.errors import InvalidInput, PermissionDenied
 from market.models import utcnow
-from market.services import pool
+from market.pool import listings as pool
 
 
 def test_scores_follow_the_definitions(db, world):

@@ -9,9 +9,9 @@ from conftest import login
 from factories import add_assets
 from sqlmodel import select
 
-from market.db import session_scope
-from market.eventlog import log_event
-from market.idle import long_idle
+from market.assets import long_idle
+from market.infra.db import session_scope
+from market.infra.eventlog import log_event
 from market.models import Asset, utcnow
 
 

@@ -1,4 +1,4 @@
-"""Import of a unit's asset ledger from .xlsx and .csv (market.importer)."""
+"""Import of a unit's asset ledger from .xlsx and .csv (market.imports)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from factories import add_assets
 from sqlmodel import func, select
 
 from market.errors import InvalidInput, PermissionDenied
-from market.importer import ImportRejected, import_assets, parse_rows
+from market.imports import ImportRejected, import_assets, parse_rows
 from market.models import Asset, Event
 
 HEADER = ["资产编号", "资产名称", "资产分类代码", "规格型号", "品牌", "数量", "原值", "取得日期", "使用状况",

@@ -9,7 +9,7 @@ import time
 from conftest import login
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from market.db import JOB_CONNECTIONS
+from market.infra.db import JOB_CONNECTIONS
 from web import jobs
 
 

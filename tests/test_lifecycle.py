@@ -9,6 +9,9 @@ import pytest
 from factories import add_assets
 from sqlmodel import select
 
+from market import disposal as dsp
+from market import orders as ords
+from market import transfers
 from market.errors import (
     Conflict,
     InvalidInput,
@@ -17,18 +20,10 @@ from market.errors import (
     NotAuthenticated,
     PermissionDenied,
 )
-from market.eventlog import history
+from market.infra.eventlog import history
 from market.models import ApprovalRule, Asset, DamageRecord, Event, Order, Request
-from market.services import disposal as dsp
-from market.services import orders as ords
-from market.services import pool, transfers
-from market.services.requests import (
-    LineInput,
-    approve_request,
-    reject_request,
-    submit_request,
-    withdraw_request,
-)
+from market.pool import listings as pool
+from market.requests import LineInput, approve_request, reject_request, submit_request, withdraw_request
 
 D1, D2 = date(2026, 12, 3), date(2026, 12, 5)
 
@@ -46,7 +41,7 @@ def _approved_request(db, world, qty=5, end=D2, start=D1):
 
 
 def _line(db, req):
-    from market.services.requests import request_lines
+    from market.requests import request_lines
 
     return request_lines(db, req.id)[0]
 
@@ -487,8 +482,8 @@ def test_asset_history_posting_loan_damage_compensation_disposal(db, world):
 
 
 def test_tag_sequence_ignores_odd_tags(db, world):
+    from market.assets import epc_for
     from market.models import Asset as A
-    from market.tags import epc_for
 
     year = __import__("market.models", fromlist=["utcnow"]).utcnow().year
     for tag in (f"JGSW-{year}-A1", f"JGSW-{year}-000007"):

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from market.db import alembic_config, get_engine, upgrade
+from market.infra.db import alembic_config, get_engine, upgrade
 from market.models import metadata
 
 

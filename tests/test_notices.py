@@ -11,13 +11,13 @@ from factories import PASSWORD, add_assets
 from sqlmodel import select
 
 from market import notices
-from market.config import settings
-from market.db import session_scope
+from market import orders as ords
+from market.infra.config import settings
+from market.infra.db import session_scope
 from market.models import Notice, User
+from market.pool import listings as pool
 from market.proposals import accept_proposal, run_matcher
-from market.services import orders as ords
-from market.services import pool
-from market.services.requests import LineInput, approve_request, reject_request, submit_request
+from market.requests import LineInput, approve_request, reject_request, submit_request
 
 
 def _texts(db, username):
@@ -120,7 +120,7 @@ def test_two_workers_sweeping_at_once_send_each_reminder_once(db, world, clean_d
     from sqlalchemy import text
     from sqlmodel import Session
 
-    from market.db import get_engine, session_scope
+    from market.infra.db import get_engine, session_scope
 
     _two_chairs_out(db, world)
 

@@ -41,7 +41,7 @@ from conftest import csrf, empty_database
 from factories import PASSWORD, add_assets, build_world
 from sqlmodel import func, select
 
-from market.db import get_engine, session_scope
+from market.infra.db import get_engine, session_scope
 from market.models import (
     Category,
     CountLine,
@@ -113,7 +113,7 @@ class Make:
         return ids
 
     def listing(self, unit: str = "edu", n: int = 2) -> int:
-        from market.services.pool import post_idle_items
+        from market.pool.listings import post_idle_items
 
         ids = self.assets(unit, n)
         with self.db() as db:
@@ -121,7 +121,7 @@ class Make:
 
     def stock_listing(self) -> int:
         """New items received into the warehouse: warehouse stock in the pool."""
-        from market.services.pool import receive_items
+        from market.pool.listings import receive_items
 
         with self.db() as db:
             return receive_items(db, self.who(db, "admin"), self.w.warehouse.id, self.w.chair.id, "会议椅", 2,
@@ -130,7 +130,7 @@ class Make:
     def stock(self) -> list[int]:
         """Idle items kept in the warehouse (owned on the books by the bureau that runs it), out of the pool."""
         from market.models import Asset
-        from market.services.pool import withdraw_listing
+        from market.pool.listings import withdraw_listing
 
         listing = self.stock_listing()
         with self.db() as db:
@@ -139,7 +139,7 @@ class Make:
                                                        Asset.status == "idle", Asset.listing_id.is_(None))))[-2:]
 
     def stock_disposal(self, upto: str = "approved") -> dict[str, Any]:
-        from market.services import disposal as dsp
+        from market import disposal as dsp
 
         ids = self.stock()
         with self.db() as db:
@@ -149,7 +149,7 @@ class Make:
             return {"id": case.id}
 
     def request(self, unit: str = "edu", approve: bool = False, qty: int = 2) -> tuple[int, int]:
-        from market.services.requests import LineInput, approve_request, request_lines, submit_request
+        from market.requests import LineInput, approve_request, request_lines, submit_request
 
         start = utcnow().date() + timedelta(days=30)
         with self.db() as db:
@@ -161,7 +161,7 @@ class Make:
 
     def loan_order(self, on_loan: bool = False) -> dict[str, Any]:
         """A loan of 卫健委's idle chairs to 教育局: allocated, or handed out."""
-        from market.services.orders import allocate_from_listing, hand_out, order_items
+        from market.orders import allocate_from_listing, hand_out, order_items
 
         listing = self.listing("health")
         _, line = self.request("edu", approve=True)
@@ -174,7 +174,7 @@ class Make:
             return {"id": order.id, "tags": [a.tag for a in items], "assets": [a.id for a in items]}
 
     def damage(self) -> dict[str, Any]:
-        from market.services.orders import Inspection, return_loan
+        from market.orders import Inspection, return_loan
 
         order = self.loan_order(on_loan=True)
         first, second = order["assets"]
@@ -186,14 +186,14 @@ class Make:
             return {"id": rec.id}
 
     def allot(self) -> dict[str, Any]:
-        from market.services.transfers import propose_transfer
+        from market.transfers import propose_transfer
 
         ids = self.assets("edu", 1)
         with self.db() as db:
             return {"id": propose_transfer(db, self.who(db, "mgr_edu"), ids, self.w.health.id, "调给卫健委").id}
 
     def disposal(self, method: str = "sale", upto: str = "applied") -> dict[str, Any]:
-        from market.services import disposal as dsp
+        from market import disposal as dsp
 
         ids = self.assets("edu", 1, status="idle")
         order = ["applied", "approved", "appraised", "sold", "remitted"]
@@ -601,7 +601,7 @@ class Env:
     def rebuild(self) -> None:
         """Empty the database, build the small world again, give everyone a fresh API token."""
         from market.accounts import issue_token
-        from market.search_index import reset_pool_index, synonyms_path
+        from market.pool.index import reset_pool_index, synonyms_path
 
         reset_pool_index()
         synonyms_path().unlink(missing_ok=True)
@@ -625,7 +625,7 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(live_server: str, database_url: str, request: pytest.FixtureRequest):
-    from market.search_index import reset_pool_index
+    from market.pool.index import reset_pool_index
 
     reset_pool_index()
     empty(database_url)
@@ -709,7 +709,7 @@ def empty(url: str) -> None:
 
 
 def data_files() -> dict[str, int]:
-    from market.config import settings
+    from market.infra.config import settings
 
     root = settings().data_dir
     return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
@@ -903,7 +903,7 @@ def test_session_cookie_is_secure_behind_https(env: Env, monkeypatch: pytest.Mon
     """With GONGWUCANG_HTTPS set (behind an HTTPS reverse proxy) the session cookie is Secure, HttpOnly, SameSite."""
     from starlette.testclient import TestClient
 
-    from market.config import settings
+    from market.infra.config import settings
     from web.app import create_app
 
     monkeypatch.setenv("GONGWUCANG_HTTPS", "1")
@@ -937,7 +937,7 @@ def test_passwords_are_kept_as_argon2id_hashes(env: Env):
 
 def test_a_disabled_account_is_refused_at_once(env: Env):
     """Signed-in pages and API tokens stop working the moment the system administrator disables the account."""
-    from market import admin
+    from market import accounts as admin
 
     env.ensure(Entry("POST", "/requests/new", UNIT_PEOPLE, variant="disabled account"))
     with session_scope(write=True) as db:

@@ -13,8 +13,8 @@ import httpx
 from conftest import login
 from factories import PASSWORD
 
-from market import db as market_db
-from market.db import BUSY, MAX_OVERFLOW, POOL_SIZE, REQUEST_THREADS, make_engine
+from market.infra import db as market_db
+from market.infra.db import BUSY, MAX_OVERFLOW, POOL_SIZE, REQUEST_THREADS, make_engine
 
 
 def test_no_free_connection_is_a_503_with_retry_after_not_a_500(live_server, http, database_url, monkeypatch):

@@ -11,11 +11,11 @@ from sqlmodel import func, select
 
 import matcher
 from market.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
-from market.eventlog import history
+from market.infra.eventlog import history
 from market.models import Asset, Order, Request
+from market.pool import listings as pool
 from market.proposals import accept_proposal, build_problem, discard_proposal, edit_proposal, run_matcher
-from market.services import pool
-from market.services.requests import LineInput, approve_request, submit_request
+from market.requests import LineInput, approve_request, submit_request
 
 TODAY = date(2026, 11, 23)
 D1, D2 = date(2026, 12, 3), date(2026, 12, 5)
@@ -164,7 +164,7 @@ def test_items_on_loan_come_back_as_a_later_lot(db, world):
 def test_two_simultaneous_acceptances_lend_nothing_twice(db, world):
     import threading
 
-    from market.db import session_scope
+    from market.infra.db import session_scope
     from market.models import OrderItem, User
 
     _stock(db, world, warehouse=40, idle=0)
@@ -216,6 +216,6 @@ def test_listing_modes_are_respected(db, world):
 
 
 def _line(db, req):
-    from market.services.requests import request_lines
+    from market.requests import request_lines
 
     return request_lines(db, req.id)[0]

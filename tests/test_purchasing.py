@@ -11,11 +11,11 @@ from conftest import login
 from sqlmodel import func, select
 
 from market import purchasing, stats
-from market.db import session_scope
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.db import session_scope
 from market.models import Asset, PurchaseNeed, User
 from market.proposals import accept_proposal, run_matcher
-from market.services.requests import LineInput, approve_request, submit_request
+from market.requests import LineInput, approve_request, submit_request
 
 
 def _unmet_laptops(db, world, qty=10):

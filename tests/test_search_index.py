@@ -9,11 +9,11 @@ import pytest
 from factories import add_assets
 
 import search
-from market.config import settings
-from market.search_index import PoolIndex, pool_index
-from market.services import orders as ords
-from market.services import pool
-from market.services.requests import LineInput, approve_request, request_lines, submit_request
+from market import orders as ords
+from market.infra.config import settings
+from market.pool import listings as pool
+from market.pool.index import PoolIndex, pool_index
+from market.requests import LineInput, approve_request, request_lines, submit_request
 
 QUERIES = ["会议椅", "椅子", "hyy", "huiyiyi", "投影", "爱普生", "cbx06", "笔记本", "电脑", ""]
 
@@ -86,7 +86,7 @@ def _post_in_open_transaction(db_url, actor_id, asset_ids, title):
     """Post a listing in a transaction left open (a second connection): its outbox id is taken, not committed."""
     from sqlmodel import Session
 
-    from market.db import get_engine
+    from market.infra.db import get_engine
     from market.models import User
 
     held = Session(get_engine(db_url), expire_on_commit=False)
@@ -146,7 +146,7 @@ def test_a_change_after_the_outbox_was_pruned_empty_is_found(db, world):
     from sqlalchemy import update
 
     from market.models import SearchOutbox, utcnow
-    from market.search_index import prune_outbox
+    from market.pool.index import prune_outbox
 
     index = pool_index(db)
     chairs = add_assets(db, world.health, world.chair, 2)

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from market.accounts import issue_token, revoke_token, user_for_token
-from market.browse import user_origin
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import ApiToken, utcnow
+from market.pool.browse import user_origin
 from search import SearchQuery
 
 
@@ -45,9 +45,9 @@ def test_origin_is_the_users_unit_or_the_bureau(db, world):
 def test_catch_up_from_many_threads_applies_each_change(db, world, clean_db):
     from factories import add_assets
 
-    from market.db import session_scope
-    from market.search_index import pool_index, reset_pool_index
-    from market.services.pool import post_idle_items
+    from market.infra.db import session_scope
+    from market.pool.index import pool_index, reset_pool_index
+    from market.pool.listings import post_idle_items
 
     reset_pool_index()
     index = pool_index(db)
@@ -79,10 +79,10 @@ def test_a_search_catches_up_at_once_after_a_change_of_this_process_and_probes_f
     from factories import add_assets
     from sqlalchemy import insert
 
-    from market.db import get_engine
+    from market.infra.db import get_engine
     from market.models import SearchOutbox
-    from market.search_index import index_for_search, pool_index, reset_pool_index
-    from market.services.pool import post_idle_items
+    from market.pool.index import index_for_search, pool_index, reset_pool_index
+    from market.pool.listings import post_idle_items
 
     reset_pool_index()
     index = pool_index(db)
@@ -121,7 +121,7 @@ def _search(http, token, q="会议椅"):
 
 
 def test_a_signed_out_token_is_refused_by_the_next_search(http, world):
-    from market import principals
+    from market.infra import principals
 
     token = _token(http, "staff_edu")
     assert _search(http, token).status_code == 200
@@ -150,7 +150,7 @@ def test_a_disabled_account_or_new_password_is_refused_by_the_next_search(http, 
 
 
 def test_an_expired_token_is_refused_though_remembered(http, world, monkeypatch):
-    from market import principals
+    from market.infra import principals
 
     token = _token(http, "staff_edu")
     assert _search(http, token).status_code == 200
@@ -164,9 +164,9 @@ def test_another_process_revoking_a_token_is_seen_within_the_ttl(http, world, cl
     once: the token may search for at most TTL_SECONDS more, then the database is asked again."""
     from sqlalchemy import update
 
-    from market import principals
-    from market.db import get_engine
-    from market.principals import digest
+    from market.infra import principals
+    from market.infra.db import get_engine
+    from market.infra.principals import digest
 
     monkeypatch.setattr(principals, "REFRESH_SECONDS", principals.TTL_SECONDS)  # no refresh ahead of expiry
     token = _token(http, "staff_edu")
@@ -182,8 +182,8 @@ def test_another_process_revoking_a_token_is_seen_within_the_ttl(http, world, cl
 def test_a_remembered_search_asks_the_database_nothing(http, world, clean_db):
     from sqlalchemy import event
 
-    from market.db import get_engine
-    from market.search_index import pool_index
+    from market.infra.db import get_engine
+    from market.pool.index import pool_index
 
     token = _token(http, "staff_edu")
     assert _search(http, token).status_code == 200
@@ -210,9 +210,9 @@ def test_search_answers_from_memory_as_from_the_database(http, world):
     """The same hits, facets and distances whichever way a search is answered."""
     from factories import add_assets
 
-    from market import browse
     from market.models import User
-    from market.services.pool import post_idle_items
+    from market.pool import browse
+    from market.pool.listings import post_idle_items
 
     with session_scope(write=True) as db:
         post_idle_items(db, db.get(User, world.users["mgr_health"].id),
@@ -231,7 +231,7 @@ def _age_cached_token(token: str, seconds: float) -> None:
     import dataclasses
     import time
 
-    from market import principals
+    from market.infra import principals
 
     p = principals.cached_for_token(token)
     assert p is not None
@@ -261,7 +261,7 @@ def _token_reads(clean_db: str):  # noqa: ANN202
 
     from sqlalchemy import event
 
-    from market.db import get_engine
+    from market.infra.db import get_engine
 
     @contextmanager
     def watching():
@@ -285,7 +285,7 @@ def test_an_ageing_asker_is_read_again_by_one_request_while_the_others_answer(ht
                                                                             live_server, monkeypatch):
     """Past REFRESH_SECONDS one request reads the token again; the other connections of the same client go
     on answering from memory — not one database read per connection when the entry expires."""
-    from market import principals
+    from market.infra import principals
 
     # the entry must not expire while the 20 searches run, however slow the machine: only the refresh is tested
     monkeypatch.setattr(principals, "TTL_SECONDS", 60.0)
@@ -305,9 +305,9 @@ def test_a_refresh_that_finds_the_token_revoked_drops_it_before_the_ttl(http, wo
     when the entry expires."""
     from sqlalchemy import update
 
-    from market import principals
-    from market.db import get_engine
-    from market.principals import digest
+    from market.infra import principals
+    from market.infra.db import get_engine
+    from market.infra.principals import digest
 
     monkeypatch.setattr(principals, "TTL_SECONDS", 60.0)  # far from expiry: only the refresh can see it
     token = _token(http, "staff_edu")
@@ -325,7 +325,7 @@ def test_refresh_is_claimed_once_per_entry(db, world):
     import dataclasses
     import time
 
-    from market import principals
+    from market.infra import principals
 
     token = issue_token(db, world.users["staff_edu"])
     db.commit()

@@ -12,13 +12,13 @@ from factories import add_assets
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from market import orders as ords
 from market import stats
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import Category, User
+from market.pool import listings as pool
 from market.proposals import accept_proposal, run_matcher
-from market.services import orders as ords
-from market.services import pool
-from market.services.requests import LineInput, approve_request, submit_request
+from market.requests import LineInput, approve_request, submit_request
 
 
 def _scenario(db, world):

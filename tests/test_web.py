@@ -7,8 +7,8 @@ import re
 from conftest import login
 from factories import PASSWORD, add_assets
 
-from market.db import session_scope
-from market.services import pool
+from market.infra.db import session_scope
+from market.pool import listings as pool
 
 
 def _listing(world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import csrf, login
 from sqlmodel import select
 
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import ApprovalRule, Category, Event, RentalOffer, Unit, User
 
 
@@ -101,7 +101,7 @@ def test_synonyms_extend_search_without_a_code_change(http, world):
     from factories import add_assets
 
     from market.models import User
-    from market.services import pool
+    from market.pool import listings as pool
 
     with session_scope(write=True) as db:
         tents = add_assets(db, world.health, world.chair, 2, name="帐篷", prefix="T")

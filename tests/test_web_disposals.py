@@ -6,7 +6,7 @@ from conftest import csrf, login
 from factories import add_assets
 from sqlmodel import select
 
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import Asset
 
 

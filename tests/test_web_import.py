@@ -7,7 +7,7 @@ import time
 from conftest import csrf, login
 from sqlmodel import func, select
 
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import Asset
 
 

@@ -9,9 +9,9 @@ from conftest import csrf, login
 from factories import add_assets
 from sqlmodel import select
 
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import Asset, DamageRecord, Order, User
-from market.services import pool
+from market.pool import listings as pool
 
 
 def _as(http, username):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import csrf, login
 from sqlmodel import select
 
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import Request
 
 

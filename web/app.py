@@ -21,8 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from market.config import settings
-from market.db import REQUEST_THREADS
+from market.infra.config import settings
+from market.infra.db import REQUEST_THREADS
 
 from .api import api_routes, hot_routes
 from .busy import pool_busy
@@ -156,7 +156,7 @@ SYNC_SECONDS = 0.5
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette):  # noqa: ANN201
     """Every hour: remind borrowers of loans due within three days or overdue."""
-    # No more threads run sync endpoints than there are database connections for them (market/db.py).
+    # No more threads run sync endpoints than there are database connections for them (market/infra/db.py).
     anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
 
     async def sweeper() -> None:
@@ -200,8 +200,8 @@ def freeze_startup_objects() -> None:
 
 
 def _catch_up(prune: bool) -> None:
-    from market.db import session_scope
-    from market.search_index import pool_index, prune_outbox
+    from market.infra.db import session_scope
+    from market.pool.index import pool_index, prune_outbox
 
     with session_scope() as db:
         pool_index(db)
@@ -211,7 +211,7 @@ def _catch_up(prune: bool) -> None:
 
 
 def _sweep() -> None:
-    from market.db import session_scope
+    from market.infra.db import session_scope
     from market.notices import sweep_loans
 
     with session_scope(write=True) as db:

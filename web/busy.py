@@ -1,6 +1,6 @@
 """A request that found every database connection taken: 503 with Retry-After, never a 500.
 
-The thread pool is bounded to the connection pool (``market.db.REQUEST_THREADS``), so a request normally
+The thread pool is bounded to the connection pool (``market.infra.db.REQUEST_THREADS``), so a request normally
 waits for a thread, not for a connection; a pool timeout (``sqlalchemy.exc.TimeoutError``) can still happen
 when long jobs hold connections beyond their share. Nothing was done by then: the request never had a
 connection, so there is nothing to roll back.
@@ -13,7 +13,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.db import BUSY, BUSY_RETRY_AFTER
+from market.infra.db import BUSY, BUSY_RETRY_AFTER
 
 from .handlers import api_error, error_page
 

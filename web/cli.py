@@ -33,8 +33,8 @@ def _port(value: str) -> int:
 
 def _prepare_database(build_demo: bool) -> None:
     """Migrate the database to the newest schema; with ``build_demo``, fill an empty one with the demo city."""
-    from market.config import settings
-    from market.db import is_empty, session_scope, upgrade
+    from market.infra.config import settings
+    from market.infra.db import is_empty, session_scope, upgrade
 
     url = settings().database_url
     empty = is_empty(url)
@@ -111,7 +111,7 @@ def cmd_user_add(args: argparse.Namespace) -> None:
     from sqlmodel import select
 
     from market.accounts import create_user
-    from market.db import session_scope
+    from market.infra.db import session_scope
     from market.models import Unit
 
     if not args.password_stdin:
@@ -132,8 +132,8 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     from sqlmodel import select
 
-    from market.db import session_scope
-    from market.importer import ImportRejected, import_assets
+    from market.imports import ImportRejected, import_assets
+    from market.infra.db import session_scope
     from market.models import Unit
 
     path = Path(args.file)
@@ -162,7 +162,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 def cmd_categories(args: argparse.Namespace) -> None:
     from market.catalogue import export_csv, load_categories, read_csv
-    from market.db import session_scope
+    from market.infra.db import session_scope
 
     _prepare_database(build_demo=False)
     with session_scope(write=True) as db:
@@ -178,7 +178,7 @@ def cmd_categories(args: argparse.Namespace) -> None:
 
 def cmd_match(args: argparse.Namespace) -> None:
 
-    from market.db import session_scope
+    from market.infra.db import session_scope
     from market.proposals import accept_proposal, run_matcher
 
     _prepare_database(build_demo=False)
@@ -216,15 +216,15 @@ def summary_text(prop) -> str:  # noqa: ANN001
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
-    from market.backup import backup
+    from market.infra.backup import backup
 
     target = backup(Path(args.file) if args.file else None)
     print(f"已备份到 {target}")
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    from market.backup import restore
-    from market.db import dispose_engines
+    from market.infra.backup import restore
+    from market.infra.db import dispose_engines
 
     dispose_engines()
     kept = restore(Path(args.file))
@@ -232,8 +232,8 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 
 def cmd_reindex(args: argparse.Namespace) -> None:
-    from market.db import session_scope
-    from market.search_index import PoolIndex, open_pool_backend
+    from market.infra.db import session_scope
+    from market.pool.index import PoolIndex, open_pool_backend
 
     _prepare_database(build_demo=False)
     started = time.perf_counter()

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 
 from market.accounts import user_for_token
-from market.db import session_scope
+from market.infra.db import session_scope
 from market.models import User
 
 CSRF_FIELD = "csrf_token"

@@ -21,12 +21,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from market import principals
 from market.errors import MarketError
+from market.infra import principals
+from market.infra.principals import Principal
 from market.models import User
 from market.notices import unread_count
-from market.principals import Principal
-from market.search_index import PoolIndex, pool_index, probe_due, ready_index
+from market.pool.index import PoolIndex, pool_index, probe_due, ready_index
 
 from .deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
 from .templating import render
@@ -219,9 +219,9 @@ def pool_read(fn: PoolHandler):  # noqa: ANN201
 
     ``fn(request, who, index, wait)`` answers from ``index``; with ``wait`` False it returns None rather than
     wait for the index. It runs in the event loop, from memory — no thread, no database — when the asker was
-    checked less than a few seconds ago (``market.principals``; one request a second reads the asker again
+    checked less than a few seconds ago (``market.infra.principals``; one request a second reads the asker again
     while the others go on), every change this process committed is in the
-    index (``market.search_index``) and no write holds the index at that instant. Otherwise a thread checks
+    index (``market.pool.index``) and no write holds the index at that instant. Otherwise a thread checks
     the asker against the database and catches the index up first, or (a write holds the index) only waits
     for it; one search per ``PROBE_SECONDS`` has a thread look at the outbox first, for changes committed by
     other processes. The answer is the same either way.

@@ -2,7 +2,7 @@
 directory, so every app worker (and a restarted one) sees the same state.
 
 At most ``JOB_CONNECTIONS`` jobs of a process run at once — the database connections its pool keeps for
-them beside the request threads (``market.db``). A job started beyond that is "queued" and starts when one
+them beside the request threads (``market.infra.db``). A job started beyond that is "queued" and starts when one
 ends, so many imports at once wait their turn instead of running out of connections.
 
 A job records the process running it. A process that dies (a crash, SIGKILL, a restart) cannot write its
@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from market.config import settings
-from market.db import JOB_CONNECTIONS
+from market.infra.config import settings
+from market.infra.db import JOB_CONNECTIONS
 
 
 def _dir() -> Path:

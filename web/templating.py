@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from market.access import can
 from market.models import ROLES
-from market.permissions import can
 
 from .deps import csrf_token
 

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from .assets import (
+from market.models.assets import (
     ASSET_STATUSES,
     CONDITIONS,
     LISTING_MODES,
@@ -11,17 +11,25 @@ from .assets import (
     Asset,
     PoolListing,
 )
-from .base import money, utcnow
-from .catalog import ApprovalRule, Category, Setting
-from .counts import COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount
-from .disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, DisposalItem
-from .events import Event, SearchOutbox
-from .notices import NOTICE_KINDS, Notice, Wish
-from .orders import DAMAGE_CAUSES, ORDER_KINDS, ORDER_STATUSES, DamageRecord, Order, OrderItem, Proposal
-from .org import ROLES, ApiToken, LoginAttempt, Unit, User, Warehouse
-from .purchasing import BATCH_STATUSES, PurchaseBatch, PurchaseNeed
-from .rentals import RentalOffer, RentalVendor
-from .requests import PURPOSES, REQUEST_STATUSES, Request, RequestLine
+from market.models.base import money, utcnow
+from market.models.catalogue import ApprovalRule, Category, Setting
+from market.models.counts import COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount
+from market.models.disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, DisposalItem
+from market.models.events import Event, SearchOutbox
+from market.models.notices import NOTICE_KINDS, Notice, Wish
+from market.models.orders import (
+    DAMAGE_CAUSES,
+    ORDER_KINDS,
+    ORDER_STATUSES,
+    DamageRecord,
+    Order,
+    OrderItem,
+    Proposal,
+)
+from market.models.org import ROLES, ApiToken, LoginAttempt, Unit, User, Warehouse
+from market.models.purchasing import BATCH_STATUSES, PurchaseBatch, PurchaseNeed
+from market.models.rentals import RentalOffer, RentalVendor
+from market.models.requests import PURPOSES, REQUEST_STATUSES, Request, RequestLine
 
 metadata = SQLModel.metadata
 

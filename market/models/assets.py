@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from .base import MONEY, UTCDateTime, utcnow
+from market.models.base import MONEY, UTCDateTime, utcnow
 
 CONDITIONS = ["全新", "良好", "一般", "待维修", "报废"]
 USABLE_CONDITIONS = ["全新", "良好", "一般"]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from market.models.base import UTCDateTime, utcnow
 
 COUNT_ISSUES = {"missing": "盘亏（未找到）", "unexpected": "盘盈（不在账上）", "wrong_place": "位置不符",
                 "wrong_condition": "状况不符"}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .base import MONEY, UTCDateTime, utcnow
+from market.models.base import MONEY, UTCDateTime, utcnow
 
 DISPOSAL_METHODS = {
     "free_transfer": "无偿划转",

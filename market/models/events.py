@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from market.models.base import UTCDateTime, utcnow
 
 
 class Event(SQLModel, table=True):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from market.models.base import UTCDateTime, utcnow
 
 NOTICE_KINDS = {
     "request_approved": "申请已批准",

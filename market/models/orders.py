@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, func, literal_column
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import MONEY, UTCDateTime, utcnow
+from market.models.base import MONEY, UTCDateTime, utcnow
 
 ORDER_KINDS = {"loan": "出借单", "transfer": "调剂单", "rental": "租赁单", "allot": "调拨单"}
 ORDER_STATUSES = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from market.models.base import UTCDateTime, utcnow
 
 ROLES = {
     "unit_staff": "单位经办人",

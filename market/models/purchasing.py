@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .base import MONEY, UTCDateTime, utcnow
+from market.models.base import MONEY, UTCDateTime, utcnow
 
 BATCH_STATUSES = {"planned": "待采购", "purchased": "已采购", "received": "已入库", "cancelled": "已取消"}
 

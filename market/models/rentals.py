@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .base import MONEY
+from market.models.base import MONEY
 
 
 class RentalVendor(SQLModel, table=True):

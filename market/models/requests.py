@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from market.models.base import UTCDateTime, utcnow
 
 REQUEST_STATUSES = {
     "submitted": "待审批",

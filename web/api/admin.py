@@ -7,11 +7,11 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.requests import Request
 
-from market import admin as svc
+from market import accounts, approvals, catalogue
+from market.access import can
 from market.accounts import create_user
 from market.errors import PermissionDenied
 from market.models import ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
-from market.permissions import can
 
 from ..handlers import field
 from .pool import path_id
@@ -30,7 +30,7 @@ def units(request: Request, db: Session, user: User | None, body: Any) -> dict[s
     ["code", "name", "district", "lat", "lng"], code=STR, name=STR, district=STR, lat=NUM, lng=NUM, address=STR,
     contact=STR, phone=STR))
 def create_unit(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return to_json(svc.save_unit(
+    return to_json(accounts.save_unit(
         db, user, field(body, "code", str)[:32], field(body, "name", str)[:100], field(body, "district", str)[:40],
         float(field(body, "lat", (int, float))), float(field(body, "lng", (int, float))),
         (field(body, "address", str, required=False) or "")[:200], (field(body, "contact", str, required=False) or ""),
@@ -56,7 +56,7 @@ def add_user(request: Request, db: Session, user: User | None, body: Any) -> dic
     [], role=STR, unit_id=INT, is_active={"type": "boolean"}, password=STR))
 def update_user(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     body = body or {}
-    return to_json(svc.update_user(db, user, path_id(request), field(body, "role", str, required=False),
+    return to_json(accounts.update_user(db, user, path_id(request), field(body, "role", str, required=False),
                                    field(body, "unit_id", int, required=False),
                                    field(body, "is_active", bool, required=False),
                                    field(body, "password", str, required=False)))
@@ -70,7 +70,7 @@ def categories(request: Request, db: Session, user: User | None, body: Any) -> d
 @declare("POST", "/api/categories/{id}", "修改分类的运输费率与参考单价", "管理", write=True, body=obj(
     ["transport_rate", "reference_price"], transport_rate=STR, reference_price=STR, name=STR))
 def update_category(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return to_json(svc.update_category(db, user, path_id(request), str(field(body, "transport_rate", (str, int, float))),
+    return to_json(catalogue.update_category(db, user, path_id(request), str(field(body, "transport_rate", (str, int, float))),
                                        str(field(body, "reference_price", (str, int, float))),
                                        field(body, "name", str, required=False)))
 
@@ -84,7 +84,7 @@ def vendors(request: Request, db: Session, user: User | None, body: Any) -> dict
 @declare("POST", "/api/vendors", "新增租赁公司", "管理", write=True, body=obj(
     ["name", "lat", "lng"], name=STR, lat=NUM, lng=NUM, contact=STR, phone=STR, address=STR))
 def create_vendor(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return to_json(svc.save_vendor(db, user, field(body, "name", str), float(field(body, "lat", (int, float))),
+    return to_json(catalogue.save_vendor(db, user, field(body, "name", str), float(field(body, "lat", (int, float))),
                                    float(field(body, "lng", (int, float))),
                                    (field(body, "contact", str, required=False) or "")[:40],
                                    (field(body, "phone", str, required=False) or "")[:40],
@@ -95,7 +95,7 @@ def create_vendor(request: Request, db: Session, user: User | None, body: Any) -
     ["vendor_id", "category_id", "price_per_unit_day"], vendor_id=INT, category_id=INT, price_per_unit_day=STR,
     delivery_fee=STR, capacity={"type": ["integer", "null"], "minimum": 1}, description=STR))
 def create_offer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return to_json(svc.save_offer(db, user, field(body, "vendor_id", int), field(body, "category_id", int),
+    return to_json(catalogue.save_offer(db, user, field(body, "vendor_id", int), field(body, "category_id", int),
                                   str(field(body, "price_per_unit_day", (str, int, float))),
                                   str(field(body, "delivery_fee", (str, int, float), required=False, default="0")),
                                   field(body, "capacity", int, required=False),
@@ -111,5 +111,5 @@ def rules(request: Request, db: Session, user: User | None, body: Any) -> dict[s
     ["action", "min_value", "role"], action={"enum": ["loan", "idle_transfer", "ownership_transfer", "disposal"]},
     min_value=STR, role={"enum": ["warehouse_admin", "finance", "sysadmin"]}))
 def set_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return to_json(svc.set_approval_rule(db, user, field(body, "action", str),
+    return to_json(approvals.set_approval_rule(db, user, field(body, "action", str),
                                          str(field(body, "min_value", (str, int, float))), field(body, "role", str)))

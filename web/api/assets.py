@@ -7,10 +7,10 @@ from typing import Any
 from sqlmodel import Session
 from starlette.requests import Request
 
+from market.assets import asset_by_tag, visible_asset
 from market.errors import NotFound
-from market.eventlog import history
+from market.infra.eventlog import history
 from market.models import User
-from market.services.assets import asset_by_tag, visible_asset
 
 from .pool import path_id
 from .registry import STR, declare

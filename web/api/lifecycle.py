@@ -7,10 +7,10 @@ from typing import Any
 from sqlmodel import Session
 from starlette.requests import Request
 
+from market import disposal as dsp
+from market import transfers
 from market.errors import InvalidInput
 from market.models import DISPOSAL_METHODS, DISPOSAL_STATUSES, User
-from market.services import disposal as dsp
-from market.services import transfers
 
 from ..handlers import field, int_list
 from .orders import order_json

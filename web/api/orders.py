@@ -8,9 +8,9 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.requests import Request
 
+from market import orders as svc
 from market.errors import InvalidInput
 from market.models import ORDER_STATUSES, DamageRecord, User
-from market.services import orders as svc
 
 from ..handlers import field
 from .pool import path_id

@@ -8,13 +8,13 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.requests import Request
 
-from market import browse
 from market.errors import InvalidInput, NotFound
+from market.infra.principals import Principal
+from market.infra.rows import get_or_404
 from market.models import Asset, PoolListing, User
-from market.principals import Principal
-from market.search_index import PoolIndex
-from market.services import pool as svc
-from market.services.common import get_or_404
+from market.pool import browse
+from market.pool import listings as svc
+from market.pool.index import PoolIndex
 
 from ..forms import small_id
 from ..handlers import field, int_list, pool_read, query_dict

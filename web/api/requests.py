@@ -8,10 +8,10 @@ from typing import Any
 from sqlmodel import Session
 from starlette.requests import Request
 
+from market import requests as svc
 from market.errors import InvalidInput
 from market.models import PURPOSES, REQUEST_STATUSES, User
-from market.services import requests as svc
-from market.services.requests import LineInput
+from market.requests import LineInput
 
 from ..handlers import field
 from .pool import path_id

@@ -9,8 +9,8 @@ from sqlmodel import Session
 from starlette.requests import Request
 
 from market import counts, evaluation, purchasing, stats
+from market.assets import long_idle
 from market.errors import InvalidInput
-from market.idle import long_idle
 from market.models import User, utcnow
 
 from ..forms import small_id

@@ -7,12 +7,14 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market import admin as svc
+from market import accounts, approvals, catalogue
+from market.access import can
 from market.accounts import create_user
+from market.approvals import ACTION_LABELS, DEFAULT_APPROVERS
 from market.catalogue import load_categories, read_csv
 from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.models import ROLES, ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
-from market.permissions import ACTION_LABELS, DEFAULT_APPROVERS, can
+from market.pool import index as pool_index
 
 from .. import forms
 from ..handlers import form_action, page
@@ -51,7 +53,7 @@ def _render(request: Request, db: Session, user: User, tab: str, error: str | No
         ctx["cat_names"] = {c.id: c.name for c in ctx["categories"]}
         ctx["vendor_names"] = {v.id: v.name for v in ctx["vendors"]}
     elif tab == "synonyms":
-        from market.search_index import synonyms_path
+        from market.pool.index import synonyms_path
 
         path = synonyms_path()
         ctx["synonyms"] = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -94,7 +96,7 @@ def _act(tab: str):  # noqa: ANN202
 
 @_act("units")
 def unit_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.save_unit(db, user, forms.text(form, "code", "单位代码", max_len=32), forms.text(form, "name", "单位名称", max_len=100),
+    accounts.save_unit(db, user, forms.text(form, "code", "单位代码", max_len=32), forms.text(form, "name", "单位名称", max_len=100),
                   forms.text(form, "district", "区县", max_len=40), _float(form, "lat", "纬度"), _float(form, "lng", "经度"),
                   address=forms.text(form, "address", "地址", required=False, max_len=200),
                   contact=forms.text(form, "contact", "联系人", required=False, max_len=40),
@@ -111,7 +113,7 @@ def user_add(request: Request, db: Session, user: User, form: FormData) -> None:
 
 @_act("users")
 def user_update(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.update_user(db, user, _path_id(request), role=str(form.get("role") or "") or None,
+    accounts.update_user(db, user, _path_id(request), role=str(form.get("role") or "") or None,
                     unit_id=forms.integer(form, "unit", "所属单位", 1, required=False),
                     is_active=form.get("is_active") == "1",
                     password=str(form.get("password") or "") or None)
@@ -119,7 +121,7 @@ def user_update(request: Request, db: Session, user: User, form: FormData) -> No
 
 @_act("categories")
 def category_update(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.update_category(db, user, _path_id(request), str(form.get("transport_rate") or ""),
+    catalogue.update_category(db, user, _path_id(request), str(form.get("transport_rate") or ""),
                         str(form.get("reference_price") or ""))
 
 
@@ -138,7 +140,7 @@ def category_import(request: Request, db: Session, user: User, form: FormData) -
 
 @_act("vendors")
 def vendor_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.save_vendor(db, user, forms.text(form, "name", "公司名称", max_len=100), _float(form, "lat", "纬度"),
+    catalogue.save_vendor(db, user, forms.text(form, "name", "公司名称", max_len=100), _float(form, "lat", "纬度"),
                     _float(form, "lng", "经度"), contact=forms.text(form, "contact", "联系人", required=False, max_len=40),
                     phone=forms.text(form, "phone", "电话", required=False, max_len=40),
                     address=forms.text(form, "address", "地址", required=False, max_len=200))
@@ -146,7 +148,7 @@ def vendor_save(request: Request, db: Session, user: User, form: FormData) -> No
 
 @_act("vendors")
 def offer_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.save_offer(db, user, forms.integer(form, "vendor", "租赁公司", 1), forms.integer(form, "category", "资产分类", 1),
+    catalogue.save_offer(db, user, forms.integer(form, "vendor", "租赁公司", 1), forms.integer(form, "category", "资产分类", 1),
                    str(form.get("price_per_unit_day") or ""), str(form.get("delivery_fee") or "0"),
                    forms.integer(form, "capacity", "日供应能力", 1, required=False),
                    forms.text(form, "description", "说明", required=False, max_len=200),
@@ -156,13 +158,13 @@ def offer_save(request: Request, db: Session, user: User, form: FormData) -> Non
 
 @_act("rules")
 def rule_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.set_approval_rule(db, user, str(form.get("action") or ""), str(form.get("min_value") or ""),
+    approvals.set_approval_rule(db, user, str(form.get("action") or ""), str(form.get("min_value") or ""),
                           str(form.get("role") or ""))
 
 
 @_act("synonyms")
 def synonyms_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    from market.search_index import reload_synonyms
+    from market.pool.index import reload_synonyms
 
-    svc.save_synonyms(db, user, str(form.get("synonyms") or ""))
+    pool_index.save_synonyms(db, user, str(form.get("synonyms") or ""))
     reload_synonyms(db)

@@ -8,10 +8,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from market.assets import asset_by_tag, current_order_id, visible_asset
 from market.errors import NotFound
-from market.eventlog import history
+from market.infra.eventlog import history
 from market.models import Category, PoolListing, Unit, User, Warehouse
-from market.services.assets import asset_by_tag, current_order_id, visible_asset
 
 from ..forms import small_id
 from ..handlers import page

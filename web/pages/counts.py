@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import counts as svc
+from market.access import UNIT_ROLES
 from market.errors import InvalidInput
 from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, Unit, User, Warehouse
-from market.permissions import UNIT_ROLES
 
 from .. import forms
 from ..handlers import page

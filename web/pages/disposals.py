@@ -12,11 +12,11 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from market.config import settings
+from market import disposal as svc
 from market.errors import InvalidInput, NotFound
-from market.eventlog import history
+from market.infra.config import settings
+from market.infra.eventlog import history
 from market.models import DISPOSAL_STATUSES, Unit, User, money
-from market.services import disposal as svc
 
 from .. import forms
 from ..handlers import page

@@ -7,9 +7,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.idle import idle_days_threshold, long_idle
+from market.access import can
+from market.assets import idle_days_threshold, long_idle
 from market.models import LISTING_MODES, Category, User
-from market.permissions import can
 
 from ..forms import small_id
 from ..handlers import page

@@ -7,9 +7,9 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from market.access import UNIT_ROLES, require
 from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.models import Unit, User
-from market.permissions import UNIT_ROLES, require
 
 from .. import forms, jobs
 from ..handlers import page
@@ -32,8 +32,8 @@ def import_form(request: Request, db: Session, user: User | None, form: FormData
 
 def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bool = False):  # noqa: ANN202
     def work(progress) -> dict:  # noqa: ANN001
-        from market.db import session_scope
-        from market.importer import ImportRejected, import_assets
+        from market.imports import ImportRejected, import_assets
+        from market.infra.db import session_scope
 
         with session_scope(write=True) as db:
             actor = db.get(User, user_id)

@@ -7,9 +7,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from market.access import UNIT_ROLES, can, require
+from market.assets import unit_assets
+from market.catalogue import leaf_categories
 from market.errors import InvalidInput
-from market.eventlog import history, recent
-from market.listings import leaf_categories
+from market.infra.eventlog import history, recent
+from market.infra.rows import get_or_404
 from market.models import (
     ASSET_STATUSES,
     DISPOSAL_METHODS,
@@ -21,10 +24,7 @@ from market.models import (
     User,
     Warehouse,
 )
-from market.permissions import UNIT_ROLES, can, require
-from market.services import pool as svc
-from market.services.assets import unit_assets
-from market.services.common import get_or_404
+from market.pool import listings as svc
 
 from .. import forms
 from ..handlers import page
@@ -144,7 +144,7 @@ def receive_submit(request: Request, db: Session, user: User | None, form: FormD
 
 @page(write=True)
 def transfer_create(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    from market.services.transfers import propose_transfer
+    from market.transfers import propose_transfer
 
     try:
         order = propose_transfer(db, user, forms.ids(form.getlist("asset"), "asset_ids", "资产"),

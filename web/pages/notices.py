@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import notices as svc
+from market.access import can
+from market.catalogue import leaf_categories
 from market.errors import InvalidInput
-from market.listings import leaf_categories
 from market.models import Category, Unit, User
-from market.permissions import can
 
 from .. import forms
 from ..handlers import page

@@ -10,6 +10,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from market import orders as svc
+from market.access import can
+from market.approvals import approver_role
 from market.errors import InvalidInput
 from market.models import (
     CONDITIONS,
@@ -21,8 +24,6 @@ from market.models import (
     Unit,
     User,
 )
-from market.permissions import approver_role, can
-from market.services import orders as svc
 
 from .. import forms
 from ..handlers import page
@@ -122,7 +123,7 @@ def damage_settle(request: Request, db: Session, user: User | None, form: FormDa
 
 @page(write=True)
 def allot_approve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    from market.services.transfers import approve_transfer
+    from market.transfers import approve_transfer
 
     order = approve_transfer(db, user, _path_id(request))
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
@@ -130,7 +131,7 @@ def allot_approve(request: Request, db: Session, user: User | None, form: FormDa
 
 @page(write=True)
 def allot_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    from market.services.transfers import reject_transfer
+    from market.transfers import reject_transfer
 
     order = reject_transfer(db, user, _path_id(request), str(form.get("reason") or ""))
     return RedirectResponse(f"/orders/{order.id}", status_code=303)

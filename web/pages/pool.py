@@ -9,8 +9,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market import browse
 from market.models import User
+from market.pool import browse
 
 from ..handlers import page
 from ..templating import render

@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import proposals as svc
+from market.access import can
 from market.errors import InvalidInput
 from market.models import Order, User
 from market.models import Request as Req
-from market.permissions import can
 
 from .. import forms
 from ..handlers import page

@@ -7,13 +7,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from market import requests as svc
+from market.access import can, require
+from market.catalogue import leaf_categories
 from market.errors import InvalidInput, NotFound
-from market.eventlog import history
-from market.listings import leaf_categories
+from market.infra.eventlog import history
 from market.models import PURPOSES, REQUEST_STATUSES, Category, Order, PoolListing, Unit, User
-from market.permissions import can, require
-from market.services import requests as svc
-from market.services.requests import LineInput
+from market.requests import LineInput
 
 from .. import forms
 from ..handlers import page

@@ -8,13 +8,14 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from ..db import transactional
-from ..errors import InvalidInput, InvalidTransition, PermissionDenied
-from ..eventlog import log_event
-from ..models import PURPOSES, Category, PoolListing, Request, RequestLine, Unit, User, utcnow
-from ..notices import notify, unit_users
-from ..permissions import UNIT_ROLES, approver_role, require, require_approver, require_user
-from .common import get_or_404
+from market.access import UNIT_ROLES, require, require_user
+from market.approvals import approver_role, require_approver
+from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.models import PURPOSES, Category, PoolListing, Request, RequestLine, Unit, User, utcnow
+from market.notices import notify, unit_users
 
 MAX_LINE_QUANTITY = 100_000
 MAX_LINES = 200

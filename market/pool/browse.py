@@ -8,13 +8,12 @@ from datetime import date
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
+from market.access import require_user
+from market.errors import InvalidInput
+from market.infra.principals import place_of
+from market.models import CONDITIONS, Category, User
+from market.pool.index import PoolIndex, index_for_search
 from search import SearchError, SearchQuery, SearchResult
-
-from .errors import InvalidInput
-from .models import CONDITIONS, Category, User
-from .permissions import require_user
-from .principals import place_of
-from .search_index import PoolIndex, index_for_search
 
 FILTERS = ("category", "district", "holder", "condition", "tier", "mode")
 FACETS = ("category", "district", "holder", "condition", "tier", "mode")

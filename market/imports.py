@@ -80,15 +80,15 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from .db import transactional
-from .errors import Conflict, InvalidInput
-from .eventlog import log_event
-from .models import USABLE_CONDITIONS, Asset, Category, Event, Unit, User, utcnow
-from .permissions import require
-from .services.common import get_or_404
-from .services.pool import post_idle_items
-from .tags import epc_for, tag_for
-from .textfiles import decode_text
+from market.access import require
+from market.assets import epc_for, tag_for
+from market.errors import Conflict, InvalidInput
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.infra.textfiles import decode_text
+from market.models import USABLE_CONDITIONS, Asset, Category, Event, Unit, User, utcnow
+from market.pool.listings import post_idle_items
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000  # data rows in one file

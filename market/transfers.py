@@ -6,13 +6,15 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from ..db import transactional
-from ..errors import InvalidInput, InvalidTransition
-from ..eventlog import log_event
-from ..models import Order, OrderItem, Unit, User, utcnow
-from ..permissions import require_approver, require_for_assets
-from .common import assets_by_ids, get_or_404, snapshot, stamp
-from .orders import order_items
+from market.access import require_for_assets
+from market.approvals import require_approver
+from market.assets import assets_by_ids, snapshot, stamp
+from market.errors import InvalidInput, InvalidTransition
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.models import Order, OrderItem, Unit, User, utcnow
+from market.orders import order_items
 
 
 @transactional

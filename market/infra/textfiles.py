@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import InvalidInput
+from market.errors import InvalidInput
 
 
 def decode_text(data: bytes) -> str:

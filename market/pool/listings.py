@@ -7,26 +7,27 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
-from ..db import transactional
-from ..errors import InvalidInput, InvalidTransition
-from ..eventlog import log_event
-from ..models import (
+from market.access import require, require_for_assets
+from market.assets import assets_by_ids, epc_for, snapshot, stamp, tag_for
+from market.errors import InvalidInput, InvalidTransition
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.models import (
     CONDITIONS,
     LISTING_MODES,
     USABLE_CONDITIONS,
     Asset,
     Category,
     PoolListing,
+    SearchOutbox,
     Unit,
     User,
     Warehouse,
     money,
     utcnow,
 )
-from ..notices import match_wishes
-from ..permissions import require, require_for_assets
-from ..tags import epc_for, tag_for
-from .common import assets_by_ids, get_or_404, snapshot, stamp, touch_listing
+from market.notices import match_wishes
 
 
 def _check_window(available_from: date | None, available_until: date | None) -> None:
@@ -203,3 +204,9 @@ def listing_quantity(db: Session, listing_id: int) -> int:
     return db.exec(
         select(func.count()).select_from(Asset).where(Asset.listing_id == listing_id, Asset.status == "listed")
     ).one()
+
+
+def touch_listing(db: Session, listing_id: int | None) -> None:
+    """Queue a listing for the search index, in the caller's transaction."""
+    if listing_id is not None:
+        db.add(SearchOutbox(listing_id=listing_id))

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from .models import Event, User
+from market.models import Event, User
 
 
 def log_event(

@@ -15,9 +15,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from .config import settings
-from .errors import Conflict
-from .models.orders import OVERLAP_CONSTRAINT
+from market.errors import Conflict
+from market.infra.config import settings
+from market.models.orders import OVERLAP_CONSTRAINT
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, Engine] = {}

@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, event
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from .models import ApiToken, Unit, User, utcnow
+from market.models import ApiToken, Unit, User, utcnow
 
 TTL_SECONDS = 2.0
 REFRESH_SECONDS = 1.0  # read again from this age on, by one request (``refresh_due``), while the entry is trusted

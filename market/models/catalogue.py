@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import MONEY, RATE
+from market.models.base import MONEY, RATE
 
 
 class Category(SQLModel, table=True):

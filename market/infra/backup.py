@@ -8,8 +8,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .config import settings
-from .errors import InvalidInput
+from market.errors import InvalidInput
+from market.infra.config import settings
 
 
 def _sqlite_path(url: str) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from .models import Asset, Category, PoolListing, RentalOffer, RentalVendor, Unit, Warehouse
+from market.models import Asset, Category, PoolListing, RentalOffer, RentalVendor, Unit, Warehouse
 
 MODES = {"loan": ["loan"], "transfer": ["transfer"], "both": ["loan", "transfer"]}
 CONDITION_ORDER = ["全新", "良好", "一般"]

@@ -13,21 +13,15 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from ..config import settings
-from ..db import transactional
-from ..errors import InvalidInput, InvalidTransition, PermissionDenied
-from ..eventlog import log_event
-from ..models import DISPOSAL_METHODS, Asset, DisposalCase, DisposalItem, User, money, utcnow
-from ..permissions import (
-    UNIT_ROLES,
-    approver_role,
-    can,
-    require,
-    require_approver,
-    require_for_assets,
-    require_user,
-)
-from .common import assets_by_ids, get_or_404, snapshot, stamp
+from market.access import UNIT_ROLES, can, require, require_for_assets, require_user
+from market.approvals import approver_role, require_approver
+from market.assets import assets_by_ids, snapshot, stamp
+from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.config import settings
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404
+from market.models import DISPOSAL_METHODS, Asset, DisposalCase, DisposalItem, User, money, utcnow
 
 SELLING = {"sale", "scrap"}
 HANDING_OVER = {"free_transfer", "donation", "exchange"}

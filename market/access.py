@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlmodel import Session, select
-
-from .errors import NotAuthenticated, PermissionDenied
-from .models import ROLES, ApprovalRule, User
+from market.errors import NotAuthenticated, PermissionDenied
+from market.models import User
 
 UNIT_ROLES = {"unit_staff", "unit_manager"}
 
@@ -31,19 +27,6 @@ CAPABILITIES: dict[str, set[str]] = {
     "manage_settings": {"sysadmin"},
 }
 
-ACTION_LABELS = {
-    "loan": "出借",
-    "idle_transfer": "闲置资产调剂",
-    "ownership_transfer": "资产调拨",
-    "disposal": "资产处置",
-}
-# The defaults when an action has no rule in the database.
-DEFAULT_APPROVERS = {
-    "loan": "warehouse_admin",
-    "idle_transfer": "warehouse_admin",
-    "ownership_transfer": "finance",
-    "disposal": "finance",
-}
 
 
 def require_user(actor: User | None) -> User:
@@ -80,22 +63,5 @@ def require_for_assets(actor: User | None, capability: str, owner_unit_id: int |
     return actor
 
 
-def approver_role(db: Session, action: str, value: Decimal) -> str:
-    """The role that approves ``action`` for an amount of ``value`` 元."""
-    rules = db.exec(
-        select(ApprovalRule).where(ApprovalRule.action == action).order_by(ApprovalRule.min_value.desc())
-    ).all()
-    for rule in rules:
-        if value >= rule.min_value:
-            return rule.role
-    return DEFAULT_APPROVERS[action]
 
 
-def require_approver(db: Session, actor: User | None, action: str, value: Decimal) -> User:
-    actor = require_user(actor)
-    role = approver_role(db, action, value)
-    if actor.role != role:
-        raise PermissionDenied(
-            f"{ACTION_LABELS.get(action, action)}（金额 {value:.2f} 元）须由{ROLES.get(role, role)}审批。"
-        )
-    return actor

@@ -39,11 +39,14 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 import search
+from market.access import require
+from market.errors import InvalidInput
+from market.infra.config import settings
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.models import SearchOutbox, User, utcnow
+from market.pool.documents import all_documents, documents_for
 from search import SearchBackend
-
-from .config import settings
-from .models import SearchOutbox, utcnow
-from .search_docs import all_documents, documents_for
 
 SYNONYM_FILE = "synonyms.txt"  # in the data directory: administrators' own groups, one per line
 PROBE_SECONDS = 0.25  # a search looks at the outbox at most this often per process (changes of others)
@@ -293,3 +296,26 @@ def synonyms_path() -> Path:
 def reload_synonyms(db: Session) -> None:
     """Apply edited synonyms in this process at once (other processes pick them up when they rebuild)."""
     pool_index(db).reload_synonyms()
+
+
+@transactional
+def save_synonyms(db: Session, actor: User, text: str) -> int:
+    """Replace the administrators' synonym file (one group per line; ``a b => c`` one-way); checked first."""
+    import search
+    from market.pool.index import synonyms_path
+
+    require(actor, "manage_catalogue")
+    if len(text) > 100_000:
+        raise InvalidInput("同义词表过长（上限 10 万字）。", "synonyms")
+    path = synonyms_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text.replace("\r\n", "\n"), encoding="utf-8")
+    try:
+        groups = search.load_synonyms(tmp)
+    except (ValueError, search.SearchError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"同义词表有误：{getattr(exc, 'message', None) or exc}", "synonyms") from None
+    tmp.replace(path)
+    log_event(db, actor, "setting", 0, "synonyms", f"修改搜索同义词：{len(groups)} 组")
+    return len(groups)

@@ -10,10 +10,13 @@ from typing import TypeVar
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
-from ..db import transactional
-from ..errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
-from ..eventlog import log_event
-from ..models import (
+from market.access import UNIT_ROLES, require, require_user
+from market.assets import snapshot, stamp
+from market.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from market.infra.db import transactional
+from market.infra.eventlog import log_event
+from market.infra.rows import get_or_404, locked
+from market.models import (
     CONDITIONS,
     USABLE_CONDITIONS,
     Asset,
@@ -29,8 +32,7 @@ from ..models import (
     money,
     utcnow,
 )
-from ..permissions import UNIT_ROLES, require, require_user
-from .common import get_or_404, snapshot, stamp, touch_listing
+from market.pool.listings import touch_listing
 
 T = TypeVar("T", bound=SQLModel)
 
@@ -68,16 +70,6 @@ def free_items(db: Session, listing: PoolListing, busy_from: date, busy_until: d
     return sorted(rows, key=lambda a: (CONDITION_RANK[a.condition], a.id))
 
 
-def locked(db: Session, model: type[T], ident: int | None, field: str | None = None) -> T:
-    """The row, locked for update until the transaction ends and read afresh (PostgreSQL; on SQLite the
-    writer already holds the database). Two services changing one document queue here instead of both
-    acting on the state they read before the other committed."""
-    row = None
-    if ident is not None:
-        pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
-        row = db.exec(select(model).where(pk == ident).with_for_update()
-                      .execution_options(populate_existing=True)).first()
-    return row if row is not None else get_or_404(db, model, ident, field)
 
 
 def lock_for_allocation(db: Session, listing_ids: set[int], line_ids: set[int]) -> None:
