@@ -1,9 +1,36 @@
-"""Who may do what: capabilities per role, the unit scope, and configurable approval rules."""
+"""Who may do what and who may see what: capabilities per role, the unit scope, and the one visibility policy
+for every object type (``visible``, ``scoped``, ``asset_view``). Every read and write of an object goes through
+here; a second copy of a rule is where the next leak hides."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import or_, true
+from sqlmodel import Session, SQLModel, select
+
 from market.errors import NotAuthenticated, PermissionDenied
-from market.models import User
+from market.infra.rows import get_or_404
+from market.models import (
+    Asset,
+    CountLine,
+    DamageRecord,
+    DisposalCase,
+    InventoryCount,
+    Notice,
+    Order,
+    OrderItem,
+    PoolListing,
+    Proposal,
+    PurchaseBatch,
+    Request,
+    User,
+    Wish,
+)
+
+T = TypeVar("T", bound=SQLModel)
 
 UNIT_ROLES = {"unit_staff", "unit_manager"}
 
@@ -65,3 +92,175 @@ def require_for_assets(actor: User | None, capability: str, owner_unit_id: int |
 
 
 
+
+
+# --- visibility --------------------------------------------------------------------------------------------
+#
+# Unit roles see and change only their own unit's objects (and what the pool offers everybody); the other roles
+# read every unit's documents. A confidential (涉密) asset is shown only to its owner unit and to the finance
+# supervisors: everywhere else — a count line, an order's items, a disposal's assets, a label sheet, a search
+# hit — it appears as its tag alone (``asset_view``).
+
+SUPERVISORS = frozenset({"finance"})  # read everything, confidential assets of every unit included
+PLANNERS = frozenset({"warehouse_admin", "finance"})  # proposals and purchase batches
+
+
+def sees_details(actor: User, asset: Asset) -> bool:
+    """May ``actor`` see this asset's name, place, condition and history (not only its tag)?"""
+    if asset.owner_unit_id == actor.unit_id or actor.role in SUPERVISORS:
+        return True
+    return not asset.confidential
+
+
+def _lent_to(db: Session, asset_id: int, unit_id: int | None) -> bool:
+    return unit_id is not None and db.exec(
+        select(OrderItem.id).join(Order, Order.id == OrderItem.order_id)
+        .where(OrderItem.asset_id == asset_id, OrderItem.active, Order.to_unit_id == unit_id)).first() is not None
+
+
+def _asset(db: Session, actor: User, a: Asset) -> str | None:
+    if not sees_details(actor, a):
+        return "涉密资产仅所属单位和财政监管可查看。"
+    if actor.role not in UNIT_ROLES or a.owner_unit_id == actor.unit_id or a.listing_id is not None:
+        return None
+    return None if _lent_to(db, a.id, actor.unit_id) else "只能查看本单位的资产和公物池中的资产。"
+
+
+def _unit_doc(message: str, units: Callable[[Any], tuple[int | None, ...]]) -> Callable[[Session, User, Any], str | None]:
+    def rule(db: Session, actor: User, obj: Any) -> str | None:
+        return None if actor.role not in UNIT_ROLES or actor.unit_id in units(obj) else message
+    return rule
+
+
+def _roles(roles: frozenset[str], message: str) -> Callable[[Session, User, Any], str | None]:
+    return lambda db, actor, obj: None if actor.role in roles else message
+
+
+def _listing(db: Session, actor: User, x: PoolListing) -> str | None:
+    if x.status == "active" or actor.role not in UNIT_ROLES or x.holder_unit_id == actor.unit_id:
+        return None
+    return "该挂牌已撤回，只有持有单位可以查看。"
+
+
+def _count_line(db: Session, actor: User, line: CountLine) -> str | None:
+    return _RULES[InventoryCount](db, actor, get_or_404(db, InventoryCount, line.count_id))
+
+
+def _damage(db: Session, actor: User, d: DamageRecord) -> str | None:
+    if d.order_id is not None:
+        return _RULES[Order](db, actor, get_or_404(db, Order, d.order_id))
+    return _asset(db, actor, get_or_404(db, Asset, d.asset_id))
+
+
+def _wish(db: Session, actor: User, w: Wish) -> str | None:
+    if w.public and w.status == "active" or actor.role not in UNIT_ROLES or w.unit_id == actor.unit_id:
+        return None
+    return "只能查看本单位的心愿单。"
+
+
+def _user(db: Session, actor: User, u: User) -> str | None:
+    return None if actor.role == "sysadmin" or u.id == actor.id else "只有系统管理员可以查看用户。"
+
+
+# object type → why ``actor`` may not see it (None: they may). Writes check their capability on top of this.
+_RULES: dict[type, Callable[[Session, User, Any], str | None]] = {
+    Asset: _asset,
+    PoolListing: _listing,
+    Request: _unit_doc("只能查看本单位的申请。", lambda r: (r.unit_id,)),
+    Order: _unit_doc("只能查看本单位的单据。", lambda o: (o.to_unit_id, o.from_unit_id)),
+    DisposalCase: _unit_doc("只能查看本单位的处置单。", lambda c: (c.unit_id,)),
+    InventoryCount: _unit_doc("只能查看本单位的盘点。", lambda c: (c.unit_id,)),
+    CountLine: _count_line,
+    DamageRecord: _damage,
+    Proposal: _roles(PLANNERS, "只有公物仓管理员和财政监管可以查看调配方案。"),
+    PurchaseBatch: _roles(PLANNERS, "只有公物仓管理员和财政监管可以查看采购批次。"),
+    Notice: lambda db, actor, n: None if n.user_id == actor.id else "只能查看发给自己的消息。",
+    Wish: _wish,
+    User: _user,
+}
+
+
+def may_see(db: Session, actor: User | None, obj: Any) -> bool:
+    return actor is not None and actor.is_active and _RULES[type(obj)](db, actor, obj) is None
+
+
+def check_visible(db: Session, actor: User | None, obj: T) -> T:
+    """``obj`` if ``actor`` may see it, else ``PermissionDenied`` with the reason."""
+    actor = require_user(actor)
+    refusal = _RULES[type(obj)](db, actor, obj)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    return obj
+
+
+def visible(db: Session, actor: User | None, model: type[T], ident: int | None, field: str | None = None) -> T:
+    """The object of this type and id if ``actor`` may see it: 404 if there is none, 403 if it is not theirs.
+    The one way a read or a write loads an object by id."""
+    actor = require_user(actor)
+    return check_visible(db, actor, get_or_404(db, model, ident, field))
+
+
+def _scope(model: type, actor: User) -> Any:
+    """The SQL condition that keeps the rows of ``model`` that ``actor`` may see in a list."""
+    unit_role = actor.role in UNIT_ROLES
+    if model is Asset:
+        mine = Asset.owner_unit_id == actor.unit_id
+        return mine if unit_role else (true() if actor.role in SUPERVISORS else or_(mine, Asset.confidential.is_(False)))
+    if model is Request:
+        return Request.unit_id == actor.unit_id if unit_role else true()
+    if model is Order:
+        return or_(Order.to_unit_id == actor.unit_id, Order.from_unit_id == actor.unit_id) if unit_role else true()
+    if model is DisposalCase:
+        return DisposalCase.unit_id == actor.unit_id if unit_role else true()
+    if model is InventoryCount:
+        return InventoryCount.unit_id == actor.unit_id if unit_role else true()
+    if model is PoolListing:
+        return or_(PoolListing.status == "active", PoolListing.holder_unit_id == actor.unit_id) if unit_role else true()
+    if model in (Proposal, PurchaseBatch):  # a list some roles may not open at all: refused, not empty
+        refusal = _RULES[model](None, actor, None)
+        if refusal is not None:
+            raise PermissionDenied(refusal)
+        return true()
+    if model is Notice:
+        return Notice.user_id == actor.id
+    if model is Wish:
+        return Wish.unit_id == actor.unit_id if unit_role else true()
+    if model is User:
+        return true() if actor.role == "sysadmin" else User.id == actor.id
+    raise KeyError(model)
+
+
+def scoped(actor: User | None, model: type[T], stmt: Any = None) -> Any:
+    """``stmt`` (default: every row of ``model``) narrowed to the rows ``actor`` may see: the one way a list is
+    read."""
+    actor = require_user(actor)
+    return (select(model) if stmt is None else stmt).where(_scope(model, actor))
+
+
+@dataclass(frozen=True)
+class HiddenAsset:
+    """An asset shown as its tag alone, to someone who may not see more of it (a confidential item of another
+    unit in a count, an order, a disposal). Shaped like an ``Asset`` for templates; serialised as tag only."""
+
+    id: int
+    tag: str
+    name: str = "（涉密资产）"
+    brand: str = ""
+    model: str = ""
+    location: str = ""
+    condition: str = ""
+    status: str = ""
+    status_label: str = ""
+    custodian: str = ""
+    original_value: None = None
+    category_id: None = None
+    owner_unit_id: None = None
+    hidden: bool = True
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        return {"id": self.id, "tag": self.tag, "hidden": True}
+
+
+def asset_view(actor: User, asset: Asset) -> Asset | HiddenAsset:
+    """The asset as ``actor`` may see it where it is reached through another object."""
+    return asset if sees_details(actor, asset) else HiddenAsset(asset.id, asset.tag)

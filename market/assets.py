@@ -11,23 +11,14 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, require_user
+from market.access import UNIT_ROLES, require_user, visible
 from market.errors import NotFound, PermissionDenied
-from market.infra.rows import get_or_404
 from market.models import Asset, Event, OrderItem, Unit, User, utcnow
 
 
 def visible_asset(db: Session, actor: User, asset_id: int) -> Asset:
-    """Unit roles see their own unit's assets, items in the pool, and items lent to their unit."""
-    actor = require_user(actor)
-    asset = get_or_404(db, Asset, asset_id)
-    if actor.role not in UNIT_ROLES or asset.owner_unit_id == actor.unit_id:
-        return asset
-    if asset.confidential:
-        raise PermissionDenied("涉密资产仅所属单位可查看。")
-    if asset.listing_id is not None:
-        return asset
-    raise PermissionDenied("只能查看本单位的资产和公物池中的资产。")
+    """Unit roles see their own unit's assets, items in the pool, and items lent to their unit (``market.access``)."""
+    return visible(db, actor, Asset, asset_id)
 
 
 def asset_by_tag(db: Session, tag: str) -> Asset | None:

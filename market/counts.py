@@ -6,10 +6,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, require, require_user
+from market.access import HiddenAsset, asset_view, require, scoped, visible
 from market.assets import snapshot, stamp
 from market.disposal import apply_disposal
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -44,20 +45,21 @@ def _check_scope(actor: User, count: InventoryCount) -> None:
         require(actor, "apply_disposal", count.unit_id)
 
 
+def in_scope(count: InventoryCount) -> Any:
+    """The SQL condition for the assets a count covers: those kept in its warehouse, or its unit's own (not
+    warehouse stock). A read of any other asset is "not ours": recorded by its tag alone, never linked to the
+    asset, so the count shows nothing of it and can change nothing of it."""
+    if count.warehouse_id is not None:
+        return Asset.warehouse_id == count.warehouse_id
+    return (Asset.owner_unit_id == count.unit_id) & Asset.warehouse_id.is_(None)
+
+
 def visible_count(db: Session, actor: User, count_id: int) -> InventoryCount:
-    actor = require_user(actor)
-    count = get_or_404(db, InventoryCount, count_id)
-    if actor.role in UNIT_ROLES and count.unit_id != actor.unit_id:
-        raise PermissionDenied("只能查看本单位的盘点。")
-    return count
+    return visible(db, actor, InventoryCount, count_id)
 
 
 def list_counts(db: Session, actor: User) -> list[InventoryCount]:
-    actor = require_user(actor)
-    stmt = select(InventoryCount).order_by(InventoryCount.id.desc())
-    if actor.role in UNIT_ROLES:
-        stmt = stmt.where(InventoryCount.unit_id == actor.unit_id)
-    return list(db.exec(stmt))
+    return list(db.exec(scoped(actor, InventoryCount).order_by(InventoryCount.id.desc())))
 
 
 @transactional
@@ -124,7 +126,7 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
     by_tag = {line.tag: line for line in lines.values()}
     matched = unexpected = repeated = 0
     for raw in dict.fromkeys(r.strip()[:64] for r in reads if r and r.strip()):
-        asset = db.exec(select(Asset).where((Asset.tag == raw) | (Asset.epc == raw.upper()))).first()
+        asset = db.exec(select(Asset).where((Asset.tag == raw) | (Asset.epc == raw.upper()), in_scope(count))).first()
         line = lines.get(asset.id) if asset else by_tag.get(raw)
         if line is None:
             line = CountLine(count_id=count.id, asset_id=asset.id if asset else None,
@@ -145,10 +147,13 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
     return ScanResult(matched, unexpected, repeated)
 
 
-def issues(db: Session, count: InventoryCount) -> list[tuple[str, CountLine, Asset | None]]:
-    """The differences between the ledger and what was read, unresolved ones first."""
+def issues(db: Session, count: InventoryCount, viewer: User | None = None,
+           ) -> list[tuple[str, CountLine, Asset | HiddenAsset | None]]:
+    """The differences between the ledger and what was read, unresolved ones first. Each line's asset is one the
+    count covers (``in_scope``), shown as ``viewer`` may see it (a confidential item of another unit: its tag)."""
     out = []
-    rows = db.exec(select(CountLine, Asset).outerjoin(Asset, Asset.id == CountLine.asset_id)
+    rows = db.exec(select(CountLine, Asset)
+                   .outerjoin(Asset, (Asset.id == CountLine.asset_id) & in_scope(count))
                    .where(CountLine.count_id == count.id).order_by(CountLine.id)).all()
     for line, asset in rows:
         if line.expected and not line.seen:
@@ -160,7 +165,8 @@ def issues(db: Session, count: InventoryCount) -> list[tuple[str, CountLine, Ass
                 out.append(("wrong_place", line, asset))
             if line.seen_condition and asset and line.seen_condition != asset.condition:
                 out.append(("wrong_condition", line, asset))
-    return sorted(out, key=lambda t: bool(t[1].resolution))
+    out.sort(key=lambda t: bool(t[1].resolution))
+    return out if viewer is None else [(k, line, a and asset_view(viewer, a)) for k, line, a in out]
 
 
 ALLOWED = {"missing": {"found", "lost"}, "unexpected": {"accepted", "moved"}, "wrong_place": {"moved", "accepted"},
@@ -169,7 +175,7 @@ ALLOWED = {"missing": {"found", "lost"}, "unexpected": {"accepted", "moved"}, "w
 
 @transactional
 def resolve(db: Session, actor: User, line_id: int, resolution: str, note: str = "") -> CountLine:
-    line = get_or_404(db, CountLine, line_id)
+    line = visible(db, actor, CountLine, line_id)
     count = visible_count(db, actor, line.count_id)
     _check_scope(actor, count)
     if count.status != "open":
@@ -179,7 +185,7 @@ def resolve(db: Session, actor: User, line_id: int, resolution: str, note: str =
     kinds = {k for k, x, _ in issues(db, count) if x.id == line.id}
     if not kinds or not any(resolution in ALLOWED[k] for k in kinds):
         raise InvalidInput("该差异不能这样处理。", "resolution")
-    asset = db.get(Asset, line.asset_id) if line.asset_id else None
+    asset = db.exec(select(Asset).where(Asset.id == line.asset_id, in_scope(count))).first() if line.asset_id else None
     if resolution == "found":
         line.seen = True
     elif resolution == "lost":

@@ -13,14 +13,13 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, can, require, require_for_assets, require_user
+from market.access import can, require, require_for_assets, scoped, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
-from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.errors import InvalidInput, InvalidTransition
 from market.infra.config import settings
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
-from market.infra.rows import get_or_404
 from market.models import DISPOSAL_METHODS, Asset, DisposalCase, DisposalItem, User, money, utcnow
 
 SELLING = {"sale", "scrap"}
@@ -52,7 +51,7 @@ def require_operator(db: Session, actor: User | None, case: DisposalCase) -> Use
 
 def _step(db: Session, actor: User, case_id: int, allowed_from: set[str], to: str, summary: str,
           action: str) -> DisposalCase:
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     actor = require_operator(db, actor, case)
     if case.status not in allowed_from:
         raise InvalidTransition(
@@ -99,7 +98,7 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
 
 @transactional
 def approve_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     require_approver(db, actor, "disposal", case.book_value)
     if case.status != "applied":
         raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
@@ -113,7 +112,7 @@ def approve_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
 def reject_disposal(db: Session, actor: User, case_id: int, reason: str) -> DisposalCase:
     if not reason or not reason.strip():
         raise InvalidInput("驳回须填写理由。", "reason")
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     require_approver(db, actor, "disposal", case.book_value)
     if case.status != "applied":
         raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
@@ -135,7 +134,7 @@ def _release(db: Session, actor: User, case: DisposalCase, summary: str) -> None
 
 @transactional
 def cancel_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     require_for_assets(actor, "apply_disposal", case.unit_id, _warehouse_stock(db, case))
     if case.status not in ("applied", "approved"):
         raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能撤销。")
@@ -149,7 +148,7 @@ def cancel_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
 @transactional
 def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | str, appraiser: str,
              report: str = "") -> DisposalCase:
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     require_operator(db, actor, case)  # who may, before what they sent: a refused role is told so
     if case.method == "loss_writeoff":
         raise InvalidTransition("损失核销不经评估，审批后直接核销。")
@@ -167,7 +166,7 @@ def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | st
 @transactional
 def sell(db: Session, actor: User, case_id: int, channel: str, buyer: str,
          proceeds: Decimal | float | str) -> DisposalCase:
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     require_operator(db, actor, case)
     if case.method not in SELLING:
         raise InvalidTransition(f"{case.method_label}不经拍卖或转让。")
@@ -193,7 +192,7 @@ def sell(db: Session, actor: User, case_id: int, channel: str, buyer: str,
 def hand_over(db: Session, actor: User, case_id: int, recipient: str,
               value_received: Decimal | float | str | None = None) -> DisposalCase:
     """无偿划转 / 对外捐赠: to the recipient; 置换: to the counterparty, with the value received."""
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     require_operator(db, actor, case)
     if case.method not in HANDING_OVER:
         raise InvalidTransition(f"{case.method_label}不经交接。")
@@ -209,7 +208,7 @@ def hand_over(db: Session, actor: User, case_id: int, recipient: str,
 @transactional
 def remit(db: Session, actor: User, case_id: int, voucher: str) -> DisposalCase:
     """Proceeds paid to the treasury (上缴国库)."""
-    require_operator(db, actor, get_or_404(db, DisposalCase, case_id))
+    require_operator(db, actor, visible(db, actor, DisposalCase, case_id))
     if not voucher or not voucher.strip():
         raise InvalidInput("请填写缴款凭证号。", "voucher")
     case = _step(db, actor, case_id, {"sold"}, "remitted", f"上缴国库：凭证 {voucher.strip()}", "remit")
@@ -220,7 +219,7 @@ def remit(db: Session, actor: User, case_id: int, voucher: str) -> DisposalCase:
 @transactional
 def write_off(db: Session, actor: User, case_id: int) -> DisposalCase:
     """核销: the assets leave the books; the case is 已处置."""
-    case = get_or_404(db, DisposalCase, case_id)
+    case = visible(db, actor, DisposalCase, case_id)
     ready = {"loss_writeoff": {"approved"}}.get(case.method) or ({"remitted"} if case.method in SELLING
                                                                   else {"handed_over"})
     case = _step(db, actor, case_id, ready, "disposed", "核销，处置完成", "write_off")
@@ -236,18 +235,11 @@ def write_off(db: Session, actor: User, case_id: int) -> DisposalCase:
 
 
 def visible_case(db: Session, actor: User, case_id: int) -> DisposalCase:
-    actor = require_user(actor)
-    case = get_or_404(db, DisposalCase, case_id)
-    if actor.role in UNIT_ROLES and case.unit_id != actor.unit_id:
-        raise PermissionDenied("只能查看本单位的处置单。")
-    return case
+    return visible(db, actor, DisposalCase, case_id)
 
 
 def list_cases(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[DisposalCase]:
-    actor = require_user(actor)
-    stmt = select(DisposalCase).order_by(DisposalCase.id.desc()).limit(limit)
-    if actor.role in UNIT_ROLES:
-        stmt = stmt.where(DisposalCase.unit_id == actor.unit_id)
+    stmt = scoped(actor, DisposalCase).order_by(DisposalCase.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(DisposalCase.status == status)
     return list(db.exec(stmt))

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, require, require_user
+from market.access import UNIT_ROLES, require, require_user, scoped, visible
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.infra.db import transactional
 from market.infra.rows import get_or_404
@@ -59,7 +59,7 @@ def unread_count(db: Session, user: User) -> int:
 
 
 def inbox(db: Session, user: User, limit: int = 100) -> list[Notice]:
-    return list(db.exec(select(Notice).where(Notice.user_id == user.id).order_by(Notice.id.desc()).limit(limit)))
+    return list(db.exec(scoped(user, Notice).order_by(Notice.id.desc()).limit(limit)))
 
 
 @transactional
@@ -129,7 +129,7 @@ def create_wish(db: Session, actor: User, title: str, keywords: str = "", catego
 
 @transactional
 def close_wish(db: Session, actor: User, wish_id: int) -> Wish:
-    wish = get_or_404(db, Wish, wish_id)
+    wish = visible(db, actor, Wish, wish_id)
     require(actor, "submit_request", wish.unit_id)
     if wish.status != "active":
         raise InvalidTransition("该心愿已关闭。")

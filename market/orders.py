@@ -10,9 +10,9 @@ from typing import TypeVar
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
-from market.access import UNIT_ROLES, require, require_user
+from market.access import require, scoped, visible
 from market.assets import snapshot, stamp
-from market.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
+from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404, locked
@@ -415,7 +415,7 @@ def _record_damage(db: Session, actor: User, a: Asset, order: Order, borrower: U
 def settle_damage(db: Session, actor: User, damage_id: int, note: str = "") -> DamageRecord:
     """Record that the borrower has paid the compensation (赔偿到账)."""
     require(actor, "settle_damage")
-    rec = get_or_404(db, DamageRecord, damage_id)
+    rec = visible(db, actor, DamageRecord, damage_id)
     if rec.cause != "user" or rec.status != "pending":
         raise InvalidTransition("该损坏记录无待收赔偿。")
     rec.status, rec.settled_at = "settled", utcnow()
@@ -449,18 +449,11 @@ def cancel_order(db: Session, actor: User, order_id: int, reason: str = "") -> O
 
 def visible_order(db: Session, actor: User, order_id: int) -> Order:
     """An order the actor may read: unit roles see orders to or from their unit."""
-    actor = require_user(actor)
-    order = get_or_404(db, Order, order_id)
-    if actor.role in UNIT_ROLES and actor.unit_id not in (order.to_unit_id, order.from_unit_id):
-        raise PermissionDenied("只能查看本单位的单据。")
-    return order
+    return visible(db, actor, Order, order_id)
 
 
 def list_orders(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[Order]:
-    actor = require_user(actor)
-    stmt = select(Order).order_by(Order.id.desc()).limit(limit)
-    if actor.role in UNIT_ROLES:
-        stmt = stmt.where(or_(Order.to_unit_id == actor.unit_id, Order.from_unit_id == actor.unit_id))
+    stmt = scoped(actor, Order).order_by(Order.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(Order.status == status)
     return list(db.exec(stmt))

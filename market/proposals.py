@@ -13,11 +13,11 @@ from typing import Any
 from sqlmodel import Session, select
 
 import matcher
-from market.access import require, require_user
-from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.access import require, scoped, visible
+from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
-from market.infra.rows import get_or_404, locked
+from market.infra.rows import locked
 from market.models import (
     USABLE_CONDITIONS,
     Asset,
@@ -303,17 +303,11 @@ def discard_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
 
 def visible_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
     """Proposals are read by the warehouse administrators and the finance supervisors."""
-    actor = require_user(actor)
-    if actor.role not in ("warehouse_admin", "finance"):
-        raise PermissionDenied("只有公物仓管理员和财政监管可以查看调配方案。")
-    return get_or_404(db, Proposal, proposal_id)
+    return visible(db, actor, Proposal, proposal_id)
 
 
 def list_proposals(db: Session, actor: User, limit: int = 100) -> list[Proposal]:
-    actor = require_user(actor)
-    if actor.role not in ("warehouse_admin", "finance"):
-        raise PermissionDenied("只有公物仓管理员和财政监管可以查看调配方案。")
-    return list(db.exec(select(Proposal).order_by(Proposal.id.desc()).limit(limit)))
+    return list(db.exec(scoped(actor, Proposal).order_by(Proposal.id.desc()).limit(limit)))
 
 
 @dataclass

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from market.access import require
+from market.access import require, scoped, visible
 from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
@@ -68,7 +68,7 @@ def create_batch(db: Session, actor: User, category_id: int) -> PurchaseBatch:
 def record_purchase(db: Session, actor: User, batch_id: int, supplier: str, unit_price: Decimal | str,
                     quantity: int | None = None) -> PurchaseBatch:
     require(actor, "allocate")
-    batch = get_or_404(db, PurchaseBatch, batch_id)
+    batch = visible(db, actor, PurchaseBatch, batch_id)
     if batch.status != "planned":
         raise InvalidTransition(f"采购批次当前状态为“{batch.status_label}”，不能登记采购。")
     if not supplier or not supplier.strip():
@@ -94,7 +94,7 @@ def receive_batch(db: Session, actor: User, batch_id: int, warehouse_id: int, na
                   model: str = "") -> PurchaseBatch:
     """Receive the bought items into a warehouse: tagged one by one and put in the pool."""
     require(actor, "receive_items")
-    batch = get_or_404(db, PurchaseBatch, batch_id)
+    batch = visible(db, actor, PurchaseBatch, batch_id)
     if batch.status != "purchased":
         raise InvalidTransition(f"采购批次当前状态为“{batch.status_label}”，不能入库。")
     listing = receive_items(db, actor, warehouse_id, batch.category_id, name, batch.quantity, batch.unit_price,
@@ -116,6 +116,4 @@ def total_saving(db: Session) -> tuple[Decimal, int]:
 
 
 def list_batches(db: Session, actor: User) -> list[PurchaseBatch]:
-    if actor.role != "finance":
-        require(actor, "allocate")
-    return list(db.exec(select(PurchaseBatch).order_by(PurchaseBatch.id.desc())))
+    return list(db.exec(scoped(actor, PurchaseBatch).order_by(PurchaseBatch.id.desc())))

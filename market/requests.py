@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, require, require_user
+from market.access import require, scoped, visible
 from market.approvals import approver_role, require_approver
-from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
@@ -32,7 +32,7 @@ class LineInput:
     note: str = ""
 
 
-def _check_line(db: Session, i: int, line: LineInput) -> None:
+def _check_line(db: Session, actor: User, i: int, line: LineInput) -> None:
     where = f"第 {i + 1} 行"
     get_or_404(db, Category, line.category_id, f"lines[{i}].category_id")
     if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
@@ -44,7 +44,7 @@ def _check_line(db: Session, i: int, line: LineInput) -> None:
     if not isinstance(line.priority, int) or not 1 <= line.priority <= 9:
         raise InvalidInput(f"{where}：优先级须为 1 至 9。", f"lines[{i}].priority")
     if line.listing_id is not None:
-        listing = get_or_404(db, PoolListing, line.listing_id, f"lines[{i}].listing_id")
+        listing = visible(db, actor, PoolListing, line.listing_id, f"lines[{i}].listing_id")
         if listing.category_id != line.category_id:
             raise InvalidInput(f"{where}：所选挂牌资产与资产分类不符。", f"lines[{i}].listing_id")
 
@@ -72,7 +72,7 @@ def submit_request(
     if len(lines) > MAX_LINES:
         raise InvalidInput(f"一次申请最多 {MAX_LINES} 行明细。", "lines")
     for i, line in enumerate(lines):
-        _check_line(db, i, line)
+        _check_line(db, actor, i, line)
     lat, lng = location if location else (unit.lat, unit.lng)
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise InvalidInput("送达地点坐标无效。", "location")
@@ -103,7 +103,7 @@ def approval_action_and_value(db: Session, req: Request) -> tuple[str, Decimal]:
 
 
 def _decide(db: Session, actor: User, request_id: int, status: str, reason: str = "") -> Request:
-    req = get_or_404(db, Request, request_id)
+    req = visible(db, actor, Request, request_id)
     action, value = approval_action_and_value(db, req)
     require_approver(db, actor, action, value)
     if req.status != "submitted":
@@ -134,7 +134,7 @@ def reject_request(db: Session, actor: User, request_id: int, reason: str) -> Re
 
 @transactional
 def withdraw_request(db: Session, actor: User, request_id: int) -> Request:
-    req = get_or_404(db, Request, request_id)
+    req = visible(db, actor, Request, request_id)
     require(actor, "withdraw_request", req.unit_id)
     if req.status not in ("submitted", "approved"):
         raise InvalidTransition(f"申请当前状态为“{req.status_label}”，不能撤回。")
@@ -147,17 +147,11 @@ def withdraw_request(db: Session, actor: User, request_id: int) -> Request:
 
 def visible_request(db: Session, actor: User, request_id: int) -> Request:
     """A request the actor may read: unit roles see their own unit's, the others see all."""
-    actor = require_user(actor)
-    req = get_or_404(db, Request, request_id)
-    if actor.role in UNIT_ROLES and req.unit_id != actor.unit_id:
-        raise PermissionDenied("只能查看本单位的申请。")
-    return req
+    return visible(db, actor, Request, request_id)
 
 
 def list_requests(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[Request]:
-    stmt = select(Request).order_by(Request.id.desc()).limit(limit)
-    if actor.role in UNIT_ROLES:
-        stmt = stmt.where(Request.unit_id == actor.unit_id)
+    stmt = scoped(actor, Request).order_by(Request.id.desc()).limit(limit)
     if status:
         stmt = stmt.where(Request.status == status)
     return list(db.exec(stmt))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from market.access import require_for_assets
+from market.access import require_for_assets, visible
 from market.approvals import require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.errors import InvalidInput, InvalidTransition
@@ -50,7 +50,7 @@ def propose_transfer(db: Session, actor: User, asset_ids: list[int], to_unit_id:
 
 
 def _pending_allot(db: Session, actor: User, order_id: int) -> Order:
-    order = get_or_404(db, Order, order_id)
+    order = visible(db, actor, Order, order_id)
     if order.kind != "allot":
         raise InvalidInput("该单据不是调拨单。")
     require_approver(db, actor, "ownership_transfer", order.cost)

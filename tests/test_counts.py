@@ -92,3 +92,30 @@ def test_count_pages(http, world):
     assert http.post(line, data={"csrf_token": token, "resolution": "found"}).status_code == 303
     assert http.post(url + "/close", data={"csrf_token": token}).status_code == 303
     assert "100.0%" in http.get("/counts").text
+
+
+@pytest.mark.parametrize("resolution", ["moved", "accepted"])
+def test_a_read_outside_the_counts_scope_is_a_tag_and_changes_nothing(db, world, resolution):
+    """A unit manager who scans another unit's tags (or warehouse stock) into their own count learns nothing of
+    those assets and can change none of them: the line is "not ours", the tag alone."""
+    mine = add_assets(db, world.edu, world.chair, 1, prefix="EDU")[0]
+    theirs = add_assets(db, world.health, world.laptop, 1, name="卫健委笔记本", prefix="WJW")[0]
+    secret = add_assets(db, world.health, world.laptop, 1, name="涉密笔记本", prefix="WJWS", confidential=True)[0]
+    stock = _warehouse_stock(db, world, 1)[0]
+    db.commit()
+    mgr = world.user("mgr_edu")
+    before = {a.id: (a.location, a.condition, a.status) for a in (theirs, secret, stock)}
+    count = counts.start_count(db, mgr, unit_id=world.edu.id)
+    reads = [mine.tag, theirs.tag, secret.epc, stock.tag]
+    r = counts.record_reads(db, mgr, count.id, reads, location="教育局三楼", condition="一般")
+    db.commit()
+    assert (r.matched, r.unexpected) == (1, 3)
+    foreign = [(k, line, a) for k, line, a in counts.issues(db, count, mgr) if line.tag != mine.tag]
+    assert sorted(line.tag for _, line, _ in foreign) == sorted([theirs.tag, secret.epc, stock.tag])
+    assert all(k == "unexpected" and a is None and line.asset_id is None for k, line, a in foreign)
+    for _, line, _ in foreign:
+        counts.resolve(db, mgr, line.id, resolution)
+    db.commit()
+    for a in (theirs, secret, stock):
+        db.refresh(a)
+        assert (a.location, a.condition, a.status) == before[a.id]

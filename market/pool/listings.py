@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, func, select
 
-from market.access import require, require_for_assets
+from market.access import require, require_for_assets, visible
 from market.assets import assets_by_ids, epc_for, snapshot, stamp, tag_for
 from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
@@ -105,7 +105,7 @@ def post_idle_items(
 @transactional
 def withdraw_listing(db: Session, actor: User, listing_id: int, reason: str = "") -> PoolListing:
     """Take a lot out of the pool; items not lent or reserved go back to the holder as in use."""
-    listing = get_or_404(db, PoolListing, listing_id)
+    listing = visible(db, actor, PoolListing, listing_id)
     require_for_assets(actor, "post_listing", listing.holder_unit_id, listing.warehouse_id is not None)
     if listing.status != "active":
         raise InvalidTransition("该挂牌已撤回。")

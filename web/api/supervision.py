@@ -94,7 +94,7 @@ def get_count(request: Request, db: Session, user: User | None, body: Any) -> di
     c = counts.visible_count(db, user, path_id(request))
     return to_json(c, summary=counts.summary(db, c), issues=[
         {"line_id": line.id, "kind": kind, "tag": line.tag, "asset_id": line.asset_id, "resolution": line.resolution}
-        for kind, line, _ in counts.issues(db, c)])
+        for kind, line, _ in counts.issues(db, c, user)])
 
 
 @declare("POST", "/api/counts/lines/{id}/resolve", "处理一处差异", "盘点", write=True,

@@ -47,7 +47,7 @@ def count_start(request: Request, db: Session, user: User | None, form: FormData
 def _detail(request: Request, db: Session, user: User, count, message: str | None = None,
             error: str | None = None, status: int = 200) -> Response:  # noqa: ANN001
     return render(request, "count_detail.html", {
-        "count": count, "s": svc.summary(db, count), "issues": svc.issues(db, count), "kinds": COUNT_ISSUES,
+        "count": count, "s": svc.summary(db, count), "issues": svc.issues(db, count, user), "kinds": COUNT_ISSUES,
         "resolutions": RESOLUTIONS, "allowed": svc.ALLOWED, "conditions": CONDITIONS, "message": message,
         "error": error}, status_code=status)
 
