@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from market.access import require, require_user
-from market.catalogue import amount
 from market.errors import InvalidInput, PermissionDenied
+from market.fields import amount
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.models import ROLES, ApprovalRule, User

@@ -18,11 +18,12 @@ from sqlmodel import Session, select
 from market.access import require
 from market.accounts import check_coordinates
 from market.errors import Conflict, InvalidInput
+from market.fields import amount
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.infra.textfiles import decode_text
-from market.models import Category, RentalOffer, RentalVendor, Unit, User, money
+from market.models import Category, RentalOffer, RentalVendor, Unit, User
 
 COLUMNS = ["分类代码", "分类名称", "上级代码", "计量单位", "运输费率", "参考单价", "典型重量", "目录版本"]
 DEFAULT_CATALOGUE = "GB/T 14885-2022"
@@ -125,17 +126,8 @@ def leaf_categories(db: Session) -> list[Category]:
     return list(db.exec(select(Category).where(Category.is_leaf).order_by(Category.code)))
 
 
-MAX_AMOUNT = Decimal("100000000")  # 1 亿元: far above any price here, well inside the columns
 
 
-def amount(value: Decimal | float | str | None, field: str, label: str) -> Decimal:
-    try:
-        d = money(value if value not in (None, "") else "x")
-    except ArithmeticError:
-        raise InvalidInput(f"{label}须为金额。", field) from None
-    if d < 0 or d > MAX_AMOUNT:
-        raise InvalidInput(f"{label}须在 0 至 1 亿元之间。", field)
-    return d
 
 
 @transactional

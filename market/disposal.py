@@ -9,7 +9,9 @@ The steps depend on the method the 《行政事业性国有资产管理条例》
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -17,6 +19,7 @@ from market.access import can, require, require_for_assets, scoped, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.errors import InvalidInput, InvalidTransition
+from market.fields import amount
 from market.infra.config import settings
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
@@ -152,14 +155,12 @@ def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | st
     require_operator(db, actor, case)  # who may, before what they sent: a refused role is told so
     if case.method == "loss_writeoff":
         raise InvalidTransition("损失核销不经评估，审批后直接核销。")
-    amount = money(value)
-    if amount < 0:
-        raise InvalidInput("评估价值不能为负数。", "appraised_value")
+    appraised = amount(value, "value", "评估价值")
     if not appraiser or not appraiser.strip():
         raise InvalidInput("请填写评估机构。", "appraiser")
-    case = _step(db, actor, case_id, {"approved"}, "appraised", f"评估：{appraiser.strip()} 评估价值 {amount:.2f} 元",
+    case = _step(db, actor, case_id, {"approved"}, "appraised", f"评估：{appraiser.strip()} 评估价值 {appraised:.2f} 元",
                  "appraise")
-    case.appraised_value, case.appraiser, case.appraisal_report = amount, appraiser.strip()[:100], report[:200]
+    case.appraised_value, case.appraiser, case.appraisal_report = appraised, appraiser.strip()[:100], report[:200]
     return case
 
 
@@ -174,17 +175,15 @@ def sell(db: Session, actor: User, case_id: int, channel: str, buyer: str,
         raise InvalidInput("成交方式须为拍卖或转让。", "channel")
     if not buyer or not buyer.strip():
         raise InvalidInput("请填写买受人。", "buyer")
-    amount = money(proceeds)
-    if amount < 0:
-        raise InvalidInput("成交价不能为负数。", "proceeds")
+    price = amount(proceeds, "proceeds", "成交价")
     share = Decimal(str(settings().sale_floor_share))
-    if case.status == "appraised" and amount < money(case.appraised_value * share):
+    if case.status == "appraised" and price < money(case.appraised_value * share):
         raise InvalidInput(
-            f"成交价 {amount:.2f} 元低于评估价值 {case.appraised_value:.2f} 元的 {share * 100:.0f}%"
+            f"成交价 {price:.2f} 元低于评估价值 {case.appraised_value:.2f} 元的 {share * 100:.0f}%"
             f"（{money(case.appraised_value * share):.2f} 元），不得成交。", "proceeds")
-    case = _step(db, actor, case_id, {"appraised"}, "sold", f"{channel}成交：买受人 {buyer.strip()}，成交价 {amount:.2f} 元",
+    case = _step(db, actor, case_id, {"appraised"}, "sold", f"{channel}成交：买受人 {buyer.strip()}，成交价 {price:.2f} 元",
                  "sell")
-    case.sale_channel, case.buyer, case.proceeds = channel, buyer.strip()[:100], amount
+    case.sale_channel, case.buyer, case.proceeds = channel, buyer.strip()[:100], price
     return case
 
 
@@ -198,7 +197,7 @@ def hand_over(db: Session, actor: User, case_id: int, recipient: str,
         raise InvalidTransition(f"{case.method_label}不经交接。")
     if not recipient or not recipient.strip():
         raise InvalidInput("请填写接收方。", "recipient")
-    got = money(value_received) if value_received not in (None, "") else None
+    got = amount(value_received, "value_received", "换入价值") if value_received not in (None, "") else None
     case = _step(db, actor, case_id, {"appraised"}, "handed_over",
                  f"交接：{recipient.strip()}" + (f"，换入价值 {got:.2f} 元" if got is not None else ""), "hand_over")
     case.buyer, case.proceeds = recipient.strip()[:100], got
@@ -268,3 +267,40 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
             and (actor.role == "warehouse_admin" or not stock)):
         steps.append("cancel")
     return steps
+
+
+# the step a person takes on a case → its service, with the fields each one reads (page form and API body alike)
+STEPS: dict[str, tuple[str, ...]] = {
+    "approve": (), "reject": ("reason",), "appraise": ("value", "appraiser"), "sell": ("channel", "buyer", "proceeds"),
+    "hand_over": ("recipient", "value_received"), "remit": ("voucher",), "write_off": (), "cancel": (),
+}
+STEP_TEXT_LIMIT = 100  # characters of any one field of a step
+
+
+def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping[str, Any],
+              report: str = "") -> DisposalCase:
+    """Take ``step`` on the case with the fields it reads from ``values``; ``report`` is an appraisal report
+    already saved. The one way the page and the API move a case on."""
+    if step not in STEPS:
+        raise InvalidInput(f"处置步骤须为：{'、'.join(STEPS)}。", "step")
+    v = {}
+    for key in STEPS[step]:
+        text = str(values.get(key) if values.get(key) is not None else "").strip()
+        if len(text) > STEP_TEXT_LIMIT:
+            raise InvalidInput(f"{key} 不能超过 {STEP_TEXT_LIMIT} 个字。", key)
+        v[key] = text
+    if step == "approve":
+        return approve_disposal(db, actor, case_id)
+    if step == "reject":
+        return reject_disposal(db, actor, case_id, v["reason"])
+    if step == "appraise":
+        return appraise(db, actor, case_id, v["value"], v["appraiser"], report)
+    if step == "sell":
+        return sell(db, actor, case_id, v["channel"], v["buyer"], v["proceeds"])
+    if step == "hand_over":
+        return hand_over(db, actor, case_id, v["recipient"], v["value_received"] or None)
+    if step == "remit":
+        return remit(db, actor, case_id, v["voucher"])
+    if step == "write_off":
+        return write_off(db, actor, case_id)
+    return cancel_disposal(db, actor, case_id)

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from market.access import require, scoped, visible
 from market.errors import InvalidInput, InvalidTransition
+from market.fields import amount
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
@@ -73,12 +74,7 @@ def record_purchase(db: Session, actor: User, batch_id: int, supplier: str, unit
         raise InvalidTransition(f"采购批次当前状态为“{batch.status_label}”，不能登记采购。")
     if not supplier or not supplier.strip():
         raise InvalidInput("请填写供应商。", "supplier")
-    try:
-        price = money(unit_price)
-    except ArithmeticError:
-        raise InvalidInput("成交单价须为金额。", "unit_price") from None
-    if price < 0 or price > Decimal("100000000"):
-        raise InvalidInput("成交单价须在 0 至 1 亿元之间。", "unit_price")
+    price = amount(unit_price, "unit_price", "成交单价")
     if quantity is not None:
         if not 1 <= quantity <= 100000:
             raise InvalidInput("采购数量须为 1 至 100000。", "quantity")

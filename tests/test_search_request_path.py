@@ -351,7 +351,7 @@ def test_query_dict_reads_what_starlette_reads():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from web.handlers import query_dict
+    from web.params import query_dict
 
     pieces = st.sampled_from(["q", "sort", "page", "=", "&", "+", "%", "%E4%BC%9A", "%e6%a4%85", "%2B", "%26",
                               "%3D", "%00", "%zz", "%E4", "a", "1", " ", "会", "é", "\x7f", ""])

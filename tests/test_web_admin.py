@@ -66,7 +66,7 @@ def test_categories_vendors_and_rules(http, world):
     assert r.status_code == 303
     r = http.post("/admin/offers", data={"csrf_token": csrf(page), "vendor": str(world.vendor.id),
                                          "category": str(world.projector.id), "price_per_unit_day": "abc"})
-    assert r.status_code == 422 and "日租金须为金额" in r.text
+    assert r.status_code == 422 and "日租金不是有效金额" in r.text
     with session_scope() as db:
         cat = db.get(Category, world.chair.id)
         assert str(cat.transport_rate) == "0.7500" and str(cat.reference_price) == "360.00"

@@ -105,7 +105,7 @@ def test_asset_page_visibility(http, world):
         ids = mine.id, secret.id, other.id
     _as(http, "staff_edu")
     assert http.get(f"/assets/{ids[0]}").status_code == 200
-    assert "涉密资产仅所属单位可查看" in http.get(f"/assets/{ids[1]}").text
+    assert "涉密资产仅所属单位和财政监管可查看" in http.get(f"/assets/{ids[1]}").text
     assert http.get(f"/assets/{ids[2]}").status_code == 403
     assert http.get("/assets/lookup?tag=NOPE").status_code == 404
     _as(http, "finance")

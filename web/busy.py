@@ -14,8 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market.infra.db import BUSY, BUSY_RETRY_AFTER
-
-from .handlers import api_error, error_page
+from web.responses import api_error, error_page
 
 log = logging.getLogger("gongwucang.web")
 

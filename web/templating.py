@@ -11,8 +11,7 @@ from starlette.templating import Jinja2Templates
 
 from market.access import can
 from market.models import ROLES
-
-from .deps import csrf_token
+from web.deps import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

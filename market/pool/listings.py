@@ -10,6 +10,7 @@ from sqlmodel import Session, func, select
 from market.access import require, require_for_assets, visible
 from market.assets import assets_by_ids, epc_for, snapshot, stamp, tag_for
 from market.errors import InvalidInput, InvalidTransition
+from market.fields import amount
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
@@ -163,9 +164,7 @@ def receive_items(
     if not name.strip():
         raise InvalidInput("请填写资产名称。", "name")
     _check_mode(mode)
-    value = money(original_value)
-    if value < 0:
-        raise InvalidInput("原值不能为负数。", "original_value")
+    value = amount(original_value, "original_value", "单价（原值）")
     unit = get_or_404(db, Unit, warehouse.operator_unit_id)
     listing = PoolListing(
         title=f"{brand}{name}".strip()[:120],

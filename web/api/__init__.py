@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from . import admin, assets, lifecycle, notices, orders, pool, proposals, requests, session, supervision  # noqa: F401  (they declare the endpoints)
-from .registry import ENDPOINTS, openapi
+from web.api import admin, assets, lifecycle, notices, orders, pool, proposals, requests, session, supervision  # noqa: F401  (they declare the endpoints)
+from web.api.registry import ENDPOINTS, openapi
 
 
 async def openapi_json(request: Request) -> JSONResponse:

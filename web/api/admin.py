@@ -12,11 +12,9 @@ from market.access import can
 from market.accounts import create_user
 from market.errors import PermissionDenied
 from market.models import ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
-
-from ..handlers import field
-from .pool import path_id
-from .registry import INT, STR, declare, obj
-from .serialize import to_json
+from web.api.registry import INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, path_id
 
 NUM = {"type": "number"}
 

@@ -11,10 +11,9 @@ from market.assets import asset_by_tag, visible_asset
 from market.errors import NotFound
 from market.infra.eventlog import history
 from market.models import User
-
-from .pool import path_id
-from .registry import STR, declare
-from .serialize import to_json
+from web.api.registry import STR, declare
+from web.api.serialize import to_json
+from web.params import path_id
 
 
 def asset_json(db: Session, asset) -> dict[str, Any]:  # noqa: ANN001

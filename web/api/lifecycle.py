@@ -11,12 +11,10 @@ from market import disposal as dsp
 from market import transfers
 from market.errors import InvalidInput
 from market.models import DISPOSAL_METHODS, DISPOSAL_STATUSES, User
-
-from ..handlers import field, int_list
-from .orders import order_json
-from .pool import path_id
-from .registry import INT, STR, declare, obj
-from .serialize import to_json
+from web.api.orders import order_json
+from web.api.registry import INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, int_list, path_id
 
 IDS = {"type": "array", "items": INT, "minItems": 1, "maxItems": 10000}
 
@@ -71,35 +69,10 @@ MONEY = {"type": "string"}
 
 
 @declare("POST", "/api/disposals/{id}/step", "办理处置的下一步", "调拨与处置", write=True, body=obj(
-    ["step"], step={"enum": ["approve", "reject", "appraise", "sell", "hand_over", "remit", "write_off", "cancel"]},
+    ["step"], step={"enum": list(dsp.STEPS)},
     reason=STR, value=MONEY, appraiser=STR, channel={"enum": ["拍卖", "转让"]}, buyer=STR, proceeds=MONEY,
     recipient=STR, value_received=MONEY, voucher=STR))
 def step(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     case = dsp.visible_case(db, user, path_id(request))
-    name = field(body, "step", str)
-
-    def text(key: str, required: bool = True) -> str:
-        return str(field(body, key, (str, int, float), required=required, default="") or "")[:100]
-
-    try:
-        if name == "approve":
-            dsp.approve_disposal(db, user, case.id)
-        elif name == "reject":
-            dsp.reject_disposal(db, user, case.id, text("reason"))
-        elif name == "appraise":
-            dsp.appraise(db, user, case.id, text("value"), text("appraiser"))
-        elif name == "sell":
-            dsp.sell(db, user, case.id, text("channel"), text("buyer"), text("proceeds"))
-        elif name == "hand_over":
-            dsp.hand_over(db, user, case.id, text("recipient"), text("value_received", required=False) or None)
-        elif name == "remit":
-            dsp.remit(db, user, case.id, text("voucher"))
-        elif name == "write_off":
-            dsp.write_off(db, user, case.id)
-        elif name == "cancel":
-            dsp.cancel_disposal(db, user, case.id)
-        else:
-            raise InvalidInput("step 无效。", "step")
-    except ArithmeticError:
-        raise InvalidInput("金额格式不正确。", "value") from None
+    dsp.take_step(db, user, case.id, field(body, "step", str), body)
     return case_json(db, dsp.visible_case(db, user, case.id))

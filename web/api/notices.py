@@ -9,11 +9,9 @@ from starlette.requests import Request
 
 from market import notices as svc
 from market.models import User
-
-from ..handlers import field
-from .pool import opt_date, path_id
-from .registry import INT, STR, declare, obj
-from .serialize import to_json
+from web.api.registry import INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, opt_date, path_id
 
 
 @declare("GET", "/api/notices", "我的站内消息", "消息")

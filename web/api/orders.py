@@ -11,11 +11,9 @@ from starlette.requests import Request
 from market import orders as svc
 from market.errors import InvalidInput
 from market.models import ORDER_STATUSES, DamageRecord, User
-
-from ..handlers import field
-from .pool import path_id
-from .registry import INT, STR, declare, obj
-from .serialize import to_json
+from web.api.registry import INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, path_id
 
 
 def order_json(db: Session, order) -> dict[str, Any]:  # noqa: ANN001

@@ -2,42 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 from starlette.requests import Request
 
-from market.errors import InvalidInput, NotFound
+from market.fields import amount
 from market.infra.principals import Principal
 from market.infra.rows import get_or_404
 from market.models import Asset, PoolListing, User
 from market.pool import browse
 from market.pool import listings as svc
 from market.pool.index import PoolIndex
-
-from ..forms import small_id
-from ..handlers import field, int_list, pool_read, query_dict
-from .registry import DATE, INT, STR, declare, obj
-from .serialize import to_json
-
-
-def path_id(request: Request) -> int:
-    number = small_id(request.path_params["id"])
-    if number is None:
-        raise NotFound("编号不存在。", "id")
-    return number
-
-
-def opt_date(body: Any, name: str) -> date | None:
-    raw = field(body, name, str, required=False)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(f"字段 {name} 须为日期（YYYY-MM-DD）。", name) from None
-
+from web.api.registry import DATE, INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.endpoints import pool_read
+from web.params import field, int_list, opt_date, path_id, query_dict
 
 SEARCH_PARAMS = [("q", STR, "关键词：中文、拼音或首字母、型号"), ("category", STR, "分类代码（含下级）"),
                  ("district", STR, "区县"), ("holder", STR, "持有单位或供应商"), ("condition", STR, "成色"),
@@ -98,16 +78,10 @@ def withdraw_listing(request: Request, db: Session, user: User | None, body: Any
     condition={"enum": ["全新", "良好", "一般"]}, brand=STR, model=STR, purchase_date=DATE,
     mode={"enum": ["loan", "transfer", "both"]}, source=STR))
 def receive(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    value = field(body, "original_value", (str, int, float))
-    try:
-        from market.models import money
-
-        amount = money(value)
-    except ArithmeticError:
-        raise InvalidInput("original_value 须为金额。", "original_value") from None
+    value = amount(field(body, "original_value", (str, int, float)), "original_value", "original_value")
     listing = svc.receive_items(
         db, user, field(body, "warehouse_id", int), field(body, "category_id", int), field(body, "name", str)[:120],
-        field(body, "quantity", int), amount, condition=field(body, "condition", str, required=False) or "全新",
+        field(body, "quantity", int), value, condition=field(body, "condition", str, required=False) or "全新",
         brand=(field(body, "brand", str, required=False) or "")[:60],
         model=(field(body, "model", str, required=False) or "")[:80],
         purchase_date=opt_date(body, "purchase_date"), mode=field(body, "mode", str, required=False) or "both",

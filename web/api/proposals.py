@@ -10,11 +10,9 @@ from starlette.requests import Request
 from market import proposals as svc
 from market.errors import InvalidInput
 from market.models import User
-
-from ..handlers import field
-from .pool import path_id
-from .registry import STR, declare, obj
-from .serialize import to_json
+from web.api.registry import STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, path_id
 
 
 def proposal_json(prop) -> dict[str, Any]:  # noqa: ANN001

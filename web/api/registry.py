@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..handlers import ApiHandler, api
+from web.endpoints import ApiHandler, api
 
 
 @dataclass

@@ -12,11 +12,9 @@ from market import requests as svc
 from market.errors import InvalidInput
 from market.models import PURPOSES, REQUEST_STATUSES, User
 from market.requests import LineInput
-
-from ..handlers import field
-from .pool import path_id
-from .registry import DATE, INT, STR, declare, obj
-from .serialize import to_json
+from web.api.registry import DATE, INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, path_id
 
 LINE = obj(["category_id", "quantity", "start_date"], category_id=INT,
            quantity={"type": "integer", "minimum": 1, "maximum": 100000}, start_date=DATE,

@@ -9,10 +9,9 @@ from starlette.requests import Request
 
 from market.accounts import authenticate, issue_token, revoke_token
 from market.models import User
-
-from ..deps import bearer_token
-from ..handlers import field
-from .registry import STR, declare, obj
+from web.api.registry import STR, declare, obj
+from web.deps import bearer_token
+from web.params import field
 
 
 def user_json(user: User) -> dict[str, Any]:

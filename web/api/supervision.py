@@ -12,12 +12,9 @@ from market import counts, evaluation, purchasing, stats
 from market.assets import long_idle
 from market.errors import InvalidInput
 from market.models import User, utcnow
-
-from ..forms import small_id
-from ..handlers import field
-from .pool import path_id
-from .registry import INT, STR, declare, obj
-from .serialize import to_json
+from web.api.registry import INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, path_id, small_id
 
 
 @declare("GET", "/api/stats", "运行统计：各项指标（含计算方法）与图表数据", "统计与监管")

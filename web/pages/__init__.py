@@ -1,1 +1,32 @@
-"""HTML pages in Simplified Chinese, one module per area of work."""
+"""The HTML pages (Simplified Chinese): each module declares its own routes with ``page`` / ``form_action``."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from web.endpoints import PAGE_ROUTES
+from web.pages import (  # noqa: F401  (they declare the routes)
+    admin,
+    assets,
+    auth,
+    counts,
+    disposals,
+    evaluation,
+    idle,
+    imports,
+    listings,
+    notices,
+    orders,
+    pool,
+    proposals,
+    purchasing,
+    requests,
+    stats,
+    transfers,
+    wishes,
+)
+
+
+def page_routes() -> list[Route]:
+    # a literal path segment must win over a parameter (/assets/lookup before /assets/{id})
+    return sorted(PAGE_ROUTES, key=lambda r: "{" in r.path)

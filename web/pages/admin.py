@@ -15,11 +15,10 @@ from market.catalogue import load_categories, read_csv
 from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.models import ROLES, ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
 from market.pool import index as pool_index
-
-from .. import forms
-from ..handlers import form_action, page
-from ..templating import render
-from .requests import _path_id
+from web import params
+from web.endpoints import form_action, page
+from web.params import path_id
+from web.templating import render
 
 TABS = {"units": ("单位", "manage_accounts"), "users": ("用户与角色", "manage_accounts"),
         "categories": ("资产分类", "manage_catalogue"), "vendors": ("租赁公司与报价", "manage_catalogue"),
@@ -67,7 +66,7 @@ def _render(request: Request, db: Session, user: User, tab: str, error: str | No
     return render(request, "admin.html", ctx, status_code=status_code)
 
 
-@page
+@page("/admin")
 def admin_index(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     tabs = _tabs(user)
     if not tabs:
@@ -75,7 +74,7 @@ def admin_index(request: Request, db: Session, user: User | None, form: FormData
     return RedirectResponse(f"/admin/{next(iter(tabs))}", status_code=303)
 
 
-@page
+@page("/admin/{tab}")
 def admin_tab(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     return _render(request, db, user, request.path_params["tab"])
 
@@ -88,44 +87,44 @@ def _float(form: FormData, name: str, label: str) -> float:
         raise InvalidInput(f"{label}须为数字。", name) from None
 
 
-def _act(tab: str):  # noqa: ANN202
+def _act(path: str, tab: str):  # noqa: ANN202
     """A POST on an admin tab; a user's mistake shows on the same tab with the message."""
-    return form_action(f"/admin/{tab}", lambda request, db, user, message, status: _render(
+    return form_action(path, f"/admin/{tab}", lambda request, db, user, message, status, form: _render(
         request, db, user, tab, message, status))
 
 
-@_act("units")
+@_act("/admin/units", "units")
 def unit_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    accounts.save_unit(db, user, forms.text(form, "code", "单位代码", max_len=32), forms.text(form, "name", "单位名称", max_len=100),
-                  forms.text(form, "district", "区县", max_len=40), _float(form, "lat", "纬度"), _float(form, "lng", "经度"),
-                  address=forms.text(form, "address", "地址", required=False, max_len=200),
-                  contact=forms.text(form, "contact", "联系人", required=False, max_len=40),
-                  phone=forms.text(form, "phone", "电话", required=False, max_len=40),
-                  unit_id=forms.integer(form, "id", "单位", 1, required=False))
+    accounts.save_unit(db, user, params.text(form, "code", "单位代码", max_len=32), params.text(form, "name", "单位名称", max_len=100),
+                  params.text(form, "district", "区县", max_len=40), _float(form, "lat", "纬度"), _float(form, "lng", "经度"),
+                  address=params.text(form, "address", "地址", required=False, max_len=200),
+                  contact=params.text(form, "contact", "联系人", required=False, max_len=40),
+                  phone=params.text(form, "phone", "电话", required=False, max_len=40),
+                  unit_id=params.integer(form, "id", "单位", 1, required=False))
 
 
-@_act("users")
+@_act("/admin/users", "users")
 def user_add(request: Request, db: Session, user: User, form: FormData) -> None:
-    create_user(db, user, forms.text(form, "username", "用户名", max_len=64), str(form.get("role") or ""),
-                str(form.get("password") or ""), forms.integer(form, "unit", "所属单位", 1, required=False),
-                forms.text(form, "display_name", "姓名", required=False, max_len=64))
+    create_user(db, user, params.text(form, "username", "用户名", max_len=64), str(form.get("role") or ""),
+                str(form.get("password") or ""), params.integer(form, "unit", "所属单位", 1, required=False),
+                params.text(form, "display_name", "姓名", required=False, max_len=64))
 
 
-@_act("users")
+@_act("/admin/users/{id}", "users")
 def user_update(request: Request, db: Session, user: User, form: FormData) -> None:
-    accounts.update_user(db, user, _path_id(request), role=str(form.get("role") or "") or None,
-                    unit_id=forms.integer(form, "unit", "所属单位", 1, required=False),
+    accounts.update_user(db, user, path_id(request), role=str(form.get("role") or "") or None,
+                    unit_id=params.integer(form, "unit", "所属单位", 1, required=False),
                     is_active=form.get("is_active") == "1",
                     password=str(form.get("password") or "") or None)
 
 
-@_act("categories")
+@_act("/admin/categories/{id}", "categories")
 def category_update(request: Request, db: Session, user: User, form: FormData) -> None:
-    catalogue.update_category(db, user, _path_id(request), str(form.get("transport_rate") or ""),
+    catalogue.update_category(db, user, path_id(request), str(form.get("transport_rate") or ""),
                         str(form.get("reference_price") or ""))
 
 
-@_act("categories")
+@_act("/admin/categories/import", "categories")
 def category_import(request: Request, db: Session, user: User, form: FormData) -> None:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -138,31 +137,31 @@ def category_import(request: Request, db: Session, user: User, form: FormData) -
     load_categories(db, user, read_csv(data))
 
 
-@_act("vendors")
+@_act("/admin/vendors", "vendors")
 def vendor_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    catalogue.save_vendor(db, user, forms.text(form, "name", "公司名称", max_len=100), _float(form, "lat", "纬度"),
-                    _float(form, "lng", "经度"), contact=forms.text(form, "contact", "联系人", required=False, max_len=40),
-                    phone=forms.text(form, "phone", "电话", required=False, max_len=40),
-                    address=forms.text(form, "address", "地址", required=False, max_len=200))
+    catalogue.save_vendor(db, user, params.text(form, "name", "公司名称", max_len=100), _float(form, "lat", "纬度"),
+                    _float(form, "lng", "经度"), contact=params.text(form, "contact", "联系人", required=False, max_len=40),
+                    phone=params.text(form, "phone", "电话", required=False, max_len=40),
+                    address=params.text(form, "address", "地址", required=False, max_len=200))
 
 
-@_act("vendors")
+@_act("/admin/offers", "vendors")
 def offer_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    catalogue.save_offer(db, user, forms.integer(form, "vendor", "租赁公司", 1), forms.integer(form, "category", "资产分类", 1),
+    catalogue.save_offer(db, user, params.integer(form, "vendor", "租赁公司", 1), params.integer(form, "category", "资产分类", 1),
                    str(form.get("price_per_unit_day") or ""), str(form.get("delivery_fee") or "0"),
-                   forms.integer(form, "capacity", "日供应能力", 1, required=False),
-                   forms.text(form, "description", "说明", required=False, max_len=200),
-                   offer_id=forms.integer(form, "id", "报价", 1, required=False),
+                   params.integer(form, "capacity", "日供应能力", 1, required=False),
+                   params.text(form, "description", "说明", required=False, max_len=200),
+                   offer_id=params.integer(form, "id", "报价", 1, required=False),
                    is_active=form.get("is_active", "1") == "1")
 
 
-@_act("rules")
+@_act("/admin/rules", "rules")
 def rule_save(request: Request, db: Session, user: User, form: FormData) -> None:
     approvals.set_approval_rule(db, user, str(form.get("action") or ""), str(form.get("min_value") or ""),
                           str(form.get("role") or ""))
 
 
-@_act("synonyms")
+@_act("/admin/synonyms", "synonyms")
 def synonyms_save(request: Request, db: Session, user: User, form: FormData) -> None:
     from market.pool.index import reload_synonyms
 

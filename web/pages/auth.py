@@ -12,9 +12,8 @@ from starlette.responses import RedirectResponse, Response
 from market.accounts import authenticate
 from market.errors import NotAuthenticated, TooManyAttempts
 from market.models import User
-
-from ..handlers import page
-from ..templating import render
+from web.endpoints import page
+from web.templating import render
 
 
 def _safe_next(target: str | None) -> str:
@@ -24,14 +23,14 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-@page(login=False)
+@page("/login", login=False)
 def login_form(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     if user is not None:
         return RedirectResponse("/", status_code=303)
     return render(request, "login.html", {"next": _safe_next(request.query_params.get("next"))})
 
 
-@page(login=False, write=True)
+@page("/login", "POST", login=False)
 def login_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     username = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
@@ -46,7 +45,7 @@ def login_submit(request: Request, db: Session, user: User | None, form: FormDat
     return RedirectResponse(target, status_code=303)
 
 
-@page(login=False)
+@page("/logout", "POST", write=False, login=False)
 def logout(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

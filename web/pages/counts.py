@@ -11,16 +11,15 @@ from market import counts as svc
 from market.access import UNIT_ROLES
 from market.errors import InvalidInput
 from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, Unit, User, Warehouse
-
-from .. import forms
-from ..handlers import page
-from ..templating import render
-from .requests import _path_id
+from web import params
+from web.endpoints import page
+from web.params import path_id
+from web.templating import render
 
 MAX_FILE = 10 * 1024 * 1024
 
 
-@page
+@page("/counts")
 def count_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     rows = svc.list_counts(db, user)
     return render(request, "counts.html", {
@@ -31,16 +30,16 @@ def count_list(request: Request, db: Session, user: User | None, form: FormData 
     })
 
 
-@page(write=True)
+@page("/counts", "POST")
 def count_start(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     scope = str(form.get("scope") or "")
     kind, _, ident = scope.partition(":")
-    number = forms.small_id(ident)
+    number = params.small_id(ident)
     if kind not in ("w", "u") or number is None:
         raise InvalidInput("请选择盘点的仓库或单位。", "scope")
     count = svc.start_count(db, user, warehouse_id=number if kind == "w" else None,
                             unit_id=number if kind == "u" else None,
-                            title=forms.text(form, "title", "盘点名称", required=False, max_len=120))
+                            title=params.text(form, "title", "盘点名称", required=False, max_len=120))
     return RedirectResponse(f"/counts/{count.id}", status_code=303)
 
 
@@ -52,14 +51,14 @@ def _detail(request: Request, db: Session, user: User, count, message: str | Non
         "error": error}, status_code=status)
 
 
-@page
+@page("/counts/{id}")
 def count_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _detail(request, db, user, svc.visible_count(db, user, _path_id(request)))
+    return _detail(request, db, user, svc.visible_count(db, user, path_id(request)))
 
 
-@page(write=True)
+@page("/counts/{id}/scan", "POST")
 def count_scan(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    count = svc.visible_count(db, user, _path_id(request))
+    count = svc.visible_count(db, user, path_id(request))
     try:
         reads = [t for t in str(form.get("tags") or "").split() if t]
         upload = form.get("file")
@@ -70,7 +69,7 @@ def count_scan(request: Request, db: Session, user: User | None, form: FormData 
             reads += svc.parse_reads(data)
         if not reads:
             raise InvalidInput("请扫描或输入标签，或上传扫描器导出的文件。", "tags")
-        r = svc.record_reads(db, user, count.id, reads, forms.text(form, "location", "实际位置", required=False,
+        r = svc.record_reads(db, user, count.id, reads, params.text(form, "location", "实际位置", required=False,
                                                                      max_len=200), str(form.get("condition") or ""))
     except InvalidInput as exc:
         db.rollback()
@@ -79,14 +78,14 @@ def count_scan(request: Request, db: Session, user: User | None, form: FormData 
     return _detail(request, db, user, svc.visible_count(db, user, count.id), message=msg)
 
 
-@page(write=True)
+@page("/counts/lines/{id}/resolve", "POST")
 def count_resolve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    line = svc.resolve(db, user, _path_id(request), str(form.get("resolution") or ""),
-                       forms.text(form, "note", "说明", required=False, max_len=300))
+    line = svc.resolve(db, user, path_id(request), str(form.get("resolution") or ""),
+                       params.text(form, "note", "说明", required=False, max_len=300))
     return RedirectResponse(f"/counts/{line.count_id}", status_code=303)
 
 
-@page(write=True)
+@page("/counts/{id}/close", "POST")
 def count_close(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    count = svc.close_count(db, user, _path_id(request))
+    count = svc.close_count(db, user, path_id(request))
     return RedirectResponse(f"/counts/{count.id}", status_code=303)

@@ -16,18 +16,17 @@ from market import disposal as svc
 from market.errors import InvalidInput, NotFound
 from market.infra.config import settings
 from market.infra.eventlog import history
-from market.models import DISPOSAL_STATUSES, Unit, User, money
-
-from .. import forms
-from ..handlers import page
-from ..templating import render
-from .requests import _path_id
+from market.models import DISPOSAL_STATUSES, DisposalCase, Unit, User, money
+from web import params
+from web.endpoints import form_action, page
+from web.params import path_id
+from web.templating import render
 
 REPORT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 MAX_REPORT = 10 * 1024 * 1024
 
 
-@page
+@page("/disposals")
 def case_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     status = request.query_params.get("status") or None
     rows = svc.list_cases(db, user, status if status in DISPOSAL_STATUSES else None)
@@ -36,10 +35,10 @@ def case_list(request: Request, db: Session, user: User | None, form: FormData |
                                               "statuses": DISPOSAL_STATUSES})
 
 
-@page(write=True)
+@page("/disposals", "POST")
 def case_apply(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    case = svc.apply_disposal(db, user, forms.ids(form.getlist("asset"), "asset_ids", "资产"),
-                              str(form.get("method") or ""), forms.text(form, "reason", "处置理由"))
+    case = svc.apply_disposal(db, user, params.ids(form.getlist("asset"), "asset_ids", "资产"),
+                              str(form.get("method") or ""), params.text(form, "reason", "处置理由"))
     return RedirectResponse(f"/disposals/{case.id}", status_code=303)
 
 
@@ -53,9 +52,9 @@ def _detail(request: Request, db: Session, user: User, case, error: str | None =
     }, status_code=status)
 
 
-@page
+@page("/disposals/{id}")
 def case_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _detail(request, db, user, svc.visible_case(db, user, _path_id(request)))
+    return _detail(request, db, user, svc.visible_case(db, user, path_id(request)))
 
 
 def _save_report(case_id: int, upload: UploadFile | None) -> str:
@@ -76,48 +75,28 @@ def _save_report(case_id: int, upload: UploadFile | None) -> str:
     return name
 
 
-@page(write=True)
-def case_step(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    case = svc.visible_case(db, user, _path_id(request))
+def _detail_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
+    return _detail(request, db, user, svc.visible_case(db, user, path_id(request)), error, status)
+
+
+@form_action("/disposals/{id}/{step}", lambda request, case: f"/disposals/{case.id}", _detail_again)
+def case_step(request: Request, db: Session, user: User, form: FormData) -> DisposalCase:
+    case = svc.visible_case(db, user, path_id(request))
     step = request.path_params["step"]
+    if step not in svc.STEPS:
+        raise NotFound("没有这个处置步骤。")
+    report = _save_report(case.id, form.get("report")) if step == "appraise" else ""
     try:
-        if step == "approve":
-            svc.approve_disposal(db, user, case.id)
-        elif step == "reject":
-            svc.reject_disposal(db, user, case.id, str(form.get("reason") or ""))
-        elif step == "appraise":
-            report = _save_report(case.id, form.get("report"))
-            try:
-                svc.appraise(db, user, case.id, forms.text(form, "value", "评估价值", max_len=20).replace(",", ""),
-                             forms.text(form, "appraiser", "评估机构", max_len=100), report)
-            except BaseException:  # refused, wrong state or bad input: the upload must not stay behind
-                if report:
-                    (settings().data_dir / "uploads" / report).unlink(missing_ok=True)
-                raise
-        elif step == "sell":
-            svc.sell(db, user, case.id, str(form.get("channel") or ""), forms.text(form, "buyer", "买受人", max_len=100),
-                     forms.text(form, "proceeds", "成交价", max_len=20).replace(",", ""))
-        elif step == "hand_over":
-            svc.hand_over(db, user, case.id, forms.text(form, "recipient", "接收方", max_len=100),
-                          forms.text(form, "value_received", "换入价值", required=False, max_len=20).replace(",", ""))
-        elif step == "remit":
-            svc.remit(db, user, case.id, forms.text(form, "voucher", "缴款凭证号", max_len=60))
-        elif step == "write_off":
-            svc.write_off(db, user, case.id)
-        elif step == "cancel":
-            svc.cancel_disposal(db, user, case.id)
-        else:
-            raise NotFound("没有这个处置步骤。")
-    except (InvalidInput, ArithmeticError) as exc:
-        db.rollback()
-        message = exc.message if isinstance(exc, InvalidInput) else "金额格式不正确。"
-        return _detail(request, db, user, svc.visible_case(db, user, case.id), message, 422)
-    return RedirectResponse(f"/disposals/{case.id}", status_code=303)
+        return svc.take_step(db, user, case.id, step, form, report)
+    except BaseException:  # refused, wrong state or bad input: the upload must not stay behind
+        if report:
+            (settings().data_dir / "uploads" / report).unlink(missing_ok=True)
+        raise
 
 
-@page
+@page("/disposals/{id}/report")
 def case_report(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    case = svc.visible_case(db, user, _path_id(request))
+    case = svc.visible_case(db, user, path_id(request))
     name = case.appraisal_report
     if not name or not re.fullmatch(r"disposal-\d+-[0-9a-f]+\.\w+", name):
         raise NotFound("该处置单没有评估报告附件。")

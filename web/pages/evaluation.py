@@ -10,10 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from market import evaluation as svc
 from market.errors import InvalidInput
 from market.models import User, utcnow
-
-from ..forms import small_id
-from ..handlers import page
-from ..templating import render
+from web.endpoints import page
+from web.params import small_id
+from web.templating import render
 
 
 def _year(request: Request) -> int:
@@ -23,7 +22,7 @@ def _year(request: Request) -> int:
     return year if 2000 <= year <= now + 1 else now
 
 
-@page
+@page("/evaluation")
 def evaluation(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     year = _year(request)
     return render(request, "evaluation.html", {
@@ -31,7 +30,7 @@ def evaluation(request: Request, db: Session, user: User | None, form: FormData 
         "weights": svc.weights(db), "can_edit": user.role in ("warehouse_admin", "sysadmin")})
 
 
-@page(write=True)
+@page("/evaluation/weights", "POST")
 def set_weights(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     new = {}
     for key, (label, _) in svc.INDICATORS.items():

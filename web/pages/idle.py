@@ -10,13 +10,12 @@ from starlette.responses import Response
 from market.access import can
 from market.assets import idle_days_threshold, long_idle
 from market.models import LISTING_MODES, Category, User
+from web.endpoints import page
+from web.params import small_id
+from web.templating import render
 
-from ..forms import small_id
-from ..handlers import page
-from ..templating import render
 
-
-@page
+@page("/idle")
 def idle_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     raw = request.query_params.get("days", "")
     days = small_id(raw)

@@ -10,10 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from market.access import UNIT_ROLES, require
 from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.models import Unit, User
-
-from .. import forms, jobs
-from ..handlers import page
-from ..templating import render
+from web import jobs, params
+from web.endpoints import page
+from web.templating import render
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -24,7 +23,7 @@ def _units(db: Session, user: User) -> list[Unit]:
     return list(db.exec(select(Unit).order_by(Unit.code)))
 
 
-@page
+@page("/imports/new")
 def import_form(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     require(user, "import_assets", user.unit_id if user.role in UNIT_ROLES else None)
     return render(request, "import.html", {"units": _units(db, user)})
@@ -49,9 +48,9 @@ def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bo
     return work
 
 
-@page(write=True)
+@page("/imports", "POST")
 def import_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    unit_id = forms.integer(form, "unit", "单位", 1)
+    unit_id = params.integer(form, "unit", "单位", 1)
     require(user, "import_assets", unit_id)
     if db.get(Unit, unit_id) is None:
         raise NotFound("单位不存在。", "unit")
@@ -68,7 +67,7 @@ def import_submit(request: Request, db: Session, user: User | None, form: FormDa
     return RedirectResponse(f"/imports/{job_id}", status_code=303)
 
 
-@page
+@page("/imports/{job}")
 def import_status(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     state = jobs.read(request.path_params["job"])
     if state is None:

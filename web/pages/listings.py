@@ -7,15 +7,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.access import UNIT_ROLES, can, require
-from market.assets import unit_assets
+from market.access import can, require
 from market.catalogue import leaf_categories
-from market.errors import InvalidInput
 from market.infra.eventlog import history, recent
 from market.infra.rows import get_or_404
 from market.models import (
-    ASSET_STATUSES,
-    DISPOSAL_METHODS,
     LISTING_MODES,
     Asset,
     Category,
@@ -25,64 +21,28 @@ from market.models import (
     Warehouse,
 )
 from market.pool import listings as svc
-
-from .. import forms
-from ..handlers import page
-from ..templating import render
-from .requests import _path_id
-
-
-def _unit_for(request: Request, db: Session, user: User) -> Unit:
-    if user.role in UNIT_ROLES:
-        return db.get(Unit, user.unit_id)
-    unit_id = forms.small_id(request.query_params.get("unit"))
-    if unit_id is not None:
-        return get_or_404(db, Unit, unit_id, "unit")
-    return db.exec(select(Unit).where(Unit.is_bureau)).first() or db.exec(select(Unit).order_by(Unit.id)).first()
+from web import params
+from web.endpoints import form_action, page
+from web.pages.assets import assets_rerender
+from web.params import path_id
+from web.templating import render
 
 
-def _assets_page(request: Request, db: Session, user: User, error: str | None = None, values: FormData | None = None,
-                 status_code: int = 200) -> Response:
-    unit = _unit_for(request, db, user)
-    status = request.query_params.get("status") or None
-    rows = unit_assets(db, user, unit.id, status if status in ASSET_STATUSES else None) if unit else []
-    cats = {c.id: c for c in db.exec(select(Category))}
-    units = list(db.exec(select(Unit).order_by(Unit.code))) if user.role not in UNIT_ROLES else []
-    targets = [u for u in db.exec(select(Unit).order_by(Unit.code)) if unit is None or u.id != unit.id]
-    return render(request, "assets.html", {
-        "unit": unit, "rows": rows, "cats": cats, "status": status or "", "statuses": ASSET_STATUSES,
-        "units": units, "modes": LISTING_MODES, "error": error, "values": values or {},
-        "can_post": unit is not None and can(user, "post_listing", unit.id), "targets": targets,
-        "can_transfer": unit is not None and can(user, "propose_transfer", unit.id),
-        "can_dispose": unit is not None and can(user, "apply_disposal", unit.id), "methods": DISPOSAL_METHODS,
-    }, status_code=status_code)
+@form_action("/listings", lambda request, listing: f"/listings/{listing.id}", assets_rerender)
+def listing_create(request: Request, db: Session, user: User, form: FormData) -> PoolListing:
+    return svc.post_idle_items(
+        db, user, params.ids(form.getlist("asset"), "asset_ids", "资产"),
+        title=params.text(form, "title", "挂牌标题", required=False, max_len=120),
+        mode=str(form.get("mode") or "both"),
+        available_from=params.day(form, "available_from", "可用开始日期", required=False),
+        available_until=params.day(form, "available_until", "可用截止日期", required=False),
+        description=params.text(form, "description", "说明", required=False, max_len=2000),
+    )
 
 
-@page
-def asset_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _assets_page(request, db, user)
-
-
-@page(write=True)
-def listing_create(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    try:
-        listing = svc.post_idle_items(
-            db, user, forms.ids(form.getlist("asset"), "asset_ids", "资产"),
-            title=forms.text(form, "title", "挂牌标题", required=False, max_len=120),
-            mode=str(form.get("mode") or "both"),
-            available_from=forms.day(form, "available_from", "可用开始日期", required=False),
-            available_until=forms.day(form, "available_until", "可用截止日期", required=False),
-            description=forms.text(form, "description", "说明", required=False, max_len=2000),
-        )
-    except InvalidInput as exc:
-        db.rollback()
-        return _assets_page(request, db, user, exc.message, form, exc.status)
-    return RedirectResponse(f"/listings/{listing.id}", status_code=303)
-
-
-@page
+@page("/listings/{id}")
 def listing_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    listing = get_or_404(db, PoolListing, _path_id(request))
+    listing = get_or_404(db, PoolListing, path_id(request))
     items = list(db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)))
     holder = db.get(Unit, listing.holder_unit_id)
     wh = db.get(Warehouse, listing.warehouse_id) if listing.warehouse_id else None
@@ -99,9 +59,9 @@ def listing_detail(request: Request, db: Session, user: User | None, form: FormD
     })
 
 
-@page(write=True)
+@page("/listings/{id}/withdraw", "POST")
 def listing_withdraw(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    listing = svc.withdraw_listing(db, user, _path_id(request), forms.text(form, "reason", "撤回原因", required=False))
+    listing = svc.withdraw_listing(db, user, path_id(request), params.text(form, "reason", "撤回原因", required=False))
     return RedirectResponse(f"/listings/{listing.id}", status_code=303)
 
 
@@ -113,44 +73,27 @@ def _receive_page(request: Request, db: Session, user: User, error: str | None =
         "modes": LISTING_MODES, "error": error, "values": values or {}}, status_code=status_code)
 
 
-@page
+@page("/warehouse/receive")
 def receive_form(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     return _receive_page(request, db, user)
 
 
-@page(write=True)
-def receive_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    try:
-        listing = svc.receive_items(
+@form_action("/warehouse/receive", lambda request, listing: f"/listings/{listing.id}",
+             lambda request, db, user, error, status, form: _receive_page(request, db, user, error, form, status))
+def receive_submit(request: Request, db: Session, user: User, form: FormData) -> PoolListing:
+    return svc.receive_items(
             db, user,
-            warehouse_id=forms.integer(form, "warehouse", "仓库", 1),
-            category_id=forms.integer(form, "category", "资产分类", 1),
-            name=forms.text(form, "name", "资产名称", max_len=120),
-            quantity=forms.integer(form, "quantity", "数量", 1, 10000),
-            original_value=forms.text(form, "original_value", "单价（原值）", max_len=20).replace(",", ""),
+            warehouse_id=params.integer(form, "warehouse", "仓库", 1),
+            category_id=params.integer(form, "category", "资产分类", 1),
+            name=params.text(form, "name", "资产名称", max_len=120),
+            quantity=params.integer(form, "quantity", "数量", 1, 10000),
+            original_value=params.money(form, "original_value", "单价（原值）", required=True),
             condition=str(form.get("condition") or "全新"),
-            brand=forms.text(form, "brand", "品牌", required=False, max_len=60),
-            model=forms.text(form, "model", "规格型号", required=False, max_len=80),
-            purchase_date=forms.day(form, "purchase_date", "取得日期", required=False),
+            brand=params.text(form, "brand", "品牌", required=False, max_len=60),
+            model=params.text(form, "model", "规格型号", required=False, max_len=80),
+            purchase_date=params.day(form, "purchase_date", "取得日期", required=False),
             mode=str(form.get("mode") or "both"),
-            source=forms.text(form, "source", "来源", required=False, max_len=100),
+            source=params.text(form, "source", "来源", required=False, max_len=100),
         )
-    except (InvalidInput, ArithmeticError) as exc:
-        db.rollback()
-        message = exc.message if isinstance(exc, InvalidInput) else "单价（原值）不是有效金额。"
-        return _receive_page(request, db, user, message, form, getattr(exc, "status", 422))
-    return RedirectResponse(f"/listings/{listing.id}", status_code=303)
 
 
-@page(write=True)
-def transfer_create(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    from market.transfers import propose_transfer
-
-    try:
-        order = propose_transfer(db, user, forms.ids(form.getlist("asset"), "asset_ids", "资产"),
-                                 forms.integer(form, "to_unit", "调入单位", 1),
-                                 forms.text(form, "note", "调拨说明", required=False))
-    except InvalidInput as exc:
-        db.rollback()
-        return _assets_page(request, db, user, exc.message, form, exc.status)
-    return RedirectResponse(f"/orders/{order.id}", status_code=303)

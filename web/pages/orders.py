@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, select
 from starlette.datastructures import FormData
@@ -13,25 +12,24 @@ from starlette.responses import RedirectResponse, Response
 from market import orders as svc
 from market.access import can
 from market.approvals import approver_role
-from market.errors import InvalidInput
 from market.models import (
     CONDITIONS,
     DAMAGE_CAUSES,
     ORDER_STATUSES,
     DamageRecord,
+    Order,
     RentalOffer,
     RentalVendor,
     Unit,
     User,
 )
+from web import params
+from web.endpoints import form_action, page
+from web.params import path_id
+from web.templating import render
 
-from .. import forms
-from ..handlers import page
-from ..templating import render
-from .requests import _path_id
 
-
-@page
+@page("/orders")
 def order_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     status = request.query_params.get("status") or None
     rows = svc.list_orders(db, user, status if status in ORDER_STATUSES else None)
@@ -58,80 +56,55 @@ def _detail(request: Request, db: Session, user: User, order, error: str | None 
     }, status_code=status)
 
 
-@page
+@page("/orders/{id}")
 def order_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _detail(request, db, user, svc.visible_order(db, user, _path_id(request)))
+    return _detail(request, db, user, svc.visible_order(db, user, path_id(request)))
 
 
-@page(write=True)
-def order_hand_out(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    order = svc.visible_order(db, user, _path_id(request))
+def _detail_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
+    return _detail(request, db, user, svc.visible_order(db, user, path_id(request)), error, status)
+
+
+def _back(request: Request, order: Order) -> str:
+    return f"/orders/{order.id}"
+
+
+@form_action("/orders/{id}/hand-out", _back, _detail_again)
+def order_hand_out(request: Request, db: Session, user: User, form: FormData) -> Order:
+    order = svc.visible_order(db, user, path_id(request))
     scanned = form.getlist("tag") + re.split(r"[\s,，;；]+", str(form.get("tags") or ""))
     scanned = [t for t in scanned if str(t).strip()]
-    try:
-        svc.hand_out(db, user, order.id, scanned if scanned or order.kind != "rental" else None)
-    except InvalidInput as exc:
-        db.rollback()
-        return _detail(request, db, user, svc.visible_order(db, user, order.id), exc.message, exc.status)
-    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+    return svc.hand_out(db, user, order.id, scanned if scanned or order.kind != "rental" else None)
 
 
-def _money(form: FormData, name: str, label: str) -> Decimal | None:
-    raw = str(form.get(name) or "").strip().replace(",", "").lstrip("¥")
-    if not raw:
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise InvalidInput(f"{label}不是有效金额。", name) from None
-    if not value.is_finite() or value < 0 or value > Decimal("1e9"):
-        raise InvalidInput(f"{label}须为 0 至 10 亿之间的金额。", name)
-    return value
 
 
-@page(write=True)
-def order_return(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    order = svc.visible_order(db, user, _path_id(request))
-    try:
-        inspections = {}
-        for item, asset in svc.order_items(db, order.id):
-            cause = str(form.get(f"cause_{asset.id}") or "") or None
-            inspections[asset.id] = svc.Inspection(
-                condition=str(form.get(f"condition_{asset.id}") or item.condition_out),
-                cause=cause,
-                description=forms.text(form, f"note_{asset.id}", f"{asset.tag} 的说明", required=False),
-                repair_cost=_money(form, f"repair_{asset.id}", f"{asset.tag} 的维修费用"),
-            )
-        svc.return_loan(db, user, order.id, inspections)
-    except InvalidInput as exc:
-        db.rollback()
-        return _detail(request, db, user, svc.visible_order(db, user, order.id), exc.message, exc.status)
-    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+@form_action("/orders/{id}/return", _back, _detail_again)
+def order_return(request: Request, db: Session, user: User, form: FormData) -> Order:
+    order = svc.visible_order(db, user, path_id(request))
+    inspections = {}
+    for item, asset in svc.order_items(db, order.id):
+        cause = str(form.get(f"cause_{asset.id}") or "") or None
+        inspections[asset.id] = svc.Inspection(
+            condition=str(form.get(f"condition_{asset.id}") or item.condition_out),
+            cause=cause,
+            description=params.text(form, f"note_{asset.id}", f"{asset.tag} 的说明", required=False),
+            repair_cost=params.money(form, f"repair_{asset.id}", f"{asset.tag} 的维修费用"),
+        )
+    return svc.return_loan(db, user, order.id, inspections)
 
 
-@page(write=True)
+@page("/orders/{id}/cancel", "POST")
 def order_cancel(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    order = svc.cancel_order(db, user, _path_id(request), str(form.get("reason") or ""))
+    order = svc.cancel_order(db, user, path_id(request), str(form.get("reason") or ""))
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
-@page(write=True)
+@page("/damages/{id}/settle", "POST")
 def damage_settle(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    rec = svc.settle_damage(db, user, _path_id(request), forms.text(form, "note", "备注", required=False))
+    rec = svc.settle_damage(db, user, path_id(request), params.text(form, "note", "备注", required=False))
     return RedirectResponse(f"/orders/{rec.order_id}" if rec.order_id else f"/assets/{rec.asset_id}", status_code=303)
 
 
-@page(write=True)
-def allot_approve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    from market.transfers import approve_transfer
-
-    order = approve_transfer(db, user, _path_id(request))
-    return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
-@page(write=True)
-def allot_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    from market.transfers import reject_transfer
-
-    order = reject_transfer(db, user, _path_id(request), str(form.get("reason") or ""))
-    return RedirectResponse(f"/orders/{order.id}", status_code=303)

@@ -11,14 +11,13 @@ from starlette.responses import Response
 
 from market.models import User
 from market.pool import browse
-
-from ..handlers import page
-from ..templating import render
+from web.endpoints import page
+from web.templating import render
 
 KEEP = ("q", "category", "district", "holder", "condition", "tier", "mode", "available_from", "available_to", "sort")
 
 
-@page
+@page("/")
 def pool(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     params = {k: v for k, v in request.query_params.items() if k in KEEP + ("page",) and v}
     result = browse.search_pool(db, user, params)

@@ -10,16 +10,15 @@ from starlette.responses import RedirectResponse, Response
 from market import proposals as svc
 from market.access import can
 from market.errors import InvalidInput
-from market.models import Order, User
+from market.models import Order, Proposal, User
 from market.models import Request as Req
+from web import params
+from web.endpoints import form_action, page
+from web.params import path_id
+from web.templating import render
 
-from .. import forms
-from ..handlers import page
-from ..templating import render
-from .requests import _path_id
 
-
-@page
+@page("/proposals")
 def proposal_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     rows = svc.list_proposals(db, user)
     waiting = len(db.exec(select(Req.id).where(Req.status == "approved")).all())
@@ -27,10 +26,10 @@ def proposal_list(request: Request, db: Session, user: User | None, form: FormDa
                                               "can_run": can(user, "run_matcher")})
 
 
-@page(write=True)
+@page("/proposals/run", "POST")
 def proposal_run(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     policy = str(form.get("policy") or "tiered")
-    limit = forms.integer(form, "time_limit", "求解时间上限（秒）", 1, 600, required=False) or 30
+    limit = params.integer(form, "time_limit", "求解时间上限（秒）", 1, 600, required=False) or 30
     prop = svc.run_matcher(db, user, policy, float(limit))
     return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
 
@@ -43,14 +42,18 @@ def _review(request: Request, db: Session, user: User, prop, error: str | None =
     }, status_code=status)
 
 
-@page
+@page("/proposals/{id}")
 def proposal_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _review(request, db, user, svc.visible_proposal(db, user, _path_id(request)))
+    return _review(request, db, user, svc.visible_proposal(db, user, path_id(request)))
 
 
-@page(write=True)
-def proposal_edit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    prop = svc.visible_proposal(db, user, _path_id(request))
+def _review_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
+    return _review(request, db, user, svc.visible_proposal(db, user, path_id(request)), error, status)
+
+
+@form_action("/proposals/{id}/edit", lambda request, prop: f"/proposals/{prop.id}", _review_again)
+def proposal_edit(request: Request, db: Session, user: User, form: FormData) -> Proposal:
+    prop = svc.visible_proposal(db, user, path_id(request))
     quantities: dict[tuple[str, str], int] = {}
     for key in form:
         if key.startswith("q|"):
@@ -58,22 +61,17 @@ def proposal_edit(request: Request, db: Session, user: User | None, form: FormDa
             if len(parts) != 3:
                 raise InvalidInput("调整项格式不正确，请刷新页面后重试。", key)
             _, rid, source = parts
-            quantities[(rid, source)] = forms.integer(form, key, f"{rid} ← {source} 的数量", 0)
-    try:
-        svc.edit_proposal(db, user, prop.id, quantities)
-    except InvalidInput as exc:
-        db.rollback()
-        return _review(request, db, user, svc.visible_proposal(db, user, prop.id), exc.message, exc.status)
-    return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
+            quantities[(rid, source)] = params.integer(form, key, f"{rid} ← {source} 的数量", 0)
+    return svc.edit_proposal(db, user, prop.id, quantities)
 
 
-@page(write=True)
+@page("/proposals/{id}/accept", "POST")
 def proposal_accept(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    prop = svc.accept_proposal(db, user, _path_id(request))
+    prop = svc.accept_proposal(db, user, path_id(request))
     return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
 
 
-@page(write=True)
+@page("/proposals/{id}/discard", "POST")
 def proposal_discard(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    prop = svc.discard_proposal(db, user, _path_id(request))
+    prop = svc.discard_proposal(db, user, path_id(request))
     return RedirectResponse(f"/proposals/{prop.id}", status_code=303)

@@ -9,11 +9,10 @@ from starlette.responses import Response
 
 from market import purchasing as svc
 from market.models import Category, User, Warehouse
-
-from .. import forms
-from ..handlers import form_action, page
-from ..templating import render
-from .requests import _path_id
+from web import params
+from web.endpoints import form_action, page
+from web.params import path_id
+from web.templating import render
 
 
 def _page(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
@@ -26,31 +25,33 @@ def _page(request: Request, db: Session, user: User, error: str | None = None, s
         "can_act": user.role == "warehouse_admin"}, status_code=status)
 
 
-@page
+@page("/purchasing")
 def purchasing(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     return _page(request, db, user)
 
 
-_act = form_action("/purchasing", _page)
+def _act(path: str):  # noqa: ANN202
+    return form_action(path, "/purchasing", lambda request, db, user, error, status, form: _page(
+        request, db, user, error, status))
 
 
-@_act
+@_act("/purchasing/batches")
 def batch_create(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.create_batch(db, user, forms.integer(form, "category", "资产分类", 1))
+    svc.create_batch(db, user, params.integer(form, "category", "资产分类", 1))
 
 
-@_act
+@_act("/purchasing/batches/{id}/purchase")
 def batch_purchase(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.record_purchase(db, user, _path_id(request), forms.text(form, "supplier", "供应商", max_len=100),
-                        forms.text(form, "unit_price", "成交单价", max_len=20).replace(",", ""),
-                        forms.integer(form, "quantity", "采购数量", 1, 100000, required=False))
+    svc.record_purchase(db, user, path_id(request), params.text(form, "supplier", "供应商", max_len=100),
+                        params.text(form, "unit_price", "成交单价", max_len=20).replace(",", ""),
+                        params.integer(form, "quantity", "采购数量", 1, 100000, required=False))
 
 
-@_act
+@_act("/purchasing/batches/{id}/receive")
 def batch_receive(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.receive_batch(db, user, _path_id(request), forms.integer(form, "warehouse", "仓库", 1),
-                      forms.text(form, "name", "资产名称", max_len=120),
-                      forms.text(form, "brand", "品牌", required=False, max_len=60),
-                      forms.text(form, "model", "规格型号", required=False, max_len=80))
+    svc.receive_batch(db, user, path_id(request), params.integer(form, "warehouse", "仓库", 1),
+                      params.text(form, "name", "资产名称", max_len=120),
+                      params.text(form, "brand", "品牌", required=False, max_len=60),
+                      params.text(form, "model", "规格型号", required=False, max_len=80))
 
 

@@ -10,26 +10,25 @@ from starlette.responses import RedirectResponse, Response
 from market import requests as svc
 from market.access import can, require
 from market.catalogue import leaf_categories
-from market.errors import InvalidInput, NotFound
+from market.errors import NotFound
 from market.infra.eventlog import history
 from market.models import PURPOSES, REQUEST_STATUSES, Category, Order, PoolListing, Unit, User
 from market.requests import LineInput
-
-from .. import forms
-from ..handlers import page
-from ..templating import render
+from web import params
+from web.endpoints import form_action, page
+from web.templating import render
 
 BLANK_LINES = 5
 
 
-def _path_id(request: Request) -> int:
-    number = forms.small_id(request.path_params["id"])
+def path_id(request: Request) -> int:
+    number = params.small_id(request.path_params["id"])
     if number is None:
         raise NotFound("编号不存在。")
     return number
 
 
-@page
+@page("/requests")
 def request_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     status = request.query_params.get("status") or None
     if status not in REQUEST_STATUSES:
@@ -42,7 +41,7 @@ def request_list(request: Request, db: Session, user: User | None, form: FormDat
 
 def _lines_from_form(form: FormData) -> list[LineInput]:
     lines = []
-    count = forms.integer(form, "line_count", "明细行数", 1, svc.MAX_LINES, required=False) or BLANK_LINES
+    count = params.integer(form, "line_count", "明细行数", 1, svc.MAX_LINES, required=False) or BLANK_LINES
     for i in range(count):
         cat = str(form.get(f"category_{i}") or "").strip()
         qty = str(form.get(f"quantity_{i}") or "").strip()
@@ -51,50 +50,48 @@ def _lines_from_form(form: FormData) -> list[LineInput]:
         label = f"第 {i + 1} 行"
         permanent = form.get(f"permanent_{i}") == "1"
         lines.append(LineInput(
-            category_id=forms.integer(form, f"category_{i}", f"{label}的资产分类", 1),
-            quantity=forms.integer(form, f"quantity_{i}", f"{label}的数量", 1, 100_000),
-            start_date=forms.day(form, f"start_{i}", f"{label}的开始日期"),
-            end_date=None if permanent else forms.day(form, f"end_{i}", f"{label}的归还日期"),
-            priority=forms.integer(form, f"priority_{i}", f"{label}的优先级", 1, 9, required=False) or 1,
-            listing_id=forms.integer(form, f"listing_{i}", f"{label}的挂牌", 1, required=False),
-            note=forms.text(form, f"note_{i}", f"{label}的备注", required=False),
+            category_id=params.integer(form, f"category_{i}", f"{label}的资产分类", 1),
+            quantity=params.integer(form, f"quantity_{i}", f"{label}的数量", 1, 100_000),
+            start_date=params.day(form, f"start_{i}", f"{label}的开始日期"),
+            end_date=None if permanent else params.day(form, f"end_{i}", f"{label}的归还日期"),
+            priority=params.integer(form, f"priority_{i}", f"{label}的优先级", 1, 9, required=False) or 1,
+            listing_id=params.integer(form, f"listing_{i}", f"{label}的挂牌", 1, required=False),
+            note=params.text(form, f"note_{i}", f"{label}的备注", required=False),
         ))
     return lines
 
 
 def _new_context(db: Session, request: Request, user: User) -> dict:
     listing = None
-    listing_id = forms.small_id(request.query_params.get("listing"))
+    listing_id = params.small_id(request.query_params.get("listing"))
     if listing_id is not None:
         listing = db.get(PoolListing, listing_id)
     return {"categories": leaf_categories(db), "purposes": PURPOSES, "blank_lines": BLANK_LINES, "listing": listing,
             "unit": db.get(Unit, user.unit_id) if user.unit_id else None, "values": {}}
 
 
-@page
+@page("/requests/new")
 def request_new(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     require(user, "submit_request", user.unit_id)
     return render(request, "request_new.html", _new_context(db, request, user))
 
 
-@page(write=True)
-def request_create(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+def _new_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
+    ctx = _new_context(db, request, user) | {"error": error, "values": form}
+    return render(request, "request_new.html", ctx, status_code=status)
+
+
+@form_action("/requests/new", lambda request, req: f"/requests/{req.id}", _new_again)
+def request_create(request: Request, db: Session, user: User, form: FormData) -> Request:
     require(user, "submit_request", user.unit_id)
-    try:
-        lines = _lines_from_form(form)
-        req = svc.submit_request(db, user, forms.text(form, "title", "申请事由", max_len=120), lines,
-                                 purpose=str(form.get("purpose") or ""),
-                                 place=forms.text(form, "place", "送达地点", required=False, max_len=200))
-    except InvalidInput as exc:
-        db.rollback()
-        ctx = _new_context(db, request, user) | {"error": exc.message, "values": form}
-        return render(request, "request_new.html", ctx, status_code=exc.status)
-    return RedirectResponse(f"/requests/{req.id}", status_code=303)
+    return svc.submit_request(db, user, params.text(form, "title", "申请事由", max_len=120), _lines_from_form(form),
+                              purpose=str(form.get("purpose") or ""),
+                              place=params.text(form, "place", "送达地点", required=False, max_len=200))
 
 
-@page
+@page("/requests/{id}")
 def request_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    req = svc.visible_request(db, user, _path_id(request))
+    req = svc.visible_request(db, user, path_id(request))
     lines = svc.request_lines(db, req.id)
     cats = {c.id: c for c in db.exec(select(Category).where(Category.id.in_([x.category_id for x in lines])))}
     orders = list(db.exec(select(Order).where(Order.request_line_id.in_([x.id for x in lines])).order_by(Order.id)))
@@ -105,19 +102,19 @@ def request_detail(request: Request, db: Session, user: User | None, form: FormD
     })
 
 
-@page(write=True)
+@page("/requests/{id}/approve", "POST")
 def request_approve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    req = svc.approve_request(db, user, _path_id(request))
+    req = svc.approve_request(db, user, path_id(request))
     return RedirectResponse(f"/requests/{req.id}", status_code=303)
 
 
-@page(write=True)
+@page("/requests/{id}/reject", "POST")
 def request_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    req = svc.reject_request(db, user, _path_id(request), str(form.get("reason") or ""))
+    req = svc.reject_request(db, user, path_id(request), str(form.get("reason") or ""))
     return RedirectResponse(f"/requests/{req.id}", status_code=303)
 
 
-@page(write=True)
+@page("/requests/{id}/withdraw", "POST")
 def request_withdraw(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    req = svc.withdraw_request(db, user, _path_id(request))
+    req = svc.withdraw_request(db, user, path_id(request))
     return RedirectResponse(f"/requests/{req.id}", status_code=303)

@@ -12,13 +12,12 @@ from starlette.responses import Response
 
 from market import stats
 from market.models import User
+from web.endpoints import page
+from web.params import small_id
+from web.templating import render
 
-from ..forms import small_id
-from ..handlers import page
-from ..templating import render
 
-
-@page
+@page("/stats")
 def dashboard(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     return render(request, "dashboard.html", {"d": stats.dashboard(db, user)})
 
@@ -29,7 +28,7 @@ def _records_args(request: Request) -> dict:
             "month": q.get("month") if len(q.get("month", "")) == 7 else None}
 
 
-@page
+@page("/stats/records")
 def records(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     args = _records_args(request)
     headers, rows = stats.records(db, user, **args)
@@ -37,7 +36,7 @@ def records(request: Request, db: Session, user: User | None, form: FormData | N
                                             "rows": rows, "query": request.url.query})
 
 
-@page
+@page("/stats/export.xlsx")
 def export(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     """The dashboard and its records as an Excel workbook."""
     d = stats.dashboard(db, user)

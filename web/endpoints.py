@@ -12,14 +12,13 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
-import orjson
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from market.errors import MarketError
 from market.infra import principals
@@ -27,9 +26,9 @@ from market.infra.principals import Principal
 from market.models import User
 from market.notices import unread_count
 from market.pool.index import PoolIndex, pool_index, probe_due, ready_index
-
-from .deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
-from .templating import render
+from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
+from web.params import has_nul
+from web.responses import NUL_MESSAGE, SIGN_IN_FIRST, FastJSONResponse, api_error, error_page
 
 log = logging.getLogger("gongwucang.web")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -39,29 +38,15 @@ PageHandler = Callable[[Request, Session, User | None, FormData | None], Respons
 ApiHandler = Callable[[Request, Session, User | None, Any], Any]
 
 
-def has_nul(value: Any) -> bool:
-    """True if a NUL character hides anywhere in a value (PostgreSQL refuses them in text)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
+PAGE_ROUTES: list[Route] = []  # every page module declares its own routes here (``page``, ``form_action``)
 
 
-NUL_MESSAGE = "请求中含有不允许的控制字符（NUL）。"
+def page(path: str, method: str = "GET", *, login: bool = True, write: bool | None = None):  # noqa: ANN201
+    """Serve ``fn(request, db, user, form)`` as the page at ``path``: one database session (a write transaction
+    for a POST unless ``write=False``), the signed-in user (else a redirect to sign in, unless ``login=False``),
+    CSRF checked on a POST, a ``MarketError`` shown as the error page with its status."""
+    write = method != "GET" if write is None else write
 
-
-def error_page(request: Request, status: int, message: str) -> Response:
-    return render(request, "error.html", {"message": message, "status": status}, status_code=status)
-
-
-def api_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
-
-
-def page(handler: PageHandler | None = None, *, login: bool = True, write: bool = False):  # noqa: ANN201
     def wrap(fn: PageHandler):  # noqa: ANN202
         def run(request: Request, form: FormData | None) -> Response:
             with database(write) as db:
@@ -92,37 +77,38 @@ def page(handler: PageHandler | None = None, *, login: bool = True, write: bool 
             return await run_in_threadpool(run, request, form)
 
         endpoint.__name__ = fn.__name__
-        return endpoint
-
-    return wrap(handler) if handler else wrap
-
-
-Rerender = Callable[[Request, Session, User, str, int], Response]
-
-
-def form_action(done: str, rerender: Rerender):  # noqa: ANN201
-    """A page POST that runs ``fn(request, db, user, form)`` and goes to ``done``; a user's mistake is shown on
-    the page it came from (``rerender`` with the message), a refusal as the error page."""
-
-    def wrap(fn: Callable[[Request, Session, User, FormData], None]):  # noqa: ANN202
-        @page(write=True)
-        def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-            try:
-                fn(request, db, user, form)
-            except MarketError as exc:
-                db.rollback()
-                if exc.status in (401, 403, 404):
-                    raise
-                return rerender(request, db, user, exc.message, exc.status)
-            return RedirectResponse(done, status_code=303)
-
-        endpoint.__name__ = fn.__name__
+        PAGE_ROUTES.append(Route(path, endpoint, methods=[method]))
         return endpoint
 
     return wrap
 
 
-SIGN_IN_FIRST = "请先登录：POST /api/session 取得令牌，再以 Authorization: Bearer 令牌 访问。"
+# (request, db, user, error message, status, the submitted form) → the page the form came from, with the error
+Rerender = Callable[[Request, Session, User, str, int, FormData], Response]
+
+
+def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: Rerender):  # noqa: ANN201
+    """The one way a page form is handled: a POST at ``path`` runs ``fn(request, db, user, form)`` (which calls
+    one service) and redirects to ``done`` (a path, or ``done(request, result)``); a mistake of the user's is
+    shown on the page it came from (``rerender``, nothing written, the values kept), a refusal or a missing
+    object as the error page."""
+
+    def wrap(fn: Callable[[Request, Session, User, FormData], Any]):  # noqa: ANN202
+        @page(path, "POST")
+        def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+            try:
+                result = fn(request, db, user, form)
+            except MarketError as exc:
+                db.rollback()
+                if exc.status in (401, 403, 404):
+                    raise
+                return rerender(request, db, user, exc.message, exc.status, form)
+            return RedirectResponse(done if isinstance(done, str) else done(request, result), status_code=303)
+
+        endpoint.__name__ = fn.__name__
+        return endpoint
+
+    return wrap
 
 
 def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False):  # noqa: ANN201
@@ -164,34 +150,6 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
         return endpoint
 
     return wrap(handler) if handler else wrap
-
-
-class FastJSONResponse(JSONResponse):
-    """The JSON Starlette writes (UTF-8, no spaces), encoded by orjson: several times faster on a page of hits."""
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
-
-
-def query_dict(request: Request) -> dict[str, str]:
-    """The query string as a plain dict, a repeated name's last value winning: what ``request.query_params``
-    gives, in two thirds of the time (the search API is the hot path; Starlette builds a multidict and
-    unquotes through ``parse_qsl``). A query string that is not plain ASCII takes Starlette's way."""
-    raw: bytes = request.scope["query_string"]
-    if not raw.isascii():
-        return dict(request.query_params.items())
-    out: dict[str, str] = {}
-    for part in raw.split(b"&"):
-        if part:
-            name, _, value = part.partition(b"=")
-            out[_unquote(name)] = _unquote(value)
-    return out
-
-
-def _unquote(part: bytes) -> str:
-    if b"%" not in part and b"+" not in part:
-        return part.decode("ascii")
-    return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8", "replace")
 
 
 PoolHandler = Callable[[Request, Principal, PoolIndex, bool], Any]
@@ -263,38 +221,3 @@ def prepare_index() -> PoolIndex:
         return pool_index(db)
 
 
-INT_LIMIT = 2**31  # ids and quantities are 32-bit integers in the database
-
-
-def small_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -INT_LIMIT < value < INT_LIMIT
-
-
-def int_list(body: Any, name: str, max_items: int = 10000) -> list[int]:
-    """A list of ids from a JSON body, every one a 32-bit integer."""
-    from market.errors import InvalidInput
-
-    value = field(body, name, list)
-    if not value or len(value) > max_items or not all(small_int(i) for i in value):
-        raise InvalidInput(f"{name} 须为 1 至 {max_items} 个整数编号的列表。", name)
-    return value
-
-
-def field(body: Any, name: str, kind: type, required: bool = True, default: Any = None) -> Any:
-    """One field of a JSON object body, checked for type, with a structured error naming it."""
-    from market.errors import InvalidInput
-
-    if not isinstance(body, dict):
-        raise InvalidInput("请求体须为 JSON 对象。")
-    if name not in body or body[name] is None:
-        if required:
-            raise InvalidInput(f"缺少字段 {name}。", name)
-        return default
-    value = body[name]
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InvalidInput(f"字段 {name} 须为整数。", name)
-    if isinstance(value, int) and not isinstance(value, bool) and not small_int(value):
-        raise InvalidInput(f"字段 {name} 超出范围。", name)
-    if kind is not int and not isinstance(value, kind):
-        raise InvalidInput(f"字段 {name} 类型不对。", name)
-    return value
