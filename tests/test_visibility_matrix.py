@@ -484,7 +484,11 @@ class _Summary:
             f"read cells (actor × route × object or query): {s['read cells']}",
             f"write cells sent (actor × route × object × step, the actor may change nothing of it): {s['write cells']}; "
             f"not sent (the actor may write): {s['write skipped']}",
-            f"failing cells: {len(self.env.failures)}; world built {self.env.rebuilds} times "
+            "refused writes answered: " + ", ".join(f"{k.rsplit(' ', 1)[1]} × {v}" for k, v in sorted(s.items())
+                                                   if k.startswith("write answered")),
+            f"count scenario (another unit's asset scanned into a count): {s['count scenario cells']} cells",
+            f"failing cells: {len({(f['route'], f['actor'], f['object']) for f in self.env.failures})} "
+            f"({len(self.env.failures)} problems); world built {self.env.rebuilds} times "
             f"({', '.join(f'{x:.1f}' for x in self.env.build_seconds)} s)",
         ]:
             terminalreporter.write_line(line)
@@ -626,6 +630,7 @@ def test_write_refused(env: Env, write: Write, actor: str):
             body, files = _body(env, write.path, obj, actor, variant)
             r = env.send(actor, write.method, url, body, files)
             env.stats["write cells"] += 1
+            env.stats[f"write answered {r.status_code}"] += 1
             route = f"{write.method} {url}" + (f" [{variant}]" if variant and "{step}" not in write.path else "")
             after = fingerprint(env.url)
             changed = sorted(t for t in before if before[t] != after[t])
