@@ -39,7 +39,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import csrf, empty_database
+from conftest import csrf
+from test_permissions import empty  # the database emptied, quickly on PostgreSQL too
 from vis_world import PASSWORD, Marker, Obj, VisWorld, build_vis_world, who
 
 # =====================================================================================================
@@ -396,7 +397,7 @@ class Env:
         reset_pool_index()
         forget_all()
         synonyms_path().unlink(missing_ok=True)
-        empty_database(self.url)
+        empty(self.url)
         self.vw = build_vis_world()
         with session_scope(write=True) as db:
             for actor in ACTORS:
