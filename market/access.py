@@ -102,7 +102,11 @@ def require_for_assets(actor: User | None, capability: str, owner_unit_id: int |
 # hit — it appears as its tag alone (``asset_view``).
 
 SUPERVISORS = frozenset({"finance"})  # read everything, confidential assets of every unit included
-PLANNERS = frozenset({"warehouse_admin", "finance"})  # proposals and purchase batches
+LEDGER = frozenset({"warehouse_admin", "finance"})  # read every unit's documents (requests, orders, counts …)
+PLANNERS = LEDGER  # proposals and purchase batches
+# The system administrator manages accounts, units, the catalogue and settings and reads no unit's business
+# records (the separation of duties of 三员分立): their documents are refused to them like to another unit.
+NOT_THE_SYSADMIN = "系统管理员负责账号、单位、目录与设置，不查看各单位的业务数据。"
 
 
 def sees_details(actor: User, asset: Asset) -> bool:
@@ -121,14 +125,18 @@ def _lent_to(db: Session, asset_id: int, unit_id: int | None) -> bool:
 def _asset(db: Session, actor: User, a: Asset) -> str | None:
     if not sees_details(actor, a):
         return "涉密资产仅所属单位和财政监管可查看。"
-    if actor.role not in UNIT_ROLES or a.owner_unit_id == actor.unit_id or a.listing_id is not None:
+    if actor.role in LEDGER or a.owner_unit_id == actor.unit_id or a.listing_id is not None:
         return None
+    if actor.role not in UNIT_ROLES:
+        return NOT_THE_SYSADMIN
     return None if _lent_to(db, a.id, actor.unit_id) else "只能查看本单位的资产和公物池中的资产。"
 
 
 def _unit_doc(message: str, units: Callable[[Any], tuple[int | None, ...]]) -> Callable[[Session, User, Any], str | None]:
     def rule(db: Session, actor: User, obj: Any) -> str | None:
-        return None if actor.role not in UNIT_ROLES or actor.unit_id in units(obj) else message
+        if actor.role in LEDGER or actor.role in UNIT_ROLES and actor.unit_id in units(obj):
+            return None
+        return message if actor.role in UNIT_ROLES else NOT_THE_SYSADMIN
     return rule
 
 
@@ -137,7 +145,7 @@ def _roles(roles: frozenset[str], message: str) -> Callable[[Session, User, Any]
 
 
 def _listing(db: Session, actor: User, x: PoolListing) -> str | None:
-    if x.status == "active" or actor.role not in UNIT_ROLES or x.holder_unit_id == actor.unit_id:
+    if x.status == "active" or actor.role in LEDGER or x.holder_unit_id == actor.unit_id:
         return None
     return "该挂牌已撤回，只有持有单位可以查看。"
 
@@ -153,7 +161,7 @@ def _damage(db: Session, actor: User, d: DamageRecord) -> str | None:
 
 
 def _wish(db: Session, actor: User, w: Wish) -> str | None:
-    if w.public and w.status == "active" or actor.role not in UNIT_ROLES or w.unit_id == actor.unit_id:
+    if w.public and w.status == "active" or actor.role in LEDGER or w.unit_id == actor.unit_id:
         return None
     return "只能查看本单位的心愿单。"
 
@@ -203,6 +211,8 @@ def visible(db: Session, actor: User | None, model: type[T], ident: int | None, 
 def _scope(model: type, actor: User) -> Any:
     """The SQL condition that keeps the rows of ``model`` that ``actor`` may see in a list."""
     unit_role = actor.role in UNIT_ROLES
+    if actor.role not in LEDGER and not unit_role and model in _LEDGER_MODELS:
+        raise PermissionDenied(NOT_THE_SYSADMIN)
     if model is Asset:
         mine = Asset.owner_unit_id == actor.unit_id
         return mine if unit_role else (true() if actor.role in SUPERVISORS else or_(mine, Asset.confidential.is_(False)))
@@ -237,14 +247,28 @@ def scoped(actor: User | None, model: type[T], stmt: Any = None) -> Any:
     return (select(model) if stmt is None else stmt).where(_scope(model, actor))
 
 
+_LEDGER_MODELS = (Asset, Request, Order, DisposalCase, InventoryCount, PoolListing, Proposal, PurchaseBatch, Wish)
+
+
+def require_ledger_reader(actor: User | None) -> User:
+    """The bureau's and the supervisors' views over every unit (statistics, evaluation, idle alerts of all)."""
+    actor = require_user(actor)
+    if actor.role not in LEDGER:
+        raise PermissionDenied("统计报表供公物仓管理员和财政监管查看。" if actor.role in UNIT_ROLES else NOT_THE_SYSADMIN)
+    return actor
+
+
+HIDDEN = "（涉密资产）"
+
+
 @dataclass(frozen=True)
 class HiddenAsset:
-    """An asset shown as its tag alone, to someone who may not see more of it (a confidential item of another
-    unit in a count, an order, a disposal). Shaped like an ``Asset`` for templates; serialised as tag only."""
+    """A confidential asset reached through another object (a count line, an order's items, a disposal) by
+    someone who may not see it: neither its tag nor anything else of it. Shaped like an ``Asset`` for templates."""
 
     id: int
-    tag: str
-    name: str = "（涉密资产）"
+    tag: str = HIDDEN
+    name: str = HIDDEN
     brand: str = ""
     model: str = ""
     location: str = ""
@@ -258,9 +282,9 @@ class HiddenAsset:
     hidden: bool = True
 
     def model_dump(self, **_: Any) -> dict[str, Any]:
-        return {"id": self.id, "tag": self.tag, "hidden": True}
+        return {"id": self.id, "tag": self.tag, "name": self.name, "hidden": True}
 
 
 def asset_view(actor: User, asset: Asset) -> Asset | HiddenAsset:
     """The asset as ``actor`` may see it where it is reached through another object."""
-    return asset if sees_details(actor, asset) else HiddenAsset(asset.id, asset.tag)
+    return asset if sees_details(actor, asset) else HiddenAsset(asset.id)

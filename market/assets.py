@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, require_user, visible
+from market.access import UNIT_ROLES, check_visible, may_see, require_user, scoped, visible
 from market.errors import NotFound, PermissionDenied
 from market.models import Asset, Event, OrderItem, Unit, User, utcnow
 
@@ -21,17 +21,19 @@ def visible_asset(db: Session, actor: User, asset_id: int) -> Asset:
     return visible(db, actor, Asset, asset_id)
 
 
-def asset_by_tag(db: Session, tag: str) -> Asset | None:
-    """The asset with this printed tag or RFID EPC."""
+def asset_by_tag(db: Session, actor: User, tag: str) -> Asset | None:
+    """The asset with this printed tag or RFID EPC, if ``actor`` may see it (else None, as for a tag nobody has:
+    a lookup is no way to learn which tags exist)."""
     tag = tag.strip()
-    return db.exec(select(Asset).where((Asset.tag == tag) | (Asset.epc == tag.upper()))).first()
+    asset = db.exec(select(Asset).where((Asset.tag == tag) | (Asset.epc == tag.upper()))).first() if tag else None
+    return asset if asset is not None and may_see(db, actor, asset) else None
 
 
 def unit_assets(db: Session, actor: User, unit_id: int, status: str | None = None, limit: int = 500) -> list[Asset]:
     actor = require_user(actor)
     if actor.role in UNIT_ROLES and actor.unit_id != unit_id:
         raise PermissionDenied("只能查看本单位的资产。")
-    stmt = select(Asset).where(Asset.owner_unit_id == unit_id).order_by(Asset.tag).limit(limit)
+    stmt = scoped(actor, Asset).where(Asset.owner_unit_id == unit_id).order_by(Asset.tag).limit(limit)
     if status:
         stmt = stmt.where(Asset.status == status)
     return list(db.exec(stmt))
@@ -52,8 +54,9 @@ def snapshot(asset: Asset) -> dict[str, Any]:
     }
 
 
-def assets_by_ids(db: Session, ids: list[int], lock: bool = True) -> list[Asset]:
-    """The assets, locked for update (PostgreSQL; SQLite's writer already holds the database lock)."""
+def assets_by_ids(db: Session, ids: list[int], actor: User | None = None, lock: bool = True) -> list[Asset]:
+    """The assets, locked for update (PostgreSQL; SQLite's writer already holds the database lock); with
+    ``actor``, each one checked by the visibility policy (an asset they may not see is refused, not acted on)."""
     if not ids:
         return []
     stmt = select(Asset).where(Asset.id.in_(ids)).order_by(Asset.id)
@@ -64,6 +67,9 @@ def assets_by_ids(db: Session, ids: list[int], lock: bool = True) -> list[Asset]
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(f"资产（编号 {missing[0]}）不存在。", "asset_ids")
+    if actor is not None:
+        for a in rows:
+            check_visible(db, actor, a)
     return rows
 
 
@@ -102,7 +108,7 @@ def long_idle(db: Session, actor: User, days: int | None = None, unit_id: int | 
         unit_id = actor.unit_id
     last_change = (select(Event.entity_id, func.max(Event.at).label("at"))
                    .where(Event.entity == "asset").group_by(Event.entity_id).subquery())
-    stmt = (select(Asset, Unit.name, last_change.c.at).join(Unit, Unit.id == Asset.owner_unit_id)
+    stmt = (scoped(actor, Asset, select(Asset, Unit.name, last_change.c.at)).join(Unit, Unit.id == Asset.owner_unit_id)
             .outerjoin(last_change, last_change.c.entity_id == Asset.id)
             .where(Asset.status == "idle", Asset.warehouse_id.is_(None)).order_by(Unit.name, Asset.tag))
     if unit_id is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from market.access import HiddenAsset, asset_view, require, scoped, visible
+from market.access import HIDDEN, SUPERVISORS, HiddenAsset, asset_view, require, scoped, visible
 from market.assets import snapshot, stamp
 from market.disposal import apply_disposal
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -45,13 +45,19 @@ def _check_scope(actor: User, count: InventoryCount) -> None:
         require(actor, "apply_disposal", count.unit_id)
 
 
-def in_scope(count: InventoryCount) -> Any:
+def in_scope(db: Session, count: InventoryCount) -> Any:
     """The SQL condition for the assets a count covers: those kept in its warehouse, or its unit's own (not
-    warehouse stock). A read of any other asset is "not ours": recorded by its tag alone, never linked to the
-    asset, so the count shows nothing of it and can change nothing of it."""
+    warehouse stock) — its confidential ones only if whoever started the count may see them (the unit itself or
+    a supervisor; a unit count by the warehouse administrators leaves them to the unit). A read of any other
+    asset is "not ours": recorded by its tag alone, never linked to the asset, so the count shows nothing of it
+    and can change nothing of it."""
     if count.warehouse_id is not None:
         return Asset.warehouse_id == count.warehouse_id
-    return (Asset.owner_unit_id == count.unit_id) & Asset.warehouse_id.is_(None)
+    mine = (Asset.owner_unit_id == count.unit_id) & Asset.warehouse_id.is_(None)
+    starter = db.get(User, count.started_by)
+    if starter is not None and (starter.unit_id == count.unit_id or starter.role in SUPERVISORS):
+        return mine
+    return mine & Asset.confidential.is_(False)
 
 
 def visible_count(db: Session, actor: User, count_id: int) -> InventoryCount:
@@ -71,12 +77,10 @@ def start_count(db: Session, actor: User, warehouse_id: int | None = None, unit_
     _check_scope(actor, count)
     if warehouse_id is not None:
         where = get_or_404(db, Warehouse, warehouse_id, "warehouse_id")
-        assets = db.exec(select(Asset).where(Asset.warehouse_id == warehouse_id,
-                                             Asset.status.in_(WAREHOUSE_PRESENT)).order_by(Asset.tag)).all()
     else:
         where = get_or_404(db, Unit, unit_id, "unit_id")
-        assets = db.exec(select(Asset).where(Asset.owner_unit_id == unit_id, Asset.warehouse_id.is_(None),
-                                             Asset.status.in_(UNIT_PRESENT)).order_by(Asset.tag)).all()
+    present = WAREHOUSE_PRESENT if warehouse_id is not None else UNIT_PRESENT
+    assets = db.exec(select(Asset).where(in_scope(db, count), Asset.status.in_(present)).order_by(Asset.tag)).all()
     count.title = (title.strip() or f"{where.name} {utcnow():%Y年%m月}盘点")[:120]
     count.expected = len(assets)
     db.add(count)
@@ -126,7 +130,7 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
     by_tag = {line.tag: line for line in lines.values()}
     matched = unexpected = repeated = 0
     for raw in dict.fromkeys(r.strip()[:64] for r in reads if r and r.strip()):
-        asset = db.exec(select(Asset).where((Asset.tag == raw) | (Asset.epc == raw.upper()), in_scope(count))).first()
+        asset = db.exec(select(Asset).where((Asset.tag == raw) | (Asset.epc == raw.upper()), in_scope(db, count))).first()
         line = lines.get(asset.id) if asset else by_tag.get(raw)
         if line is None:
             line = CountLine(count_id=count.id, asset_id=asset.id if asset else None,
@@ -153,7 +157,7 @@ def issues(db: Session, count: InventoryCount, viewer: User | None = None,
     count covers (``in_scope``), shown as ``viewer`` may see it (a confidential item of another unit: its tag)."""
     out = []
     rows = db.exec(select(CountLine, Asset)
-                   .outerjoin(Asset, (Asset.id == CountLine.asset_id) & in_scope(count))
+                   .outerjoin(Asset, (Asset.id == CountLine.asset_id) & in_scope(db, count))
                    .where(CountLine.count_id == count.id).order_by(CountLine.id)).all()
     for line, asset in rows:
         if line.expected and not line.seen:
@@ -166,7 +170,16 @@ def issues(db: Session, count: InventoryCount, viewer: User | None = None,
             if line.seen_condition and asset and line.seen_condition != asset.condition:
                 out.append(("wrong_condition", line, asset))
     out.sort(key=lambda t: bool(t[1].resolution))
-    return out if viewer is None else [(k, line, a and asset_view(viewer, a)) for k, line, a in out]
+    return out if viewer is None else [_as_seen(viewer, k, line, a) for k, line, a in out]
+
+
+def _as_seen(viewer: User, kind: str, line: CountLine, asset: Asset | None,
+             ) -> tuple[str, CountLine, Asset | HiddenAsset | None]:
+    """A difference as ``viewer`` may see it: a confidential asset they may not see hides its tag too."""
+    shown = asset_view(viewer, asset) if asset is not None else None
+    if isinstance(shown, HiddenAsset):
+        line = CountLine(**line.model_dump() | {"tag": HIDDEN})  # a copy for display, never added to the session
+    return kind, line, shown
 
 
 ALLOWED = {"missing": {"found", "lost"}, "unexpected": {"accepted", "moved"}, "wrong_place": {"moved", "accepted"},
@@ -185,7 +198,7 @@ def resolve(db: Session, actor: User, line_id: int, resolution: str, note: str =
     kinds = {k for k, x, _ in issues(db, count) if x.id == line.id}
     if not kinds or not any(resolution in ALLOWED[k] for k in kinds):
         raise InvalidInput("该差异不能这样处理。", "resolution")
-    asset = db.exec(select(Asset).where(Asset.id == line.asset_id, in_scope(count))).first() if line.asset_id else None
+    asset = db.exec(select(Asset).where(Asset.id == line.asset_id, in_scope(db, count))).first() if line.asset_id else None
     if resolution == "found":
         line.seen = True
     elif resolution == "lost":

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from market.access import can, require, require_for_assets, scoped, visible
+from market.access import HiddenAsset, asset_view, can, require, require_for_assets, scoped, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.errors import InvalidInput, InvalidTransition
@@ -30,9 +30,11 @@ HANDING_OVER = {"free_transfer", "donation", "exchange"}
 SALE_CHANNELS = ("拍卖", "转让")
 
 
-def case_assets(db: Session, case_id: int) -> list[Asset]:
-    return list(db.exec(select(Asset).join(DisposalItem, DisposalItem.asset_id == Asset.id)
+def case_assets(db: Session, case_id: int, viewer: User | None = None) -> list[Asset | HiddenAsset]:
+    """The case's assets; with ``viewer``, each as they may see it (``market.access.asset_view``)."""
+    rows = list(db.exec(select(Asset).join(DisposalItem, DisposalItem.asset_id == Asset.id)
                         .where(DisposalItem.case_id == case_id).order_by(Asset.id)))
+    return rows if viewer is None else [asset_view(viewer, a) for a in rows]
 
 
 def _log_assets(db: Session, actor: User, case: DisposalCase, action: str, summary: str) -> None:
@@ -74,7 +76,7 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
         raise InvalidInput("请填写处置理由。", "reason")
     if not asset_ids:
         raise InvalidInput("请至少选择一件资产。", "asset_ids")
-    assets = assets_by_ids(db, sorted(set(asset_ids)))
+    assets = assets_by_ids(db, sorted(set(asset_ids)), actor)
     owners = {a.owner_unit_id for a in assets}
     if len(owners) != 1:
         raise InvalidInput("一次处置的资产须属于同一单位。", "asset_ids")

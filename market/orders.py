@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
-from market.access import require, scoped, visible
+from market.access import HiddenAsset, asset_view, require, scoped, visible
 from market.assets import snapshot, stamp
 from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
@@ -206,12 +206,15 @@ def _lock_items(db: Session, rows: list[tuple[OrderItem, Asset]]) -> None:
                 .with_for_update().execution_options(populate_existing=True)).all()
 
 
-def order_items(db: Session, order_id: int, pick_list: bool = True) -> list[tuple[OrderItem, Asset]]:
-    """The order's items; ``pick_list``: only those it still counts on (not given up for a spare)."""
+def order_items(db: Session, order_id: int, pick_list: bool = True, viewer: User | None = None,
+                ) -> list[tuple[OrderItem, Asset | HiddenAsset]]:
+    """The order's items; ``pick_list``: only those it still counts on (not given up for a spare); with
+    ``viewer``, each asset as they may see it (``market.access.asset_view``)."""
     stmt = select(OrderItem, Asset).join(Asset, Asset.id == OrderItem.asset_id).where(OrderItem.order_id == order_id)
     if pick_list:
         stmt = stmt.where((OrderItem.active.is_(True)) | (OrderItem.handed_out_at.is_not(None)))
-    return list(db.exec(stmt.order_by(OrderItem.id)).all())
+    rows = list(db.exec(stmt.order_by(OrderItem.id)).all())
+    return rows if viewer is None else [(it, asset_view(viewer, a)) for it, a in rows]
 
 
 @transactional

@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, require_user
+from market.access import require_ledger_reader, scoped
 from market.models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
 from market.purchasing import total_saving
 
@@ -68,16 +68,6 @@ def _yuan(d: Decimal) -> str:
     return f"¥{d:,.2f}"
 
 
-def require_reader(actor: User) -> User:
-    """The dashboard is for the bureau and the supervisors; units see their own figures elsewhere."""
-    from market.errors import PermissionDenied
-
-    actor = require_user(actor)
-    if actor.role in UNIT_ROLES:
-        raise PermissionDenied("统计报表供公物仓管理员和财政监管查看。")
-    return actor
-
-
 def accepted_proposals(db: Session, since: date | None = None) -> list[Proposal]:
     stmt = select(Proposal).where(Proposal.status == "accepted").order_by(Proposal.accepted_at)
     rows = list(db.exec(stmt))
@@ -95,7 +85,7 @@ def served_from_stock(prop: Proposal) -> dict[str, int]:
 
 
 def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
-    require_reader(actor)
+    require_ledger_reader(actor)
     today = today or utcnow().date()
     d = Dashboard()
     by_status = dict(db.exec(select(Asset.status, func.count()).group_by(Asset.status)).all())
@@ -192,12 +182,13 @@ def records(db: Session, actor: User, kind: str, category: int | None = None, un
     """The records behind a figure: (column headers, rows)."""
     from market.errors import InvalidInput
 
-    require_reader(actor)
+    require_ledger_reader(actor)
     today = today or utcnow().date()
     if kind in ("active", "idle", "pool"):
         statuses = {"active": ACTIVE, "idle": IDLE, "pool": POOL}[kind]
-        stmt = select(Asset, Category.name, Unit.name).join(Category, Category.id == Asset.category_id).join(
-            Unit, Unit.id == Asset.owner_unit_id).where(Asset.status.in_(statuses)).order_by(Asset.tag).limit(limit)
+        stmt = scoped(actor, Asset, select(Asset, Category.name, Unit.name)).join(
+            Category, Category.id == Asset.category_id).join(Unit, Unit.id == Asset.owner_unit_id).where(
+            Asset.status.in_(statuses)).order_by(Asset.tag).limit(limit)
         if category:
             stmt = stmt.where(Asset.category_id == category)
         if unit:

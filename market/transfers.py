@@ -21,7 +21,7 @@ from market.orders import order_items
 def propose_transfer(db: Session, actor: User, asset_ids: list[int], to_unit_id: int, note: str = "") -> Order:
     if not asset_ids:
         raise InvalidInput("请至少选择一件资产。", "asset_ids")
-    assets = assets_by_ids(db, sorted(set(asset_ids)))
+    assets = assets_by_ids(db, sorted(set(asset_ids)), actor)
     owners = {a.owner_unit_id for a in assets}
     if len(owners) != 1:
         raise InvalidInput("一次调拨的资产须属于同一单位。", "asset_ids")

@@ -390,9 +390,9 @@ class Env:
 
     def rebuild(self) -> None:
         from market.accounts import issue_token
-        from market.db import session_scope
-        from market.principals import forget_all
-        from market.search_index import reset_pool_index, synonyms_path
+        from market.infra.db import session_scope
+        from market.infra.principals import forget_all
+        from market.pool.index import reset_pool_index, synonyms_path
 
         started = time.monotonic()
         reset_pool_index()
@@ -521,7 +521,7 @@ def _short(r: httpx.Response) -> str:
 
 def fingerprint(url: str) -> dict[str, str]:
     """A digest of every row of every table (PostgreSQL: in one round trip)."""
-    from market.db import get_engine
+    from market.infra.db import get_engine
     from market.models import metadata
 
     engine = get_engine(url)
@@ -656,7 +656,7 @@ def test_write_refused(env: Env, write: Write, actor: str):
 
 
 def _asset_row(env: Env, asset_id: int) -> dict[str, Any]:
-    from market.db import session_scope
+    from market.infra.db import session_scope
     from market.models import Asset
 
     with session_scope(env.url) as db:

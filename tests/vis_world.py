@@ -23,9 +23,9 @@ from typing import Any
 from factories import PASSWORD, World, add_user, build_world  # noqa: F401  (PASSWORD: re-exported for the test)
 from sqlmodel import select
 
-from market.db import session_scope
+from market.assets import epc_for
+from market.infra.db import session_scope
 from market.models import Asset, Category, CountLine, DamageRecord, Notice, PurchaseNeed, Unit, User, utcnow
-from market.tags import epc_for
 
 UNIT_CHAR = {"edu": "甲", "health": "乙", "bureau": "丙", "system": "系"}
 TOKEN_PREFIX = {"edu": "QXE", "health": "QXH", "bureau": "QXW", "system": "QXS"}
@@ -140,7 +140,7 @@ def _asset(db, vw: VisWorld, unit: str, type_: str, label: str, what: str, *, st
 
 
 def _request(db, vw: VisWorld, unit: str, label: str, approve: bool) -> Obj:  # noqa: ANN001
-    from market.services.requests import LineInput, approve_request, request_lines, submit_request
+    from market.requests import LineInput, approve_request, request_lines, submit_request
 
     ch = UNIT_CHAR[unit]
     obj = vw.new("request", unit, label)
@@ -157,7 +157,7 @@ def _request(db, vw: VisWorld, unit: str, label: str, approve: bool) -> Obj:  # 
 
 
 def _order_obj(db, vw: VisWorld, unit: str, label: str, order_id: int, shows: list[str]) -> Obj:  # noqa: ANN001
-    from market.services.orders import order_items
+    from market.orders import order_items
 
     items = order_items(db, order_id, pick_list=False)
     return vw.new("order", unit, label, id=order_id, shows=list(shows),
@@ -167,11 +167,11 @@ def _order_obj(db, vw: VisWorld, unit: str, label: str, order_id: int, shows: li
 def _unit_objects(db, vw: VisWorld, unit: str, stock_listing: int) -> None:  # noqa: ANN001
     """Everything one unit owns."""
     from market import counts
+    from market import disposal as dsp
     from market.notices import create_wish
-    from market.services import disposal as dsp
-    from market.services.orders import Inspection, allocate_from_listing, hand_out, return_loan
-    from market.services.pool import post_idle_items, withdraw_listing
-    from market.services.transfers import propose_transfer
+    from market.orders import Inspection, allocate_from_listing, hand_out, return_loan
+    from market.pool.listings import post_idle_items, withdraw_listing
+    from market.transfers import propose_transfer
 
     ch = UNIT_CHAR[unit]
     mgr, staff, admin = who(db, f"mgr_{unit}"), who(db, f"staff_{unit}"), who(db, "admin")
@@ -263,7 +263,7 @@ def _unit_objects(db, vw: VisWorld, unit: str, stock_listing: int) -> None:  # n
 
 def _report(db, vw: VisWorld, case: Obj) -> None:  # noqa: ANN001
     """An appraisal report file on the case (as an appraisal with an upload leaves it), with a marker inside."""
-    from market.config import settings
+    from market.infra.config import settings
     from market.models import DisposalCase
 
     folder = settings().data_dir / "uploads"
@@ -294,8 +294,8 @@ def _import_job(vw: VisWorld, unit: str, owner_id: int) -> None:
 def build_vis_world() -> VisWorld:
     """The small world of ``factories.build_world`` and, on it, every object of the visibility matrix."""
     from market import counts, purchasing
+    from market.pool.listings import receive_items, withdraw_listing
     from market.proposals import run_matcher
-    from market.services.pool import receive_items, withdraw_listing
 
     with session_scope(write=True) as db:
         vw = VisWorld(build_world(db))

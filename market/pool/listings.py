@@ -57,7 +57,7 @@ def post_idle_items(
         raise InvalidInput("请至少选择一件资产。", "asset_ids")
     _check_mode(mode)
     _check_window(available_from, available_until)
-    assets = assets_by_ids(db, sorted(set(asset_ids)))
+    assets = assets_by_ids(db, sorted(set(asset_ids)), actor)
     owners = {a.owner_unit_id for a in assets}
     if len(owners) != 1:
         raise InvalidInput("一次挂牌的资产须属于同一单位。", "asset_ids")

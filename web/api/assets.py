@@ -30,7 +30,7 @@ def get_asset(request: Request, db: Session, user: User | None, body: Any) -> di
 @declare("GET", "/api/assets/lookup", "按标签或 RFID EPC 查资产", "资产", query=[("tag", STR, "资产编号或 EPC")])
 def lookup(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     tag = request.query_params.get("tag", "")[:64]
-    asset = asset_by_tag(db, tag) if tag.strip() else None
+    asset = asset_by_tag(db, user, tag)
     if asset is None:
-        raise NotFound(f"找不到标签为“{tag}”的资产。", "tag")
+        raise NotFound("找不到该标签对应的资产，或无权查看。", "tag")
     return asset_json(db, visible_asset(db, user, asset.id))

@@ -28,17 +28,17 @@ def _ids(body: Any) -> list[int]:
 def propose(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     order = transfers.propose_transfer(db, user, _ids(body), field(body, "to_unit_id", int),
                                        (field(body, "note", str, required=False) or "")[:500])
-    return order_json(db, order)
+    return order_json(db, user, order)
 
 
 @declare("POST", "/api/transfers/{id}/approve", "批准调拨", "调拨与处置", write=True)
 def approve_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return order_json(db, transfers.approve_transfer(db, user, path_id(request)))
+    return order_json(db, user, transfers.approve_transfer(db, user, path_id(request)))
 
 
 @declare("POST", "/api/transfers/{id}/reject", "驳回调拨", "调拨与处置", write=True, body=obj(["reason"], reason=STR))
 def reject_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return order_json(db, transfers.reject_transfer(db, user, path_id(request), field(body, "reason", str)[:500]))
+    return order_json(db, user, transfers.reject_transfer(db, user, path_id(request), field(body, "reason", str)[:500]))
 
 
 def case_json(db: Session, case) -> dict[str, Any]:  # noqa: ANN001

@@ -16,9 +16,9 @@ from web.api.serialize import to_json
 from web.params import field, path_id
 
 
-def order_json(db: Session, order) -> dict[str, Any]:  # noqa: ANN001
+def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN001
     items = [{"asset_id": a.id, "tag": a.tag, "name": a.name, "condition_out": it.condition_out,
-              "condition_in": it.condition_in, "status": a.status} for it, a in svc.order_items(db, order.id)]
+              "condition_in": it.condition_in, "status": a.status} for it, a in svc.order_items(db, order.id, viewer=user)]
     damages = [to_json(d) for d in db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id))]
     return to_json(order, items=items, damages=damages)
 
@@ -34,7 +34,7 @@ def list_orders(request: Request, db: Session, user: User | None, body: Any) -> 
 
 @declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据")
 def get_order(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return order_json(db, svc.visible_order(db, user, path_id(request)))
+    return order_json(db, user, svc.visible_order(db, user, path_id(request)))
 
 
 @declare("POST", "/api/orders/{id}/hand-out", "出库：扫描的标签须与拣货单一致", "单据", write=True,
@@ -44,7 +44,7 @@ def hand_out(request: Request, db: Session, user: User | None, body: Any) -> dic
     if tags is not None and not all(isinstance(t, str) for t in tags):
         raise InvalidInput("tags 须为字符串列表。", "tags")
     order = svc.visible_order(db, user, path_id(request))
-    return order_json(db, svc.hand_out(db, user, order.id, tags))
+    return order_json(db, user, svc.hand_out(db, user, order.id, tags))
 
 
 INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": ["全新", "良好", "一般", "待维修", "报废"]},
@@ -73,13 +73,13 @@ def return_order(request: Request, db: Session, user: User | None, body: Any) ->
             condition=field(raw, "condition", str), cause=cause,
             description=(field(raw, "description", str, required=False) or "")[:500], repair_cost=repair)
     order = svc.visible_order(db, user, path_id(request))
-    return order_json(db, svc.return_loan(db, user, order.id, inspections))
+    return order_json(db, user, svc.return_loan(db, user, order.id, inspections))
 
 
 @declare("POST", "/api/orders/{id}/cancel", "取消未出库的单据", "单据", write=True, body=obj([], reason=STR))
 def cancel(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     reason = (field(body or {}, "reason", str, required=False) or "")[:200]
-    return order_json(db, svc.cancel_order(db, user, path_id(request), reason))
+    return order_json(db, user, svc.cancel_order(db, user, path_id(request), reason))
 
 
 @declare("POST", "/api/damages/{id}/settle", "登记赔偿到账", "单据", write=True, body=obj([], note=STR))

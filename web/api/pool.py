@@ -7,9 +7,9 @@ from typing import Any
 from sqlmodel import Session, select
 from starlette.requests import Request
 
+from market.access import visible
 from market.fields import amount
 from market.infra.principals import Principal
-from market.infra.rows import get_or_404
 from market.models import Asset, PoolListing, User
 from market.pool import browse
 from market.pool import listings as svc
@@ -59,7 +59,7 @@ def create_listing(request: Request, db: Session, user: User | None, body: Any) 
 
 @declare("GET", "/api/listings/{id}", "挂牌详情及其资产", "公物池")
 def get_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    listing = get_or_404(db, PoolListing, path_id(request))
+    listing = visible(db, user, PoolListing, path_id(request))
     items = db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)).all()
     return to_json(listing, quantity=svc.listing_quantity(db, listing.id),
                    items=[{"id": a.id, "tag": a.tag, "name": a.name, "condition": a.condition, "status": a.status}

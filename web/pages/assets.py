@@ -49,9 +49,9 @@ def asset_detail(request: Request, db: Session, user: User | None, form: FormDat
 def asset_lookup(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     """Scan or type a tag (or an RFID EPC) and land on the asset's page."""
     tag = request.query_params.get("tag", "")[:64]
-    asset = asset_by_tag(db, tag) if tag.strip() else None
+    asset = asset_by_tag(db, user, tag)
     if asset is None:
-        raise NotFound(f"找不到标签为“{tag}”的资产。", "tag")
+        raise NotFound("找不到该标签对应的资产，或无权查看。", "tag")
     return RedirectResponse(f"/assets/{asset.id}", status_code=303)
 
 

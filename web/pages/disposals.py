@@ -44,7 +44,7 @@ def case_apply(request: Request, db: Session, user: User | None, form: FormData 
 
 def _detail(request: Request, db: Session, user: User, case, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
     return render(request, "disposal_detail.html", {
-        "case": case, "assets": svc.case_assets(db, case.id), "unit": db.get(Unit, case.unit_id),
+        "case": case, "assets": svc.case_assets(db, case.id, user), "unit": db.get(Unit, case.unit_id),
         "events": history(db, "disposal", case.id), "steps": svc.next_steps(db, user, case), "error": error,
         "floor": settings().sale_floor_share,
         "floor_amount": None if case.appraised_value is None

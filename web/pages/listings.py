@@ -7,10 +7,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.access import can, require
+from market.access import can, require, visible
 from market.catalogue import leaf_categories
 from market.infra.eventlog import history, recent
-from market.infra.rows import get_or_404
 from market.models import (
     LISTING_MODES,
     Asset,
@@ -42,7 +41,7 @@ def listing_create(request: Request, db: Session, user: User, form: FormData) ->
 
 @page("/listings/{id}")
 def listing_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    listing = get_or_404(db, PoolListing, path_id(request))
+    listing = visible(db, user, PoolListing, path_id(request))
     items = list(db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)))
     holder = db.get(Unit, listing.holder_unit_id)
     wh = db.get(Warehouse, listing.warehouse_id) if listing.warehouse_id else None

@@ -45,7 +45,7 @@ def _detail(request: Request, db: Session, user: User, order, error: str | None 
         vendor = db.get(RentalVendor, offer.vendor_id)
     damages = list(db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id)))
     return render(request, "order_detail.html", {
-        "order": order, "items": svc.order_items(db, order.id), "to_unit": db.get(Unit, order.to_unit_id),
+        "order": order, "items": svc.order_items(db, order.id, viewer=user), "to_unit": db.get(Unit, order.to_unit_id),
         "from_unit": db.get(Unit, order.from_unit_id) if order.from_unit_id else None, "vendor": vendor,
         "damages": damages, "conditions": CONDITIONS, "causes": DAMAGE_CAUSES, "error": error,
         "can_hand_out": can(user, "hand_out") and order.status == "allocated",
