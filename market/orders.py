@@ -5,19 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
-from market.access import HiddenAsset, asset_view, require, scoped, visible
+from market.access import HiddenAsset, asset_view, require, visible
 from market.assets import snapshot, stamp
 from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404, locked
+from market.lists import Column, Filter, ListSpec, like, named, names, numbered
 from market.models import (
     CONDITIONS,
+    ORDER_KINDS,
+    ORDER_STATUSES,
     USABLE_CONDITIONS,
     Asset,
     DamageRecord,
@@ -455,8 +458,37 @@ def visible_order(db: Session, actor: User, order_id: int) -> Order:
     return visible(db, actor, Order, order_id)
 
 
-def list_orders(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[Order]:
-    stmt = scoped(actor, Order).order_by(Order.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(Order.status == status)
-    return list(db.exec(stmt))
+def _units(db: Session, rows: list[Order]) -> dict[str, Any]:
+    return {"units": names(db, Unit, [u for o in rows for u in (o.to_unit_id, o.from_unit_id)])}
+
+
+def _unit_options(db: Session, actor: User) -> dict[str, str]:
+    return {str(i): n for i, n in db.exec(select(Unit.id, Unit.name).order_by(Unit.code))}
+
+
+def _period(o: Order) -> str:
+    return f"{o.start_date} 至 {o.end_date}" if o.end_date else f"{o.start_date} 起"
+
+
+ORDER_LIST = ListSpec(
+    key="orders", title="单据", model=Order,
+    columns=(
+        Column("number", "单号", lambda o, _: o.number),
+        Column("kind", "类型", lambda o, _: o.kind_label),
+        Column("from_unit", "调出", lambda o, x: x["units"].get(o.from_unit_id, "") if o.from_unit_id else "市场租赁"),
+        Column("to_unit", "调入", lambda o, x: x["units"].get(o.to_unit_id, "")),
+        Column("quantity", "数量", lambda o, _: o.quantity),
+        Column("period", "期间", lambda o, _: _period(o)),
+        Column("cost", "费用（元）", lambda o, _: o.cost),
+        Column("status", "状态", lambda o, _: o.status_label),
+    ),
+    sorts={"newest": ("最新在前", (Order.id.desc(),)), "oldest": ("最早在前", (Order.id,)),
+           "start": ("开始日期", (Order.start_date, Order.id)), "due": ("归还日期", (Order.end_date, Order.id))},
+    filters=(
+        Filter("status", "状态", lambda v: Order.status == v, ORDER_STATUSES),
+        Filter("kind", "类型", lambda v: Order.kind == v, ORDER_KINDS),
+        Filter("unit", "单位", lambda v: or_(Order.to_unit_id == v, Order.from_unit_id == v), options=_unit_options),
+    ),
+    search=(numbered(Order.id), like(Order.note), named(Order.to_unit_id, Unit), named(Order.from_unit_id, Unit)),
+    lookups=_units,
+)

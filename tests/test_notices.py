@@ -14,6 +14,7 @@ from market import notices
 from market import orders as ords
 from market.infra.config import settings
 from market.infra.db import session_scope
+from market.lists import ListQuery, read_list
 from market.models import Notice, User
 from market.pool import listings as pool
 from market.proposals import accept_proposal, run_matcher
@@ -52,7 +53,7 @@ def _two_chairs_out(db, world):
                                                                          date(2027, 1, 8))])
     approve_request(db, world.user("admin"), req.id)
     accept_proposal(db, world.user("admin"), run_matcher(db, world.user("admin"), today=date(2027, 1, 1)).id)
-    ords.hand_out(db, world.user("admin"), ords.list_orders(db, world.user("admin"))[0].id)
+    ords.hand_out(db, world.user("admin"), read_list(db, world.user("admin"), ords.ORDER_LIST, ListQuery()).rows[0].id)
 
 
 def test_due_and_overdue_reminders_once(db, world):

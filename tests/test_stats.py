@@ -15,6 +15,7 @@ from sqlalchemy import text
 from market import orders as ords
 from market import stats
 from market.infra.db import session_scope
+from market.lists import ListQuery, read_list
 from market.models import Category, User
 from market.pool import listings as pool
 from market.proposals import accept_proposal, run_matcher
@@ -32,7 +33,7 @@ def _scenario(db, world):
         req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, qty, start, end)])
         approve_request(db, world.user("admin"), req.id)
         accept_proposal(db, world.user("admin"), run_matcher(db, world.user("admin"), today=date(2026, 12, 1)).id)
-    first = [o for o in ords.list_orders(db, world.user("admin")) if o.kind == "loan"][-1]
+    first = [o for o in read_list(db, world.user("admin"), ords.ORDER_LIST, ListQuery()).rows if o.kind == "loan"][-1]
     ords.hand_out(db, world.user("admin"), first.id)
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import orders as svc
 from market.errors import InvalidInput
-from market.models import ORDER_STATUSES, DamageRecord, User
+from market.models import DamageRecord, User
+from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
@@ -23,13 +25,11 @@ def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN00
     return to_json(order, items=items, damages=damages)
 
 
-@declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的）", "单据",
-         query=[("status", {"enum": list(ORDER_STATUSES)}, "状态")])
-def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    status = request.query_params.get("status") or None
-    if status is not None and status not in ORDER_STATUSES:
-        raise InvalidInput(f"status 须为：{'、'.join(ORDER_STATUSES)}。", "status")
-    return {"orders": [to_json(o) for o in svc.list_orders(db, user, status)]}
+@declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的；分页、搜索、筛选、排序、导出）", "单据",
+         query=lists.query_params(svc.ORDER_LIST))
+def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    lp = lists.read(request, db, user, svc.ORDER_LIST)
+    return lp if isinstance(lp, Response) else lists.as_json(lp, to_json)
 
 
 @declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据")

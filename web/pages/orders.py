@@ -15,7 +15,6 @@ from market.approvals import approver_role
 from market.models import (
     CONDITIONS,
     DAMAGE_CAUSES,
-    ORDER_STATUSES,
     DamageRecord,
     Order,
     RentalOffer,
@@ -23,7 +22,7 @@ from market.models import (
     Unit,
     User,
 )
-from web import params
+from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
 from web.templating import render
@@ -31,11 +30,10 @@ from web.templating import render
 
 @page("/orders")
 def order_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    status = request.query_params.get("status") or None
-    rows = svc.list_orders(db, user, status if status in ORDER_STATUSES else None)
-    units = {u.id: u for u in db.exec(select(Unit))}
-    return render(request, "orders.html", {"rows": rows, "units": units, "status": status or "",
-                                           "statuses": ORDER_STATUSES})
+    lp = lists.read(request, db, user, svc.ORDER_LIST)
+    if isinstance(lp, Response):
+        return lp
+    return render(request, "orders.html", lists.context(db, user, lp))
 
 
 def _detail(request: Request, db: Session, user: User, order, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
