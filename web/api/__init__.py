@@ -6,7 +6,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from web.api import admin, assets, lifecycle, notices, orders, pool, proposals, requests, session, supervision  # noqa: F401  (they declare the endpoints)
+from web.api import (  # noqa: F401  (they declare the endpoints)
+    admin,
+    assets,
+    counts,
+    disposals,
+    listings,
+    notices,
+    orders,
+    pool,
+    proposals,
+    purchasing,
+    requests,
+    session,
+    stats,
+    transfers,
+)
 from web.api.registry import ENDPOINTS, openapi
 
 

@@ -49,6 +49,7 @@ def obj(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
 STR = {"type": "string"}
 INT = {"type": "integer"}
 DATE = {"type": "string", "format": "date"}
+IDS = {"type": "array", "items": INT, "minItems": 1, "maxItems": 10000}  # asset ids
 ERROR = {
     "type": "object",
     "properties": {"error": {"type": "object", "properties": {

@@ -8,37 +8,11 @@ from sqlmodel import Session
 from starlette.requests import Request
 
 from market import disposal as dsp
-from market import transfers
 from market.errors import InvalidInput
 from market.models import DISPOSAL_METHODS, DISPOSAL_STATUSES, User
-from web.api.orders import order_json
-from web.api.registry import INT, STR, declare, obj
+from web.api.registry import IDS, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, int_list, path_id
-
-IDS = {"type": "array", "items": INT, "minItems": 1, "maxItems": 10000}
-
-
-def _ids(body: Any) -> list[int]:
-    return int_list(body, "asset_ids")
-
-
-@declare("POST", "/api/transfers", "申请把资产调拨给其他单位", "调拨与处置", write=True,
-         body=obj(["asset_ids", "to_unit_id"], asset_ids=IDS, to_unit_id=INT, note=STR))
-def propose(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    order = transfers.propose_transfer(db, user, _ids(body), field(body, "to_unit_id", int),
-                                       (field(body, "note", str, required=False) or "")[:500])
-    return order_json(db, user, order)
-
-
-@declare("POST", "/api/transfers/{id}/approve", "批准调拨", "调拨与处置", write=True)
-def approve_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return order_json(db, user, transfers.approve_transfer(db, user, path_id(request)))
-
-
-@declare("POST", "/api/transfers/{id}/reject", "驳回调拨", "调拨与处置", write=True, body=obj(["reason"], reason=STR))
-def reject_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return order_json(db, user, transfers.reject_transfer(db, user, path_id(request), field(body, "reason", str)[:500]))
 
 
 def case_json(db: Session, case) -> dict[str, Any]:  # noqa: ANN001
@@ -56,7 +30,7 @@ def list_cases(request: Request, db: Session, user: User | None, body: Any) -> d
 @declare("POST", "/api/disposals", "申请处置", "调拨与处置", write=True, body=obj(
     ["asset_ids", "method", "reason"], asset_ids=IDS, method={"enum": list(DISPOSAL_METHODS)}, reason=STR))
 def apply(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return case_json(db, dsp.apply_disposal(db, user, _ids(body), field(body, "method", str),
+    return case_json(db, dsp.apply_disposal(db, user, int_list(body, "asset_ids"), field(body, "method", str),
                                             field(body, "reason", str)[:500]))
 
 

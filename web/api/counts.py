@@ -1,0 +1,62 @@
+"""Inventory counts (盘点) through the API."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market import counts
+from market.errors import InvalidInput
+from market.models import User
+from web.api.registry import INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, path_id
+
+
+@declare("GET", "/api/counts", "盘点列表", "盘点")
+def list_counts(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return {"counts": [to_json(c, summary=counts.summary(db, c)) for c in counts.list_counts(db, user)]}
+
+
+@declare("POST", "/api/counts", "开始盘点（仓库或单位）", "盘点", write=True,
+         body=obj([], warehouse_id=INT, unit_id=INT, title=STR))
+def start(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    body = body or {}
+    c = counts.start_count(db, user, field(body, "warehouse_id", int, required=False),
+                           field(body, "unit_id", int, required=False), field(body, "title", str, required=False) or "")
+    return to_json(c, summary=counts.summary(db, c))
+
+
+@declare("POST", "/api/counts/{id}/reads", "提交扫描器读到的标签或 EPC", "盘点", write=True, body=obj(
+    ["reads"], reads={"type": "array", "items": STR, "maxItems": 200000}, location=STR, condition=STR))
+def reads(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    items = field(body, "reads", list)
+    if not all(isinstance(x, str) for x in items):
+        raise InvalidInput("reads 须为字符串列表。", "reads")
+    r = counts.record_reads(db, user, path_id(request), items, (field(body, "location", str, required=False) or "")[:200],
+                            field(body, "condition", str, required=False) or "")
+    return asdict(r)
+
+
+@declare("GET", "/api/counts/{id}", "盘点结果与差异", "盘点")
+def get_count(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    c = counts.visible_count(db, user, path_id(request))
+    return to_json(c, summary=counts.summary(db, c), issues=[
+        {"line_id": line.id, "kind": kind, "tag": line.tag, "asset_id": line.asset_id, "resolution": line.resolution}
+        for kind, line, _ in counts.issues(db, c, user)])
+
+
+@declare("POST", "/api/counts/lines/{id}/resolve", "处理一处差异", "盘点", write=True,
+         body=obj(["resolution"], resolution={"enum": ["found", "lost", "moved", "condition", "accepted"]}, note=STR))
+def resolve(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(counts.resolve(db, user, path_id(request), field(body, "resolution", str),
+                                  (field(body, "note", str, required=False) or "")[:300]))
+
+
+@declare("POST", "/api/counts/{id}/close", "结束盘点", "盘点", write=True)
+def close(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    c = counts.close_count(db, user, path_id(request))
+    return to_json(c, summary=counts.summary(db, c))

@@ -1,0 +1,61 @@
+"""Listings (挂牌) and receiving stock into the warehouse through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+
+from market.access import visible
+from market.fields import amount
+from market.models import Asset, PoolListing, User
+from market.pool import listings as svc
+from web.api.registry import DATE, INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, int_list, opt_date, path_id
+
+
+@declare("POST", "/api/listings", "把本单位的闲置资产挂牌到公物池", "公物池", write=True, body=obj(
+    ["asset_ids"], asset_ids={"type": "array", "items": INT, "minItems": 1}, title=STR,
+    mode={"enum": ["loan", "transfer", "both"]}, available_from=DATE, available_until=DATE, description=STR))
+def create_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    ids = int_list(body, "asset_ids")
+    listing = svc.post_idle_items(
+        db, user, ids, title=(field(body, "title", str, required=False) or "")[:120],
+        mode=field(body, "mode", str, required=False) or "both", available_from=opt_date(body, "available_from"),
+        available_until=opt_date(body, "available_until"),
+        description=(field(body, "description", str, required=False) or "")[:2000])
+    return to_json(listing, quantity=svc.listing_quantity(db, listing.id))
+
+
+@declare("GET", "/api/listings/{id}", "挂牌详情及其资产", "公物池")
+def get_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    listing = visible(db, user, PoolListing, path_id(request))
+    items = db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)).all()
+    return to_json(listing, quantity=svc.listing_quantity(db, listing.id),
+                   items=[{"id": a.id, "tag": a.tag, "name": a.name, "condition": a.condition, "status": a.status}
+                          for a in items])
+
+
+@declare("POST", "/api/listings/{id}/withdraw", "撤回挂牌", "公物池", write=True, body=obj([], reason=STR))
+def withdraw_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    reason = (field(body or {}, "reason", str, required=False) or "")[:200]
+    return to_json(svc.withdraw_listing(db, user, path_id(request), reason))
+
+
+@declare("POST", "/api/warehouse/receive", "新资产入库并挂牌", "公物池", write=True, body=obj(
+    ["warehouse_id", "category_id", "name", "quantity", "original_value"], warehouse_id=INT, category_id=INT,
+    name=STR, quantity={"type": "integer", "minimum": 1, "maximum": 10000}, original_value=STR,
+    condition={"enum": ["全新", "良好", "一般"]}, brand=STR, model=STR, purchase_date=DATE,
+    mode={"enum": ["loan", "transfer", "both"]}, source=STR))
+def receive(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    value = amount(field(body, "original_value", (str, int, float)), "original_value", "original_value")
+    listing = svc.receive_items(
+        db, user, field(body, "warehouse_id", int), field(body, "category_id", int), field(body, "name", str)[:120],
+        field(body, "quantity", int), value, condition=field(body, "condition", str, required=False) or "全新",
+        brand=(field(body, "brand", str, required=False) or "")[:60],
+        model=(field(body, "model", str, required=False) or "")[:80],
+        purchase_date=opt_date(body, "purchase_date"), mode=field(body, "mode", str, required=False) or "both",
+        source=(field(body, "source", str, required=False) or "")[:100])
+    return to_json(listing, quantity=svc.listing_quantity(db, listing.id))

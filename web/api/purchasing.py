@@ -1,0 +1,46 @@
+"""Central purchasing through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market import purchasing
+from market.models import User
+from web.api.registry import INT, STR, declare, obj
+from web.api.serialize import to_json
+from web.params import field, path_id
+
+
+@declare("GET", "/api/purchasing", "待采购需求与采购批次", "集中采购")
+def purchasing_state(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    saved, n = purchasing.total_saving(db)
+    needs = purchasing.open_needs(db, user) if user.role == "warehouse_admin" else []
+    return {"saved": str(saved), "batches_bought": n,
+            "needs": [{"category_id": g.category.id, "category": g.category.name, "quantity": g.quantity} for g in needs],
+            "batches": [to_json(b, saving=str(purchasing.batch_saving(b))) for b in purchasing.list_batches(db, user)]}
+
+
+@declare("POST", "/api/purchasing/batches", "把某分类的待采购需求合成一个批次", "集中采购", write=True,
+         body=obj(["category_id"], category_id=INT))
+def batch(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(purchasing.create_batch(db, user, field(body, "category_id", int)))
+
+
+@declare("POST", "/api/purchasing/batches/{id}/purchase", "登记采购", "集中采购", write=True,
+         body=obj(["supplier", "unit_price"], supplier=STR, unit_price=STR, quantity=INT))
+def purchase(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(purchasing.record_purchase(db, user, path_id(request), field(body, "supplier", str),
+                                              str(field(body, "unit_price", (str, int, float))),
+                                              field(body, "quantity", int, required=False)))
+
+
+@declare("POST", "/api/purchasing/batches/{id}/receive", "采购资产入库（逐件贴标）", "集中采购", write=True,
+         body=obj(["warehouse_id", "name"], warehouse_id=INT, name=STR, brand=STR, model=STR))
+def receive(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(purchasing.receive_batch(db, user, path_id(request), field(body, "warehouse_id", int),
+                                            field(body, "name", str)[:120],
+                                            (field(body, "brand", str, required=False) or "")[:60],
+                                            (field(body, "model", str, required=False) or "")[:80]))

@@ -1,0 +1,32 @@
+"""Ownership transfers (调拨) through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.requests import Request
+
+from market import transfers
+from market.models import User
+from web.api.orders import order_json
+from web.api.registry import IDS, INT, STR, declare, obj
+from web.params import field, int_list, path_id
+
+
+@declare("POST", "/api/transfers", "申请把资产调拨给其他单位", "调拨与处置", write=True,
+         body=obj(["asset_ids", "to_unit_id"], asset_ids=IDS, to_unit_id=INT, note=STR))
+def propose(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    order = transfers.propose_transfer(db, user, int_list(body, "asset_ids"), field(body, "to_unit_id", int),
+                                       (field(body, "note", str, required=False) or "")[:500])
+    return order_json(db, user, order)
+
+
+@declare("POST", "/api/transfers/{id}/approve", "批准调拨", "调拨与处置", write=True)
+def approve_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return order_json(db, user, transfers.approve_transfer(db, user, path_id(request)))
+
+
+@declare("POST", "/api/transfers/{id}/reject", "驳回调拨", "调拨与处置", write=True, body=obj(["reason"], reason=STR))
+def reject_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return order_json(db, user, transfers.reject_transfer(db, user, path_id(request), field(body, "reason", str)[:500]))
