@@ -71,10 +71,7 @@ def search_in(index: PoolIndex, query: SearchQuery, wait: bool = True) -> Search
     """The search on this index; ``wait=False`` gives None rather than wait while a write holds the index (or
     when the backend answers over the network, Meilisearch)."""
     try:
-        if wait:
-            return index.backend.search(query)
-        now = getattr(index.backend, "search_now", None)
-        return now(query) if now is not None else None
+        return index.backend.search(query) if wait else index.backend.search_now(query)
     except SearchError as exc:
         raise InvalidInput(exc.message, exc.field) from None
 
@@ -82,10 +79,7 @@ def search_in(index: PoolIndex, query: SearchQuery, wait: bool = True) -> Search
 def suggest_in(index: PoolIndex, prefix: str, limit: int = 8, wait: bool = True) -> list[str] | None:
     if not prefix.strip():
         return []
-    if wait:
-        return index.backend.suggest(prefix[:50], limit)
-    now = getattr(index.backend, "suggest_now", None)
-    return now(prefix[:50], limit) if now is not None else None
+    return index.backend.suggest(prefix[:50], limit) if wait else index.backend.suggest_now(prefix[:50], limit)
 
 
 def search_pool(db: Session, actor: User, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchResult:

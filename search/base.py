@@ -77,6 +77,14 @@ class SearchBackend(Protocol):
 
     def search(self, query: SearchQuery) -> SearchResult: ...
 
+    def search_now(self, query: SearchQuery) -> SearchResult | None:
+        """``search``, or None when answering would make the caller wait (a write holds the index, or the
+        backend answers over the network): for an event loop answering from memory, which then asks again
+        from a thread."""
+
+    def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
+        """``suggest``, or None when answering would make the caller wait (as ``search_now``)."""
+
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for as-you-type: titles, category names and brands, also from pinyin prefixes."""
 

@@ -215,5 +215,13 @@ class MeiliBackend:
                     out.setdefault(v)
         return list(out)[:limit]
 
+    def search_now(self, query: SearchQuery) -> SearchResult | None:
+        """Always None: Meilisearch answers over the network, and an event loop must not wait for it."""
+        return None
+
+    def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
+        """Always None, as ``search_now``."""
+        return None
+
 
 assert set(FILTER_ATTRIBUTES) <= {"category", *FACET_FIELDS}
