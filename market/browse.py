@@ -9,6 +9,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from search import SearchError, SearchQuery, SearchResult
+from search import fields as fd
 
 from .errors import InvalidInput
 from .models import CONDITIONS, Category, User
@@ -16,13 +17,25 @@ from .permissions import require_user
 from .principals import place_of
 from .search_index import PoolIndex, index_for_search
 
-FILTERS = ("category", "district", "holder", "condition", "tier", "mode")
-FACETS = ("category", "district", "holder", "condition", "tier", "mode")
-TIER_LABELS = {"warehouse": "公物仓库存", "idle": "单位闲置", "rental": "市场租赁"}
-MODE_LABELS = {"loan": "出借", "transfer": "调剂"}
-SORT_LABELS = {"relevance": "相关度", "distance": "距离最近", "newest": "最新发布"}
+# The search vocabulary is declared in search/fields.py; what the query parser needs of it, taken once.
+FILTERS = tuple(f.key for f in fd.FILTERS if f.kind in fd.VALUE_KINDS)  # one string parameter each
+DATE_PARAMS = tuple(p for f in fd.FILTERS if f.kind == fd.DATES for p in f.params)
+FACETS = tuple(fd.FACET_FIELDS)
+TIER_LABELS = fd.TIER.values
+MODE_LABELS = fd.MODE.values
+SORT_LABELS = fd.SORT_LABELS
 PER_PAGE = 20
 _CATEGORY = Category.__table__
+
+
+def _one_of(name: str, codes: list[str]) -> str:
+    return f"{name} 须为 {'、'.join(codes[:-1])} 或 {codes[-1]}。"
+
+
+_SORT_MESSAGE = _one_of("sort", list(SORT_LABELS))
+# (parameter, allowed values, message): the declared enums, then the ledger's conditions (open in the index)
+_CHOICES = (*((f.key, f.values, _one_of(f.key, list(f.values))) for f in fd.FILTERS if f.kind == fd.ENUM),
+            (fd.CONDITION.key, frozenset(CONDITIONS), f"{fd.CONDITION.key} 须为{'、'.join(CONDITIONS)}之一。"))
 
 
 def _date(raw: str | None, name: str) -> str | None:
@@ -41,20 +54,19 @@ def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, pe
     page_raw = (params.get("page") or "1").strip()
     if not page_raw.isascii() or not page_raw.isdigit() or not 1 <= int(page_raw) <= 1000:
         raise InvalidInput("page 须为 1 至 1000 的整数。", "page")
-    sort = params.get("sort") or "relevance"
+    sort = params.get("sort") or fd.RELEVANCE.key
     if sort not in SORT_LABELS:
-        raise InvalidInput("sort 须为 relevance、distance 或 newest。", "sort")
+        raise InvalidInput(_SORT_MESSAGE, "sort")
+    if sort in fd.NEEDS_ORIGIN and not origin:
+        sort = fd.RELEVANCE.key
     values = {f: (params.get(f) or "").strip()[:100] or None for f in FILTERS}
-    if values["tier"] and values["tier"] not in TIER_LABELS:
-        raise InvalidInput("tier 须为 warehouse、idle 或 rental。", "tier")
-    if values["mode"] and values["mode"] not in MODE_LABELS:
-        raise InvalidInput("mode 须为 loan 或 transfer。", "mode")
-    if values["condition"] and values["condition"] not in CONDITIONS:
-        raise InvalidInput(f"condition 须为{'、'.join(CONDITIONS)}之一。", "condition")
-    q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort if sort != "distance" or origin else "relevance",
-                    origin=origin, page=int(page_raw), per_page=per_page, facets=FACETS,
-                    available_from=_date(params.get("available_from"), "available_from"),
-                    available_to=_date(params.get("available_to"), "available_to"), **values)
+    for name, allowed, message in _CHOICES:
+        if (v := values[name]) and v not in allowed:
+            raise InvalidInput(message, name)
+    for name in DATE_PARAMS:
+        values[name] = _date(params.get(name), name)
+    q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort, origin=origin, page=int(page_raw), per_page=per_page,
+                    facets=FACETS, **values)
     try:
         q.validate()
     except SearchError as exc:
