@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from matcher.geo import haversine_km_array
+
 from . import fields as fd
 from . import text as tx
 from .base import SearchQuery, SearchResult
@@ -51,7 +53,6 @@ _DOC_FROM, _DOC_UNTIL = _WINDOW.doc
 (_DOC_CREATED,) = fd.CREATED.doc
 _DOC_LAT, _DOC_LNG = fd.PLACE.doc
 DAY_MIN, DAY_MAX = -(2**31), 2**31 - 1
-EARTH_KM = 6371.0088
 SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
 MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
 DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
@@ -639,7 +640,7 @@ class EmbeddedBackend:
         km = self._distances.pop(origin, None)
         have = 0 if km is None else len(km)
         if have < n:
-            tail = _haversine(origin, self.lat.a[have:n], self.lng.a[have:n])
+            tail = haversine_km_array(origin[0], origin[1], self.lat.a[have:n], self.lng.a[have:n])
             tail[np.isnan(tail)] = np.inf
             km = tail if km is None else np.concatenate((km, tail))
             self._distances_kept += n - have
@@ -722,14 +723,6 @@ def _dictionary_split(word: str) -> list[str]:
             out.append(word[i])
             i += 1
     return out
-
-
-def _haversine(origin: tuple[float, float], lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
-    la1, lo1 = math.radians(origin[0]), math.radians(origin[1])
-    la2, lo2 = np.radians(lat), np.radians(lng)
-    a = np.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    a = np.minimum(np.maximum(a, 0), 1)  # np.clip(a, 0, 1), same values (NaN stays NaN), without clip's Python layer
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
 
 
 @lru_cache(maxsize=4096)

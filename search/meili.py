@@ -13,6 +13,8 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from matcher.geo import haversine_km
+
 from . import fields as fd
 from . import text as tx
 from .base import SearchError, SearchQuery, SearchResult
@@ -194,13 +196,10 @@ class MeiliBackend:
             if query.origin is not None:
                 if "_geoDistance" in h:
                     doc["distance_km"] = round(h["_geoDistance"] / 1000, 3)
+                elif doc.get("lat") is None:
+                    doc["distance_km"] = None
                 else:
-                    from .embedded import _haversine
-
-                    if doc.get("lat") is None:
-                        doc["distance_km"] = None
-                    else:
-                        doc["distance_km"] = round(float(_haversine(query.origin, doc["lat"], doc["lng"])), 3)
+                    doc["distance_km"] = round(haversine_km(*query.origin, doc["lat"], doc["lng"]), 3)
             hits.append(doc)
         facets = {}
         dist = res.get("facetDistribution") or {}
