@@ -8,12 +8,10 @@ import html
 import inspect
 
 from conftest import login
-from factories import PASSWORD, add_assets
+from test_web import _listing, _token
 
 import search
 from market import browse
-from market.db import session_scope
-from market.services import pool
 from search import SearchBackend, SearchQuery, fields
 from search.embedded import MULTI_FIELDS, SINGLE_FIELDS, EmbeddedBackend
 from search.meili import MeiliBackend, build_filter, settings
@@ -54,16 +52,8 @@ def test_both_backends_have_every_method_of_the_interface():
     assert isinstance(search.open_backend("embedded"), SearchBackend)
 
 
-def _listing(world):
-    with session_scope(write=True) as db:
-        assets = add_assets(db, world.health, world.chair, 3, name="会议椅")
-        db.commit()
-        mgr = db.get(type(world.user("mgr_health")), world.user("mgr_health").id)
-        pool.post_idle_items(db, mgr, [a.id for a in assets], title="闲置会议椅")
-
-
 def _the_listing(body: dict) -> dict:
-    [doc] = [h for h in body["hits"] if h["title"] == "闲置会议椅"]
+    [doc] = [h for h in body["hits"] if h["title"] == "震旦会议椅（闲置）"]
     return doc
 
 
@@ -81,8 +71,7 @@ def _hit_values(doc: dict) -> dict[str, str]:
 
 def test_every_declared_filter_is_an_api_parameter_that_filters(http, world):
     _listing(world)
-    token = http.post("/api/session", json={"username": "staff_edu", "password": PASSWORD}).json()["token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = {"Authorization": f"Bearer {_token(http)}"}
     spec = http.get("/api/openapi.json").json()["paths"]["/api/search"]["get"]["parameters"]
     assert [p["name"] for p in spec] == [name for name, _, _ in fields.QUERY_PARAMS]
     documented = {p["name"]: p for p in spec}
@@ -109,8 +98,8 @@ def test_every_declared_filter_is_an_api_parameter_that_filters(http, world):
 def test_the_page_has_a_control_for_each_filter_and_a_block_for_each_facet(http, world):
     _listing(world)
     login(http, "staff_edu")
-    token = http.post("/api/session", json={"username": "staff_edu", "password": PASSWORD}).json()["token"]
-    values = _hit_values(_the_listing(http.get("/api/search", headers={"Authorization": f"Bearer {token}"}).json()))
+    auth = {"Authorization": f"Bearer {_token(http)}"}
+    values = _hit_values(_the_listing(http.get("/api/search", headers=auth).json()))
     page = http.get("/", params=values).text
     for f in fields.FILTERS:
         if f.kind == fields.DATES:
