@@ -65,8 +65,8 @@ def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, pe
             raise InvalidInput(message, name)
     for name in DATE_PARAMS:
         values[name] = _date(params.get(name), name)
-    q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort, origin=origin, page=int(page_raw), per_page=per_page,
-                    facets=FACETS, **values)
+    q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort, origin=origin, page=int(page_raw),
+                    per_page=per_page, facets=FACETS, **values)
     try:
         q.validate()
     except SearchError as exc:

@@ -17,8 +17,8 @@ EARTH_RADIUS_KM = 6371.0
 
 
 def _haversine(xp: Any, clip: Any, lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
-    """Degrees in, km out; ``xp`` is ``math`` or ``numpy``, ``clip`` keeps the haversine within [0, 1] (rounding
-    can leave it a hair outside) and lets NaN through."""
+    """Degrees in, km out. ``xp`` is ``math`` or ``numpy``; ``clip`` keeps the haversine within [0, 1]
+    (rounding can leave it a hair outside) and lets NaN through."""
     p1, p2 = xp.radians(lat1), xp.radians(lat2)
     h = xp.sin((p2 - p1) / 2.0) ** 2 + xp.cos(p1) * xp.cos(p2) * xp.sin(xp.radians(lon2 - lon1) / 2.0) ** 2
     return 2.0 * EARTH_RADIUS_KM * xp.asin(xp.sqrt(clip(h)))

@@ -39,14 +39,16 @@ FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "hol
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
 PINYIN_FIELDS = {"title", "category", "brand"}
 PINYIN_FACTOR = 0.3  # pinyin matches rank below text matches
-# The declared fields (search/fields.py) as this index keeps them: a field of string values in a column of value
-# numbers, named after its document field; a multi-valued one in a column of bits, a bit per distinct value (up
-# to 32 values each); the date window, the creation time and the place in columns of their own.
+# The declared fields (search/fields.py) as this index keeps them: a field of string values in a column of
+# value numbers, named after its document field; a multi-valued one in a column of bits, a bit per distinct
+# value (up to 32 values each); the date window, the creation time and the place in columns of their own.
 SINGLE_FIELDS = tuple(f.doc[0] for f in fd.FIELDS if f.kind in fd.VALUE_KINDS and not f.multi)
 MULTI_FIELDS = tuple(f.doc[0] for f in fd.FIELDS if f.kind in fd.VALUE_KINDS and f.multi)
-_PREFIX_FILTERS = tuple((f.key, f.doc[0]) for f in fd.FILTERS if f.kind == fd.CODE)  # (query attribute, column)
-_EQUAL_FILTERS = tuple((f.key, f.doc[0]) for f in fd.FILTERS if f.kind in fd.VALUE_KINDS - {fd.CODE} and not f.multi)
-_BIT_FILTERS = tuple((f.key, f.doc[0]) for f in fd.FILTERS if f.kind in fd.VALUE_KINDS and f.multi)
+_VALUE_FILTERS = [f for f in fd.FILTERS if f.kind in fd.VALUE_KINDS]
+# (query attribute, column) of the filters on a code's prefix, on a value, on one of the values
+_PREFIX_FILTERS = tuple((f.key, f.doc[0]) for f in _VALUE_FILTERS if f.kind == fd.CODE)
+_EQUAL_FILTERS = tuple((f.key, f.doc[0]) for f in _VALUE_FILTERS if f.kind != fd.CODE and not f.multi)
+_BIT_FILTERS = tuple((f.key, f.doc[0]) for f in _VALUE_FILTERS if f.multi)
 (_WINDOW,) = (f for f in fd.FILTERS if f.kind == fd.DATES)  # one: the columns afrom and auntil
 _WANT_FROM, _WANT_TO = _WINDOW.params
 _DOC_FROM, _DOC_UNTIL = _WINDOW.doc

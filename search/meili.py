@@ -20,17 +20,19 @@ from . import text as tx
 from .base import SearchError, SearchQuery, SearchResult
 
 DAY_OPEN_LOW, DAY_OPEN_HIGH = 0, 99_999_999
-# From the declaration (search/fields.py): query attribute → the index attribute it filters on; nothing else may
-# appear in a filter. A date window filters on two integer attributes (first and last day).
+# From the declaration (search/fields.py): query attribute → the index attribute it filters on; nothing else
+# may appear in a filter. A date window filters on two integer attributes (first and last day).
 FILTER_ATTRIBUTES = {f.key: f.meili[0] for f in fd.FILTERS if f.kind in fd.VALUE_KINDS}
-WINDOWS = tuple((*f.params, *f.meili) for f in fd.FILTERS if f.kind == fd.DATES)  # (from, to, from_day, until_day)
+# (from, to, from_day, until_day) of each date window
+WINDOWS = tuple((*f.params, *f.meili) for f in fd.FILTERS if f.kind == fd.DATES)
 FACET_ATTRIBUTES = {f.key: f.facet_attribute for f in fd.FACETS}  # facet name → the attribute it counts
 FILTERABLE = list(dict.fromkeys([*(a for f in fd.FILTERS for a in f.meili),
                                  *(a for f in fd.FIELDS if f.kind == fd.GEO for a in f.meili),  # _geoRadius
                                  *FACET_ATTRIBUTES.values()]))
 SORTABLE = [s.by.meili[0] for s in fd.SORTS if s.by is not None]
 _CODES = tuple((f.doc[0], f.meili[0]) for f in fd.FIELDS if f.kind == fd.CODE)  # code → its prefixes
-_DAYS = tuple(day for f in fd.FIELDS if f.kind == fd.DATES  # (date field, its integer attribute, the open end)
+# (date field, its integer attribute, the day an open end stands for)
+_DAYS = tuple(day for f in fd.FIELDS if f.kind == fd.DATES
               for day in zip(f.doc, f.meili, (DAY_OPEN_LOW, DAY_OPEN_HIGH), strict=True))
 (_CREATED_TS,) = fd.CREATED.meili
 (_GEO,) = fd.PLACE.meili

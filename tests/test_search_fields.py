@@ -111,3 +111,15 @@ def test_the_page_has_a_control_for_each_filter_and_a_block_for_each_facet(http,
     assert headings == [f.label for f in fields.PANEL]
     for key, label in browse.SORT_LABELS.items():
         assert f'<option value="{key}"' in page and label in page
+
+
+def test_every_document_carries_the_declared_fields(world):
+    from market.db import session_scope
+    from market.search_docs import all_documents
+
+    _listing(world)
+    with session_scope() as db:
+        docs = [d for batch in all_documents(db) for d in batch]
+    assert {d["id"][0] for d in docs} == {"L", "M"}  # a listing and a rental offer
+    for d in docs:
+        assert set(fields.DOCUMENT_FIELDS) <= set(d), d["id"]
