@@ -19,7 +19,6 @@ from .search_index import PoolIndex, index_for_search
 
 # The search vocabulary is declared in search/fields.py; what the query parser needs of it, taken once.
 FILTERS = tuple(f.key for f in fd.FILTERS if f.kind in fd.VALUE_KINDS)  # one string parameter each
-DATE_PARAMS = tuple(p for f in fd.FILTERS if f.kind == fd.DATES for p in f.params)
 FACETS = tuple(fd.FACET_FIELDS)
 TIER_LABELS = fd.TIER.values
 MODE_LABELS = fd.MODE.values
@@ -33,9 +32,11 @@ def _one_of(name: str, codes: list[str]) -> str:
 
 
 _SORT_MESSAGE = _one_of("sort", list(SORT_LABELS))
+_RELEVANCE, _NEEDS_ORIGIN = fd.RELEVANCE.key, fd.NEEDS_ORIGIN
 # (parameter, allowed values, message): the declared enums, then the ledger's conditions (open in the index)
-_CHOICES = (*((f.key, f.values, _one_of(f.key, list(f.values))) for f in fd.FILTERS if f.kind == fd.ENUM),
+_CHOICES = (*((f.key, frozenset(f.values), _one_of(f.key, list(f.values))) for f in fd.FILTERS if f.kind == fd.ENUM),
             (fd.CONDITION.key, frozenset(CONDITIONS), f"{fd.CONDITION.key} 须为{'、'.join(CONDITIONS)}之一。"))
+_DATE_FROM, _DATE_TO = (p for f in fd.FILTERS if f.kind == fd.DATES for p in f.params)  # one date window
 
 
 def _date(raw: str | None, name: str) -> str | None:
@@ -54,17 +55,17 @@ def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, pe
     page_raw = (params.get("page") or "1").strip()
     if not page_raw.isascii() or not page_raw.isdigit() or not 1 <= int(page_raw) <= 1000:
         raise InvalidInput("page 须为 1 至 1000 的整数。", "page")
-    sort = params.get("sort") or fd.RELEVANCE.key
+    sort = params.get("sort") or _RELEVANCE
     if sort not in SORT_LABELS:
         raise InvalidInput(_SORT_MESSAGE, "sort")
-    if sort in fd.NEEDS_ORIGIN and not origin:
-        sort = fd.RELEVANCE.key
+    if sort in _NEEDS_ORIGIN and not origin:
+        sort = _RELEVANCE
     values = {f: (params.get(f) or "").strip()[:100] or None for f in FILTERS}
     for name, allowed, message in _CHOICES:
         if (v := values[name]) and v not in allowed:
             raise InvalidInput(message, name)
-    for name in DATE_PARAMS:
-        values[name] = _date(params.get(name), name)
+    values[_DATE_FROM] = _date(params.get(_DATE_FROM), _DATE_FROM)
+    values[_DATE_TO] = _date(params.get(_DATE_TO), _DATE_TO)
     q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort, origin=origin, page=int(page_raw),
                     per_page=per_page, facets=FACETS, **values)
     try:
