@@ -54,6 +54,7 @@ _WANT_FROM, _WANT_TO = _WINDOW.params
 _DOC_FROM, _DOC_UNTIL = _WINDOW.doc
 (_DOC_CREATED,) = fd.CREATED.doc
 _DOC_LAT, _DOC_LNG = fd.PLACE.doc
+_BY_DISTANCE, _BY_NEWEST = fd.DISTANCE.key, fd.NEWEST.key
 DAY_MIN, DAY_MAX = -(2**31), 2**31 - 1
 SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
 MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
@@ -606,9 +607,9 @@ class EmbeddedBackend:
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
             km = None if query.origin is None else self._km_from(query.origin, n)
-            if query.sort == fd.DISTANCE.key:
+            if query.sort == _BY_DISTANCE:
                 key = km.take(idx)
-            elif query.sort == fd.NEWEST.key or not words:
+            elif query.sort == _BY_NEWEST or not words:
                 key = -self.created.a.take(idx)
             else:
                 # the score to 3 decimals (np.round(x, 3) is rint(x * 1000) / 1000: the same order), then newest
