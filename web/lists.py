@@ -15,10 +15,10 @@ from market import lists
 from market.errors import InvalidInput
 from market.lists import ListPage, ListSpec
 from market.models import User
-from web.api.registry import INT, STR
 from web.responses import table_file
 
 EXPORT_FORMATS = ("xlsx", "csv")
+STR, INT = {"type": "string"}, {"type": "integer"}  # (JSON Schema; the API registry imports this module)
 
 
 def query_params(spec: ListSpec) -> list[tuple[str, dict[str, Any], str]]:
