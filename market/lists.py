@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import false, func, or_
@@ -208,3 +209,11 @@ def names(db: Session, model: type, ids: Sequence[int | None]) -> dict[int, str]
     if not wanted:
         return {}
     return dict(db.exec(select(model.id, model.name).where(model.id.in_(wanted))).all())
+
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def local_time(value: datetime | None) -> str:
+    """A moment as a list's cell shows it (and its export writes it): Beijing time, to the minute."""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from market import orders as svc
 from market.errors import InvalidInput
-from market.models import DamageRecord, User
+from market.models import User
 from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
@@ -19,10 +19,10 @@ from web.params import field, path_id
 
 
 def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN001
+    view = svc.order_view(db, user, order)
     items = [{"asset_id": a.id, "tag": a.tag, "name": a.name, "condition_out": it.condition_out,
-              "condition_in": it.condition_in, "status": a.status} for it, a in svc.order_items(db, order.id, viewer=user)]
-    damages = [to_json(d) for d in db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id))]
-    return to_json(order, items=items, damages=damages)
+              "condition_in": it.condition_in, "status": a.status} for it, a in view.items]
+    return to_json(order, items=items, damages=[to_json(d) for d in view.damages])
 
 
 @declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的；分页、搜索、筛选、排序、导出）", "单据",
