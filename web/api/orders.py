@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlmodel import Session
@@ -11,7 +10,8 @@ from starlette.responses import Response
 
 from market import orders as svc
 from market.errors import InvalidInput
-from market.models import User
+from market.fields import amount
+from market.models import CONDITIONS, DAMAGE_CAUSES, User
 from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
@@ -47,8 +47,8 @@ def hand_out(request: Request, db: Session, user: User | None, body: Any) -> dic
     return order_json(db, user, svc.hand_out(db, user, order.id, tags))
 
 
-INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": ["全新", "良好", "一般", "待维修", "报废"]},
-                 cause={"enum": ["user", "wear", None]}, description=STR, repair_cost={"type": ["string", "null"]})
+INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": list(CONDITIONS)},
+                 cause={"enum": [*DAMAGE_CAUSES, None]}, description=STR, repair_cost={"type": ["string", "null"]})
 
 
 @declare("POST", "/api/orders/{id}/return", "归还并逐件验收", "单据", write=True,
@@ -60,18 +60,13 @@ def return_order(request: Request, db: Session, user: User | None, body: Any) ->
         if not isinstance(raw, dict):
             raise InvalidInput(f"inspections[{i}] 须为对象。", "inspections")
         cost = raw.get("repair_cost")
-        try:
-            repair = Decimal(str(cost)) if cost not in (None, "") else None
-            if repair is not None and (not repair.is_finite() or repair > Decimal("1e9")):
-                raise InvalidOperation
-        except InvalidOperation:
-            raise InvalidInput(f"inspections[{i}].repair_cost 须为金额。", "inspections") from None
         cause = raw.get("cause")
-        if cause not in (None, "user", "wear"):
-            raise InvalidInput(f"inspections[{i}].cause 须为 user、wear 或 null。", "inspections")
+        if cause is not None and (not isinstance(cause, str) or cause not in DAMAGE_CAUSES):
+            raise InvalidInput(f"inspections[{i}].cause 须为 {'、'.join(DAMAGE_CAUSES)} 或 null。", "inspections")
         inspections[field(raw, "asset_id", int)] = svc.Inspection(
             condition=field(raw, "condition", str), cause=cause,
-            description=(field(raw, "description", str, required=False) or "")[:500], repair_cost=repair)
+            description=(field(raw, "description", str, required=False) or "")[:500],
+            repair_cost=None if cost in (None, "") else amount(str(cost), "inspections", f"inspections[{i}].repair_cost"))
     order = svc.visible_order(db, user, path_id(request))
     return order_json(db, user, svc.return_loan(db, user, order.id, inspections))
 
