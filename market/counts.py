@@ -29,7 +29,7 @@ from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.infra.textfiles import decode_text
-from market.lists import Column, Filter, ListSpec, like, local_time, named, names, numbered
+from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
 from market.models import (
     CONDITIONS,
     RESOLUTIONS,
@@ -356,9 +356,7 @@ COUNT_LIST = ListSpec(
         Column("accuracy", "准确率", _figure("accuracy")),
         Column("status", "状态", lambda c, _: c.status_label),
     ),
-    sorts={"newest": ("最新在前", (InventoryCount.id.desc(),)), "oldest": ("最早在前", (InventoryCount.id,)),
-           "closed": ("结束时间", (InventoryCount.closed_at.is_(None), InventoryCount.closed_at.desc(),
-                                  InventoryCount.id.desc()))},
+    sorts=by_id(InventoryCount.id) | {"closed": ("结束时间", latest(InventoryCount.closed_at, InventoryCount.id))},
     filters=(
         Filter("status", "状态", lambda v: InventoryCount.status == v, COUNT_STATUSES),
         Filter("unit", "单位", lambda v: InventoryCount.unit_id == v, options=own_unit_options),

@@ -24,7 +24,7 @@ from market.fields import amount
 from market.infra.config import settings
 from market.infra.db import transactional
 from market.infra.eventlog import history, log_event
-from market.lists import Column, Filter, ListSpec, like, local_time, named, names, numbered
+from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
 from market.models import (
     DISPOSAL_METHODS,
     DISPOSAL_STATUSES,
@@ -336,10 +336,6 @@ def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
                     None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))))
 
 
-def _money(value: Decimal | None) -> Decimal | str:
-    return "" if value is None else value
-
-
 DISPOSAL_LIST = ListSpec(
     key="disposals", title="处置单", model=DisposalCase,
     columns=(
@@ -348,15 +344,14 @@ DISPOSAL_LIST = ListSpec(
         Column("method", "处置方式", lambda c, _: c.method_label),
         Column("reason", "理由", lambda c, _: c.reason),
         Column("book_value", "账面价值（元）", lambda c, _: c.book_value),
-        Column("appraised_value", "评估价值（元）", lambda c, _: _money(c.appraised_value)),
-        Column("proceeds", "成交/收入（元）", lambda c, _: _money(c.proceeds)),
+        Column("appraised_value", "评估价值（元）", lambda c, _: c.appraised_value),
+        Column("proceeds", "成交/收入（元）", lambda c, _: c.proceeds),
         Column("created_at", "申请时间", lambda c, _: local_time(c.created_at)),
         Column("status", "状态", lambda c, _: c.status_label),
     ),
-    sorts={"newest": ("最新在前", (DisposalCase.id.desc(),)), "oldest": ("最早在前", (DisposalCase.id,)),
-           "value": ("账面价值最高", (DisposalCase.book_value.desc(), DisposalCase.id.desc())),
-           "closed": ("核销时间", (DisposalCase.closed_at.is_(None), DisposalCase.closed_at.desc(),
-                                  DisposalCase.id.desc()))},
+    sorts=by_id(DisposalCase.id) | {
+        "value": ("账面价值最高", (DisposalCase.book_value.desc(), DisposalCase.id.desc())),
+        "closed": ("核销时间", latest(DisposalCase.closed_at, DisposalCase.id))},
     filters=(
         Filter("status", "状态", lambda v: DisposalCase.status == v, DISPOSAL_STATUSES),
         Filter("method", "处置方式", lambda v: DisposalCase.method == v, DISPOSAL_METHODS),

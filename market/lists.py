@@ -105,6 +105,16 @@ class ListPage:
         return [c.value(row, self.lookups) for c in self.spec.columns]
 
 
+def by_id(id_column: Any) -> dict[str, tuple[str, tuple[Any, ...]]]:
+    """The two sorts every list of documents has, newest first (the default) and oldest first."""
+    return {"newest": ("最新在前", (id_column.desc(),)), "oldest": ("最早在前", (id_column,))}
+
+
+def latest(column: Any, id_column: Any) -> tuple[Any, ...]:
+    """ORDER BY a moment that may be missing, latest first, the rows without one last (alike on both databases)."""
+    return (column.is_(None), column.desc(), id_column.desc())
+
+
 def _positive(raw: str, name: str, label: str, maximum: int = 2**31 - 1) -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= maximum:
         raise InvalidInput(f"{label}须为 1 至 {maximum} 的整数。", name)

@@ -17,7 +17,7 @@ from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404, locked
-from market.lists import Column, Filter, ListSpec, like, named, names, numbered
+from market.lists import Column, Filter, ListSpec, by_id, like, named, names, numbered
 from market.models import (
     CONDITIONS,
     ORDER_KINDS,
@@ -538,8 +538,8 @@ ORDER_LIST = ListSpec(
         Column("cost", "费用（元）", lambda o, _: o.cost),
         Column("status", "状态", lambda o, _: o.status_label),
     ),
-    sorts={"newest": ("最新在前", (Order.id.desc(),)), "oldest": ("最早在前", (Order.id,)),
-           "start": ("开始日期", (Order.start_date, Order.id)), "due": ("归还日期", (Order.end_date, Order.id))},
+    sorts=by_id(Order.id) | {"start": ("开始日期", (Order.start_date, Order.id)),
+                             "due": ("归还日期", (Order.end_date.is_(None), Order.end_date, Order.id))},
     filters=(
         Filter("status", "状态", lambda v: Order.status == v, ORDER_STATUSES),
         Filter("kind", "类型", lambda v: Order.kind == v, ORDER_KINDS),

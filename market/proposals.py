@@ -19,7 +19,7 @@ from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import locked
-from market.lists import Column, Filter, ListSpec, local_time, numbered
+from market.lists import Column, Filter, ListSpec, by_id, latest, local_time, numbered
 from market.models import (
     USABLE_CONDITIONS,
     Asset,
@@ -365,12 +365,11 @@ PROPOSAL_LIST = ListSpec(
         Column("policy", "策略", lambda p, _: p.policy_label),
         Column("solved", "求解", lambda p, _: "最优" if p.solution.get("status") == "optimal" else "可行"),
         Column("cost_total", "费用（元）", lambda p, _: p.cost_total),
-        Column("cost_all_new", "全部新购（元）", lambda p, _: "" if p.cost_all_new is None else p.cost_all_new),
+        Column("cost_all_new", "全部新购（元）", lambda p, _: p.cost_all_new),
         Column("status", "状态", lambda p, _: p.status_label),
     ),
-    sorts={"newest": ("最新在前", (Proposal.id.desc(),)), "oldest": ("最早在前", (Proposal.id,)),
-           "accepted": ("采纳时间", (Proposal.accepted_at.is_(None), Proposal.accepted_at.desc(), Proposal.id.desc())),
-           "cost": ("费用最低", (Proposal.cost_total, Proposal.id.desc()))},
+    sorts=by_id(Proposal.id) | {"accepted": ("采纳时间", latest(Proposal.accepted_at, Proposal.id)),
+                                "cost": ("费用最低", (Proposal.cost_total, Proposal.id.desc()))},
     filters=(
         Filter("status", "状态", lambda v: Proposal.status == v, PROPOSAL_STATUSES),
         Filter("policy", "策略", lambda v: Proposal.policy == v, PROPOSAL_POLICIES),

@@ -17,7 +17,7 @@ from market.fields import amount
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
-from market.lists import Column, Filter, ListSpec, like, local_time, named, names, numbered
+from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
 from market.models import BATCH_STATUSES, Category, Proposal, PurchaseBatch, PurchaseNeed, User, money, utcnow
 from market.pool.listings import receive_items
 
@@ -151,10 +151,6 @@ def board(db: Session, actor: User | None) -> Board:
                  warehouse_options(db, actor) if can(actor, "receive_items") else {})
 
 
-def _saving(b: PurchaseBatch) -> Decimal | str:
-    return "" if b.unit_price is None else batch_saving(b)
-
-
 BATCH_LIST = ListSpec(
     key="batches", title="采购批次", model=PurchaseBatch,
     columns=(
@@ -162,15 +158,13 @@ BATCH_LIST = ListSpec(
         Column("category", "分类", lambda b, x: x["categories"].get(b.category_id, "")),
         Column("quantity", "数量", lambda b, _: b.quantity),
         Column("reference_price", "参考单价（元）", lambda b, _: b.reference_price),
-        Column("unit_price", "成交单价（元）", lambda b, _: "" if b.unit_price is None else b.unit_price),
+        Column("unit_price", "成交单价（元）", lambda b, _: b.unit_price),
         Column("supplier", "供应商", lambda b, _: b.supplier),
-        Column("saving", "节约（元）", lambda b, _: _saving(b)),
+        Column("saving", "节约（元）", lambda b, _: None if b.unit_price is None else batch_saving(b)),
         Column("created_at", "生成时间", lambda b, _: local_time(b.created_at)),
         Column("status", "状态", lambda b, _: b.status_label),
     ),
-    sorts={"newest": ("最新在前", (PurchaseBatch.id.desc(),)), "oldest": ("最早在前", (PurchaseBatch.id,)),
-           "purchased": ("采购时间", (PurchaseBatch.purchased_at.is_(None), PurchaseBatch.purchased_at.desc(),
-                                     PurchaseBatch.id.desc()))},
+    sorts=by_id(PurchaseBatch.id) | {"purchased": ("采购时间", latest(PurchaseBatch.purchased_at, PurchaseBatch.id))},
     filters=(
         Filter("status", "状态", lambda v: PurchaseBatch.status == v, BATCH_STATUSES),
         Filter("category", "分类", lambda v: PurchaseBatch.category_id == v, options=_category_options),

@@ -17,7 +17,7 @@ from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import history, log_event
 from market.infra.rows import get_or_404
-from market.lists import Column, Filter, ListSpec, like, local_time, named, names, numbered
+from market.lists import Column, Filter, ListSpec, by_id, like, local_time, named, names, numbered
 from market.models import (
     PURPOSES,
     REQUEST_STATUSES,
@@ -236,8 +236,7 @@ REQUEST_LIST = ListSpec(
         Column("submitted_at", "提交时间", lambda r, _: local_time(r.submitted_at)),
         Column("status", "状态", lambda r, _: r.status_label),
     ),
-    sorts={"newest": ("最新在前", (Request.id.desc(),)), "oldest": ("最早在前", (Request.id,)),
-           "needed": ("用物日期", (_needed_from(), Request.id))},
+    sorts=by_id(Request.id) | {"needed": ("用物日期", (_needed_from(), Request.id))},
     filters=(
         Filter("status", "状态", lambda v: Request.status == v, REQUEST_STATUSES),
         Filter("purpose", "用途", lambda v: Request.purpose == v, {p: p for p in PURPOSES}),

@@ -14,7 +14,7 @@ from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
-from market.lists import Column, Filter, ListSpec, like, local_time, named, numbered
+from market.lists import Column, Filter, ListSpec, by_id, like, local_time, named, numbered
 from market.models import ORDER_STATUSES, Order, OrderItem, Unit, User, utcnow
 from market.orders import order_items, unit_name, unit_names, unit_options
 
@@ -111,8 +111,7 @@ TRANSFER_LIST = ListSpec(
         Column("created_at", "申请时间", lambda o, _: local_time(o.created_at)),
         Column("status", "状态", lambda o, _: o.status_label),
     ),
-    sorts={"newest": ("最新在前", (Order.id.desc(),)), "oldest": ("最早在前", (Order.id,)),
-           "value": ("原值最高", (Order.cost.desc(), Order.id.desc()))},
+    sorts=by_id(Order.id) | {"value": ("原值最高", (Order.cost.desc(), Order.id.desc()))},
     filters=(
         Filter("status", "状态", lambda v: Order.status == v, TRANSFER_STATUSES),
         Filter("unit", "单位", lambda v: or_(Order.to_unit_id == v, Order.from_unit_id == v), options=unit_options),

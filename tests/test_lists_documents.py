@@ -14,7 +14,7 @@ import csv
 import html
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -85,21 +85,27 @@ def make_requests(db: Session, w: World) -> list[Row]:
     return rows
 
 
+def _assets_of_each_unit(db: Session, w: World, code: str, status: str) -> Iterator[tuple[str, int, Any, str]]:
+    """Three assets of each unit, one by one: (unit, index, asset, a word only its document will carry)."""
+    for key in UNITS:
+        assets = add_assets(db, _unit(w, key), w.chair, 3, status=status, prefix=f"{code}{LETTER[key]}")
+        db.commit()
+        for i, a in enumerate(assets):
+            yield key, i, a, f"{code}{LETTER[key]}{i}"
+
+
 def make_disposals(db: Session, w: World) -> list[Row]:
     from market import disposal as dsp
 
     rows = []
-    for key in UNITS:
-        assets = add_assets(db, _unit(w, key), w.chair, 3, status="idle", prefix=f"D{LETTER[key]}")
-        db.commit()
-        for i, (a, method) in enumerate(zip(assets, ("sale", "scrap", "donation"), strict=True)):
-            word = f"DS{LETTER[key]}{i}"
-            case = dsp.apply_disposal(db, who(db, f"mgr_{key}"), [a.id], method, f"超过使用年限{word}")
-            if i == 0:
-                dsp.approve_disposal(db, who(db, "finance"), case.id)
-            rows.append(Row(case.id, key, case.number, word, case.number,
-                            {"status": "approved" if i == 0 else "applied", "method": method,
-                             "unit": str(_unit(w, key).id)}))
+    for key, i, a, word in _assets_of_each_unit(db, w, "DS", "idle"):
+        method = ("sale", "scrap", "donation")[i]
+        case = dsp.apply_disposal(db, who(db, f"mgr_{key}"), [a.id], method, f"超过使用年限{word}")
+        if i == 0:
+            dsp.approve_disposal(db, who(db, "finance"), case.id)
+        rows.append(Row(case.id, key, case.number, word, case.number,
+                        {"status": "approved" if i == 0 else "applied", "method": method,
+                         "unit": str(_unit(w, key).id)}))
     return rows
 
 
@@ -107,16 +113,12 @@ def make_transfers(db: Session, w: World) -> list[Row]:
     from market.transfers import approve_transfer, propose_transfer
 
     rows = []
-    for key in UNITS:
-        assets = add_assets(db, _unit(w, key), w.chair, 3, prefix=f"T{LETTER[key]}")
-        db.commit()
-        for i, a in enumerate(assets):
-            word = f"TR{LETTER[key]}{i}"
-            order = propose_transfer(db, who(db, f"mgr_{key}"), [a.id], w.bureau.id, f"调整办公用房{word}")
-            if i == 0:
-                approve_transfer(db, who(db, "finance"), order.id)
-            rows.append(Row(order.id, key, order.number, word, order.number,
-                            {"status": "completed" if i == 0 else "pending", "unit": str(_unit(w, key).id)}))
+    for key, i, a, word in _assets_of_each_unit(db, w, "TR", "in_use"):
+        order = propose_transfer(db, who(db, f"mgr_{key}"), [a.id], w.bureau.id, f"调整办公用房{word}")
+        if i == 0:
+            approve_transfer(db, who(db, "finance"), order.id)
+        rows.append(Row(order.id, key, order.number, word, order.number,
+                        {"status": "completed" if i == 0 else "pending", "unit": str(_unit(w, key).id)}))
     # an order of another kind is no transfer: the list leaves it out
     db.add(Order(kind="loan", status="allocated", from_unit_id=w.bureau.id, to_unit_id=w.edu.id, quantity=1,
                  start_date=date.today(), created_by=who(db, "admin").id, note="出借TRX"))

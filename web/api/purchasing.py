@@ -19,13 +19,14 @@ from web.params import field, path_id
 @declare("GET", "/api/purchasing", "待采购需求与采购批次（批次分页、搜索、筛选、排序、导出）", "集中采购",
          query=lists.query_params(purchasing.BATCH_LIST))
 def purchasing_state(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    lp = lists.read(request, db, user, purchasing.BATCH_LIST)
-    if isinstance(lp, Response):
-        return lp
-    board = purchasing.board(db, user)
-    return {"saved": str(board.saved), "batches_bought": board.bought,
-            "needs": [{"category_id": g.category.id, "category": g.category.name, "quantity": g.quantity}
-                      for g in board.needs]} | lists.as_json(lp, lambda b: to_json(b, saving=str(purchasing.batch_saving(b))))
+    def board() -> dict[str, Any]:
+        b = purchasing.board(db, user)
+        return {"saved": str(b.saved), "batches_bought": b.bought,
+                "needs": [{"category_id": g.category.id, "category": g.category.name, "quantity": g.quantity}
+                          for g in b.needs]}
+
+    return lists.list_json(request, db, user, purchasing.BATCH_LIST,
+                           lambda b: to_json(b, saving=str(purchasing.batch_saving(b))), board)
 
 
 @declare("POST", "/api/purchasing/batches", "把某分类的待采购需求合成一个批次", "集中采购", write=True,

@@ -20,10 +20,8 @@ MAX_FILE = 10 * 1024 * 1024
 
 @page("/counts")
 def count_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.COUNT_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "counts.html", lists.context(db, user, lp) | {"scopes": svc.count_scopes(db, user)})
+    return lists.list_page(request, db, user, svc.COUNT_LIST, "counts.html",
+                           lambda: {"scopes": svc.count_scopes(db, user)})
 
 
 @page("/counts", "POST")

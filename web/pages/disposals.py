@@ -26,10 +26,7 @@ MAX_REPORT = 10 * 1024 * 1024
 
 @page("/disposals")
 def case_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.DISPOSAL_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "disposals.html", lists.context(db, user, lp))
+    return lists.list_page(request, db, user, svc.DISPOSAL_LIST, "disposals.html")
 
 
 @page("/disposals", "POST")

@@ -19,10 +19,7 @@ from web.templating import render
 
 @page("/orders")
 def order_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.ORDER_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "orders.html", lists.context(db, user, lp))
+    return lists.list_page(request, db, user, svc.ORDER_LIST, "orders.html")
 
 
 def _detail(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:

@@ -19,10 +19,7 @@ from web.templating import render
 
 @page("/proposals")
 def proposal_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.PROPOSAL_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "proposals.html", lists.context(db, user, lp) | {
+    return lists.list_page(request, db, user, svc.PROPOSAL_LIST, "proposals.html", lambda: {
         "waiting": svc.waiting_requests(db, user), "can_run": can(user, "run_matcher")})
 
 

@@ -12,16 +12,12 @@ from market.models import User
 from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
-from web.templating import render
 
 
 def _page(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
-    lp = lists.read(request, db, user, svc.BATCH_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "purchasing.html", lists.context(db, user, lp) | {
+    return lists.list_page(request, db, user, svc.BATCH_LIST, "purchasing.html", lambda: {
         "board": svc.board(db, user), "actions": lambda b: svc.batch_actions(user, b), "saving": svc.batch_saving,
-        "error": error}, status_code=status)
+        "error": error}, status)
 
 
 @page("/purchasing")

@@ -20,10 +20,7 @@ BLANK_LINES = 5
 
 @page("/requests")
 def request_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.REQUEST_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "requests.html", lists.context(db, user, lp))
+    return lists.list_page(request, db, user, svc.REQUEST_LIST, "requests.html")
 
 
 def _lines_from_form(form: FormData) -> list[LineInput]:

@@ -13,15 +13,11 @@ from web import lists, params
 from web.endpoints import form_action, page
 from web.pages.assets import assets_rerender
 from web.params import path_id
-from web.templating import render
 
 
 @page("/transfers")
 def transfer_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, transfers.TRANSFER_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "transfers.html", lists.context(db, user, lp))
+    return lists.list_page(request, db, user, transfers.TRANSFER_LIST, "transfers.html")
 
 
 
