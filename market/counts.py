@@ -8,9 +8,20 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from market.access import HIDDEN, SUPERVISORS, HiddenAsset, asset_view, require, scoped, visible
+from market.access import (
+    HIDDEN,
+    SUPERVISORS,
+    UNIT_ROLES,
+    HiddenAsset,
+    asset_view,
+    can,
+    require,
+    require_user,
+    visible,
+)
 from market.assets import snapshot, stamp
 from market.disposal import apply_disposal
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -18,6 +29,7 @@ from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.infra.textfiles import decode_text
+from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
 from market.models import (
     CONDITIONS,
     RESOLUTIONS,
@@ -29,6 +41,8 @@ from market.models import (
     Warehouse,
     utcnow,
 )
+from market.models.counts import COUNT_STATUSES
+from market.orders import own_unit_options
 from market.pool.listings import touch_listing
 
 WAREHOUSE_PRESENT = ("listed", "reserved", "idle", "in_repair")
@@ -62,10 +76,6 @@ def in_scope(db: Session, count: InventoryCount) -> Any:
 
 def visible_count(db: Session, actor: User, count_id: int) -> InventoryCount:
     return visible(db, actor, InventoryCount, count_id)
-
-
-def list_counts(db: Session, actor: User) -> list[InventoryCount]:
-    return list(db.exec(scoped(actor, InventoryCount).order_by(InventoryCount.id.desc())))
 
 
 @transactional
@@ -249,11 +259,110 @@ def close_count(db: Session, actor: User, count_id: int) -> InventoryCount:
     return count
 
 
+def _tally(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def summaries(db: Session, counts: list[InventoryCount]) -> dict[int, dict]:
+    """Each count's figures (expected, found, missing, unexpected, accuracy), in one query for a page of counts."""
+    ids = [c.id for c in counts]
+    rows = {cid: (exp, found, extra) for cid, exp, found, extra in db.exec(
+        select(CountLine.count_id, _tally(CountLine.expected.is_(True)),
+               _tally(CountLine.expected.is_(True) & CountLine.seen.is_(True)), _tally(CountLine.expected.is_(False)))
+        .where(CountLine.count_id.in_(ids)).group_by(CountLine.count_id)).all()} if ids else {}
+    out = {}
+    for cid in ids:
+        expected, found, unexpected = rows.get(cid, (0, 0, 0))
+        out[cid] = {"expected": expected, "found": found, "missing": expected - found, "unexpected": unexpected,
+                    "accuracy": f"{found / expected * 100:.1f}%" if expected else "—",
+                    "accuracy_value": found / expected if expected else None}
+    return out
+
+
 def summary(db: Session, count: InventoryCount) -> dict:
-    lines = list(db.exec(select(CountLine).where(CountLine.count_id == count.id)))
-    expected = [x for x in lines if x.expected]
-    found = sum(1 for x in expected if x.seen)
-    unexpected = sum(1 for x in lines if not x.expected)
-    return {"expected": len(expected), "found": found, "missing": len(expected) - found, "unexpected": unexpected,
-            "accuracy": f"{found / len(expected) * 100:.1f}%" if expected else "—",
-            "accuracy_value": found / len(expected) if expected else None}
+    return summaries(db, [count])[count.id]
+
+
+def may_work(actor: User, count: InventoryCount) -> bool:
+    """May ``actor`` scan, settle and close this count now (what ``record_reads``, ``resolve`` and ``close_count``
+    accept)?"""
+    try:
+        _check_scope(actor, count)
+    except PermissionDenied:
+        return False
+    return count.status == "open"
+
+
+@dataclass
+class CountView:
+    """A count as its detail page and the API show it to ``actor``."""
+
+    count: InventoryCount
+    summary: dict
+    issues: list[tuple[str, CountLine, Asset | HiddenAsset | None]]
+    can_work: bool
+
+
+def count_view(db: Session, actor: User, count: InventoryCount) -> CountView:
+    return CountView(count, summary(db, count), issues(db, count, actor), may_work(actor, count))
+
+
+def count_detail(db: Session, actor: User, count_id: int) -> CountView:
+    return count_view(db, actor, visible_count(db, actor, count_id))
+
+
+def count_scopes(db: Session, actor: User | None) -> dict[str, str]:
+    """What ``actor`` may start a count of, for the start form: ``w:<id>`` a warehouse, ``u:<id>`` a unit."""
+    actor = require_user(actor)
+    out: dict[str, str] = {}
+    if can(actor, "receive_items"):
+        out |= {f"w:{i}": f"仓库：{n}" for i, n in warehouse_options(db, actor).items()}
+    if actor.role in ("warehouse_admin", "unit_manager"):
+        units = select(Unit.id, Unit.name).order_by(Unit.code)
+        if actor.role in UNIT_ROLES:
+            units = units.where(Unit.id == actor.unit_id)
+        out |= {f"u:{i}": f"单位：{n}" for i, n in db.exec(units) if can(actor, "apply_disposal", i)}
+    return out
+
+
+def _places(db: Session, rows: list[InventoryCount]) -> dict[str, Any]:
+    return {"warehouses": names(db, Warehouse, [c.warehouse_id for c in rows]),
+            "units": names(db, Unit, [c.unit_id for c in rows]), "summary": summaries(db, rows)}
+
+
+def _place(c: InventoryCount, x: dict[str, Any]) -> str:
+    return x["warehouses"].get(c.warehouse_id, "") if c.warehouse_id else x["units"].get(c.unit_id, "")
+
+
+def warehouse_options(db: Session, actor: User) -> dict[str, str]:
+    """Every warehouse, for a list's filter or a form's select."""
+    return {str(i): n for i, n in db.exec(select(Warehouse.id, Warehouse.name).order_by(Warehouse.code))}
+
+
+def _figure(key: str) -> Any:
+    return lambda c, x: x["summary"][c.id][key]
+
+
+COUNT_LIST = ListSpec(
+    key="counts", title="盘点", model=InventoryCount,
+    columns=(
+        Column("title", "盘点", lambda c, _: c.title),
+        Column("place", "范围", _place),
+        Column("started_at", "开始时间", lambda c, _: local_time(c.started_at)),
+        Column("expected", "账面", _figure("expected")),
+        Column("found", "实盘", _figure("found")),
+        Column("missing", "盘亏", _figure("missing")),
+        Column("unexpected", "盘盈", _figure("unexpected")),
+        Column("accuracy", "准确率", _figure("accuracy")),
+        Column("status", "状态", lambda c, _: c.status_label),
+    ),
+    sorts=by_id(InventoryCount.id) | {"closed": ("结束时间", latest(InventoryCount.closed_at, InventoryCount.id))},
+    filters=(
+        Filter("status", "状态", lambda v: InventoryCount.status == v, COUNT_STATUSES),
+        Filter("unit", "单位", lambda v: InventoryCount.unit_id == v, options=own_unit_options),
+        Filter("warehouse", "仓库", lambda v: InventoryCount.warehouse_id == v, options=warehouse_options),
+    ),
+    search=(numbered(InventoryCount.id), like(InventoryCount.title), named(InventoryCount.unit_id, Unit),
+            named(InventoryCount.warehouse_id, Warehouse)),
+    lookups=_places,
+)

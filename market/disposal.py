@@ -10,20 +10,34 @@ The steps depend on the method the 《行政事业性国有资产管理条例》
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
 
-from market.access import HiddenAsset, asset_view, can, require, require_for_assets, scoped, visible
+from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.errors import InvalidInput, InvalidTransition
 from market.fields import amount
 from market.infra.config import settings
 from market.infra.db import transactional
-from market.infra.eventlog import log_event
-from market.models import DISPOSAL_METHODS, Asset, DisposalCase, DisposalItem, User, money, utcnow
+from market.infra.eventlog import history, log_event
+from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
+from market.models import (
+    DISPOSAL_METHODS,
+    DISPOSAL_STATUSES,
+    Asset,
+    DisposalCase,
+    DisposalItem,
+    Event,
+    Unit,
+    User,
+    money,
+    utcnow,
+)
+from market.orders import own_unit_options
 
 SELLING = {"sale", "scrap"}
 HANDING_OVER = {"free_transfer", "donation", "exchange"}
@@ -239,13 +253,6 @@ def visible_case(db: Session, actor: User, case_id: int) -> DisposalCase:
     return visible(db, actor, DisposalCase, case_id)
 
 
-def list_cases(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[DisposalCase]:
-    stmt = scoped(actor, DisposalCase).order_by(DisposalCase.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(DisposalCase.status == status)
-    return list(db.exec(stmt))
-
-
 def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
     """The steps this actor can take on the case now: approve, appraise, sell, hand_over, remit, write_off, cancel."""
     steps = []
@@ -306,3 +313,51 @@ def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping
     if step == "write_off":
         return write_off(db, actor, case_id)
     return cancel_disposal(db, actor, case_id)
+
+
+@dataclass
+class CaseView:
+    """A disposal case as its detail page shows it to ``actor``: the steps they may take on it now."""
+
+    case: DisposalCase
+    unit: Unit
+    assets: list[Asset | HiddenAsset]
+    events: list[Event]
+    steps: list[str]
+    floor: float  # the share of the appraised value a sale may not go below
+    floor_amount: Decimal | None
+
+
+def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
+    case = visible_case(db, actor, case_id)
+    floor = settings().sale_floor_share
+    return CaseView(case, db.get(Unit, case.unit_id), case_assets(db, case.id, actor), history(db, "disposal", case.id),
+                    next_steps(db, actor, case), floor,
+                    None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))))
+
+
+DISPOSAL_LIST = ListSpec(
+    key="disposals", title="处置单", model=DisposalCase,
+    columns=(
+        Column("number", "处置单号", lambda c, _: c.number),
+        Column("unit", "单位", lambda c, x: x["units"].get(c.unit_id, "")),
+        Column("method", "处置方式", lambda c, _: c.method_label),
+        Column("reason", "理由", lambda c, _: c.reason),
+        Column("book_value", "账面价值（元）", lambda c, _: c.book_value),
+        Column("appraised_value", "评估价值（元）", lambda c, _: c.appraised_value),
+        Column("proceeds", "成交/收入（元）", lambda c, _: c.proceeds),
+        Column("created_at", "申请时间", lambda c, _: local_time(c.created_at)),
+        Column("status", "状态", lambda c, _: c.status_label),
+    ),
+    sorts=by_id(DisposalCase.id) | {
+        "value": ("账面价值最高", (DisposalCase.book_value.desc(), DisposalCase.id.desc())),
+        "closed": ("核销时间", latest(DisposalCase.closed_at, DisposalCase.id))},
+    filters=(
+        Filter("status", "状态", lambda v: DisposalCase.status == v, DISPOSAL_STATUSES),
+        Filter("method", "处置方式", lambda v: DisposalCase.method == v, DISPOSAL_METHODS),
+        Filter("unit", "单位", lambda v: DisposalCase.unit_id == v, options=own_unit_options),
+    ),
+    search=(numbered(DisposalCase.id), like(DisposalCase.reason), like(DisposalCase.buyer),
+            named(DisposalCase.unit_id, Unit)),
+    lookups=lambda db, rows: {"units": names(db, Unit, [c.unit_id for c in rows])},
+)

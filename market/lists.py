@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import false, func, or_
@@ -104,6 +105,16 @@ class ListPage:
         return [c.value(row, self.lookups) for c in self.spec.columns]
 
 
+def by_id(id_column: Any) -> dict[str, tuple[str, tuple[Any, ...]]]:
+    """The two sorts every list of documents has, newest first (the default) and oldest first."""
+    return {"newest": ("最新在前", (id_column.desc(),)), "oldest": ("最早在前", (id_column,))}
+
+
+def latest(column: Any, id_column: Any) -> tuple[Any, ...]:
+    """ORDER BY a moment that may be missing, latest first, the rows without one last (alike on both databases)."""
+    return (column.is_(None), column.desc(), id_column.desc())
+
+
 def _positive(raw: str, name: str, label: str, maximum: int = 2**31 - 1) -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 0 < int(raw) <= maximum:
         raise InvalidInput(f"{label}须为 1 至 {maximum} 的整数。", name)
@@ -169,6 +180,8 @@ def numbered(id_column: Any) -> Callable[[str], Any]:
 
 
 def _count(db: Session, stmt: Any) -> int:
+    """The rows ``stmt`` selects, counted over the list's own query (a list nobody is narrowed in has no WHERE to
+    name its table)."""
     return db.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
 
 
@@ -212,3 +225,11 @@ def names(db: Session, model: type, ids: Sequence[int | None]) -> dict[int, str]
     if not wanted:
         return {}
     return dict(db.exec(select(model.id, model.name).where(model.id.in_(wanted))).all())
+
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def local_time(value: datetime | None) -> str:
+    """A moment as a list's cell shows it (and its export writes it): Beijing time, to the minute."""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""

@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
-from market.access import HiddenAsset, asset_view, require, visible
+from market.access import UNIT_ROLES, HiddenAsset, asset_view, can, require, visible
+from market.approvals import approver_role
 from market.assets import snapshot, stamp
 from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404, locked
-from market.lists import Column, Filter, ListSpec, like, named, names, numbered
+from market.lists import Column, Filter, ListSpec, by_id, like, named, names, numbered
 from market.models import (
     CONDITIONS,
     ORDER_KINDS,
@@ -28,6 +29,7 @@ from market.models import (
     OrderItem,
     PoolListing,
     RentalOffer,
+    RentalVendor,
     Request,
     RequestLine,
     Unit,
@@ -458,16 +460,70 @@ def visible_order(db: Session, actor: User, order_id: int) -> Order:
     return visible(db, actor, Order, order_id)
 
 
-def _units(db: Session, rows: list[Order]) -> dict[str, Any]:
+@dataclass
+class OrderView:
+    """An order as its detail page and the API show it to ``actor``, with the steps they may take on it now."""
+
+    order: Order
+    items: list[tuple[OrderItem, Asset | HiddenAsset]]
+    to_unit: Unit
+    from_unit: Unit | None
+    vendor: RentalVendor | None
+    damages: list[DamageRecord]
+    can_hand_out: bool
+    can_return: bool
+    can_cancel: bool
+    can_settle: bool
+    can_decide_allot: bool
+
+
+def order_view(db: Session, actor: User, order: Order) -> OrderView:
+    """An order already loaded through the policy (``visible_order``), with what the page and the API show."""
+    vendor = None
+    if order.rental_offer_id:
+        offer = db.get(RentalOffer, order.rental_offer_id)
+        vendor = db.get(RentalVendor, offer.vendor_id) if offer else None
+    damages = list(db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id).order_by(DamageRecord.id)))
+    return OrderView(
+        order=order, items=order_items(db, order.id, viewer=actor), to_unit=db.get(Unit, order.to_unit_id),
+        from_unit=db.get(Unit, order.from_unit_id) if order.from_unit_id else None, vendor=vendor, damages=damages,
+        can_hand_out=order.status == "allocated" and can(actor, "hand_out"),
+        can_return=order.status == "on_loan" and order.kind in ("loan", "rental") and can(actor, "take_return"),
+        can_cancel=order.status == "allocated" and can(actor, "allocate"),
+        can_settle=can(actor, "settle_damage"),
+        can_decide_allot=(order.kind == "allot" and order.status == "pending"
+                          and actor.role == approver_role(db, "ownership_transfer", order.cost)))
+
+
+def order_detail(db: Session, actor: User, order_id: int) -> OrderView:
+    return order_view(db, actor, visible_order(db, actor, order_id))
+
+
+def unit_names(db: Session, rows: list[Order]) -> dict[str, Any]:
+    """The names of the units a page of orders names (``lookups`` of the order lists)."""
     return {"units": names(db, Unit, [u for o in rows for u in (o.to_unit_id, o.from_unit_id)])}
 
 
-def _unit_options(db: Session, actor: User) -> dict[str, str]:
+def unit_options(db: Session, actor: User) -> dict[str, str]:
+    """Every unit, for a list's unit filter."""
     return {str(i): n for i, n in db.exec(select(Unit.id, Unit.name).order_by(Unit.code))}
 
 
-def _period(o: Order) -> str:
+def own_unit_options(db: Session, actor: User) -> dict[str, str]:
+    """The units a list of one unit's documents can show ``actor``: their own, or (the ledger) every unit."""
+    if actor.role in UNIT_ROLES:
+        unit = db.get(Unit, actor.unit_id) if actor.unit_id else None
+        return {str(unit.id): unit.name} if unit else {}
+    return unit_options(db, actor)
+
+
+def period(o: Order) -> str:
     return f"{o.start_date} 至 {o.end_date}" if o.end_date else f"{o.start_date} 起"
+
+
+def unit_name(key: str) -> Any:
+    """A column's cell: the name of the unit in ``key`` of the row (from ``unit_names``)."""
+    return lambda o, x: x["units"].get(getattr(o, key), "")
 
 
 ORDER_LIST = ListSpec(
@@ -476,19 +532,19 @@ ORDER_LIST = ListSpec(
         Column("number", "单号", lambda o, _: o.number),
         Column("kind", "类型", lambda o, _: o.kind_label),
         Column("from_unit", "调出", lambda o, x: x["units"].get(o.from_unit_id, "") if o.from_unit_id else "市场租赁"),
-        Column("to_unit", "调入", lambda o, x: x["units"].get(o.to_unit_id, "")),
+        Column("to_unit", "调入", unit_name("to_unit_id")),
         Column("quantity", "数量", lambda o, _: o.quantity),
-        Column("period", "期间", lambda o, _: _period(o)),
+        Column("period", "期间", lambda o, _: period(o)),
         Column("cost", "费用（元）", lambda o, _: o.cost),
         Column("status", "状态", lambda o, _: o.status_label),
     ),
-    sorts={"newest": ("最新在前", (Order.id.desc(),)), "oldest": ("最早在前", (Order.id,)),
-           "start": ("开始日期", (Order.start_date, Order.id)), "due": ("归还日期", (Order.end_date, Order.id))},
+    sorts=by_id(Order.id) | {"start": ("开始日期", (Order.start_date, Order.id)),
+                             "due": ("归还日期", (Order.end_date.is_(None), Order.end_date, Order.id))},
     filters=(
         Filter("status", "状态", lambda v: Order.status == v, ORDER_STATUSES),
         Filter("kind", "类型", lambda v: Order.kind == v, ORDER_KINDS),
-        Filter("unit", "单位", lambda v: or_(Order.to_unit_id == v, Order.from_unit_id == v), options=_unit_options),
+        Filter("unit", "单位", lambda v: or_(Order.to_unit_id == v, Order.from_unit_id == v), options=unit_options),
     ),
     search=(numbered(Order.id), like(Order.note), named(Order.to_unit_id, Unit), named(Order.from_unit_id, Unit)),
-    lookups=_units,
+    lookups=unit_names,
 )

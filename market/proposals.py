@@ -10,18 +10,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 import matcher
-from market.access import require, scoped, visible
+from market.access import can, require, scoped, visible
 from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import locked
+from market.lists import Column, Filter, ListSpec, by_id, latest, local_time, numbered
 from market.models import (
     USABLE_CONDITIONS,
     Asset,
     Category,
+    Order,
     OrderItem,
     PoolListing,
     Proposal,
@@ -35,6 +38,7 @@ from market.models import (
     money,
     utcnow,
 )
+from market.models.orders import PROPOSAL_POLICIES, PROPOSAL_STATUSES
 from market.notices import notify, role_users
 from market.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order, lock_for_allocation
 from market.purchasing import needs_from_proposal
@@ -306,8 +310,26 @@ def visible_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
     return visible(db, actor, Proposal, proposal_id)
 
 
-def list_proposals(db: Session, actor: User, limit: int = 100) -> list[Proposal]:
-    return list(db.exec(scoped(actor, Proposal).order_by(Proposal.id.desc()).limit(limit)))
+def waiting_requests(db: Session, actor: User | None) -> int:
+    """Approved requests not yet allocated: what a run of the matcher would take up."""
+    stmt = scoped(actor, Request, select(func.count()).select_from(Request)).where(Request.status == "approved")
+    return db.exec(stmt).one()
+
+
+@dataclass
+class ProposalView:
+    """A proposal as its review page shows it to ``actor``."""
+
+    prop: Proposal
+    lines: list[ReviewLine]
+    orders: list[Order]
+    editable: bool  # a draft, and the actor may edit, accept or discard it
+
+
+def proposal_detail(db: Session, actor: User, proposal_id: int) -> ProposalView:
+    prop = visible_proposal(db, actor, proposal_id)
+    orders = list(db.exec(scoped(actor, Order).where(Order.proposal_id == prop.id).order_by(Order.id)))
+    return ProposalView(prop, review_lines(db, prop), orders, prop.status == "draft" and can(actor, "run_matcher"))
 
 
 @dataclass
@@ -333,3 +355,24 @@ def review_lines(db: Session, prop: Proposal) -> list[ReviewLine]:
         served = sorted(rows.get(r["id"], []), key=lambda a: ("warehouse", "idle", "rental").index(a["tier"]))
         out.append(ReviewLine(r, names.get(r["category"], r["category"]), served, unmet.get(r["id"], 0)))
     return out
+
+
+PROPOSAL_LIST = ListSpec(
+    key="proposals", title="调配方案", model=Proposal,
+    columns=(
+        Column("id", "方案", lambda p, _: f"#{p.id}"),
+        Column("created_at", "生成时间", lambda p, _: local_time(p.created_at)),
+        Column("policy", "策略", lambda p, _: p.policy_label),
+        Column("solved", "求解", lambda p, _: "最优" if p.solution.get("status") == "optimal" else "可行"),
+        Column("cost_total", "费用（元）", lambda p, _: p.cost_total),
+        Column("cost_all_new", "全部新购（元）", lambda p, _: p.cost_all_new),
+        Column("status", "状态", lambda p, _: p.status_label),
+    ),
+    sorts=by_id(Proposal.id) | {"accepted": ("采纳时间", latest(Proposal.accepted_at, Proposal.id)),
+                                "cost": ("费用最低", (Proposal.cost_total, Proposal.id.desc()))},
+    filters=(
+        Filter("status", "状态", lambda v: Proposal.status == v, PROPOSAL_STATUSES),
+        Filter("policy", "策略", lambda v: Proposal.policy == v, PROPOSAL_POLICIES),
+    ),
+    search=(numbered(Proposal.id),),
+)

@@ -10,13 +10,15 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from market.access import require, scoped, visible
+from market.access import can, require, require_user, scoped, visible
+from market.counts import warehouse_options
 from market.errors import InvalidInput, InvalidTransition
 from market.fields import amount
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
-from market.models import Category, Proposal, PurchaseBatch, PurchaseNeed, User, money, utcnow
+from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
+from market.models import BATCH_STATUSES, Category, Proposal, PurchaseBatch, PurchaseNeed, User, money, utcnow
 from market.pool.listings import receive_items
 
 
@@ -111,5 +113,62 @@ def total_saving(db: Session) -> tuple[Decimal, int]:
     return sum((batch_saving(b) for b in batches), Decimal(0)), len(batches)
 
 
-def list_batches(db: Session, actor: User) -> list[PurchaseBatch]:
-    return list(db.exec(scoped(actor, PurchaseBatch).order_by(PurchaseBatch.id.desc())))
+def _category_options(db: Session, actor: User) -> dict[str, str]:
+    """The categories batches have been bought in."""
+    used = select(PurchaseBatch.category_id).distinct()
+    return {str(i): n for i, n in db.exec(select(Category.id, Category.name).where(Category.id.in_(used))
+                                          .order_by(Category.code))}
+
+
+def batch_actions(actor: User, batch: PurchaseBatch) -> set[str]:
+    """The steps ``actor`` may take on the batch now: "purchase" (record the purchase), "receive" (into a
+    warehouse)."""
+    steps = set()
+    if batch.status == "planned" and can(actor, "allocate"):
+        steps.add("purchase")
+    if batch.status == "purchased" and can(actor, "receive_items"):
+        steps.add("receive")
+    return steps
+
+
+@dataclass
+class Board:
+    """The purchasing page beside its list of batches: the open needs, the money saved, and what ``actor`` may do."""
+
+    needs: list[NeedGroup]
+    saved: Decimal
+    bought: int  # batches purchased or received
+    can_batch: bool  # may group the open needs of a category into a batch
+    warehouses: dict[str, str]  # where bought items may be received (none if the actor may not receive them)
+
+
+def board(db: Session, actor: User | None) -> Board:
+    actor = require_user(actor)
+    scoped(actor, PurchaseBatch)  # the planners' page: refused to anybody else, as their list is
+    saved, bought = total_saving(db)
+    may_batch = can(actor, "allocate")
+    return Board(open_needs(db, actor) if may_batch else [], saved, bought, may_batch,
+                 warehouse_options(db, actor) if can(actor, "receive_items") else {})
+
+
+BATCH_LIST = ListSpec(
+    key="batches", title="采购批次", model=PurchaseBatch,
+    columns=(
+        Column("number", "批次", lambda b, _: b.number),
+        Column("category", "分类", lambda b, x: x["categories"].get(b.category_id, "")),
+        Column("quantity", "数量", lambda b, _: b.quantity),
+        Column("reference_price", "参考单价（元）", lambda b, _: b.reference_price),
+        Column("unit_price", "成交单价（元）", lambda b, _: b.unit_price),
+        Column("supplier", "供应商", lambda b, _: b.supplier),
+        Column("saving", "节约（元）", lambda b, _: None if b.unit_price is None else batch_saving(b)),
+        Column("created_at", "生成时间", lambda b, _: local_time(b.created_at)),
+        Column("status", "状态", lambda b, _: b.status_label),
+    ),
+    sorts=by_id(PurchaseBatch.id) | {"purchased": ("采购时间", latest(PurchaseBatch.purchased_at, PurchaseBatch.id))},
+    filters=(
+        Filter("status", "状态", lambda v: PurchaseBatch.status == v, BATCH_STATUSES),
+        Filter("category", "分类", lambda v: PurchaseBatch.category_id == v, options=_category_options),
+    ),
+    search=(numbered(PurchaseBatch.id), like(PurchaseBatch.supplier), named(PurchaseBatch.category_id, Category)),
+    lookups=lambda db, rows: {"categories": names(db, Category, [b.category_id for b in rows])},
+)

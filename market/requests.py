@@ -5,17 +5,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from market.access import require, scoped, visible
+from market.access import can, require, require_user, scoped, visible
 from market.approvals import approver_role, require_approver
+from market.catalogue import leaf_categories
 from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
-from market.infra.eventlog import log_event
+from market.infra.eventlog import history, log_event
 from market.infra.rows import get_or_404
-from market.models import PURPOSES, Category, PoolListing, Request, RequestLine, Unit, User, utcnow
+from market.lists import Column, Filter, ListSpec, by_id, like, local_time, named, names, numbered
+from market.models import (
+    PURPOSES,
+    REQUEST_STATUSES,
+    Category,
+    Event,
+    Order,
+    PoolListing,
+    Request,
+    RequestLine,
+    Unit,
+    User,
+    utcnow,
+)
 from market.notices import notify, unit_users
+from market.orders import own_unit_options
 
 MAX_LINE_QUANTITY = 100_000
 MAX_LINES = 200
@@ -150,13 +167,81 @@ def visible_request(db: Session, actor: User, request_id: int) -> Request:
     return visible(db, actor, Request, request_id)
 
 
-def list_requests(db: Session, actor: User, status: str | None = None, limit: int = 200) -> list[Request]:
-    stmt = scoped(actor, Request).order_by(Request.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(Request.status == status)
-    return list(db.exec(stmt))
-
-
 def can_decide(db: Session, actor: User, req: Request) -> bool:
     action, value = approval_action_and_value(db, req)
     return req.status == "submitted" and actor.role == approver_role(db, action, value)
+
+
+def can_withdraw(actor: User, req: Request) -> bool:
+    return req.status in ("submitted", "approved") and can(actor, "withdraw_request", req.unit_id)
+
+
+def require_submitter(actor: User | None) -> User:
+    """Who may fill in a new request: a unit's people, for their own unit (checked before the form is read)."""
+    actor = require_user(actor)
+    return require(actor, "submit_request", actor.unit_id)
+
+
+@dataclass
+class NewRequestForm:
+    unit: Unit | None
+    categories: list[Category]
+    listing: PoolListing | None  # the lot the unit came from, its category chosen in the first line
+
+
+def new_request_form(db: Session, actor: User | None, listing_id: int | None = None) -> NewRequestForm:
+    actor = require_submitter(actor)
+    listing = visible(db, actor, PoolListing, listing_id, "listing") if listing_id is not None else None
+    return NewRequestForm(db.get(Unit, actor.unit_id) if actor.unit_id else None, leaf_categories(db), listing)
+
+
+@dataclass
+class RequestView:
+    """A request as its detail page shows it to ``actor``, with the steps they may take on it now."""
+
+    req: Request
+    unit: Unit
+    lines: list[RequestLine]
+    categories: dict[int, Category]
+    orders: list[Order]
+    events: list[Event]
+    can_decide: bool
+    can_withdraw: bool
+
+
+def request_detail(db: Session, actor: User, request_id: int) -> RequestView:
+    req = visible_request(db, actor, request_id)
+    lines = request_lines(db, req.id)
+    cats = {c.id: c for c in db.exec(select(Category).where(Category.id.in_({x.category_id for x in lines})))}
+    orders = list(db.exec(scoped(actor, Order).where(Order.request_line_id.in_([x.id for x in lines]))
+                          .order_by(Order.id)))
+    return RequestView(req, db.get(Unit, req.unit_id), lines, cats, orders, history(db, "request", req.id),
+                       can_decide(db, actor, req), can_withdraw(actor, req))
+
+
+def _needed_from() -> Any:
+    """The first day a request's items are needed (its earliest line)."""
+    return (select(func.min(RequestLine.start_date)).where(RequestLine.request_id == Request.id)
+            .correlate(Request).scalar_subquery())
+
+
+REQUEST_LIST = ListSpec(
+    key="requests", title="需求申请", model=Request,
+    columns=(
+        Column("number", "申请编号", lambda r, _: r.number),
+        Column("title", "事由", lambda r, _: r.title),
+        Column("unit", "申请单位", lambda r, x: x["units"].get(r.unit_id, "")),
+        Column("purpose", "用途", lambda r, _: r.purpose),
+        Column("place", "送达地点", lambda r, _: r.place),
+        Column("submitted_at", "提交时间", lambda r, _: local_time(r.submitted_at)),
+        Column("status", "状态", lambda r, _: r.status_label),
+    ),
+    sorts=by_id(Request.id) | {"needed": ("用物日期", (_needed_from(), Request.id))},
+    filters=(
+        Filter("status", "状态", lambda v: Request.status == v, REQUEST_STATUSES),
+        Filter("purpose", "用途", lambda v: Request.purpose == v, {p: p for p in PURPOSES}),
+        Filter("unit", "单位", lambda v: Request.unit_id == v, options=own_unit_options),
+    ),
+    search=(numbered(Request.id), like(Request.title), like(Request.place), named(Request.unit_id, Unit)),
+    lookups=lambda db, rows: {"units": names(db, Unit, [r.unit_id for r in rows])},
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import or_
 from sqlmodel import Session
 
 from market.access import require_for_assets, visible
@@ -13,8 +14,9 @@ from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
-from market.models import Order, OrderItem, Unit, User, utcnow
-from market.orders import order_items
+from market.lists import Column, Filter, ListSpec, by_id, like, local_time, named, numbered
+from market.models import ORDER_STATUSES, Order, OrderItem, Unit, User, utcnow
+from market.orders import order_items, unit_name, unit_names, unit_options
 
 
 @transactional
@@ -92,3 +94,29 @@ def reject_transfer(db: Session, actor: User, order_id: int, reason: str) -> Ord
     log_event(db, actor, "order", order.id, "reject", f"驳回调拨单 {order.number}：{reason.strip()}",
               {"status": "pending"}, {"status": "rejected"})
     return order
+
+
+# the states an ownership transfer goes through: proposed, then approved (done at once) or rejected
+TRANSFER_STATUSES = {k: ORDER_STATUSES[k] for k in ("pending", "completed", "rejected")}
+
+TRANSFER_LIST = ListSpec(
+    key="transfers", title="调拨单", model=Order,
+    columns=(
+        Column("number", "调拨单号", lambda o, _: o.number),
+        Column("from_unit", "调出单位", unit_name("from_unit_id")),
+        Column("to_unit", "调入单位", unit_name("to_unit_id")),
+        Column("quantity", "数量", lambda o, _: o.quantity),
+        Column("cost", "原值合计（元）", lambda o, _: o.cost),
+        Column("note", "说明", lambda o, _: o.note),
+        Column("created_at", "申请时间", lambda o, _: local_time(o.created_at)),
+        Column("status", "状态", lambda o, _: o.status_label),
+    ),
+    sorts=by_id(Order.id) | {"value": ("原值最高", (Order.cost.desc(), Order.id.desc()))},
+    filters=(
+        Filter("status", "状态", lambda v: Order.status == v, TRANSFER_STATUSES),
+        Filter("unit", "单位", lambda v: or_(Order.to_unit_id == v, Order.from_unit_id == v), options=unit_options),
+    ),
+    search=(numbered(Order.id), like(Order.note), named(Order.from_unit_id, Unit), named(Order.to_unit_id, Unit)),
+    where=lambda actor: Order.kind == "allot",
+    lookups=unit_names,
+)

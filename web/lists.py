@@ -16,6 +16,7 @@ from market.errors import InvalidInput
 from market.lists import ListPage, ListSpec
 from market.models import User
 from web.responses import table_file
+from web.templating import render
 
 EXPORT_FORMATS = ("xlsx", "csv")
 STR, INT = {"type": "string"}, {"type": "integer"}  # (JSON Schema; the API registry imports this module)
@@ -23,6 +24,8 @@ STR, INT = {"type": "string"}, {"type": "integer"}  # (JSON Schema; the API regi
 
 def query_params(spec: ListSpec) -> list[tuple[str, dict[str, Any], str]]:
     """The list's parameters for the OpenAPI schema (the same names the page uses)."""
+    from web.api.registry import INT, STR  # (not at the top: the API package imports this module)
+
     out = [("q", STR, "搜索词（空格分隔，全部匹配）")]
     for f in spec.filters:
         out.append((f.key, {"enum": list(f.choices)} if f.choices is not None else INT, f.label))
@@ -57,3 +60,22 @@ def context(db: Session, user: User, lp: ListPage) -> dict[str, Any]:
         return "?" + urlencode(params) if params else "?"
 
     return {"lp": lp, "rows": lp.rows, "options": lists.options(db, user, lp.spec), "link": link}
+
+
+def list_page(request: Request, db: Session, user: User | None, spec: ListSpec, template: str,
+              extra: Callable[[], dict[str, Any]] | None = None, status_code: int = 200) -> Response:
+    """A list page: ``template`` with the list's rows, controls and pager (and ``extra()``), or the export asked
+    for."""
+    lp = read(request, db, user, spec)
+    if isinstance(lp, Response):
+        return lp
+    return render(request, template, context(db, user, lp) | (extra() if extra else {}), status_code=status_code)
+
+
+def list_json(request: Request, db: Session, user: User | None, spec: ListSpec, row: Callable[[Any], dict[str, Any]],
+              extra: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any] | Response:
+    """A list endpoint: a page of rows as JSON (with ``extra()``), or the export asked for."""
+    lp = read(request, db, user, spec)
+    if isinstance(lp, Response):
+        return lp
+    return (extra() if extra else {}) | as_json(lp, row)

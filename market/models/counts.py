@@ -11,6 +11,7 @@ from market.models.base import UTCDateTime, utcnow
 
 COUNT_ISSUES = {"missing": "盘亏（未找到）", "unexpected": "盘盈（不在账上）", "wrong_place": "位置不符",
                 "wrong_condition": "状况不符"}
+COUNT_STATUSES = {"open": "进行中", "closed": "已结束"}
 RESOLUTIONS = {"found": "已找到", "lost": "确认丢失（报损核销）", "moved": "更正位置", "condition": "更正状况",
                "accepted": "确认无误"}
 
@@ -25,6 +26,10 @@ class InventoryCount(SQLModel, table=True):
     started_by: int = Field(foreign_key="user.id")
     started_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+    @property
+    def status_label(self) -> str:
+        return COUNT_STATUSES.get(self.status, self.status)
 
 
 class CountLine(SQLModel, table=True):

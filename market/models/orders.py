@@ -22,6 +22,8 @@ ORDER_STATUSES = {
     "rejected": "已驳回",
     "cancelled": "已取消",
 }
+PROPOSAL_STATUSES = {"draft": "待采纳", "accepted": "已采纳", "discarded": "已作废"}
+PROPOSAL_POLICIES = {"tiered": "分层", "cost": "成本"}
 DAMAGE_CAUSES = {"user": "使用人损坏", "wear": "自然损耗"}
 
 
@@ -40,6 +42,14 @@ class Proposal(SQLModel, table=True):
     cost_total: Decimal = Field(default=Decimal("0"), sa_column=Column(MONEY, nullable=False))
     cost_all_rented: Decimal | None = Field(default=None, sa_column=Column(MONEY))
     cost_all_new: Decimal | None = Field(default=None, sa_column=Column(MONEY))
+
+    @property
+    def status_label(self) -> str:
+        return PROPOSAL_STATUSES.get(self.status, self.status)
+
+    @property
+    def policy_label(self) -> str:
+        return PROPOSAL_POLICIES.get(self.policy, self.policy)
 
 
 class Order(SQLModel, table=True):

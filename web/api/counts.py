@@ -7,18 +7,23 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import counts
 from market.errors import InvalidInput
 from market.models import User
+from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
 
 
-@declare("GET", "/api/counts", "盘点列表", "盘点")
-def list_counts(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"counts": [to_json(c, summary=counts.summary(db, c)) for c in counts.list_counts(db, user)]}
+@declare("GET", "/api/counts", "盘点列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "盘点",
+         query=lists.query_params(counts.COUNT_LIST))
+def list_counts(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    lp = lists.read(request, db, user, counts.COUNT_LIST)
+    return lp if isinstance(lp, Response) else lists.as_json(
+        lp, lambda c: to_json(c, summary=lp.lookups["summary"][c.id]))
 
 
 @declare("POST", "/api/counts", "开始盘点（仓库或单位）", "盘点", write=True,
@@ -43,10 +48,10 @@ def reads(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 @declare("GET", "/api/counts/{id}", "盘点结果与差异", "盘点")
 def get_count(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    c = counts.visible_count(db, user, path_id(request))
-    return to_json(c, summary=counts.summary(db, c), issues=[
+    v = counts.count_detail(db, user, path_id(request))
+    return to_json(v.count, summary=v.summary, issues=[
         {"line_id": line.id, "kind": kind, "tag": line.tag, "asset_id": line.asset_id, "resolution": line.resolution}
-        for kind, line, _ in counts.issues(db, c, user)])
+        for kind, line, _ in v.issues])
 
 
 @declare("POST", "/api/counts/lines/{id}/resolve", "处理一处差异", "盘点", write=True,

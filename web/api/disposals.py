@@ -1,4 +1,4 @@
-"""Ownership transfers (调拨) and disposal (处置) through the API."""
+"""Disposal (处置) through the API."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import disposal as dsp
-from market.errors import InvalidInput
-from market.models import DISPOSAL_METHODS, DISPOSAL_STATUSES, User
+from market.models import DISPOSAL_METHODS, User
+from web import lists
 from web.api.registry import IDS, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, int_list, path_id
@@ -19,12 +20,10 @@ def case_json(db: Session, case) -> dict[str, Any]:  # noqa: ANN001
     return to_json(case, assets=[a.id for a in dsp.case_assets(db, case.id)])
 
 
-@declare("GET", "/api/disposals", "处置单列表", "调拨与处置", query=[("status", {"enum": list(DISPOSAL_STATUSES)}, "状态")])
-def list_cases(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    status = request.query_params.get("status") or None
-    if status is not None and status not in DISPOSAL_STATUSES:
-        raise InvalidInput("status 无效。", "status")
-    return {"disposals": [to_json(c) for c in dsp.list_cases(db, user, status)]}
+@declare("GET", "/api/disposals", "处置单列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "调拨与处置",
+         query=lists.query_params(dsp.DISPOSAL_LIST))
+def list_cases(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, dsp.DISPOSAL_LIST, to_json)
 
 
 @declare("POST", "/api/disposals", "申请处置", "调拨与处置", write=True, body=obj(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
 from market import orders as svc
 from market.errors import InvalidInput
-from market.models import DamageRecord, User
+from market.fields import amount
+from market.models import CONDITIONS, DAMAGE_CAUSES, User
 from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
@@ -19,17 +19,16 @@ from web.params import field, path_id
 
 
 def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN001
+    view = svc.order_view(db, user, order)
     items = [{"asset_id": a.id, "tag": a.tag, "name": a.name, "condition_out": it.condition_out,
-              "condition_in": it.condition_in, "status": a.status} for it, a in svc.order_items(db, order.id, viewer=user)]
-    damages = [to_json(d) for d in db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id))]
-    return to_json(order, items=items, damages=damages)
+              "condition_in": it.condition_in, "status": a.status} for it, a in view.items]
+    return to_json(order, items=items, damages=[to_json(d) for d in view.damages])
 
 
 @declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的；分页、搜索、筛选、排序、导出）", "单据",
          query=lists.query_params(svc.ORDER_LIST))
 def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    lp = lists.read(request, db, user, svc.ORDER_LIST)
-    return lp if isinstance(lp, Response) else lists.as_json(lp, to_json)
+    return lists.list_json(request, db, user, svc.ORDER_LIST, to_json)
 
 
 @declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据")
@@ -47,8 +46,8 @@ def hand_out(request: Request, db: Session, user: User | None, body: Any) -> dic
     return order_json(db, user, svc.hand_out(db, user, order.id, tags))
 
 
-INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": ["全新", "良好", "一般", "待维修", "报废"]},
-                 cause={"enum": ["user", "wear", None]}, description=STR, repair_cost={"type": ["string", "null"]})
+INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": list(CONDITIONS)},
+                 cause={"enum": [*DAMAGE_CAUSES, None]}, description=STR, repair_cost={"type": ["string", "null"]})
 
 
 @declare("POST", "/api/orders/{id}/return", "归还并逐件验收", "单据", write=True,
@@ -60,18 +59,13 @@ def return_order(request: Request, db: Session, user: User | None, body: Any) ->
         if not isinstance(raw, dict):
             raise InvalidInput(f"inspections[{i}] 须为对象。", "inspections")
         cost = raw.get("repair_cost")
-        try:
-            repair = Decimal(str(cost)) if cost not in (None, "") else None
-            if repair is not None and (not repair.is_finite() or repair > Decimal("1e9")):
-                raise InvalidOperation
-        except InvalidOperation:
-            raise InvalidInput(f"inspections[{i}].repair_cost 须为金额。", "inspections") from None
         cause = raw.get("cause")
-        if cause not in (None, "user", "wear"):
-            raise InvalidInput(f"inspections[{i}].cause 须为 user、wear 或 null。", "inspections")
+        if cause is not None and (not isinstance(cause, str) or cause not in DAMAGE_CAUSES):
+            raise InvalidInput(f"inspections[{i}].cause 须为 {'、'.join(DAMAGE_CAUSES)} 或 null。", "inspections")
         inspections[field(raw, "asset_id", int)] = svc.Inspection(
             condition=field(raw, "condition", str), cause=cause,
-            description=(field(raw, "description", str, required=False) or "")[:500], repair_cost=repair)
+            description=(field(raw, "description", str, required=False) or "")[:500],
+            repair_cost=None if cost in (None, "") else amount(str(cost), "inspections", f"inspections[{i}].repair_cost"))
     order = svc.visible_order(db, user, path_id(request))
     return order_json(db, user, svc.return_loan(db, user, order.id, inspections))
 

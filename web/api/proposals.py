@@ -6,10 +6,12 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import proposals as svc
 from market.errors import InvalidInput
 from market.models import User
+from web import lists
 from web.api.registry import STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
@@ -24,10 +26,11 @@ def proposal_json(prop) -> dict[str, Any]:  # noqa: ANN001
     return data
 
 
-@declare("GET", "/api/proposals", "调配方案列表", "调配")
-def list_proposals(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"proposals": [{k: v for k, v in proposal_json(p).items() if k not in ("problem", "solution")}
-                          for p in svc.list_proposals(db, user)]}
+@declare("GET", "/api/proposals", "调配方案列表（分页、筛选、排序、导出）", "调配",
+         query=lists.query_params(svc.PROPOSAL_LIST))
+def list_proposals(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, svc.PROPOSAL_LIST,
+                           lambda p: {k: v for k, v in proposal_json(p).items() if k not in ("problem", "solution")})
 
 
 @declare("POST", "/api/proposals", "对已批准的申请运行调配求解", "调配", write=True, body=obj(

@@ -6,21 +6,27 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import purchasing
 from market.models import User
+from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
 
 
-@declare("GET", "/api/purchasing", "待采购需求与采购批次", "集中采购")
-def purchasing_state(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    saved, n = purchasing.total_saving(db)
-    needs = purchasing.open_needs(db, user) if user.role == "warehouse_admin" else []
-    return {"saved": str(saved), "batches_bought": n,
-            "needs": [{"category_id": g.category.id, "category": g.category.name, "quantity": g.quantity} for g in needs],
-            "batches": [to_json(b, saving=str(purchasing.batch_saving(b))) for b in purchasing.list_batches(db, user)]}
+@declare("GET", "/api/purchasing", "待采购需求与采购批次（批次分页、搜索、筛选、排序、导出）", "集中采购",
+         query=lists.query_params(purchasing.BATCH_LIST))
+def purchasing_state(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    def board() -> dict[str, Any]:
+        b = purchasing.board(db, user)
+        return {"saved": str(b.saved), "batches_bought": b.bought,
+                "needs": [{"category_id": g.category.id, "category": g.category.name, "quantity": g.quantity}
+                          for g in b.needs]}
+
+    return lists.list_json(request, db, user, purchasing.BATCH_LIST,
+                           lambda b: to_json(b, saving=str(purchasing.batch_saving(b))), board)
 
 
 @declare("POST", "/api/purchasing/batches", "把某分类的待采购需求合成一个批次", "集中采购", write=True,

@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import requests as svc
 from market.errors import InvalidInput
-from market.models import PURPOSES, REQUEST_STATUSES, User
+from market.models import PURPOSES, User
 from market.requests import LineInput
+from web import lists
 from web.api.registry import DATE, INT, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
@@ -51,13 +53,10 @@ def request_json(db: Session, req) -> dict[str, Any]:  # noqa: ANN001
     return to_json(req, lines=[to_json(x) for x in svc.request_lines(db, req.id)])
 
 
-@declare("GET", "/api/requests", "申请列表（单位角色只见本单位）", "申请",
-         query=[("status", {"enum": list(REQUEST_STATUSES)}, "状态")])
-def list_requests(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    status = request.query_params.get("status") or None
-    if status is not None and status not in REQUEST_STATUSES:
-        raise InvalidInput(f"status 须为：{'、'.join(REQUEST_STATUSES)}。", "status")
-    return {"requests": [to_json(r) for r in svc.list_requests(db, user, status)]}
+@declare("GET", "/api/requests", "申请列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "申请",
+         query=lists.query_params(svc.REQUEST_LIST))
+def list_requests(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, svc.REQUEST_LIST, to_json)
 
 
 @declare("POST", "/api/requests", "提交需求申请（可多行）", "申请", write=True, body=obj(

@@ -6,12 +6,21 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import transfers
 from market.models import User
+from web import lists
 from web.api.orders import order_json
 from web.api.registry import IDS, INT, STR, declare, obj
+from web.api.serialize import to_json
 from web.params import field, int_list, path_id
+
+
+@declare("GET", "/api/transfers", "调拨单列表（单位角色只见调入或调出本单位的；分页、搜索、筛选、排序、导出）", "调拨与处置",
+         query=lists.query_params(transfers.TRANSFER_LIST))
+def list_transfers(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, transfers.TRANSFER_LIST, to_json)
 
 
 @declare("POST", "/api/transfers", "申请把资产调拨给其他单位", "调拨与处置", write=True,

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import counts as svc
-from market.access import UNIT_ROLES
 from market.errors import InvalidInput
-from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, Unit, User, Warehouse
-from web import params
+from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, User
+from web import lists, params
 from web.endpoints import page
 from web.params import path_id
 from web.templating import render
@@ -21,13 +20,8 @@ MAX_FILE = 10 * 1024 * 1024
 
 @page("/counts")
 def count_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    rows = svc.list_counts(db, user)
-    return render(request, "counts.html", {
-        "rows": [(c, svc.summary(db, c)) for c in rows],
-        "warehouses": [] if user.role in UNIT_ROLES else list(db.exec(select(Warehouse))),
-        "units": [db.get(Unit, user.unit_id)] if user.role in UNIT_ROLES else list(db.exec(select(Unit).order_by(Unit.code))),
-        "names": {("w", w.id): w.name for w in db.exec(select(Warehouse))} | {("u", u.id): u.name for u in db.exec(select(Unit))},
-    })
+    return lists.list_page(request, db, user, svc.COUNT_LIST, "counts.html",
+                           lambda: {"scopes": svc.count_scopes(db, user)})
 
 
 @page("/counts", "POST")
@@ -43,17 +37,17 @@ def count_start(request: Request, db: Session, user: User | None, form: FormData
     return RedirectResponse(f"/counts/{count.id}", status_code=303)
 
 
-def _detail(request: Request, db: Session, user: User, count, message: str | None = None,
-            error: str | None = None, status: int = 200) -> Response:  # noqa: ANN001
+def _detail(request: Request, db: Session, user: User, count_id: int, message: str | None = None,
+            error: str | None = None, status: int = 200) -> Response:
+    view = svc.count_detail(db, user, count_id)
     return render(request, "count_detail.html", {
-        "count": count, "s": svc.summary(db, count), "issues": svc.issues(db, count, user), "kinds": COUNT_ISSUES,
-        "resolutions": RESOLUTIONS, "allowed": svc.ALLOWED, "conditions": CONDITIONS, "message": message,
-        "error": error}, status_code=status)
+        "v": view, "count": view.count, "kinds": COUNT_ISSUES, "resolutions": RESOLUTIONS, "allowed": svc.ALLOWED,
+        "conditions": CONDITIONS, "message": message, "error": error}, status_code=status)
 
 
 @page("/counts/{id}")
 def count_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _detail(request, db, user, svc.visible_count(db, user, path_id(request)))
+    return _detail(request, db, user, path_id(request))
 
 
 @page("/counts/{id}/scan", "POST")
@@ -73,9 +67,9 @@ def count_scan(request: Request, db: Session, user: User | None, form: FormData 
                                                                      max_len=200), str(form.get("condition") or ""))
     except InvalidInput as exc:
         db.rollback()
-        return _detail(request, db, user, svc.visible_count(db, user, count.id), error=exc.message, status=exc.status)
+        return _detail(request, db, user, count.id, error=exc.message, status=exc.status)
     msg = f"读取 {len(reads)} 条：账内 {r.matched} 件，账外 {r.unexpected} 件，重复 {r.repeated} 条。"
-    return _detail(request, db, user, svc.visible_count(db, user, count.id), message=msg)
+    return _detail(request, db, user, count.id, message=msg)
 
 
 @page("/counts/lines/{id}/resolve", "POST")

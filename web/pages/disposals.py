@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -15,9 +14,8 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from market import disposal as svc
 from market.errors import InvalidInput, NotFound
 from market.infra.config import settings
-from market.infra.eventlog import history
-from market.models import DISPOSAL_STATUSES, DisposalCase, Unit, User, money
-from web import params
+from market.models import DisposalCase, User
+from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
 from web.templating import render
@@ -28,11 +26,7 @@ MAX_REPORT = 10 * 1024 * 1024
 
 @page("/disposals")
 def case_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    status = request.query_params.get("status") or None
-    rows = svc.list_cases(db, user, status if status in DISPOSAL_STATUSES else None)
-    units = {u.id: u for u in db.exec(select(Unit))}
-    return render(request, "disposals.html", {"rows": rows, "units": units, "status": status or "",
-                                              "statuses": DISPOSAL_STATUSES})
+    return lists.list_page(request, db, user, svc.DISPOSAL_LIST, "disposals.html")
 
 
 @page("/disposals", "POST")
@@ -42,19 +36,14 @@ def case_apply(request: Request, db: Session, user: User | None, form: FormData 
     return RedirectResponse(f"/disposals/{case.id}", status_code=303)
 
 
-def _detail(request: Request, db: Session, user: User, case, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
-    return render(request, "disposal_detail.html", {
-        "case": case, "assets": svc.case_assets(db, case.id, user), "unit": db.get(Unit, case.unit_id),
-        "events": history(db, "disposal", case.id), "steps": svc.next_steps(db, user, case), "error": error,
-        "floor": settings().sale_floor_share,
-        "floor_amount": None if case.appraised_value is None
-        else money(case.appraised_value * Decimal(str(settings().sale_floor_share))),
-    }, status_code=status)
+def _detail(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
+    view = svc.case_detail(db, user, path_id(request))
+    return render(request, "disposal_detail.html", {"v": view, "case": view.case, "error": error}, status_code=status)
 
 
 @page("/disposals/{id}")
 def case_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _detail(request, db, user, svc.visible_case(db, user, path_id(request)))
+    return _detail(request, db, user)
 
 
 def _save_report(case_id: int, upload: UploadFile | None) -> str:
@@ -76,7 +65,7 @@ def _save_report(case_id: int, upload: UploadFile | None) -> str:
 
 
 def _detail_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
-    return _detail(request, db, user, svc.visible_case(db, user, path_id(request)), error, status)
+    return _detail(request, db, user, error, status)
 
 
 @form_action("/disposals/{id}/{step}", lambda request, case: f"/disposals/{case.id}", _detail_again)

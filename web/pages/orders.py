@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import orders as svc
-from market.access import can
-from market.approvals import approver_role
-from market.models import (
-    CONDITIONS,
-    DAMAGE_CAUSES,
-    DamageRecord,
-    Order,
-    RentalOffer,
-    RentalVendor,
-    Unit,
-    User,
-)
+from market.models import CONDITIONS, DAMAGE_CAUSES, Order, User
 from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
@@ -30,37 +19,22 @@ from web.templating import render
 
 @page("/orders")
 def order_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.ORDER_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "orders.html", lists.context(db, user, lp))
+    return lists.list_page(request, db, user, svc.ORDER_LIST, "orders.html")
 
 
-def _detail(request: Request, db: Session, user: User, order, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
-    vendor = None
-    if order.rental_offer_id:
-        offer = db.get(RentalOffer, order.rental_offer_id)
-        vendor = db.get(RentalVendor, offer.vendor_id)
-    damages = list(db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id)))
-    return render(request, "order_detail.html", {
-        "order": order, "items": svc.order_items(db, order.id, viewer=user), "to_unit": db.get(Unit, order.to_unit_id),
-        "from_unit": db.get(Unit, order.from_unit_id) if order.from_unit_id else None, "vendor": vendor,
-        "damages": damages, "conditions": CONDITIONS, "causes": DAMAGE_CAUSES, "error": error,
-        "can_hand_out": can(user, "hand_out") and order.status == "allocated",
-        "can_return": can(user, "take_return") and order.status == "on_loan",
-        "can_settle": can(user, "settle_damage"),
-        "can_decide_allot": order.kind == "allot" and order.status == "pending" and user.role == approver_role(
-            db, "ownership_transfer", order.cost),
-    }, status_code=status)
+def _detail(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
+    view = svc.order_detail(db, user, path_id(request))
+    return render(request, "order_detail.html", {"v": view, "order": view.order, "conditions": CONDITIONS,
+                                                 "causes": DAMAGE_CAUSES, "error": error}, status_code=status)
 
 
 @page("/orders/{id}")
 def order_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _detail(request, db, user, svc.visible_order(db, user, path_id(request)))
+    return _detail(request, db, user)
 
 
 def _detail_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
-    return _detail(request, db, user, svc.visible_order(db, user, path_id(request)), error, status)
+    return _detail(request, db, user, error, status)
 
 
 def _back(request: Request, order: Order) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,9 +10,8 @@ from starlette.responses import RedirectResponse, Response
 from market import proposals as svc
 from market.access import can
 from market.errors import InvalidInput
-from market.models import Order, Proposal, User
-from market.models import Request as Req
-from web import params
+from market.models import Proposal, User
+from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
 from web.templating import render
@@ -20,10 +19,8 @@ from web.templating import render
 
 @page("/proposals")
 def proposal_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    rows = svc.list_proposals(db, user)
-    waiting = len(db.exec(select(Req.id).where(Req.status == "approved")).all())
-    return render(request, "proposals.html", {"rows": rows, "waiting": waiting,
-                                              "can_run": can(user, "run_matcher")})
+    return lists.list_page(request, db, user, svc.PROPOSAL_LIST, "proposals.html", lambda: {
+        "waiting": svc.waiting_requests(db, user), "can_run": can(user, "run_matcher")})
 
 
 @page("/proposals/run", "POST")
@@ -34,21 +31,18 @@ def proposal_run(request: Request, db: Session, user: User | None, form: FormDat
     return RedirectResponse(f"/proposals/{prop.id}", status_code=303)
 
 
-def _review(request: Request, db: Session, user: User, prop, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
-    orders = list(db.exec(select(Order).where(Order.proposal_id == prop.id).order_by(Order.id)))
-    return render(request, "proposal_detail.html", {
-        "prop": prop, "lines": svc.review_lines(db, prop), "orders": orders, "error": error,
-        "editable": prop.status == "draft" and can(user, "run_matcher"),
-    }, status_code=status)
+def _review(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
+    view = svc.proposal_detail(db, user, path_id(request))
+    return render(request, "proposal_detail.html", {"v": view, "prop": view.prop, "error": error}, status_code=status)
 
 
 @page("/proposals/{id}")
 def proposal_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return _review(request, db, user, svc.visible_proposal(db, user, path_id(request)))
+    return _review(request, db, user)
 
 
 def _review_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
-    return _review(request, db, user, svc.visible_proposal(db, user, path_id(request)), error, status)
+    return _review(request, db, user, error, status)
 
 
 @form_action("/proposals/{id}/edit", lambda request, prop: f"/proposals/{prop.id}", _review_again)

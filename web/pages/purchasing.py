@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from market import purchasing as svc
-from market.models import Category, User, Warehouse
-from web import params
+from market.models import User
+from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
-from web.templating import render
 
 
 def _page(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
-    batches = svc.list_batches(db, user)
-    saved, n = svc.total_saving(db)
-    return render(request, "purchasing.html", {
-        "needs": svc.open_needs(db, user) if user.role == "warehouse_admin" else [], "batches": batches,
-        "cats": {c.id: c for c in db.exec(select(Category))}, "warehouses": list(db.exec(select(Warehouse))),
-        "saved": saved, "n": n, "saving": svc.batch_saving, "error": error,
-        "can_act": user.role == "warehouse_admin"}, status_code=status)
+    return lists.list_page(request, db, user, svc.BATCH_LIST, "purchasing.html", lambda: {
+        "board": svc.board(db, user), "actions": lambda b: svc.batch_actions(user, b), "saving": svc.batch_saving,
+        "error": error}, status)
 
 
 @page("/purchasing")

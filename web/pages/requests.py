@@ -2,41 +2,25 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import requests as svc
-from market.access import can, require
-from market.catalogue import leaf_categories
-from market.errors import NotFound
-from market.infra.eventlog import history
-from market.models import PURPOSES, REQUEST_STATUSES, Category, Order, PoolListing, Unit, User
+from market.models import PURPOSES, User
 from market.requests import LineInput
-from web import params
+from web import lists, params
 from web.endpoints import form_action, page
+from web.params import path_id
 from web.templating import render
 
 BLANK_LINES = 5
 
 
-def path_id(request: Request) -> int:
-    number = params.small_id(request.path_params["id"])
-    if number is None:
-        raise NotFound("编号不存在。")
-    return number
-
-
 @page("/requests")
 def request_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    status = request.query_params.get("status") or None
-    if status not in REQUEST_STATUSES:
-        status = None
-    rows = svc.list_requests(db, user, status)
-    units = {u.id: u for u in db.exec(select(Unit))}
-    return render(request, "requests.html", {"rows": rows, "units": units, "status": status or "",
-                                             "statuses": REQUEST_STATUSES})
+    return lists.list_page(request, db, user, svc.REQUEST_LIST, "requests.html")
 
 
 def _lines_from_form(form: FormData) -> list[LineInput]:
@@ -61,18 +45,14 @@ def _lines_from_form(form: FormData) -> list[LineInput]:
     return lines
 
 
-def _new_context(db: Session, request: Request, user: User) -> dict:
-    listing = None
-    listing_id = params.small_id(request.query_params.get("listing"))
-    if listing_id is not None:
-        listing = db.get(PoolListing, listing_id)
-    return {"categories": leaf_categories(db), "purposes": PURPOSES, "blank_lines": BLANK_LINES, "listing": listing,
-            "unit": db.get(Unit, user.unit_id) if user.unit_id else None, "values": {}}
+def _new_context(db: Session, request: Request, user: User | None) -> dict:
+    form = svc.new_request_form(db, user, params.small_id(request.query_params.get("listing")))
+    return {"categories": form.categories, "purposes": PURPOSES, "blank_lines": BLANK_LINES, "listing": form.listing,
+            "unit": form.unit, "values": {}}
 
 
 @page("/requests/new")
 def request_new(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    require(user, "submit_request", user.unit_id)
     return render(request, "request_new.html", _new_context(db, request, user))
 
 
@@ -83,7 +63,7 @@ def _new_again(request: Request, db: Session, user: User, error: str, status: in
 
 @form_action("/requests/new", lambda request, req: f"/requests/{req.id}", _new_again)
 def request_create(request: Request, db: Session, user: User, form: FormData) -> Request:
-    require(user, "submit_request", user.unit_id)
+    svc.require_submitter(user)
     return svc.submit_request(db, user, params.text(form, "title", "申请事由", max_len=120), _lines_from_form(form),
                               purpose=str(form.get("purpose") or ""),
                               place=params.text(form, "place", "送达地点", required=False, max_len=200))
@@ -91,15 +71,8 @@ def request_create(request: Request, db: Session, user: User, form: FormData) ->
 
 @page("/requests/{id}")
 def request_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    req = svc.visible_request(db, user, path_id(request))
-    lines = svc.request_lines(db, req.id)
-    cats = {c.id: c for c in db.exec(select(Category).where(Category.id.in_([x.category_id for x in lines])))}
-    orders = list(db.exec(select(Order).where(Order.request_line_id.in_([x.id for x in lines])).order_by(Order.id)))
-    return render(request, "request_detail.html", {
-        "req": req, "lines": lines, "cats": cats, "orders": orders, "unit": db.get(Unit, req.unit_id),
-        "events": history(db, "request", req.id), "can_decide": svc.can_decide(db, user, req),
-        "can_withdraw": can(user, "withdraw_request", req.unit_id) and req.status in ("submitted", "approved"),
-    })
+    view = svc.request_detail(db, user, path_id(request))
+    return render(request, "request_detail.html", {"v": view, "req": view.req})
 
 
 @page("/requests/{id}/approve", "POST")

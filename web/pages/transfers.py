@@ -8,14 +8,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import transfers
-from market.models import (
-    Order,
-    User,
-)
-from web import params
+from market.models import Order, User
+from web import lists, params
 from web.endpoints import form_action, page
 from web.pages.assets import assets_rerender
 from web.params import path_id
+
+
+@page("/transfers")
+def transfer_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    return lists.list_page(request, db, user, transfers.TRANSFER_LIST, "transfers.html")
+
 
 
 @form_action("/transfers", lambda request, order: f"/orders/{order.id}", assets_rerender)
