@@ -3,7 +3,7 @@ both, links that keep them, the JSON shape of a page of rows, and the export of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,10 +50,13 @@ def as_json(lp: ListPage, row: Callable[[Any], dict[str, Any]]) -> dict[str, Any
             "pages": lp.pages, "per_page": lp.query.per_page}
 
 
-def context(db: Session, user: User, lp: ListPage) -> dict[str, Any]:
-    """What the page's list controls and pager need (``_list.html``)."""
+def context(db: Session, user: User, lp: ListPage, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the page's list controls and pager need (``_list.html``). ``keep``: a page's own parameters (which
+    records, how long idle) that every link of the list carries too."""
+    kept = {k: str(v) for k, v in (keep or {}).items() if v not in (None, "")}
+
     def link(**change: Any) -> str:
-        params = lp.query.params(lp.spec, **change)
+        params = kept | lp.query.params(lp.spec, **change)
         return "?" + urlencode(params) if params else "?"
 
     return {"lp": lp, "rows": lp.rows, "options": lists.options(db, user, lp.spec), "link": link}
