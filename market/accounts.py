@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import bindparam, true
 from sqlmodel import Session, func, select
 
-from market.access import UNIT_ROLES, can, require, require_user
+from market.access import UNIT_ROLES, can, require
 from market.errors import (
     Conflict,
     InvalidInput,
@@ -290,9 +290,3 @@ USER_LIST = ListSpec(
     where=_account_managers_only,
     lookups=_user_units,
 )
-
-
-def require_user_manager(actor: User | None) -> User:
-    actor = require_user(actor)
-    _account_managers_only(actor)
-    return actor

@@ -17,6 +17,7 @@ from market.lists import ListPage, ListSpec
 from market.models import User
 from web.api.registry import INT, STR
 from web.responses import table_file
+from web.templating import render
 
 EXPORT_FORMATS = ("xlsx", "csv")
 
@@ -60,3 +61,21 @@ def context(db: Session, user: User, lp: ListPage, keep: Mapping[str, Any] | Non
         return "?" + urlencode(params) if params else "?"
 
     return {"lp": lp, "rows": lp.rows, "options": lists.options(db, user, lp.spec), "link": link}
+
+
+def render_page(request: Request, db: Session, user: User, spec: ListSpec, template: str,
+                extra: Callable[[ListPage], dict[str, Any]] | None = None, keep: Mapping[str, Any] | None = None,
+                status_code: int = 200) -> Response:
+    """A list's page: ``template`` with the list's context (and ``extra(lp)``), or the export of every row."""
+    lp = read(request, db, user, spec)
+    if isinstance(lp, Response):
+        return lp
+    return render(request, template, context(db, user, lp, keep) | (extra(lp) if extra else {}),
+                  status_code=status_code)
+
+
+def json_page(request: Request, db: Session, user: User | None, spec: ListSpec,
+              row: Callable[[ListPage], Callable[[Any], dict[str, Any]]]) -> dict[str, Any] | Response:
+    """A list's API answer: a page of rows as JSON (``row(lp)`` turns a row into its object), or the export."""
+    lp = read(request, db, user, spec)
+    return lp if isinstance(lp, Response) else as_json(lp, row(lp))

@@ -38,8 +38,7 @@ def create_unit(request: Request, db: Session, user: User | None, body: Any) -> 
 @declare("GET", "/api/users", "用户列表（系统管理员；分页、搜索、按角色/单位/状态筛选、排序、导出）", "管理",
          query=lists.query_params(accounts.USER_LIST))
 def users(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    lp = lists.read(request, db, user, accounts.USER_LIST)
-    return lp if isinstance(lp, Response) else lists.as_json(lp, to_json)
+    return lists.json_page(request, db, user, accounts.USER_LIST, lambda lp: to_json)
 
 
 @declare("POST", "/api/users", "创建用户", "管理", write=True, body=obj(

@@ -26,8 +26,7 @@ def asset_json(db: Session, asset) -> dict[str, Any]:  # noqa: ANN001
 @declare("GET", "/api/assets", "资产列表（单位角色只见本单位的；按单位、状态、分类筛选，按编号、名称、品牌、型号、地点、"
          "使用人搜索；分页、排序、导出）", "资产", query=lists.query_params(assets.ASSET_LIST))
 def list_assets(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    lp = lists.read(request, db, user, assets.ASSET_LIST)
-    return lp if isinstance(lp, Response) else lists.as_json(lp, to_json)
+    return lists.json_page(request, db, user, assets.ASSET_LIST, lambda lp: to_json)
 
 
 @declare("GET", "/api/assets/{id}", "资产详情与全生命周期记录", "资产")

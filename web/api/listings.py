@@ -33,12 +33,9 @@ def create_listing(request: Request, db: Session, user: User | None, body: Any) 
 @declare("GET", "/api/listings", "挂牌列表（单位角色：本单位挂牌的；公物仓与监管：全部；按状态、方式、来源、持有单位、"
          "分类筛选，按标题与说明搜索；分页、排序、导出）", "公物池", query=lists.query_params(svc.LISTING_LIST))
 def list_listings(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    lp = lists.read(request, db, user, svc.LISTING_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return lists.as_json(lp, lambda x: to_json(x, holder=svc.holder_name(x, lp.lookups),
-                                               quantity=lp.lookups["listed"].get(x.id, 0),
-                                               items=lp.lookups["items"].get(x.id, 0)))
+    return lists.json_page(request, db, user, svc.LISTING_LIST, lambda lp: lambda x: to_json(
+        x, holder=svc.holder_name(x, lp.lookups), quantity=lp.lookups["listed"].get(x.id, 0),
+        items=lp.lookups["items"].get(x.id, 0)))
 
 
 @declare("GET", "/api/listings/{id}", "挂牌详情及其资产", "公物池")

@@ -31,8 +31,7 @@ def read(request: Request, db: Session, user: User | None, body: Any) -> dict[st
 @declare("GET", "/api/board", "需求广场：各单位公开的需求（按单位、分类筛选，搜索；分页、排序、导出）", "需求广场",
          query=lists.query_params(svc.BOARD_LIST))
 def board(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    lp = lists.read(request, db, user, svc.BOARD_LIST)
-    return lp if isinstance(lp, Response) else lists.as_json(lp, to_json)
+    return lists.json_page(request, db, user, svc.BOARD_LIST, lambda lp: to_json)
 
 
 @declare("GET", "/api/wishes", "本单位的心愿单", "需求广场")

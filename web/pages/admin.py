@@ -25,10 +25,8 @@ def _render(request: Request, db: Session, user: User, tab: str, error: str | No
             status_code: int = 200) -> Response:
     ctx = {"tab": tab, "tabs": admin.tabs(user), "error": error, "roles": ROLES} | admin.tab_content(db, user, tab)
     if tab == "users":
-        lp = lists.read(request, db, user, accounts.USER_LIST)
-        if isinstance(lp, Response):
-            return lp
-        ctx |= lists.context(db, user, lp)
+        return lists.render_page(request, db, user, accounts.USER_LIST, "admin.html", lambda lp: ctx,
+                                 status_code=status_code)
     return render(request, "admin.html", ctx, status_code=status_code)
 
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import accounts, assets
+from market.lists import ListPage
 from market.models import DISPOSAL_METHODS, LISTING_MODES, User
 from web import lists, params
 from web.endpoints import page
@@ -46,15 +47,13 @@ def labels(request: Request, db: Session, user: User | None, form: FormData | No
 
 def assets_page(request: Request, db: Session, user: User, error: str | None = None, values: FormData | None = None,
                 status_code: int = 200) -> Response:
-    lp = lists.read(request, db, user, assets.ASSET_LIST)
-    if isinstance(lp, Response):
-        return lp
-    actions = assets.asset_actions(user, lp.query.filters.get("unit"))
-    return render(request, "assets.html", lists.context(db, user, lp) | {
-        "unit_name": accounts.unit_name(db, actions.unit_id), "actions": actions,
-        "targets": [u for u in accounts.units(db) if u.id != actions.unit_id], "modes": LISTING_MODES,
-        "methods": DISPOSAL_METHODS, "error": error, "values": values or {},
-    }, status_code=status_code)
+    def extra(lp: ListPage) -> dict:
+        actions = assets.asset_actions(user, lp.query.filters.get("unit"))
+        return {"unit_name": accounts.unit_name(db, actions.unit_id), "actions": actions,
+                "targets": [u for u in accounts.units(db) if u.id != actions.unit_id], "modes": LISTING_MODES,
+                "methods": DISPOSAL_METHODS, "error": error, "values": values or {}}
+
+    return lists.render_page(request, db, user, assets.ASSET_LIST, "assets.html", extra, status_code=status_code)
 
 
 @page("/assets")

@@ -11,14 +11,10 @@ from market import assets
 from market.models import User
 from web import lists
 from web.endpoints import page
-from web.templating import render
 
 
 @page("/idle")
 def idle_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     days = assets.idle_days(request.query_params.get("days"))
-    lp = lists.read(request, db, user, assets.idle_list(days))
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "idle.html", lists.context(db, user, lp, keep={"days": days}) | {
-        "days": days, "can_post": assets.asset_actions(user).post})
+    return lists.render_page(request, db, user, assets.idle_list(days), "idle.html",
+                             lambda lp: {"days": days, "can_post": assets.asset_actions(user).post}, keep={"days": days})

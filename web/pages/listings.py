@@ -30,10 +30,7 @@ def listing_create(request: Request, db: Session, user: User, form: FormData) ->
 
 @page("/listings")
 def listing_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.LISTING_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "listings.html", lists.context(db, user, lp))
+    return lists.render_page(request, db, user, svc.LISTING_LIST, "listings.html")
 
 
 @page("/listings/{id}")

@@ -11,15 +11,11 @@ from market import notices as svc
 from market.models import User
 from web import lists, params
 from web.endpoints import page
-from web.templating import render
 
 
 @page("/notices")
 def notice_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    lp = lists.read(request, db, user, svc.NOTICE_LIST)
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "notices.html", lists.context(db, user, lp))
+    return lists.render_page(request, db, user, svc.NOTICE_LIST, "notices.html")
 
 
 @page("/notices/read", "POST")

@@ -26,11 +26,8 @@ def dashboard(request: Request, db: Session, user: User | None, form: FormData |
 @page("/stats/records")
 def records(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     kind = request.query_params.get("kind", "")
-    lp = lists.read(request, db, user, stats.record_list(kind))
-    if isinstance(lp, Response):
-        return lp
-    return render(request, "records.html", lists.context(db, user, lp, keep={"kind": kind}) | {
-        "kind": kind, "target": stats.RECORD_LINKS[kind]})
+    return lists.render_page(request, db, user, stats.record_list(kind), "records.html",
+                             lambda lp: {"kind": kind, "target": stats.RECORD_LINKS[kind]}, keep={"kind": kind})
 
 
 @page("/stats/export.xlsx")

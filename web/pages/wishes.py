@@ -13,17 +13,13 @@ from market.models import User
 from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
-from web.templating import render
 
 
 def _board(request: Request, db: Session, user: User, error: str | None = None, values: FormData | None = None,
            status_code: int = 200) -> Response:
-    lp = lists.read(request, db, user, svc.BOARD_LIST)
-    if isinstance(lp, Response):
-        return lp
     can_wish = svc.may_wish(user)
     mine = svc.my_wishes(db, user) if can_wish else []
-    return render(request, "board.html", lists.context(db, user, lp) | {
+    return lists.render_page(request, db, user, svc.BOARD_LIST, "board.html", lambda lp: {
         "mine": mine, "mine_names": svc.wish_names(db, mine), "categories": leaf_categories(db),
         "error": error, "values": values or {}, "can_wish": can_wish,
     }, status_code=status_code)
