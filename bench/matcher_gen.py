@@ -1,4 +1,4 @@
-"""Deterministic generator of realistic allocation problems (MATCHING.md format version 1).
+"""Deterministic generator of realistic allocation problems (docs/matching.md, format version 1).
 
 Two sizes: ``city`` (~200 requests, 3,000 stock lots, 60 rental offers, 40 categories,
 90-day horizon) and ``province`` (~2,000 requests, 30,000 lots, 400 offers). Loans and
@@ -135,7 +135,7 @@ def generate(size: str = "city", seed: int = 1, policy: str = "tiered") -> dict[
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description="生成调配问题（MATCHING.md 格式）")
+    ap = argparse.ArgumentParser(description="生成调配问题（docs/matching.md 格式）")
     ap.add_argument("size", choices=sorted(SIZES))
     ap.add_argument("-o", "--output")
     ap.add_argument("--seed", type=int, default=1)

@@ -3,7 +3,6 @@ requests run through the real services. Deterministic from the seed (except time
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable
@@ -233,12 +232,6 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
     ("sysadmin", ROLES["sysadmin"], PASSWORD),
 ] + [(f"{c.lower()}_admin", ROLES["unit_manager"], PASSWORD)
      for c in ["WJW", "GAJ", "WGLJ", "TYJ", "TJJ", "RSJ", "SWJ", "TCJ", "YJJ", "YDHCB", "SJUJ", "JCQ"]]
-
-
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    dlat, dlng = math.radians(b[0] - a[0]), math.radians(b[1] - a[1])
-    h = math.sin(dlat / 2) ** 2 + math.cos(math.radians(a[0])) * math.cos(math.radians(b[0])) * math.sin(dlng / 2) ** 2
-    return 6371 * 2 * math.asin(math.sqrt(h))
 
 
 def build_demo(db: Session, seed: int = 2026, today: date | None = None,

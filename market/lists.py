@@ -168,11 +168,15 @@ def numbered(id_column: Any) -> Callable[[str], Any]:
     return match
 
 
+def _count(db: Session, stmt: Any) -> int:
+    return db.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+
+
 def read_list(db: Session, actor: User | None, spec: ListSpec, query: ListQuery) -> ListPage:
     """One page of the list as ``actor`` may see it, with the total of every page."""
     actor = require_user(actor)
     stmt = _statement(actor, spec, query)
-    total = db.exec(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)).one()
+    total = _count(db, stmt)
     rows = list(db.exec(stmt.order_by(*spec.sorts[query.sort or spec.default_sort][1])
                         .offset((query.page - 1) * query.per_page).limit(query.per_page)))
     return ListPage(spec, query, rows, total, spec.lookups(db, rows) if spec.lookups else {})
@@ -182,7 +186,7 @@ def export(db: Session, actor: User | None, spec: ListSpec, query: ListQuery) ->
     """Every row the filters keep (all pages), as (column labels, rows of cells)."""
     actor = require_user(actor)
     stmt = _statement(actor, spec, query)
-    total = db.exec(stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)).one()
+    total = _count(db, stmt)
     if total > MAX_EXPORT:
         raise InvalidInput(f"符合条件的有 {total} 条，一次最多导出 {MAX_EXPORT} 条，请缩小筛选范围。", "export")
     rows = list(db.exec(stmt.order_by(*spec.sorts[query.sort or spec.default_sort][1])))

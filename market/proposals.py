@@ -1,4 +1,4 @@
-"""Allocation proposals (调配方案): the database as a MATCHING.md problem, the matcher's solution, edits,
+"""Allocation proposals (调配方案): the database as a docs/matching.md problem, the matcher's solution, edits,
 acceptance into orders, and the money saved against renting or buying everything."""
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ class Built:
     transfer_only: list[dict[str, Any]] = field(default_factory=list)  # lots offered for 调剂 only
 
 
-# MATCHING.md lets any lot serve any request of its category. A listing offered for loan only must come
-# back, so its lot gets an end date (rule 3 keeps permanent requests off it). A listing offered for transfer
-# only cannot be expressed: such lots are matched in a second pass against the permanent demand the first
-# pass left unmet (see ``run_matcher``).
+# The matcher does not read a lot's ``serves`` yet (docs/matching.md, rule 3): any lot may serve any request
+# of its category. A listing offered for loan only must come back, so its lot gets an end date (rule 3 keeps
+# permanent requests off it). A listing offered for transfer only cannot be expressed: such lots are matched
+# in a second pass against the permanent demand the first pass left unmet (see ``run_matcher``).
 LOAN_ONLY_HORIZON = timedelta(days=3650)
 
 
@@ -73,7 +73,7 @@ def _free_from(busy: list[tuple[date, date | None]], today: date) -> date | None
 
 
 def build_problem(db: Session, policy: str = "tiered", today: date | None = None) -> Built:
-    """Approved requests, the pool's lots and the active rental offers as a MATCHING.md problem."""
+    """Approved requests, the pool's lots and the active rental offers as a docs/matching.md problem."""
     today = today or utcnow().date()
     reqs = db.exec(select(Request, RequestLine).join(RequestLine, RequestLine.request_id == Request.id)
                    .where(Request.status == "approved").order_by(RequestLine.id)).all()

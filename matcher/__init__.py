@@ -1,4 +1,4 @@
-"""公物仓 allocation solver: the contract is MATCHING.md (format version 1).
+"""公物仓 allocation solver: the contract is docs/matching.md (format version 1).
 
 Pure: imports nothing of the rest of the product and touches no database.
 """

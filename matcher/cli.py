@@ -1,4 +1,4 @@
-"""Command line: ``python -m matcher solve|check`` (MATCHING.md, "Command line")."""
+"""Command line: ``python -m matcher solve|check`` (docs/matching.md, "Command line")."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = _Parser(prog="python -m matcher", description="公物仓调配求解器（MATCHING.md 格式版本 1）")
+    ap = _Parser(prog="python -m matcher", description="公物仓调配求解器（docs/matching.md 格式版本 1）")
     sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     ps = sub.add_parser("solve", help="求解问题，输出解 JSON")
     ps.add_argument("problem")

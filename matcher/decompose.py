@@ -41,12 +41,12 @@ Why this is exact
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .geo import haversine_km_array
 from .problem import Lot, Problem
 from .rules import lot_can_serve, lot_unit_parts, offer_can_serve, offer_unit_parts
 
@@ -129,14 +129,6 @@ def _components_of(problem: Problem, reqs: list[int]) -> list[list[int]]:
     return groups
 
 
-def _haversine_np(lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    p1 = math.radians(lat1)
-    p2 = np.radians(lat2)
-    dl = np.radians(lon2 - lon1)
-    a = np.sin((p2 - p1) / 2.0) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2.0) ** 2
-    return 2.0 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def build_components(problem: Problem, prune: bool = True, merge: bool = True) -> list[Component]:
     """Independent components with their (pruned) candidate pairs."""
     by_cat_req: dict[str, list[int]] = defaultdict(list)
@@ -196,7 +188,7 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
                     if prune and len(cand):
                         q_over = sum(q for (s2, e2), q in zip(ivs, qtys, strict=True) if s2 <= e and s <= e2)
                         if int(arr_qty[cand].sum()) > q_over:
-                            cost = arr_hand[cand] + rate * _haversine_np(
+                            cost = arr_hand[cand] + rate * haversine_km_array(
                                 req.lat, req.lon, arr_lat[cand], arr_lon[cand])
                             if problem.policy == "tiered":
                                 order = np.lexsort((cost, arr_tier[cand]))

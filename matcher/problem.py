@@ -1,4 +1,4 @@
-"""Parsing and validation of the problem JSON (MATCHING.md, format version 1).
+"""Parsing and validation of the problem JSON (docs/matching.md, format version 1).
 
 Every malformed input raises :class:`ProblemError`, which names the record and the
 field; its message (in Simplified Chinese, shown to users) is one line.

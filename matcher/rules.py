@@ -1,4 +1,4 @@
-"""The feasibility and cost rules of MATCHING.md shared by the solver and the checker."""
+"""The feasibility and cost rules of docs/matching.md shared by the solver and the checker."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def solve(problem: dict[str, Any] | Problem, time_limit: float | None = None,
           progress: Progress | None = None, workers: int | None = None) -> dict[str, Any]:
     """Solve a problem (a parsed JSON dict or a validated :class:`Problem`).
 
-    Returns the solution dict of MATCHING.md. Raises :class:`ProblemError` for a malformed
+    Returns the solution dict of docs/matching.md. Raises :class:`ProblemError` for a malformed
     problem. ``progress(done, total)`` is called after each independent component.
     ``time_limit`` (seconds) bounds the whole solve; when it stops the solver the status is
     "feasible" and the best allocation found is returned. ``workers``: processes solving

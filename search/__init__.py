@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 
-from .base import FACET_FIELDS, SearchBackend, SearchError, SearchQuery, SearchResult
+from .base import SearchBackend, SearchError, SearchQuery, SearchResult
+from .fields import FACET_FIELDS
 from .text import default_synonyms, load_synonyms
 
 __all__ = ["FACET_FIELDS", "SearchBackend", "SearchError", "SearchQuery", "SearchResult", "default_synonyms",

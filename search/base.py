@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-# Facets a query may ask for, and the document field each one counts.
-FACET_FIELDS: dict[str, str] = {
-    "category": "category_code",
-    "district": "district",
-    "holder": "holder",
-    "condition": "conditions",
-    "tier": "tier",
-    "mode": "modes",
-}
-SORTS = ("relevance", "distance", "newest")
-TIERS = ("warehouse", "idle", "rental")
-MODES = ("loan", "transfer")
+from .fields import FACET_FIELDS, NEEDS_ORIGIN, RELEVANCE, SORT_LABELS
 
 
 class SearchError(ValueError):
@@ -30,6 +19,8 @@ class SearchError(ValueError):
 
 @dataclass
 class SearchQuery:
+    """A search; its filter attributes are the parameters of ``fields.FILTERS``, in their order."""
+
     q: str = ""
     category: str | None = None        # a category code; also matches its descendants (code prefix)
     district: str | None = None
@@ -39,16 +30,16 @@ class SearchQuery:
     mode: str | None = None
     available_from: str | None = None  # ISO date; the listing's window must overlap [from, to]
     available_to: str | None = None
-    sort: Literal["relevance", "distance", "newest"] = "relevance"
+    sort: str = RELEVANCE.key  # a key of ``fields.SORTS``
     origin: tuple[float, float] | None = None  # (lat, lng): distance sort and ``distance_km``
     page: int = 1
     per_page: int = 20
     facets: tuple[str, ...] = ()
 
     def validate(self) -> None:
-        if self.sort not in SORTS:
+        if self.sort not in SORT_LABELS:
             raise SearchError("不支持的排序方式", "sort")
-        if self.sort == "distance" and self.origin is None:
+        if self.sort in NEEDS_ORIGIN and self.origin is None:
             raise SearchError("按距离排序需要提供位置", "origin")
         if self.page < 1:
             raise SearchError("页码必须从 1 开始", "page")
@@ -76,6 +67,14 @@ class SearchBackend(Protocol):
     def delete(self, ids: list[str]) -> None: ...
 
     def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def search_now(self, query: SearchQuery) -> SearchResult | None:
+        """``search``, or None when answering would make the caller wait (a write holds the index, or the
+        backend answers over the network): for an event loop answering from memory, which then asks again
+        from a thread."""
+
+    def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
+        """``suggest``, or None when answering would make the caller wait (as ``search_now``)."""
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for as-you-type: titles, category names and brands, also from pinyin prefixes."""

@@ -28,6 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from matcher.geo import haversine_km_array
+
+from . import fields as fd
 from . import text as tx
 from .base import SearchQuery, SearchResult
 from .facets import FacetCounter
@@ -36,10 +39,23 @@ FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "hol
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
 PINYIN_FIELDS = {"title", "category", "brand"}
 PINYIN_FACTOR = 0.3  # pinyin matches rank below text matches
-SINGLE_FIELDS = ("category_code", "district", "holder", "tier")
-MULTI_FIELDS = ("conditions", "modes")  # multi-valued: a bit per distinct value (up to 32 values each)
+# The declared fields (search/fields.py) as this index keeps them: a field of string values in a column of
+# value numbers, named after its document field; a multi-valued one in a column of bits, a bit per distinct
+# value (up to 32 values each); the date window, the creation time and the place in columns of their own.
+SINGLE_FIELDS = tuple(f.doc[0] for f in fd.FIELDS if f.kind in fd.VALUE_KINDS and not f.multi)
+MULTI_FIELDS = tuple(f.doc[0] for f in fd.FIELDS if f.kind in fd.VALUE_KINDS and f.multi)
+_VALUE_FILTERS = [f for f in fd.FILTERS if f.kind in fd.VALUE_KINDS]
+# (query attribute, column) of the filters on a code's prefix, on a value, on one of the values
+_PREFIX_FILTERS = tuple((f.key, f.doc[0]) for f in _VALUE_FILTERS if f.kind == fd.CODE)
+_EQUAL_FILTERS = tuple((f.key, f.doc[0]) for f in _VALUE_FILTERS if f.kind != fd.CODE and not f.multi)
+_BIT_FILTERS = tuple((f.key, f.doc[0]) for f in _VALUE_FILTERS if f.multi)
+(_WINDOW,) = (f for f in fd.FILTERS if f.kind == fd.DATES)  # one: the columns afrom and auntil
+_WANT_FROM, _WANT_TO = _WINDOW.params
+_DOC_FROM, _DOC_UNTIL = _WINDOW.doc
+(_DOC_CREATED,) = fd.CREATED.doc
+_DOC_LAT, _DOC_LNG = fd.PLACE.doc
+_BY_DISTANCE, _BY_NEWEST = fd.DISTANCE.key, fd.NEWEST.key
 DAY_MIN, DAY_MAX = -(2**31), 2**31 - 1
-EARTH_KM = 6371.0088
 SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
 MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
 DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
@@ -195,12 +211,12 @@ class EmbeddedBackend:
         self.docs.append(doc)
         self.id2slot[doc["id"]] = slot
         self.alive.set(slot, True)
-        self.created.set(slot, _ts(doc.get("created_at")))
-        lat, lng = doc.get("lat"), doc.get("lng")
+        self.created.set(slot, _ts(doc.get(_DOC_CREATED)))
+        lat, lng = doc.get(_DOC_LAT), doc.get(_DOC_LNG)
         self.lat.set(slot, float(lat) if lat is not None else np.nan)
         self.lng.set(slot, float(lng) if lng is not None else np.nan)
-        self.afrom.set(slot, _day(doc.get("available_from"), DAY_MIN))
-        self.auntil.set(slot, _day(doc.get("available_until"), DAY_MAX))
+        self.afrom.set(slot, _day(doc.get(_DOC_FROM), DAY_MIN))
+        self.auntil.set(slot, _day(doc.get(_DOC_UNTIL), DAY_MAX))
         for f in MULTI_FIELDS:
             self.bits[f].set(slot, sum(1 << b for b in (self._bit(f, v) for v in set(doc.get(f) or [])) if b >= 0))
         for f in SINGLE_FIELDS:
@@ -553,21 +569,24 @@ class EmbeddedBackend:
 
     def _filters(self, q: SearchQuery, n: int) -> np.ndarray:
         mask = self.alive.a[:n].copy()
-        if q.category:
-            codes = self.values["category_code"]
-            allowed = np.fromiter((c.startswith(q.category) for c in codes), dtype=bool, count=len(codes))
-            mask &= allowed[self.single["category_code"].a[:n]]
-        for f, v in (("district", q.district), ("holder", q.holder), ("tier", q.tier)):
-            if v is not None and v != "":
-                i = self.value_ids[f].get(v, -2)
-                mask &= self.single[f].a[:n] == i
-        if q.condition:
-            mask &= (self.bits["conditions"].a[:n] & self._mask("conditions", q.condition)) != 0
-        if q.mode:
-            mask &= (self.bits["modes"].a[:n] & self._mask("modes", q.mode)) != 0
-        if q.available_from or q.available_to:
-            lo = _day(q.available_from, DAY_MIN)
-            hi = _day(q.available_to, DAY_MAX)
+        for name, f in _PREFIX_FILTERS:  # a code and the codes below it
+            v = getattr(q, name)
+            if v:
+                codes = self.values[f]
+                allowed = np.fromiter((c.startswith(v) for c in codes), dtype=bool, count=len(codes))
+                mask &= allowed[self.single[f].a[:n]]
+        for name, f in _EQUAL_FILTERS:
+            v = getattr(q, name)
+            if v:
+                mask &= self.single[f].a[:n] == self.value_ids[f].get(v, -2)
+        for name, f in _BIT_FILTERS:
+            v = getattr(q, name)
+            if v:
+                mask &= (self.bits[f].a[:n] & self._mask(f, v)) != 0
+        want_from, want_to = getattr(q, _WANT_FROM), getattr(q, _WANT_TO)
+        if want_from or want_to:
+            lo = _day(want_from, DAY_MIN)
+            hi = _day(want_to, DAY_MAX)
             mask &= (self.afrom.a[:n] <= hi) & (self.auntil.a[:n] >= lo)
         return mask
 
@@ -588,9 +607,9 @@ class EmbeddedBackend:
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
             km = None if query.origin is None else self._km_from(query.origin, n)
-            if query.sort == "distance":
+            if query.sort == _BY_DISTANCE:
                 key = km.take(idx)
-            elif query.sort == "newest" or not words:
+            elif query.sort == _BY_NEWEST or not words:
                 key = -self.created.a.take(idx)
             else:
                 # the score to 3 decimals (np.round(x, 3) is rint(x * 1000) / 1000: the same order), then newest
@@ -624,7 +643,7 @@ class EmbeddedBackend:
         km = self._distances.pop(origin, None)
         have = 0 if km is None else len(km)
         if have < n:
-            tail = _haversine(origin, self.lat.a[have:n], self.lng.a[have:n])
+            tail = haversine_km_array(origin[0], origin[1], self.lat.a[have:n], self.lng.a[have:n])
             tail[np.isnan(tail)] = np.inf
             km = tail if km is None else np.concatenate((km, tail))
             self._distances_kept += n - have
@@ -707,14 +726,6 @@ def _dictionary_split(word: str) -> list[str]:
             out.append(word[i])
             i += 1
     return out
-
-
-def _haversine(origin: tuple[float, float], lat: np.ndarray, lng: np.ndarray) -> np.ndarray:
-    la1, lo1 = math.radians(origin[0]), math.radians(origin[1])
-    la2, lo2 = np.radians(lat), np.radians(lng)
-    a = np.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    a = np.minimum(np.maximum(a, 0), 1)  # np.clip(a, 0, 1), same values (NaN stays NaN), without clip's Python layer
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(a))
 
 
 @lru_cache(maxsize=4096)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .base import FACET_FIELDS
+from .fields import FACET_FIELDS
 
 if TYPE_CHECKING:
     from .embedded import EmbeddedBackend

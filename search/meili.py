@@ -13,21 +13,31 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from . import text as tx
-from .base import FACET_FIELDS, SearchError, SearchQuery, SearchResult
+from matcher.geo import haversine_km
 
-# Query field → index attribute; nothing else may appear in a filter.
-FILTER_ATTRIBUTES = {
-    "category": "category_prefixes",
-    "district": "district",
-    "holder": "holder",
-    "condition": "conditions",
-    "tier": "tier",
-    "mode": "modes",
-}
-INTERNAL = ("category_prefixes", "pinyin", "terms", "model_compact", "_geo", "from_day", "until_day", "created_ts",
-            "_geoDistance", "_formatted", "_rankingScore")
+from . import fields as fd
+from . import text as tx
+from .base import SearchError, SearchQuery, SearchResult
+
 DAY_OPEN_LOW, DAY_OPEN_HIGH = 0, 99_999_999
+# From the declaration (search/fields.py): query attribute → the index attribute it filters on; nothing else
+# may appear in a filter. A date window filters on two integer attributes (first and last day).
+FILTER_ATTRIBUTES = {f.key: f.meili[0] for f in fd.FILTERS if f.kind in fd.VALUE_KINDS}
+# (from, to, from_day, until_day) of each date window
+WINDOWS = tuple((*f.params, *f.meili) for f in fd.FILTERS if f.kind == fd.DATES)
+FACET_ATTRIBUTES = {f.key: f.facet_attribute for f in fd.FACETS}  # facet name → the attribute it counts
+FILTERABLE = list(dict.fromkeys([*(a for f in fd.FILTERS for a in f.meili),
+                                 *(a for f in fd.FIELDS if f.kind == fd.GEO for a in f.meili),  # _geoRadius
+                                 *FACET_ATTRIBUTES.values()]))
+SORTABLE = [s.by.meili[0] for s in fd.SORTS if s.by is not None]
+_CODES = tuple((f.doc[0], f.meili[0]) for f in fd.FIELDS if f.kind == fd.CODE)  # code → its prefixes
+# (date field, its integer attribute, the day an open end stands for)
+_DAYS = tuple(day for f in fd.FIELDS if f.kind == fd.DATES
+              for day in zip(f.doc, f.meili, (DAY_OPEN_LOW, DAY_OPEN_HIGH), strict=True))
+(_CREATED_TS,) = fd.CREATED.meili
+(_GEO,) = fd.PLACE.meili
+INTERNAL = (*(a for f in fd.FIELDS for a in f.meili if a not in f.doc), "pinyin", "terms", "model_compact",
+            "_geoDistance", "_formatted", "_rankingScore")
 MAX_VALUE_BYTES = 468
 PRE, POST = "\ue000", "\ue001"  # sentinels replaced by <mark> after HTML-escaping the title
 
@@ -58,18 +68,20 @@ def build_filter(query: SearchQuery) -> list[str]:
         if v is None or v == "":
             continue
         out.append(f"{attr} = {quote(v)}")
-    if query.available_from:
-        # the listing must still be available on the user's first day: until_day >= from
-        out.append(f"until_day >= {_day(query.available_from, 'available_from')}")
-    if query.available_to:
-        out.append(f"from_day <= {_day(query.available_to, 'available_to')}")
+    for want_from, want_to, from_day, until_day in WINDOWS:
+        if v := getattr(query, want_from):
+            # the listing must still be available on the user's first day: until_day >= from
+            out.append(f"{until_day} >= {_day(v, want_from)}")
+        if v := getattr(query, want_to):
+            out.append(f"{from_day} <= {_day(v, want_to)}")
     return out
 
 
 def to_meili_doc(doc: dict[str, Any]) -> dict[str, Any]:
     d = dict(doc)
-    code = d.get("category_code") or ""
-    d["category_prefixes"] = [code[:i] for i in range(1, len(code) + 1)]
+    for field, attr in _CODES:
+        code = d.get(field) or ""
+        d[attr] = [code[:i] for i in range(1, len(code) + 1)]
     toks: set[str] = set()
     for f in ("title", "category_name", "brand"):
         toks.update(tx.index_tokens(d.get(f) or ""))
@@ -80,18 +92,18 @@ def to_meili_doc(doc: dict[str, Any]) -> dict[str, Any]:
     # words by prefix only, never inside a word, so 椅 would not find 会议椅 without this field
     d["terms"] = " ".join(sorted(toks | set(tx.index_tokens(d.get("model") or ""))))
     d["model_compact"] = tx.compact(d.get("model") or "")
-    d["from_day"] = date.fromisoformat(d["available_from"][:10]).toordinal() if d.get("available_from") else DAY_OPEN_LOW
-    d["until_day"] = (date.fromisoformat(d["available_until"][:10]).toordinal() if d.get("available_until")
-                      else DAY_OPEN_HIGH)
-    created = d.get("created_at")
+    for field, attr, open_end in _DAYS:
+        d[attr] = date.fromisoformat(d[field][:10]).toordinal() if d.get(field) else open_end
+    created = d.get(fd.CREATED.doc[0])
     if created:
         from datetime import datetime
 
-        d["created_ts"] = int(datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp())
+        d[_CREATED_TS] = int(datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp())
     else:
-        d["created_ts"] = 0
-    if d.get("lat") is not None and d.get("lng") is not None:
-        d["_geo"] = {"lat": d["lat"], "lng": d["lng"]}
+        d[_CREATED_TS] = 0
+    lat, lng = (d.get(field) for field in fd.PLACE.doc)
+    if lat is not None and lng is not None:
+        d[_GEO] = {"lat": lat, "lng": lng}
     return d
 
 
@@ -100,8 +112,8 @@ def settings(synonyms: list[list[str]]) -> dict[str, Any]:
     return {
         "searchableAttributes": ["title", "category_name", "category_path", "brand", "model", "model_compact",
                                  "description", "holder", "terms", "pinyin"],
-        "filterableAttributes": [*FILTER_ATTRIBUTES.values(), "from_day", "until_day", "_geo", "category_code"],
-        "sortableAttributes": ["created_ts", "_geo"],
+        "filterableAttributes": FILTERABLE,
+        "sortableAttributes": SORTABLE,
         "synonyms": syn,
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
         "localizedAttributes": [{"attributePatterns": ["*"], "locales": ["cmn"]}],
@@ -171,12 +183,12 @@ class MeiliBackend:
             "highlightPostTag": POST,
         }
         if query.facets:
-            params["facets"] = [FILTER_ATTRIBUTES[f] if f != "category" else "category_code" for f in query.facets]
-        if query.sort == "distance":
+            params["facets"] = [FACET_ATTRIBUTES[f] for f in query.facets]
+        if query.sort == fd.DISTANCE.key:
             lat, lng = query.origin
             params["sort"] = [f"_geoPoint({float(lat)},{float(lng)}):asc"]
-        elif query.sort == "newest" or not query.q.strip():
-            params["sort"] = ["created_ts:desc"]
+        elif query.sort == fd.NEWEST.key or not query.q.strip():
+            params["sort"] = [f"{_CREATED_TS}:desc"]
         res = self.idx.search(query.q or "", params)
         hits = []
         for h in res["hits"]:
@@ -186,19 +198,15 @@ class MeiliBackend:
             if query.origin is not None:
                 if "_geoDistance" in h:
                     doc["distance_km"] = round(h["_geoDistance"] / 1000, 3)
+                elif doc.get("lat") is None:
+                    doc["distance_km"] = None
                 else:
-                    from .embedded import _haversine
-
-                    if doc.get("lat") is None:
-                        doc["distance_km"] = None
-                    else:
-                        doc["distance_km"] = round(float(_haversine(query.origin, doc["lat"], doc["lng"])), 3)
+                    doc["distance_km"] = round(haversine_km(*query.origin, doc["lat"], doc["lng"]), 3)
             hits.append(doc)
         facets = {}
         dist = res.get("facetDistribution") or {}
         for f in query.facets:
-            attr = "category_code" if f == "category" else FILTER_ATTRIBUTES[f]
-            vals = {k: int(v) for k, v in (dist.get(attr) or {}).items() if k != ""}
+            vals = {k: int(v) for k, v in (dist.get(FACET_ATTRIBUTES[f]) or {}).items() if k != ""}
             facets[f] = dict(sorted(vals.items(), key=lambda kv: (-kv[1], kv[0])))
         return SearchResult(total=int(res.get("totalHits", len(hits))), hits=hits, facets=facets)
 
@@ -215,5 +223,10 @@ class MeiliBackend:
                     out.setdefault(v)
         return list(out)[:limit]
 
+    def search_now(self, query: SearchQuery) -> SearchResult | None:
+        """Always None: Meilisearch answers over the network, and an event loop must not wait for it."""
+        return None
 
-assert set(FILTER_ATTRIBUTES) <= {"category", *FACET_FIELDS}
+    def suggest_now(self, prefix: str, limit: int = 8) -> list[str] | None:
+        """Always None, as ``search_now``."""
+        return None

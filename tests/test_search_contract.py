@@ -246,7 +246,7 @@ def test_sort_newest(engine):
 def _km(a, b):
     la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
 def test_sort_by_distance(engine):

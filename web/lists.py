@@ -19,13 +19,11 @@ from web.responses import table_file
 from web.templating import render
 
 EXPORT_FORMATS = ("xlsx", "csv")
+STR, INT = {"type": "string"}, {"type": "integer"}  # (JSON Schema; the API registry imports this module)
 
 
 def query_params(spec: ListSpec) -> list[tuple[str, dict[str, Any], str]]:
     """The list's parameters for the OpenAPI schema (the same names the page uses)."""
-    # imported here: importing web.api loads every endpoint module, and they import this one
-    from web.api.registry import INT, STR
-
     out = [("q", STR, "搜索词（空格分隔，全部匹配）")]
     for f in spec.filters:
         out.append((f.key, {"enum": list(f.choices)} if f.choices is not None else INT, f.label))

@@ -14,14 +14,28 @@ from market.infra.principals import place_of
 from market.models import CONDITIONS, Category, User
 from market.pool.index import PoolIndex, index_for_search
 from search import SearchError, SearchQuery, SearchResult
+from search import fields as fd
 
-FILTERS = ("category", "district", "holder", "condition", "tier", "mode")
-FACETS = ("category", "district", "holder", "condition", "tier", "mode")
-TIER_LABELS = {"warehouse": "公物仓库存", "idle": "单位闲置", "rental": "市场租赁"}
-MODE_LABELS = {"loan": "出借", "transfer": "调剂"}
-SORT_LABELS = {"relevance": "相关度", "distance": "距离最近", "newest": "最新发布"}
+# The search vocabulary is declared in search/fields.py; what the query parser needs of it, taken once.
+FILTERS = tuple(f.key for f in fd.FILTERS if f.kind in fd.VALUE_KINDS)  # one string parameter each
+FACETS = tuple(fd.FACET_FIELDS)
+TIER_LABELS = fd.TIER.values
+MODE_LABELS = fd.MODE.values
+SORT_LABELS = fd.SORT_LABELS
 PER_PAGE = 20
 _CATEGORY = Category.__table__
+
+
+def _one_of(name: str, codes: list[str]) -> str:
+    return f"{name} 须为 {'、'.join(codes[:-1])} 或 {codes[-1]}。"
+
+
+_SORT_MESSAGE = _one_of("sort", list(SORT_LABELS))
+_RELEVANCE, _NEEDS_ORIGIN = fd.RELEVANCE.key, fd.NEEDS_ORIGIN
+# (parameter, allowed values, message): the declared enums, then the ledger's conditions (open in the index)
+_CHOICES = (*((f.key, frozenset(f.values), _one_of(f.key, list(f.values))) for f in fd.FILTERS if f.kind == fd.ENUM),
+            (fd.CONDITION.key, frozenset(CONDITIONS), f"{fd.CONDITION.key} 须为{'、'.join(CONDITIONS)}之一。"))
+_DATE_FROM, _DATE_TO = (p for f in fd.FILTERS if f.kind == fd.DATES for p in f.params)  # one date window
 
 
 def _date(raw: str | None, name: str) -> str | None:
@@ -40,20 +54,19 @@ def query_from(params: Mapping[str, str], origin: tuple[float, float] | None, pe
     page_raw = (params.get("page") or "1").strip()
     if not page_raw.isascii() or not page_raw.isdigit() or not 1 <= int(page_raw) <= 1000:
         raise InvalidInput("page 须为 1 至 1000 的整数。", "page")
-    sort = params.get("sort") or "relevance"
+    sort = params.get("sort") or _RELEVANCE
     if sort not in SORT_LABELS:
-        raise InvalidInput("sort 须为 relevance、distance 或 newest。", "sort")
+        raise InvalidInput(_SORT_MESSAGE, "sort")
+    if sort in _NEEDS_ORIGIN and not origin:
+        sort = _RELEVANCE
     values = {f: (params.get(f) or "").strip()[:100] or None for f in FILTERS}
-    if values["tier"] and values["tier"] not in TIER_LABELS:
-        raise InvalidInput("tier 须为 warehouse、idle 或 rental。", "tier")
-    if values["mode"] and values["mode"] not in MODE_LABELS:
-        raise InvalidInput("mode 须为 loan 或 transfer。", "mode")
-    if values["condition"] and values["condition"] not in CONDITIONS:
-        raise InvalidInput(f"condition 须为{'、'.join(CONDITIONS)}之一。", "condition")
-    q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort if sort != "distance" or origin else "relevance",
-                    origin=origin, page=int(page_raw), per_page=per_page, facets=FACETS,
-                    available_from=_date(params.get("available_from"), "available_from"),
-                    available_to=_date(params.get("available_to"), "available_to"), **values)
+    for name, allowed, message in _CHOICES:
+        if (v := values[name]) and v not in allowed:
+            raise InvalidInput(message, name)
+    values[_DATE_FROM] = _date(params.get(_DATE_FROM), _DATE_FROM)
+    values[_DATE_TO] = _date(params.get(_DATE_TO), _DATE_TO)
+    q = SearchQuery(q=(params.get("q") or "")[:100], sort=sort, origin=origin, page=int(page_raw),
+                    per_page=per_page, facets=FACETS, **values)
     try:
         q.validate()
     except SearchError as exc:
@@ -70,10 +83,7 @@ def search_in(index: PoolIndex, query: SearchQuery, wait: bool = True) -> Search
     """The search on this index; ``wait=False`` gives None rather than wait while a write holds the index (or
     when the backend answers over the network, Meilisearch)."""
     try:
-        if wait:
-            return index.backend.search(query)
-        now = getattr(index.backend, "search_now", None)
-        return now(query) if now is not None else None
+        return index.backend.search(query) if wait else index.backend.search_now(query)
     except SearchError as exc:
         raise InvalidInput(exc.message, exc.field) from None
 
@@ -81,10 +91,7 @@ def search_in(index: PoolIndex, query: SearchQuery, wait: bool = True) -> Search
 def suggest_in(index: PoolIndex, prefix: str, limit: int = 8, wait: bool = True) -> list[str] | None:
     if not prefix.strip():
         return []
-    if wait:
-        return index.backend.suggest(prefix[:50], limit)
-    now = getattr(index.backend, "suggest_now", None)
-    return now(prefix[:50], limit) if now is not None else None
+    return index.backend.suggest(prefix[:50], limit) if wait else index.backend.suggest_now(prefix[:50], limit)
 
 
 def search_pool(db: Session, actor: User, params: Mapping[str, str], per_page: int = PER_PAGE) -> SearchResult:

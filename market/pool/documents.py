@@ -13,8 +13,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from market.models import Asset, Category, PoolListing, RentalOffer, RentalVendor, Unit, Warehouse
+from search import fields as fd
 
-MODES = {"loan": ["loan"], "transfer": ["transfer"], "both": ["loan", "transfer"]}
+# A listing's mode (market.models.LISTING_MODES) → the search modes it offers (search/fields.py MODE)
+MODES = {**{m: [m] for m in fd.MODE.values}, "both": list(fd.MODE.values)}
 CONDITION_ORDER = ["全新", "良好", "一般"]
 
 
@@ -66,7 +68,7 @@ def documents_for(db: Session, listing_ids: list[int]) -> tuple[list[dict[str, A
             "category_name": cat.name, "category_path": path, "brand": brand, "model": model, "tier": lst.tier,
             "holder": place.name, "district": place.district,
             "conditions": [c for c in CONDITION_ORDER if any(a.condition == c for a in mine)],
-            "modes": MODES.get(lst.mode, ["loan", "transfer"]), "quantity": len(mine),
+            "modes": MODES.get(lst.mode, MODES["both"]), "quantity": len(mine),
             "available_now": sum(1 for a in mine if a.status == "listed"),
             "available_from": lst.available_from.isoformat() if lst.available_from else None,
             "available_until": lst.available_until.isoformat() if lst.available_until else None,

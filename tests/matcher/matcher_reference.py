@@ -1,4 +1,4 @@
-"""An independent reference for MATCHING.md: the rules as one plain MILP on scipy/HiGHS.
+"""An independent reference for docs/matching.md: the rules as one plain MILP on scipy/HiGHS.
 
 Written from the contract only; it shares no code with ``matcher`` (own date parsing, own
 haversine, no decomposition, no pruning, one capacity row per lot per day, lexicographic
@@ -27,7 +27,7 @@ def _km(a: list[float], b: list[float]) -> float:
 
 
 def reference_objective(problem: dict[str, Any], time_limit: float | None = None) -> dict[str, Any]:
-    """Optimal objective values of ``problem`` per MATCHING.md (plus ``status``)."""
+    """Optimal objective values of ``problem`` per docs/matching.md (plus ``status``)."""
     policy = problem.get("policy", "tiered")
     turn = problem.get("turnaround_days", 1)
     rates = problem["transport"]["per_unit_km"]

@@ -9,16 +9,12 @@ from starlette.requests import Request
 from market.infra.principals import Principal
 from market.pool import browse
 from market.pool.index import PoolIndex
+from search import fields
 from web.api.registry import STR, declare
 from web.endpoints import pool_read
 from web.params import query_dict
 
-SEARCH_PARAMS = [("q", STR, "关键词：中文、拼音或首字母、型号"), ("category", STR, "分类代码（含下级）"),
-                 ("district", STR, "区县"), ("holder", STR, "持有单位或供应商"), ("condition", STR, "成色"),
-                 ("tier", {"enum": ["warehouse", "idle", "rental"]}, "来源"), ("mode", {"enum": ["loan", "transfer"]}, "方式"),
-                 ("available_from", {"type": "string", "format": "date"}, "需要开始日期"),
-                 ("available_to", {"type": "string", "format": "date"}, "需要结束日期"),
-                 ("sort", {"enum": ["relevance", "distance", "newest"]}, "排序"), ("page", {"type": "integer", "minimum": 1}, "页码")]
+SEARCH_PARAMS = list(fields.QUERY_PARAMS)  # declared with the search vocabulary (search/fields.py)
 
 
 @declare("GET", "/api/search", "搜索公物池（分面、筛选、排序、高亮）", "公物池", query=SEARCH_PARAMS, wrap=pool_read)

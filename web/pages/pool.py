@@ -11,15 +11,16 @@ from starlette.responses import Response
 
 from market.models import User
 from market.pool import browse
+from search import fields
 from web.endpoints import page
 from web.templating import render
 
-KEEP = ("q", "category", "district", "holder", "condition", "tier", "mode", "available_from", "available_to", "sort")
+KEEP = fields.PARAM_NAMES  # the search API's parameters: the query, filters, sort and page
 
 
 @page("/")
 def pool(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    params = {k: v for k, v in request.query_params.items() if k in KEEP + ("page",) and v}
+    params = {k: v for k, v in request.query_params.items() if k in KEEP and v}
     result = browse.search_pool(db, user, params)
     base = {k: v for k, v in params.items() if k != "page"}
 
@@ -32,5 +33,5 @@ def pool(request: Request, db: Session, user: User | None, form: FormData | None
     return render(request, "pool.html", {
         "result": result, "p": params, "link": link, "names": names, "pages": pages,
         "page_no": int(params.get("page", "1")), "tiers": browse.TIER_LABELS, "modes": browse.MODE_LABELS,
-        "sorts": browse.SORT_LABELS,
+        "sorts": browse.SORT_LABELS, "filters": fields.FILTERS, "facets": fields.PANEL,
     })
