@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import or_, true
+from sqlalchemy import and_, or_, true
 from sqlmodel import Session, SQLModel, select
 
 from market.errors import NotAuthenticated, PermissionDenied
@@ -233,8 +233,10 @@ def _scope(model: type, actor: User) -> Any:
         return true()
     if model is Notice:
         return Notice.user_id == actor.id
-    if model is Wish:
-        return Wish.unit_id == actor.unit_id if unit_role else true()
+    if model is Wish:  # as ``_wish``: a unit's own, the public ones on the demand board; every one to the ledger
+        public = and_(Wish.public, Wish.status == "active")
+        return or_(Wish.unit_id == actor.unit_id, public) if unit_role else (
+            true() if actor.role in LEDGER else public)
     if model is User:
         return true() if actor.role == "sysadmin" else User.id == actor.id
     raise KeyError(model)
@@ -247,7 +249,7 @@ def scoped(actor: User | None, model: type[T], stmt: Any = None) -> Any:
     return (select(model) if stmt is None else stmt).where(_scope(model, actor))
 
 
-_LEDGER_MODELS = (Asset, Request, Order, DisposalCase, InventoryCount, PoolListing, Proposal, PurchaseBatch, Wish)
+_LEDGER_MODELS = (Asset, Request, Order, DisposalCase, InventoryCount, PoolListing, Proposal, PurchaseBatch)
 
 
 def require_ledger_reader(actor: User | None) -> User:

@@ -1,4 +1,5 @@
-"""Accounts: password hashing (argon2), sign-in, API bearer tokens."""
+"""Accounts: password hashing (argon2), sign-in, API bearer tokens; the units, warehouses and people as the
+other modules read them, and the list of users (``USER_LIST``)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,27 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, true
 from sqlmodel import Session, func, select
 
-from market.access import require
-from market.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
+from market.access import UNIT_ROLES, can, require
+from market.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
-from market.models import ROLES, ApiToken, LoginAttempt, Unit, User, utcnow
+from market.lists import Column, Filter, ListSpec, like, names
+from market.models import ROLES, ApiToken, LoginAttempt, Unit, User, Warehouse, utcnow
 
 _hasher = PasswordHasher()
 TOKEN_LIFETIME = timedelta(days=7)
@@ -192,3 +202,91 @@ def update_user(db: Session, actor: User, user_id: int, role: str | None = None,
     log_event(db, actor, "user", user.id, "update", f"修改用户 {user.username}" + ("（重置密码）" if password else ""),
               before, after)
     return user
+
+
+# --- reads: units, warehouses and people as the other modules and the pages need them ------------------------
+
+
+def units(db: Session) -> list[Unit]:
+    """Every unit, by code (the units' list is public to anyone signed in: forms choose from it)."""
+    return list(db.exec(select(Unit).order_by(Unit.code)))
+
+
+def every_unit(db: Session, actor: User) -> dict[str, str]:
+    """Every unit, for a list's unit filter (id → name)."""
+    return {str(i): n for i, n in db.exec(select(Unit.id, Unit.name).order_by(Unit.code))}
+
+
+def unit_options(db: Session, actor: User) -> dict[str, str]:
+    """Units a list of unit documents may be narrowed to: a unit role's own unit, every unit for the others."""
+    if actor.role in UNIT_ROLES:
+        return {str(actor.unit_id): unit_name(db, actor.unit_id)}
+    return every_unit(db, actor)
+
+
+def unit_name(db: Session, unit_id: int | None) -> str:
+    return names(db, Unit, [unit_id]).get(unit_id, "") if unit_id is not None else ""
+
+
+def warehouses(db: Session) -> list[Warehouse]:
+    return list(db.exec(select(Warehouse).order_by(Warehouse.code)))
+
+
+def unit_by_code_or_name(db: Session, text: str) -> Unit | None:
+    """The unit with this code or full name (the command line names units so)."""
+    return db.exec(select(Unit).where((Unit.code == text) | (Unit.name == text))).first()
+
+
+def user_by_name(db: Session, username: str) -> User | None:
+    return db.exec(select(User).where(User.username == username)).first()
+
+
+def user_by_id(db: Session, user_id: int) -> User:
+    """The account a background job acts as (it was signed in when the job started)."""
+    return get_or_404(db, User, user_id)
+
+
+def display_names(db: Session, ids: list[int | None]) -> dict[int, str]:
+    """id → display name of the people among ``ids`` (who did what in a history)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(db.exec(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
+
+
+# --- the list of users ------------------------------------------------------------------------------------
+
+ACTIVE_CHOICES = {"1": "启用", "0": "已停用"}
+
+
+def _account_managers_only(actor: User) -> Any:
+    if not can(actor, "manage_accounts"):
+        raise PermissionDenied("只有系统管理员可以查看用户列表。")
+    return true()
+
+
+def _user_units(db: Session, rows: list[User]) -> dict[str, Any]:
+    return {"units": names(db, Unit, [u.unit_id for u in rows])}
+
+
+USER_LIST = ListSpec(
+    key="users", title="用户", model=User,
+    columns=(
+        Column("username", "用户名", lambda u, _: u.username),
+        Column("display_name", "姓名", lambda u, _: u.display_name),
+        Column("role", "角色", lambda u, _: u.role_label),
+        Column("unit", "所属单位", lambda u, x: x["units"].get(u.unit_id, "")),
+        Column("active", "状态", lambda u, _: ACTIVE_CHOICES["1" if u.is_active else "0"]),
+        Column("created", "创建时间", lambda u, _: u.created_at),
+    ),
+    sorts={"username": ("用户名", (User.username,)), "newest": ("最新创建", (User.id.desc(),)),
+           "role": ("角色", (User.role, User.username))},
+    filters=(
+        Filter("role", "角色", lambda v: User.role == v, ROLES),
+        Filter("unit", "所属单位", lambda v: User.unit_id == v, options=unit_options),
+        Filter("active", "状态", lambda v: User.is_active.is_(v == "1"), ACTIVE_CHOICES),
+    ),
+    search=(like(User.username), like(User.display_name)),
+    where=_account_managers_only,
+    lookups=_user_units,
+)

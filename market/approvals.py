@@ -41,6 +41,11 @@ def approver_role(db: Session, action: str, value: Decimal) -> str:
     return DEFAULT_APPROVERS[action]
 
 
+def rules(db: Session) -> list[ApprovalRule]:
+    """Every approval rule, by action and starting amount (the administration tab and the API)."""
+    return list(db.exec(select(ApprovalRule).order_by(ApprovalRule.action, ApprovalRule.min_value)))
+
+
 def require_approver(db: Session, actor: User | None, action: str, value: Decimal) -> User:
     actor = require_user(actor)
     role = approver_role(db, action, value)

@@ -1,19 +1,36 @@
-"""Reading assets: who may see one, its history, its unit's list."""
+"""Reading assets: who may see one, its page and history, the list of assets (``ASSET_LIST``), label sheets, the
+lookup by tag, and idle alerts (``idle_list``)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, check_visible, may_see, require_user, scoped, visible
-from market.errors import NotFound, PermissionDenied
-from market.models import Asset, Event, OrderItem, Unit, User, utcnow
+from market.access import UNIT_ROLES, can, check_visible, may_see, visible
+from market.accounts import display_names, unit_options
+from market.catalogue import category_options
+from market.errors import InvalidInput, NotFound
+from market.infra.eventlog import history
+from market.infra.rows import get_or_404
+from market.lists import Column, Filter, ListSpec, like, names
+from market.models import (
+    ASSET_STATUSES,
+    Asset,
+    Category,
+    Event,
+    OrderItem,
+    PoolListing,
+    Unit,
+    User,
+    Warehouse,
+    utcnow,
+)
 
 
 def visible_asset(db: Session, actor: User, asset_id: int) -> Asset:
@@ -21,24 +38,114 @@ def visible_asset(db: Session, actor: User, asset_id: int) -> Asset:
     return visible(db, actor, Asset, asset_id)
 
 
-def asset_by_tag(db: Session, actor: User, tag: str) -> Asset | None:
-    """The asset with this printed tag or RFID EPC, if ``actor`` may see it (else None, as for a tag nobody has:
-    a lookup is no way to learn which tags exist)."""
-    tag = tag.strip()
+NOT_FOUND_BY_TAG = "找不到该标签对应的资产，或无权查看。"
+
+
+def lookup(db: Session, actor: User, tag: str) -> Asset:
+    """The asset with this printed tag or RFID EPC, if ``actor`` may see it; else ``NotFound`` — the same as for a
+    tag nobody has (a lookup is no way to learn which tags exist)."""
+    tag = (tag or "")[:64].strip()
     asset = db.exec(select(Asset).where((Asset.tag == tag) | (Asset.epc == tag.upper()))).first() if tag else None
-    return asset if asset is not None and may_see(db, actor, asset) else None
+    if asset is None or not may_see(db, actor, asset):
+        raise NotFound(NOT_FOUND_BY_TAG, "tag")
+    return asset
 
 
-def unit_assets(db: Session, actor: User, unit_id: int, status: str | None = None, limit: int = 500) -> list[Asset]:
-    actor = require_user(actor)
-    if actor.role in UNIT_ROLES and actor.unit_id != unit_id:
-        raise PermissionDenied("只能查看本单位的资产。")
-    stmt = scoped(actor, Asset).where(Asset.owner_unit_id == unit_id).order_by(Asset.tag).limit(limit)
-    if status:
-        stmt = stmt.where(Asset.status == status)
-    return list(db.exec(stmt))
+@dataclass
+class AssetPage:
+    """An asset with everything its page shows."""
+
+    asset: Asset
+    events: list[Event]
+    names: dict[int, str]  # who acted in its history
+    category: Category
+    owner: Unit
+    warehouse: Warehouse | None
+    listing: PoolListing | None
+    order_id: int | None
 
 
+def asset_page(db: Session, actor: User, asset_id: int) -> AssetPage:
+    asset = visible_asset(db, actor, asset_id)
+    events = history(db, "asset", asset.id)
+    listing = db.get(PoolListing, asset.listing_id) if asset.listing_id else None
+    return AssetPage(
+        asset, events, display_names(db, [e.actor_id for e in events]), get_or_404(db, Category, asset.category_id),
+        get_or_404(db, Unit, asset.owner_unit_id),
+        get_or_404(db, Warehouse, asset.warehouse_id) if asset.warehouse_id else None,
+        listing if listing is not None and may_see(db, actor, listing) else None, current_order_id(db, asset.id))
+
+
+MAX_LABELS = 600
+
+
+def label_sheet(db: Session, actor: User, ids: list[int]) -> list[tuple[Asset, str]]:
+    """The chosen assets for a sheet of QR labels, each with its owner's name; refused for one ``actor`` may
+    not see."""
+    if not ids:
+        raise InvalidInput("请先选择要打印标签的资产。", "id")
+    if len(ids) > MAX_LABELS:
+        raise InvalidInput(f"一次最多打印 {MAX_LABELS} 张标签。", "id")
+    assets = [visible_asset(db, actor, i) for i in dict.fromkeys(ids)]
+    owners = names(db, Unit, [a.owner_unit_id for a in assets])
+    return [(a, owners.get(a.owner_unit_id, "")) for a in assets]
+
+
+@dataclass(frozen=True)
+class AssetActions:
+    """What an actor may do with a unit's assets: the buttons of the assets page, shown when the service would
+    accept the step (which items: the service checks each one)."""
+
+    unit_id: int | None  # the unit acted for (a unit role's own; None: any unit)
+    post: bool
+    transfer: bool
+    dispose: bool
+    import_ledger: bool
+
+
+def asset_actions(actor: User, unit_id: int | None = None) -> AssetActions:
+    """``unit_id`` None: the assets of any unit (a unit role: always their own unit's)."""
+    if actor.role in UNIT_ROLES:
+        unit_id = actor.unit_id
+    return AssetActions(unit_id, can(actor, "post_listing", unit_id), can(actor, "propose_transfer", unit_id),
+                        can(actor, "apply_disposal", unit_id), can(actor, "import_assets", unit_id))
+
+
+def _names(db: Session, rows: list[Asset]) -> dict[str, Any]:
+    return {"units": names(db, Unit, [a.owner_unit_id for a in rows]),
+            "categories": names(db, Category, [a.category_id for a in rows])}
+
+
+ASSET_COLUMNS = (
+    Column("tag", "资产编号", lambda a, _: a.tag),
+    Column("name", "名称", lambda a, _: a.name),
+    Column("category", "分类", lambda a, x: x["categories"].get(a.category_id, "")),
+    Column("unit", "所属单位", lambda a, x: x["units"].get(a.owner_unit_id, "")),
+    Column("condition", "状况", lambda a, _: a.condition),
+    Column("status", "状态", lambda a, _: a.status_label),
+)
+ASSET_FILTERS = (
+    Filter("unit", "单位", lambda v: Asset.owner_unit_id == v, options=unit_options),
+    Filter("category", "分类", lambda v: Asset.category_id == v, options=category_options),
+)
+ASSET_SEARCH = (like(Asset.tag), like(Asset.name), like(Asset.brand), like(Asset.model), like(Asset.location),
+                like(Asset.custodian))
+
+ASSET_LIST = ListSpec(
+    key="assets", title="资产", model=Asset,
+    columns=(*ASSET_COLUMNS[:3],
+             Column("brand_model", "品牌型号", lambda a, _: f"{a.brand} {a.model}".strip()),
+             *ASSET_COLUMNS[3:],
+             Column("location", "存放地点", lambda a, _: a.location),
+             Column("custodian", "使用人/保管人", lambda a, _: a.custodian),
+             Column("value", "原值（元）", lambda a, _: a.original_value),
+             Column("confidential", "涉密", lambda a, _: "是" if a.confidential else "")),
+    sorts={"tag": ("资产编号", (Asset.tag,)), "newest": ("最新入账", (Asset.id.desc(),)),
+           "value": ("原值从高到低", (Asset.original_value.desc(), Asset.tag))},
+    filters=(ASSET_FILTERS[0], Filter("status", "状态", lambda v: Asset.status == v, ASSET_STATUSES), ASSET_FILTERS[1]),
+    search=ASSET_SEARCH,
+    lookups=_names,
+)
 def current_order_id(db: Session, asset_id: int) -> int | None:
     return db.exec(select(OrderItem.order_id).where(OrderItem.asset_id == asset_id, OrderItem.active)
                    .order_by(OrderItem.id.desc())).first()
@@ -92,34 +199,55 @@ def idle_days_threshold() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 180
 
 
-@dataclass
-class IdleItem:
-    asset: Asset
-    unit: str
-    since: datetime
-    days: int
+# --- idle alerts ---------------------------------------------------------------------------------------------
+#
+# An item is idle since its last change (its newest event, or the row's own update): the alert lists the items a
+# unit keeps idle (闲置, not in the pool) since before ``days`` ago.
+
+MAX_IDLE_DAYS = 9999
 
 
-def long_idle(db: Session, actor: User, days: int | None = None, unit_id: int | None = None) -> list[IdleItem]:
-    """Items idle (闲置, not in the pool) since before ``days`` ago; unit roles see only their unit's."""
-    actor = require_user(actor)
-    days = days or idle_days_threshold()
-    if actor.role in UNIT_ROLES:
-        unit_id = actor.unit_id
-    last_change = (select(Event.entity_id, func.max(Event.at).label("at"))
-                   .where(Event.entity == "asset").group_by(Event.entity_id).subquery())
-    stmt = (scoped(actor, Asset, select(Asset, Unit.name, last_change.c.at)).join(Unit, Unit.id == Asset.owner_unit_id)
-            .outerjoin(last_change, last_change.c.entity_id == Asset.id)
-            .where(Asset.status == "idle", Asset.warehouse_id.is_(None)).order_by(Unit.name, Asset.tag))
-    if unit_id is not None:
-        stmt = stmt.where(Asset.owner_unit_id == unit_id)
+def idle_days(raw: str | None) -> int:
+    """The ``days`` parameter of the idle alerts (the threshold when left out), or a clear error."""
+    raw = (raw or "").strip()
+    if not raw:
+        return idle_days_threshold()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4 or not 0 < int(raw) <= MAX_IDLE_DAYS:
+        raise InvalidInput(f"闲置天数须为 1 至 {MAX_IDLE_DAYS} 的整数。", "days")
+    return int(raw)
+
+
+def _idle_since_before(days: int) -> Any:
+    cutoff = utcnow() - timedelta(days=days)
+    changed = select(Event.id).where(Event.entity == "asset", Event.entity_id == Asset.id, Event.at > cutoff)
+    return and_(Asset.status == "idle", Asset.warehouse_id.is_(None), Asset.updated_at <= cutoff, ~changed.exists())
+
+
+def _idle_lookups(db: Session, rows: list[Asset]) -> dict[str, Any]:
+    last = dict(db.exec(select(Event.entity_id, func.max(Event.at)).where(
+        Event.entity == "asset", Event.entity_id.in_([a.id for a in rows])).group_by(Event.entity_id)).all()) \
+        if rows else {}
     now = utcnow()
-    cutoff = now - timedelta(days=days)
-    out = []
-    for asset, unit, at in db.exec(stmt):
-        since = max(x for x in (at, asset.updated_at) if x is not None)
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=now.tzinfo)
-        if since <= cutoff:
-            out.append(IdleItem(asset, unit, since, (now - since).days))
-    return out
+    since: dict[int, datetime] = {}
+    for a in rows:
+        at = max(x for x in (last.get(a.id), a.updated_at) if x is not None)
+        since[a.id] = at if at.tzinfo is not None else at.replace(tzinfo=now.tzinfo)
+    return _names(db, rows) | {"since": since, "days": {i: (now - at).days for i, at in since.items()}}
+
+
+IDLE_LIST = ListSpec(
+    key="idle_assets", title="长期闲置资产", model=Asset,
+    columns=(*ASSET_COLUMNS, Column("since", "闲置自", lambda a, x: x["since"][a.id]),
+             Column("days", "闲置天数", lambda a, x: x["days"][a.id])),
+    sorts={"unit": ("单位", (Asset.owner_unit_id, Asset.tag)), "tag": ("资产编号", (Asset.tag,)),
+           "longest": ("最早闲置", (Asset.updated_at, Asset.tag))},
+    filters=ASSET_FILTERS,
+    search=ASSET_SEARCH,
+    where=lambda actor: _idle_since_before(idle_days_threshold()),
+    lookups=_idle_lookups,
+)
+
+
+def idle_list(days: int) -> ListSpec:
+    """The idle alerts for items idle longer than ``days`` (``idle_days``): the list of ``IDLE_LIST`` so narrowed."""
+    return replace(IDLE_LIST, where=lambda actor: _idle_since_before(days))

@@ -126,6 +126,29 @@ def leaf_categories(db: Session) -> list[Category]:
     return list(db.exec(select(Category).where(Category.is_leaf).order_by(Category.code)))
 
 
+def categories(db: Session) -> list[Category]:
+    """The whole catalogue by code (public to anyone signed in; the administration tab and the API)."""
+    return list(db.exec(select(Category).order_by(Category.code)))
+
+
+def category_options(db: Session, actor: User) -> dict[str, str]:
+    """The categories a list may be narrowed to (assets belong to leaf categories)."""
+    return {str(i): n for i, n in db.exec(select(Category.id, Category.name).where(Category.is_leaf)
+                                          .order_by(Category.code))}
+
+
+@dataclass
+class Vendors:
+    vendors: list[RentalVendor]
+    offers: list[RentalOffer]
+
+
+def vendors(db: Session) -> Vendors:
+    """The rental companies and their offers (the administration tab and the API)."""
+    return Vendors(list(db.exec(select(RentalVendor).order_by(RentalVendor.id))),
+                   list(db.exec(select(RentalOffer).order_by(RentalOffer.vendor_id, RentalOffer.id))))
+
+
 
 
 

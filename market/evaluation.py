@@ -24,6 +24,7 @@ from market.models import (
     Setting,
     Unit,
     User,
+    utcnow,
 )
 
 INDICATORS = {
@@ -37,6 +38,19 @@ DEFAULT_WEIGHTS = {"idle_rate": 30, "posted_share": 20, "count_accuracy": 20, "o
                    "damages_settled": 15}
 ACTIVE = ("in_use", "idle", "listed", "reserved", "on_loan", "in_repair", "disposing")
 SETTING_KEY = "evaluation_weights"
+WEIGHT_SETTERS = frozenset({"warehouse_admin", "sysadmin"})
+
+
+def year(raw: str | None) -> int:
+    """The year asked for (2000 to next year), else this year."""
+    now = utcnow().year
+    value = int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) == 4 else 0
+    return value if 2000 <= value <= now + 1 else now
+
+
+def may_set_weights(actor: User | None) -> bool:
+    """The bureau sets the indicators' weights: the warehouse administrators and the system administrator."""
+    return actor is not None and actor.is_active and actor.role in WEIGHT_SETTERS
 
 
 def weights(db: Session) -> dict[str, float]:
@@ -47,7 +61,7 @@ def weights(db: Session) -> dict[str, float]:
 @transactional
 def set_weights(db: Session, actor: User, new: dict[str, float]) -> dict[str, float]:
     actor = require_user(actor)
-    if actor.role not in ("warehouse_admin", "sysadmin"):
+    if not may_set_weights(actor):
         raise PermissionDenied("绩效指标权重由机关事务管理局设置。")
     clean = {}
     for key, value in new.items():

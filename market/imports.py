@@ -80,7 +80,8 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from market.access import require
+from market.access import UNIT_ROLES, require
+from market.accounts import units
 from market.assets import epc_for, tag_for
 from market.errors import Conflict, InvalidInput
 from market.infra.db import transactional
@@ -908,6 +909,22 @@ def _post_idle(db: Session, actor: User, asset_ids: list[int], done: int, total:
     return out
 
 
+def import_units(db: Session, actor: User) -> list[Unit]:
+    """The units ``actor`` may import a ledger into (their own unit for a unit role); refused when none."""
+    own = actor.unit_id if actor.role in UNIT_ROLES else None
+    require(actor, "import_assets", own)
+    return [get_or_404(db, Unit, own)] if own is not None else units(db)
+
+
+def check_import(db: Session, actor: User, unit_id: int, post_idle: bool = False) -> Unit:
+    """Refuse an import ``actor`` may not start (before the file is read in the background): the unit, the right
+    to import into it, and to post its idle items."""
+    require(actor, "import_assets", unit_id)
+    if post_idle:
+        require(actor, "post_listing", unit_id)
+    return get_or_404(db, Unit, unit_id, "unit")
+
+
 @transactional
 def import_assets(
     db: Session,
@@ -985,6 +1002,6 @@ def import_assets(
 
 __all__ = [
     "COLUMNS", "ImportPlan", "ImportRejected", "ImportResult", "ParsedFile", "RowDraft", "RowError",
-    "check_rows", "import_assets", "parse_rows", "preview_import", "read_table",
+    "check_import", "check_rows", "import_assets", "import_units", "parse_rows", "preview_import", "read_table",
 ]
 

@@ -8,17 +8,21 @@ due in three days or overdue come from ``sweep_loans``, which the app runs every
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, require, require_user, scoped, visible
+from market.access import UNIT_ROLES, can, require, require_user, visible
+from market.accounts import every_unit
+from market.catalogue import category_options
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.infra.db import transactional
 from market.infra.rows import get_or_404
-from market.models import Asset, Category, Notice, Order, PoolListing, Unit, User, Wish, utcnow
+from market.lists import Column, Filter, ListSpec, like, named, names
+from market.models import NOTICE_KINDS, Asset, Category, Notice, Order, PoolListing, Unit, User, Wish, utcnow
 
 DUE_SOON_DAYS = 3
 
@@ -58,8 +62,24 @@ def unread_count(db: Session, user: User) -> int:
                                                                   Notice.read_at.is_(None))).one()
 
 
-def inbox(db: Session, user: User, limit: int = 100) -> list[Notice]:
-    return list(db.exec(scoped(user, Notice).order_by(Notice.id.desc()).limit(limit)))
+READ_STATES = {"1": "未读", "0": "已读"}
+
+NOTICE_LIST = ListSpec(
+    key="notices", title="站内消息", model=Notice,
+    columns=(
+        Column("kind", "类型", lambda n, _: n.kind_label),
+        Column("text", "内容", lambda n, _: n.text),
+        Column("created", "时间", lambda n, _: n.created_at),
+        Column("read", "状态", lambda n, _: READ_STATES["0" if n.read_at else "1"]),
+    ),
+    sorts={"newest": ("最新在前", (Notice.id.desc(),)), "oldest": ("最早在前", (Notice.id,))},
+    filters=(
+        Filter("kind", "类型", lambda v: Notice.kind == v, NOTICE_KINDS),
+        Filter("unread", "状态", lambda v: Notice.read_at.is_(None) if v == "1" else Notice.read_at.is_not(None),
+               READ_STATES),
+    ),
+    search=(like(Notice.text),),
+)
 
 
 @transactional
@@ -100,6 +120,11 @@ def sweep_loans(db: Session, today: date | None = None) -> int:
 
 
 # --- wishes and the demand board ---------------------------------------------------------------------
+
+
+def may_wish(actor: User) -> bool:
+    """Keeps a wish list: the people who submit requests for their unit."""
+    return can(actor, "submit_request", actor.unit_id)
 
 
 @transactional
@@ -144,9 +169,38 @@ def my_wishes(db: Session, actor: User) -> list[Wish]:
     return list(db.exec(select(Wish).where(Wish.unit_id == actor.unit_id).order_by(Wish.id.desc())))
 
 
-def demand_board(db: Session, limit: int = 200) -> list[Wish]:
-    return list(db.exec(select(Wish).where(Wish.public, Wish.status == "active").order_by(Wish.id.desc())
-                        .limit(limit)))
+def wish_names(db: Session, rows: list[Wish]) -> dict[str, Any]:
+    """The names a list of wishes shows: units and categories."""
+    return {"units": names(db, Unit, [w.unit_id for w in rows]),
+            "categories": names(db, Category, [w.category_id for w in rows])}
+
+
+def _needed(w: Wish) -> str:
+    return f"{w.needed_from or ''} 至 {w.needed_until or ''}" if w.needed_from or w.needed_until else ""
+
+
+# The demand board (需求广场): every unit's public, active wishes, for anyone signed in.
+BOARD_LIST = ListSpec(
+    key="wishes", title="需求广场", model=Wish,
+    columns=(
+        Column("title", "想要什么", lambda w, _: w.title),
+        Column("unit", "单位", lambda w, x: x["units"].get(w.unit_id, "")),
+        Column("category", "分类", lambda w, x: x["categories"].get(w.category_id, "不限分类")),
+        Column("quantity", "数量", lambda w, _: w.quantity),
+        Column("needed", "需要时间", lambda w, _: _needed(w)),
+        Column("keywords", "关键词", lambda w, _: w.keywords),
+        Column("created", "发布时间", lambda w, _: w.created_at),
+    ),
+    sorts={"newest": ("最新发布", (Wish.id.desc(),)), "oldest": ("最早发布", (Wish.id,)),
+           "needed": ("需要时间", (Wish.needed_from, Wish.id))},
+    filters=(
+        Filter("unit", "单位", lambda v: Wish.unit_id == v, options=every_unit),
+        Filter("category", "分类", lambda v: Wish.category_id == v, options=category_options),
+    ),
+    search=(like(Wish.title), like(Wish.keywords), named(Wish.unit_id, Unit)),
+    where=lambda actor: and_(Wish.public, Wish.status == "active"),
+    lookups=wish_names,
+)
 
 
 def _listing_text(db: Session, listing: PoolListing) -> str:

@@ -17,14 +17,21 @@ Definitions (shown beside every figure on the dashboard):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
-from market.access import require_ledger_reader, scoped
+from market import lists
+from market.access import require_ledger_reader
+from market.accounts import unit_options
+from market.assets import ASSET_COLUMNS, ASSET_FILTERS, ASSET_SEARCH
+from market.errors import InvalidInput
+from market.lists import Column, Filter, ListQuery, ListSpec, named, names, numbered
 from market.models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
 from market.purchasing import total_saving
 
@@ -139,13 +146,13 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
         months[key][1] += sum(a["quantity"] for a in p.solution.get("assignments", []))
     for key in sorted(months)[-12:]:
         n, q = months[key]
-        d.batches.append(Row(key, n, f"{n} 批次", f"/stats/records?kind=batches&month={key}"))
-        d.months.append(Row(key, q, f"{q} 件", f"/stats/records?kind=batches&month={key}"))
+        d.batches.append(Row(key, n, f"{n} 批次", f"/stats/records?kind=batches&month={key.replace('-', '')}"))
+        d.months.append(Row(key, q, f"{q} 件", f"/stats/records?kind=batches&month={key.replace('-', '')}"))
     saved_by_month: dict[str, Decimal] = defaultdict(Decimal)
     for p in props:
         if p.cost_all_new is not None:
             saved_by_month[p.accepted_at.strftime("%Y-%m")] += p.cost_all_new - p.cost_total
-    d.savings = [Row(k, float(v), _yuan(v), f"/stats/records?kind=batches&month={k}")
+    d.savings = [Row(k, float(v), _yuan(v), f"/stats/records?kind=batches&month={k.replace('-', '')}")
                  for k, v in sorted(saved_by_month.items())[-12:]]
     cat_rows = db.exec(select(Category.id, Category.name, func.count()).join(Asset, Asset.category_id == Category.id)
                        .where(Asset.status.in_(IDLE)).group_by(Category.id, Category.name)
@@ -173,44 +180,111 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
     return d
 
 
+# --- the records behind the figures: one list per kind, paged and exported like every list ------------------
+
 RECORD_KINDS = {"active": "在账资产", "idle": "闲置与在池资产", "pool": "公物池资产", "overdue": "逾期出借单",
                 "batches": "已采纳的调配方案"}
+RECORD_LINKS = {"active": "/assets/{}", "idle": "/assets/{}", "pool": "/assets/{}", "overdue": "/orders/{}",
+                "batches": "/proposals/{}"}
 
 
-def records(db: Session, actor: User, kind: str, category: int | None = None, unit: int | None = None,
-            month: str | None = None, today: date | None = None, limit: int = 2000) -> tuple[list[str], list[list]]:
-    """The records behind a figure: (column headers, rows)."""
-    from market.errors import InvalidInput
+def _for_ledger_readers(condition: Callable[[], Any]) -> Callable[[User], Any]:
+    """A record list's condition, the list refused to anyone but the ledger's readers."""
+    def where(actor: User) -> Any:
+        require_ledger_reader(actor)
+        return condition()
+    return where
 
-    require_ledger_reader(actor)
-    today = today or utcnow().date()
-    if kind in ("active", "idle", "pool"):
-        statuses = {"active": ACTIVE, "idle": IDLE, "pool": POOL}[kind]
-        stmt = scoped(actor, Asset, select(Asset, Category.name, Unit.name)).join(
-            Category, Category.id == Asset.category_id).join(Unit, Unit.id == Asset.owner_unit_id).where(
-            Asset.status.in_(statuses)).order_by(Asset.tag).limit(limit)
-        if category:
-            stmt = stmt.where(Asset.category_id == category)
-        if unit:
-            stmt = stmt.where(Asset.owner_unit_id == unit)
-        rows = [[a.tag, a.name, cname, uname, a.condition, a.status_label, f"{a.original_value:.2f}", f"/assets/{a.id}"]
-                for a, cname, uname in db.exec(stmt)]
-        return ["资产编号", "名称", "分类", "所属单位", "状况", "状态", "原值", "链接"], rows
-    if kind == "overdue":
-        stmt = select(Order, Unit.name).join(Unit, Unit.id == Order.to_unit_id).where(
-            Order.status == "on_loan", Order.end_date.is_not(None), Order.end_date < today).order_by(Order.end_date)
-        rows = [[o.number, uname, o.quantity, str(o.end_date), (today - o.end_date).days, f"/orders/{o.id}"]
-                for o, uname in db.exec(stmt)]
-        return ["单号", "借用单位", "件数", "应还日期", "逾期天数", "链接"], rows
-    if kind == "batches":
-        rows = []
-        for p in accepted_proposals(db):
-            if month and p.accepted_at.strftime("%Y-%m") != month:
-                continue
-            q = sum(a["quantity"] for a in p.solution.get("assignments", []))
-            rows.append([f"#{p.id}", p.accepted_at.strftime("%Y-%m-%d"), q, f"{p.cost_total:.2f}",
-                         f"{p.cost_all_new:.2f}" if p.cost_all_new is not None else "",
-                         f"{p.cost_all_new - p.cost_total:.2f}" if p.cost_all_new is not None else "",
-                         f"/proposals/{p.id}"])
-        return ["方案", "采纳日期", "调配件数", "方案费用", "全部新购费用", "节约（相对新购）", "链接"], rows
-    raise InvalidInput("未知的明细类型。", "kind")
+
+def _asset_records(kind: str, statuses: tuple[str, ...]) -> ListSpec:
+    return ListSpec(
+        key="records", title=RECORD_KINDS[kind], model=Asset,
+        columns=(*ASSET_COLUMNS, Column("value", "原值（元）", lambda a, _: a.original_value)),
+        sorts={"tag": ("资产编号", (Asset.tag,)), "value": ("原值从高到低", (Asset.original_value.desc(), Asset.tag))},
+        filters=ASSET_FILTERS, search=ASSET_SEARCH,
+        where=_for_ledger_readers(lambda: Asset.status.in_(statuses)),
+        lookups=lambda db, rows: {"units": names(db, Unit, [a.owner_unit_id for a in rows]),
+                                  "categories": names(db, Category, [a.category_id for a in rows])})
+
+
+def _overdue() -> Any:
+    return and_(Order.status == "on_loan", Order.end_date.is_not(None), Order.end_date < utcnow().date())
+
+
+def _month(value: int) -> Any:
+    """Proposals accepted in the month ``value`` (YYYYMM, as the dashboard links it)."""
+    year, month = divmod(value, 100)
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise InvalidInput("月份须写作 YYYYMM，如 202701。", "month")
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+    return and_(Proposal.accepted_at >= start, Proposal.accepted_at < end)
+
+
+def _months(db: Session, actor: User) -> dict[str, str]:
+    return {k.replace("-", ""): k for k in sorted({p.accepted_at.strftime("%Y-%m") for p in accepted_proposals(db)},
+                                                  reverse=True)}
+
+
+def _allocated(p: Proposal) -> int:
+    return sum(a["quantity"] for a in p.solution.get("assignments", []))
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+RECORD_LISTS: dict[str, ListSpec] = {
+    "active": _asset_records("active", ACTIVE),
+    "idle": _asset_records("idle", IDLE),
+    "pool": _asset_records("pool", POOL),
+    "overdue": ListSpec(
+        key="records", title=RECORD_KINDS["overdue"], model=Order,
+        columns=(Column("number", "单号", lambda o, _: o.number),
+                 Column("unit", "借用单位", lambda o, x: x["units"].get(o.to_unit_id, "")),
+                 Column("quantity", "件数", lambda o, _: o.quantity),
+                 Column("due", "应还日期", lambda o, _: o.end_date),
+                 Column("late", "逾期天数", lambda o, _: (utcnow().date() - o.end_date).days)),
+        sorts={"due": ("应还日期", (Order.end_date, Order.id)), "newest": ("最新单据", (Order.id.desc(),))},
+        filters=(Filter("unit", "借用单位", lambda v: Order.to_unit_id == v, options=unit_options),),
+        search=(numbered(Order.id), named(Order.to_unit_id, Unit)),
+        where=_for_ledger_readers(_overdue),
+        lookups=lambda db, rows: {"units": names(db, Unit, [o.to_unit_id for o in rows])}),
+    "batches": ListSpec(
+        key="records", title=RECORD_KINDS["batches"], model=Proposal,
+        columns=(Column("proposal", "方案", lambda p, _: f"#{p.id}"),
+                 Column("accepted", "采纳日期", lambda p, _: p.accepted_at.date()),
+                 Column("quantity", "调配件数", lambda p, _: _allocated(p)),
+                 Column("cost", "方案费用", lambda p, _: _money(p.cost_total)),
+                 Column("cost_all_new", "全部新购费用", lambda p, _: _money(p.cost_all_new)),
+                 Column("saved", "节约（相对新购）", lambda p, _: _money(
+                     None if p.cost_all_new is None else p.cost_all_new - p.cost_total))),
+        sorts={"accepted": ("采纳日期", (Proposal.accepted_at, Proposal.id)),
+               "newest": ("最新采纳", (Proposal.accepted_at.desc(), Proposal.id.desc()))},
+        filters=(Filter("month", "月份", _month, options=_months),),
+        search=(numbered(Proposal.id),),
+        where=_for_ledger_readers(lambda: Proposal.status == "accepted")),
+}
+
+
+def record_list(kind: str) -> ListSpec:
+    """The list of the records behind a figure, or a clear error for an unknown kind."""
+    if kind not in RECORD_LISTS:
+        raise InvalidInput(f"明细类型须为：{'、'.join(f'{k}（{v}）' for k, v in RECORD_KINDS.items())}。", "kind")
+    return RECORD_LISTS[kind]
+
+
+def workbook(db: Session, actor: User) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The dashboard as sheets (title, headers, rows): the figures, the charts' data and every record behind the
+    idle, overdue and batch figures (all of them, from the same lists as the records' pages)."""
+    d = dashboard(db, actor)
+    sheets: list[tuple[str, list[str], list[list[Any]]]] = [
+        ("指标", ["指标", "数值", "计算方法"], [[f.label, f.value, f.method] for f in d.figures])]
+    for title, rows, col in (("每月调配", d.months, "件数"), ("每月批次", d.batches, "批次"),
+                             ("每月节约", d.savings, "节约（元）"), ("闲置分类", d.idle_categories, "闲置件数"),
+                             ("单位闲置率", d.idle_units, "闲置率（%）"), ("分类利用率", d.utilisation, "利用率（%）")):
+        sheets.append((title, ["项目", col], [[r.label, round(r.value, 2)] for r in rows]))
+    for kind in ("idle", "overdue", "batches"):
+        headers, rows = lists.export(db, actor, RECORD_LISTS[kind], ListQuery())
+        sheets.append((RECORD_KINDS[kind][:31], headers, rows))
+    return sheets

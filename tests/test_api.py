@@ -187,7 +187,8 @@ def test_supervision_endpoints(http, world):
     assert http.get("/api/purchasing", headers=admin).json()["needs"] == []
     assert http.post("/api/purchasing/batches", headers=admin,
                      json={"category_id": world.chair.id}).json()["error"]["code"] == "invalid_state"
-    assert http.get("/api/idle", headers=admin).json() == {"items": []}
+    idle = http.get("/api/idle", headers=admin).json()
+    assert idle["idle_assets"] == [] and idle["total"] == 0 and idle["days"] == 180
 
 
 def test_nul_characters_are_refused_cleanly(http, world):

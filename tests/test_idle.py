@@ -9,9 +9,10 @@ from conftest import login
 from factories import add_assets
 from sqlmodel import select
 
-from market.assets import long_idle
+from market.assets import idle_list
 from market.infra.db import session_scope
 from market.infra.eventlog import log_event
+from market.lists import ListQuery, read_list
 from market.models import Asset, utcnow
 
 
@@ -26,13 +27,18 @@ def _old_idle(db, world, n=3, days=200):
     return assets
 
 
+def _idle(db, user, days):
+    return read_list(db, user, idle_list(days), ListQuery())
+
+
 def test_long_idle_lists_only_items_idle_long_enough(db, world):
     old = _old_idle(db, world, 3, 200)
     _old_idle(db, world, 2, 30)
-    items = long_idle(db, world.user("admin"), 180)
-    assert sorted(i.asset.id for i in items) == sorted(a.id for a in old) and all(i.days >= 199 for i in items)
-    assert len(long_idle(db, world.user("admin"), 20)) == 5
-    assert long_idle(db, world.user("staff_health"), 20) == []  # another unit's items are not shown
+    page = _idle(db, world.user("admin"), 180)
+    assert sorted(a.id for a in page.rows) == sorted(a.id for a in old) and page.total == 3
+    assert all(page.lookups["days"][a.id] >= 199 for a in page.rows)
+    assert _idle(db, world.user("admin"), 20).total == 5
+    assert _idle(db, world.user("staff_health"), 20).rows == []  # another unit's items are not shown
 
 
 def test_post_them_in_one_action(http, world):

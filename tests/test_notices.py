@@ -75,7 +75,8 @@ def test_wish_tells_the_unit_when_a_match_is_posted(db, world):
     assert _texts(db, "staff_edu") == []
     pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs], title="震旦会议椅")
     assert _texts(db, "staff_edu") == ["您关注的“折叠会议椅”有新资产进入公物池：震旦会议椅"]
-    assert [w.title for w in notices.demand_board(db)] == ["折叠会议椅"]
+    board = read_list(db, world.user("staff_health"), notices.BOARD_LIST, ListQuery())
+    assert [w.title for w in board.rows] == ["折叠会议椅"]
 
 
 def test_pages_and_api(http, world):

@@ -61,14 +61,22 @@ def _serve(host: str, port: int, workers: int = 1) -> None:
 
 def _user(db, username: str):  # noqa: ANN001, ANN202
     """The account a command acts as, or one clear line."""
-    from sqlmodel import select
+    from market.accounts import user_by_name
 
-    from market.models import User
-
-    actor = db.exec(select(User).where(User.username == username)).first()
+    actor = user_by_name(db, username)
     if actor is None:
         raise CliError(f"找不到用户：{username}")
     return actor
+
+
+def _unit(db, text: str):  # noqa: ANN001, ANN202
+    """The unit named by its code or full name, or one clear line."""
+    from market.accounts import unit_by_code_or_name
+
+    unit = unit_by_code_or_name(db, text)
+    if unit is None:
+        raise CliError(f"找不到单位：{text}（请用单位代码或全称）。")
+    return unit
 
 
 def _progress_bar(unit: str, desc: str, quiet: bool):  # noqa: ANN202
@@ -108,42 +116,29 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:
-    from sqlmodel import select
-
     from market.accounts import create_user
     from market.infra.db import session_scope
-    from market.models import Unit
 
     if not args.password_stdin:
         raise CliError("请用 --password-stdin 从标准输入提供密码（避免密码出现在命令历史中）。")
     password = sys.stdin.readline().rstrip("\r\n")
     _prepare_database(build_demo=False)
     with session_scope(write=True) as db:
-        unit_id = None
-        if args.unit:
-            unit = db.exec(select(Unit).where((Unit.code == args.unit) | (Unit.name == args.unit))).first()
-            if unit is None:
-                raise CliError(f"找不到单位：{args.unit}（请用单位代码或全称）。")
-            unit_id = unit.id
+        unit_id = _unit(db, args.unit).id if args.unit else None
         user = create_user(db, None, args.username, args.role, password, unit_id, args.name or "")
     print(f"已创建用户 {user.username}（{user.role_label}）。")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from sqlmodel import select
-
     from market.imports import ImportRejected, import_assets
     from market.infra.db import session_scope
-    from market.models import Unit
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"文件不存在：{path}")
     _prepare_database(build_demo=False)
     with session_scope(write=True) as db:
-        unit = db.exec(select(Unit).where((Unit.code == args.unit) | (Unit.name == args.unit))).first()
-        if unit is None:
-            raise CliError(f"找不到单位：{args.unit}（请用单位代码或全称）。")
+        unit = _unit(db, args.unit)
         actor = _user(db, args.user)
         bar, progress = _progress_bar("行", "导入", args.quiet)
 

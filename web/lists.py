@@ -3,7 +3,7 @@ both, links that keep them, the JSON shape of a page of rows, and the export of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,6 @@ from web.responses import table_file
 from web.templating import render
 
 EXPORT_FORMATS = ("xlsx", "csv")
-STR, INT = {"type": "string"}, {"type": "integer"}  # (JSON Schema; the API registry imports this module)
 
 
 def query_params(spec: ListSpec) -> list[tuple[str, dict[str, Any], str]]:
@@ -53,29 +52,35 @@ def as_json(lp: ListPage, row: Callable[[Any], dict[str, Any]]) -> dict[str, Any
             "pages": lp.pages, "per_page": lp.query.per_page}
 
 
-def context(db: Session, user: User, lp: ListPage) -> dict[str, Any]:
-    """What the page's list controls and pager need (``_list.html``)."""
+def context(db: Session, user: User, lp: ListPage, keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the page's list controls and pager need (``_list.html``). ``keep``: a page's own parameters (which
+    records, how long idle) that every link of the list carries too."""
+    kept = {k: str(v) for k, v in (keep or {}).items() if v not in (None, "")}
+
     def link(**change: Any) -> str:
-        params = lp.query.params(lp.spec, **change)
+        params = kept | lp.query.params(lp.spec, **change)
         return "?" + urlencode(params) if params else "?"
 
     return {"lp": lp, "rows": lp.rows, "options": lists.options(db, user, lp.spec), "link": link}
 
 
-def list_page(request: Request, db: Session, user: User | None, spec: ListSpec, template: str,
-              extra: Callable[[], dict[str, Any]] | None = None, status_code: int = 200) -> Response:
-    """A list page: ``template`` with the list's rows, controls and pager (and ``extra()``), or the export asked
-    for."""
+def list_page(request: Request, db: Session, user: User, spec: ListSpec, template: str,
+              extra: Callable[[ListPage], dict[str, Any]] | None = None, keep: Mapping[str, Any] | None = None,
+              status_code: int = 200) -> Response:
+    """A list's page: ``template`` with the list's context (and ``extra(lp)``), or the export of every row."""
     lp = read(request, db, user, spec)
     if isinstance(lp, Response):
         return lp
-    return render(request, template, context(db, user, lp) | (extra() if extra else {}), status_code=status_code)
+    return render(request, template, context(db, user, lp, keep) | (extra(lp) if extra else {}),
+                  status_code=status_code)
 
 
-def list_json(request: Request, db: Session, user: User | None, spec: ListSpec, row: Callable[[Any], dict[str, Any]],
-              extra: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any] | Response:
-    """A list endpoint: a page of rows as JSON (with ``extra()``), or the export asked for."""
+def list_json(request: Request, db: Session, user: User | None, spec: ListSpec,
+              row: Callable[[ListPage], Callable[[Any], dict[str, Any]]],
+              extra: Callable[[ListPage], dict[str, Any]] | None = None) -> dict[str, Any] | Response:
+    """A list's API answer: a page of rows as JSON (``row(lp)`` turns a row into its object; ``extra(lp)`` adds
+    keys of the endpoint's own), or the export of every row."""
     lp = read(request, db, user, spec)
     if isinstance(lp, Response):
         return lp
-    return (extra() if extra else {}) | as_json(lp, row)
+    return (extra(lp) if extra else {}) | as_json(lp, row(lp))

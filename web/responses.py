@@ -8,7 +8,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from web.templating import render
+from web.templating import local_time, render
 
 NUL_MESSAGE = "请求中含有不允许的控制字符（NUL）。"
 
@@ -58,6 +58,10 @@ def table_file(headers: list[str], rows: list[list[Any]], fmt: str, name: str, t
 
 
 def _plain(value: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(value, datetime):  # a moment, as people read it here (and Excel keeps no time zone)
+        return local_time(value)
     return "" if value is None else value
 
 

@@ -1,25 +1,36 @@
-"""The pool: units post idle items, the warehouse receives stock, listings are withdrawn."""
+"""The pool: units post idle items, the warehouse receives stock, listings are withdrawn; a listing's page and
+the list of listings (``LISTING_LIST``: the lots a unit posted, every lot for the warehouse and the supervisors)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import true
 from sqlmodel import Session, func, select
 
-from market.access import require, require_for_assets, visible
+from market.access import UNIT_ROLES, can, require, require_for_assets, visible
+from market.accounts import unit_options, warehouses
 from market.assets import assets_by_ids, epc_for, snapshot, stamp, tag_for
-from market.errors import InvalidInput, InvalidTransition
+from market.catalogue import category_options, leaf_categories
+from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.fields import amount
 from market.infra.db import transactional
-from market.infra.eventlog import log_event
+from market.infra.eventlog import history, log_event, recent
 from market.infra.rows import get_or_404
+from market.lists import Column, Filter, ListSpec, like, names
 from market.models import (
     CONDITIONS,
     LISTING_MODES,
+    LISTING_STATUSES,
     USABLE_CONDITIONS,
     Asset,
     Category,
+    Event,
     PoolListing,
     SearchOutbox,
     Unit,
@@ -209,3 +220,127 @@ def touch_listing(db: Session, listing_id: int | None) -> None:
     """Queue a listing for the search index, in the caller's transaction."""
     if listing_id is not None:
         db.add(SearchOutbox(listing_id=listing_id))
+
+
+# --- reading listings --------------------------------------------------------------------------------------
+
+
+def _permitted(check: Callable[[], Any]) -> bool:
+    try:
+        check()
+    except PermissionDenied:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ListingActions:
+    """What an actor may do with a listing: its page shows a button exactly when the service would take the step."""
+
+    withdraw: bool
+    request: bool
+
+
+def listing_actions(actor: User, listing: PoolListing) -> ListingActions:
+    active = listing.status == "active"
+    return ListingActions(
+        withdraw=active and _permitted(lambda: require_for_assets(
+            actor, "post_listing", listing.holder_unit_id, listing.warehouse_id is not None)),
+        request=active and can(actor, "submit_request", actor.unit_id))
+
+
+def listing_items(db: Session, actor: User, listing_id: int) -> tuple[PoolListing, list[Asset]]:
+    """The listing (if ``actor`` may see it) and its items by tag."""
+    listing = visible(db, actor, PoolListing, listing_id)
+    return listing, list(db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)))
+
+
+@dataclass
+class ListingPage:
+    """A listing with everything its page shows."""
+
+    listing: PoolListing
+    items: list[Asset]
+    category: Category
+    holder: Unit
+    warehouse: Warehouse | None
+    events: list[Event]  # the listing's own history
+    recent: list[Event]  # its items' latest events
+    available: int
+    actions: ListingActions
+
+    @property
+    def tags(self) -> dict[int, str]:
+        return {a.id: a.tag for a in self.items}
+
+
+def listing_page(db: Session, actor: User, listing_id: int) -> ListingPage:
+    listing, items = listing_items(db, actor, listing_id)
+    return ListingPage(
+        listing, items, get_or_404(db, Category, listing.category_id), get_or_404(db, Unit, listing.holder_unit_id),
+        get_or_404(db, Warehouse, listing.warehouse_id) if listing.warehouse_id else None,
+        history(db, "listing", listing.id), recent(db, "asset", [a.id for a in items]),
+        sum(1 for a in items if a.status == "listed"), listing_actions(actor, listing))
+
+
+def receive_choices(db: Session, actor: User) -> tuple[list[Warehouse], list[Category]]:
+    """The warehouses and categories the receiving form offers (to those who receive stock)."""
+    require(actor, "receive_items")
+    return warehouses(db), leaf_categories(db)
+
+
+def _posted_by_my_unit(actor: User) -> Any:
+    """A unit role's list is the lots their unit posted (the pool's other lots are searched on the home page)."""
+    return PoolListing.holder_unit_id == actor.unit_id if actor.role in UNIT_ROLES else true()
+
+
+def _listing_lookups(db: Session, rows: list[PoolListing]) -> dict[str, Any]:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if rows:
+        for lid, status, n in db.exec(select(Asset.listing_id, Asset.status, func.count())
+                                      .where(Asset.listing_id.in_([x.id for x in rows]))
+                                      .group_by(Asset.listing_id, Asset.status)):
+            counts[lid][status] = n
+    return {"units": names(db, Unit, [x.holder_unit_id for x in rows]),
+            "warehouses": names(db, Warehouse, [x.warehouse_id for x in rows]),
+            "categories": names(db, Category, [x.category_id for x in rows]),
+            "listed": {i: c.get("listed", 0) for i, c in counts.items()},
+            "items": {i: sum(c.values()) for i, c in counts.items()}}
+
+
+def holder_name(listing: PoolListing, lookups: dict[str, Any]) -> str:
+    if listing.warehouse_id is not None:
+        return lookups["warehouses"].get(listing.warehouse_id, "")
+    return lookups["units"].get(listing.holder_unit_id, "")
+
+
+TIERS = {"warehouse": "公物仓库存", "idle": "单位闲置"}
+
+LISTING_LIST = ListSpec(
+    key="listings", title="挂牌", model=PoolListing,
+    columns=(
+        Column("id", "挂牌编号", lambda x, _: x.id),
+        Column("title", "标题", lambda x, _: x.title),
+        Column("category", "分类", lambda x, k: k["categories"].get(x.category_id, "")),
+        Column("tier", "来源", lambda x, _: TIERS[x.tier]),
+        Column("holder", "持有", holder_name),
+        Column("mode", "方式", lambda x, _: LISTING_MODES.get(x.mode, x.mode)),
+        Column("listed", "在池件数", lambda x, k: k["listed"].get(x.id, 0)),
+        Column("items", "总件数", lambda x, k: k["items"].get(x.id, 0)),
+        Column("status", "状态", lambda x, _: LISTING_STATUSES.get(x.status, x.status)),
+        Column("created", "挂牌时间", lambda x, _: x.created_at),
+    ),
+    sorts={"newest": ("最新挂牌", (PoolListing.id.desc(),)), "oldest": ("最早挂牌", (PoolListing.id,)),
+           "title": ("标题", (PoolListing.title, PoolListing.id))},
+    filters=(
+        Filter("status", "状态", lambda v: PoolListing.status == v, LISTING_STATUSES),
+        Filter("mode", "方式", lambda v: PoolListing.mode == v, LISTING_MODES),
+        Filter("tier", "来源", lambda v: PoolListing.warehouse_id.is_not(None) if v == "warehouse"
+               else PoolListing.warehouse_id.is_(None), TIERS),
+        Filter("unit", "持有单位", lambda v: PoolListing.holder_unit_id == v, options=unit_options),
+        Filter("category", "分类", lambda v: PoolListing.category_id == v, options=category_options),
+    ),
+    search=(like(PoolListing.title), like(PoolListing.description)),
+    where=_posted_by_my_unit,
+    lookups=_listing_lookups,
+)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import accounts, approvals, catalogue
-from market.access import can
 from market.accounts import create_user
-from market.errors import PermissionDenied
-from market.models import ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
+from market.models import User
+from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
@@ -21,7 +21,7 @@ NUM = {"type": "number"}
 
 @declare("GET", "/api/units", "单位列表", "管理")
 def units(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"units": [to_json(u) for u in db.exec(select(Unit).order_by(Unit.code))]}
+    return {"units": [to_json(u) for u in accounts.units(db)]}
 
 
 @declare("POST", "/api/units", "新增单位", "管理", write=True, body=obj(
@@ -35,11 +35,10 @@ def create_unit(request: Request, db: Session, user: User | None, body: Any) -> 
         (field(body, "phone", str, required=False) or "")))
 
 
-@declare("GET", "/api/users", "用户列表（系统管理员）", "管理")
-def users(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    if not can(user, "manage_accounts"):
-        raise PermissionDenied("只有系统管理员可以查看用户列表。")
-    return {"users": [to_json(u) for u in db.exec(select(User).order_by(User.username))]}
+@declare("GET", "/api/users", "用户列表（系统管理员；分页、搜索、按角色/单位/状态筛选、排序、导出）", "管理",
+         query=lists.query_params(accounts.USER_LIST))
+def users(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, accounts.USER_LIST, lambda lp: to_json)
 
 
 @declare("POST", "/api/users", "创建用户", "管理", write=True, body=obj(
@@ -62,7 +61,7 @@ def update_user(request: Request, db: Session, user: User | None, body: Any) -> 
 
 @declare("GET", "/api/categories", "资产分类目录", "管理")
 def categories(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"categories": [to_json(c) for c in db.exec(select(Category).order_by(Category.code))]}
+    return {"categories": [to_json(c) for c in catalogue.categories(db)]}
 
 
 @declare("POST", "/api/categories/{id}", "修改分类的运输费率与参考单价", "管理", write=True, body=obj(
@@ -75,8 +74,8 @@ def update_category(request: Request, db: Session, user: User | None, body: Any)
 
 @declare("GET", "/api/vendors", "租赁公司与报价", "管理")
 def vendors(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"vendors": [to_json(v) for v in db.exec(select(RentalVendor).order_by(RentalVendor.id))],
-            "offers": [to_json(o) for o in db.exec(select(RentalOffer).order_by(RentalOffer.id))]}
+    v = catalogue.vendors(db)
+    return {"vendors": [to_json(x) for x in v.vendors], "offers": [to_json(o) for o in v.offers]}
 
 
 @declare("POST", "/api/vendors", "新增租赁公司", "管理", write=True, body=obj(
@@ -102,7 +101,7 @@ def create_offer(request: Request, db: Session, user: User | None, body: Any) ->
 
 @declare("GET", "/api/rules", "审批规则", "管理")
 def rules(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"rules": [to_json(r) for r in db.exec(select(ApprovalRule).order_by(ApprovalRule.action))]}
+    return {"rules": [to_json(r) for r in approvals.rules(db)]}
 
 
 @declare("POST", "/api/rules", "设置审批规则（自某金额起由某角色审批）", "管理", write=True, body=obj(

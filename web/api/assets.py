@@ -1,4 +1,4 @@
-"""Assets: details and history, lookup by tag or EPC."""
+"""Assets: the list, details and history, lookup by tag or EPC."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
-from market.assets import asset_by_tag, visible_asset
-from market.errors import NotFound
+from market import assets
 from market.infra.eventlog import history
 from market.models import User
+from web import lists
 from web.api.registry import STR, declare
 from web.api.serialize import to_json
 from web.params import path_id
@@ -22,15 +23,17 @@ def asset_json(db: Session, asset) -> dict[str, Any]:  # noqa: ANN001
     return to_json(asset, history=events)
 
 
+@declare("GET", "/api/assets", "资产列表（单位角色只见本单位的；按单位、状态、分类筛选，按编号、名称、品牌、型号、地点、"
+         "使用人搜索；分页、排序、导出）", "资产", query=lists.query_params(assets.ASSET_LIST))
+def list_assets(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, assets.ASSET_LIST, lambda lp: to_json)
+
+
 @declare("GET", "/api/assets/{id}", "资产详情与全生命周期记录", "资产")
 def get_asset(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return asset_json(db, visible_asset(db, user, path_id(request)))
+    return asset_json(db, assets.visible_asset(db, user, path_id(request)))
 
 
 @declare("GET", "/api/assets/lookup", "按标签或 RFID EPC 查资产", "资产", query=[("tag", STR, "资产编号或 EPC")])
 def lookup(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    tag = request.query_params.get("tag", "")[:64]
-    asset = asset_by_tag(db, user, tag)
-    if asset is None:
-        raise NotFound("找不到该标签对应的资产，或无权查看。", "tag")
-    return asset_json(db, visible_asset(db, user, asset.id))
+    return asset_json(db, assets.lookup(db, user, request.query_params.get("tag", "")))

@@ -23,7 +23,7 @@ def case_json(db: Session, case) -> dict[str, Any]:  # noqa: ANN001
 @declare("GET", "/api/disposals", "处置单列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "调拨与处置",
          query=lists.query_params(dsp.DISPOSAL_LIST))
 def list_cases(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    return lists.list_json(request, db, user, dsp.DISPOSAL_LIST, to_json)
+    return lists.list_json(request, db, user, dsp.DISPOSAL_LIST, lambda lp: to_json)
 
 
 @declare("POST", "/api/disposals", "申请处置", "调拨与处置", write=True, body=obj(

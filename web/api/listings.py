@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
-from market.access import visible
 from market.fields import amount
-from market.models import Asset, PoolListing, User
+from market.models import User
 from market.pool import listings as svc
+from web import lists
 from web.api.registry import DATE, INT, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, int_list, opt_date, path_id
@@ -29,10 +30,17 @@ def create_listing(request: Request, db: Session, user: User | None, body: Any) 
     return to_json(listing, quantity=svc.listing_quantity(db, listing.id))
 
 
+@declare("GET", "/api/listings", "挂牌列表（单位角色：本单位挂牌的；公物仓与监管：全部；按状态、方式、来源、持有单位、"
+         "分类筛选，按标题与说明搜索；分页、排序、导出）", "公物池", query=lists.query_params(svc.LISTING_LIST))
+def list_listings(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, svc.LISTING_LIST, lambda lp: lambda x: to_json(
+        x, holder=svc.holder_name(x, lp.lookups), quantity=lp.lookups["listed"].get(x.id, 0),
+        items=lp.lookups["items"].get(x.id, 0)))
+
+
 @declare("GET", "/api/listings/{id}", "挂牌详情及其资产", "公物池")
 def get_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    listing = visible(db, user, PoolListing, path_id(request))
-    items = db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)).all()
+    listing, items = svc.listing_items(db, user, path_id(request))
     return to_json(listing, quantity=svc.listing_quantity(db, listing.id),
                    items=[{"id": a.id, "tag": a.tag, "name": a.name, "condition": a.condition, "status": a.status}
                           for a in items])

@@ -6,17 +6,21 @@ from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
 from market import notices as svc
 from market.models import User
+from web import lists
 from web.api.registry import INT, STR, declare, obj
 from web.api.serialize import to_json
 from web.params import field, opt_date, path_id
 
 
-@declare("GET", "/api/notices", "我的站内消息", "消息")
-def list_notices(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"unread": svc.unread_count(db, user), "notices": [to_json(n) for n in svc.inbox(db, user)]}
+@declare("GET", "/api/notices", "我的站内消息（按类型、已读未读筛选，搜索内容；分页、排序、导出）", "消息",
+         query=lists.query_params(svc.NOTICE_LIST))
+def list_notices(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    lp = lists.read(request, db, user, svc.NOTICE_LIST)
+    return lp if isinstance(lp, Response) else {"unread": svc.unread_count(db, user)} | lists.as_json(lp, to_json)
 
 
 @declare("POST", "/api/notices/read", "标为已读（不给 id 则全部）", "消息", write=True, body=obj([], id=INT))
@@ -24,9 +28,10 @@ def read(request: Request, db: Session, user: User | None, body: Any) -> dict[st
     return {"marked": svc.mark_read(db, user, field(body or {}, "id", int, required=False))}
 
 
-@declare("GET", "/api/board", "需求广场：各单位公开的需求", "需求广场")
-def board(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return {"wishes": [to_json(w) for w in svc.demand_board(db)]}
+@declare("GET", "/api/board", "需求广场：各单位公开的需求（按单位、分类筛选，搜索；分页、排序、导出）", "需求广场",
+         query=lists.query_params(svc.BOARD_LIST))
+def board(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, svc.BOARD_LIST, lambda lp: to_json)
 
 
 @declare("GET", "/api/wishes", "本单位的心愿单", "需求广场")

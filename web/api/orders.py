@@ -28,7 +28,7 @@ def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN00
 @declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的；分页、搜索、筛选、排序、导出）", "单据",
          query=lists.query_params(svc.ORDER_LIST))
 def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    return lists.list_json(request, db, user, svc.ORDER_LIST, to_json)
+    return lists.list_json(request, db, user, svc.ORDER_LIST, lambda lp: to_json)
 
 
 @declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据")

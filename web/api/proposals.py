@@ -30,7 +30,8 @@ def proposal_json(prop) -> dict[str, Any]:  # noqa: ANN001
          query=lists.query_params(svc.PROPOSAL_LIST))
 def list_proposals(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
     return lists.list_json(request, db, user, svc.PROPOSAL_LIST,
-                           lambda p: {k: v for k, v in proposal_json(p).items() if k not in ("problem", "solution")})
+                           lambda lp: lambda p: {k: v for k, v in proposal_json(p).items()
+                                                 if k not in ("problem", "solution")})
 
 
 @declare("POST", "/api/proposals", "对已批准的申请运行调配求解", "调配", write=True, body=obj(

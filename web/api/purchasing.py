@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import purchasing
+from market.lists import ListPage
 from market.models import User
 from web import lists
 from web.api.registry import INT, STR, declare, obj
@@ -19,14 +20,14 @@ from web.params import field, path_id
 @declare("GET", "/api/purchasing", "待采购需求与采购批次（批次分页、搜索、筛选、排序、导出）", "集中采购",
          query=lists.query_params(purchasing.BATCH_LIST))
 def purchasing_state(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    def board() -> dict[str, Any]:
+    def board(lp: ListPage) -> dict[str, Any]:
         b = purchasing.board(db, user)
         return {"saved": str(b.saved), "batches_bought": b.bought,
                 "needs": [{"category_id": g.category.id, "category": g.category.name, "quantity": g.quantity}
                           for g in b.needs]}
 
     return lists.list_json(request, db, user, purchasing.BATCH_LIST,
-                           lambda b: to_json(b, saving=str(purchasing.batch_saving(b))), board)
+                           lambda lp: lambda b: to_json(b, saving=str(purchasing.batch_saving(b))), board)
 
 
 @declare("POST", "/api/purchasing/batches", "把某分类的待采购需求合成一个批次", "集中采购", write=True,

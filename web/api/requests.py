@@ -56,7 +56,7 @@ def request_json(db: Session, req) -> dict[str, Any]:  # noqa: ANN001
 @declare("GET", "/api/requests", "申请列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "申请",
          query=lists.query_params(svc.REQUEST_LIST))
 def list_requests(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    return lists.list_json(request, db, user, svc.REQUEST_LIST, to_json)
+    return lists.list_json(request, db, user, svc.REQUEST_LIST, lambda lp: to_json)
 
 
 @declare("POST", "/api/requests", "提交需求申请（可多行）", "申请", write=True, body=obj(

@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 from starlette.requests import Request
+from starlette.responses import Response
 
-from market import evaluation, stats
-from market.assets import long_idle
+from market import assets, evaluation, stats
 from market.errors import InvalidInput
-from market.models import User, utcnow
-from web.api.registry import INT, STR, declare
-from web.params import small_id
+from market.lists import ListPage
+from market.models import User
+from web import lists
+from web.api.registry import INT, declare
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def cells_json(lp: ListPage, id_key: str = "id") -> dict[str, Any]:
+    """A page of a list whose rows are shown as their columns (records, idle alerts), as JSON."""
+    return lists.as_json(lp, lambda r: {id_key: r.id} | {c.key: _plain(c.value(r, lp.lookups))
+                                                         for c in lp.spec.columns}) | {
+        "headers": [c.label for c in lp.spec.columns]}
+
+
+def _record_params() -> list[tuple[str, dict[str, Any], str]]:
+    """Every record list's parameters, once each (the sorts of all kinds together)."""
+    out: dict[str, tuple[str, dict[str, Any], str]] = {}
+    for spec in stats.RECORD_LISTS.values():
+        for name, schema, text in lists.query_params(spec):
+            out.setdefault(name, (name, schema, text))
+    sorts = list(dict.fromkeys(k for spec in stats.RECORD_LISTS.values() for k in spec.sorts))
+    out["sort"] = ("sort", {"enum": sorts}, "排序（可选的排序随明细类型）")
+    return list(out.values())
 
 
 @declare("GET", "/api/stats", "运行统计：各项指标（含计算方法）与图表数据", "统计与监管")
@@ -21,22 +48,17 @@ def dashboard(request: Request, db: Session, user: User | None, body: Any) -> di
     return asdict(stats.dashboard(db, user))
 
 
-@declare("GET", "/api/stats/records", "指标背后的明细记录", "统计与监管", query=[
-    ("kind", {"enum": list(stats.RECORD_KINDS)}, "明细类型"), ("category", INT, "分类"), ("unit", INT, "单位"),
-    ("month", STR, "月份 YYYY-MM")])
-def records(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    q = request.query_params
-    headers, rows = stats.records(
-        db, user, q.get("kind", ""), small_id(q.get("category")), small_id(q.get("unit")),
-        q.get("month") if len(q.get("month", "")) == 7 else None)
-    return {"headers": headers, "rows": rows}
+@declare("GET", "/api/stats/records", "指标背后的明细记录（分页、搜索、筛选、排序、导出；筛选项随明细类型）", "统计与监管",
+         query=[("kind", {"enum": list(stats.RECORD_KINDS)}, "明细类型"), *_record_params()])
+def records(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    kind = request.query_params.get("kind", "")
+    lp = lists.read(request, db, user, stats.record_list(kind))
+    return lp if isinstance(lp, Response) else cells_json(lp) | {"kind": kind}
 
 
 @declare("GET", "/api/evaluation", "单位绩效评价", "统计与监管", query=[("year", INT, "年度")])
 def scores(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    raw = request.query_params.get("year", "")
-    year = small_id(raw) or 0
-    year = year if 2000 <= year <= 2100 else utcnow().year
+    year = evaluation.year(request.query_params.get("year", ""))
     return {"year": year, "weights": evaluation.weights(db),
             "indicators": {k: {"label": v[0], "method": v[1]} for k, v in evaluation.INDICATORS.items()},
             "units": [{"unit": s.unit.name, "unit_id": s.unit.id, "values": s.values, "score": s.score}
@@ -51,10 +73,9 @@ def weights(request: Request, db: Session, user: User | None, body: Any) -> dict
     return {"weights": evaluation.set_weights(db, user, body)}
 
 
-@declare("GET", "/api/idle", "长期闲置资产", "统计与监管", query=[("days", INT, "闲置天数")])
-def idle(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    raw = request.query_params.get("days", "")
-    days = small_id(raw)
-    days = days if days is not None and days < 10000 else None
-    return {"items": [{"asset_id": i.asset.id, "tag": i.asset.tag, "name": i.asset.name, "unit": i.unit,
-                       "since": i.since.isoformat(), "days": i.days} for i in long_idle(db, user, days)]}
+@declare("GET", "/api/idle", "长期闲置资产（闲置超过 days 天、尚未进入公物池；分页、搜索、筛选、排序、导出）", "统计与监管",
+         query=[("days", INT, "闲置天数（默认 GONGWUCANG_IDLE_DAYS，180）"), *lists.query_params(assets.IDLE_LIST)])
+def idle(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    days = assets.idle_days(request.query_params.get("days"))
+    lp = lists.read(request, db, user, assets.idle_list(days))
+    return lp if isinstance(lp, Response) else cells_json(lp, "asset_id") | {"days": days}

@@ -20,7 +20,7 @@ from web.params import field, int_list, path_id
 @declare("GET", "/api/transfers", "调拨单列表（单位角色只见调入或调出本单位的；分页、搜索、筛选、排序、导出）", "调拨与处置",
          query=lists.query_params(transfers.TRANSFER_LIST))
 def list_transfers(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    return lists.list_json(request, db, user, transfers.TRANSFER_LIST, to_json)
+    return lists.list_json(request, db, user, transfers.TRANSFER_LIST, lambda lp: to_json)
 
 
 @declare("POST", "/api/transfers", "申请把资产调拨给其他单位", "调拨与处置", write=True,

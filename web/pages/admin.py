@@ -2,76 +2,37 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market import accounts, approvals, catalogue
-from market.access import can
+from market import accounts, admin, approvals, catalogue
 from market.accounts import create_user
-from market.approvals import ACTION_LABELS, DEFAULT_APPROVERS
 from market.catalogue import load_categories, read_csv
-from market.errors import InvalidInput, NotFound, PermissionDenied
-from market.models import ROLES, ApprovalRule, Category, RentalOffer, RentalVendor, Unit, User
+from market.errors import InvalidInput
+from market.models import ROLES, User
 from market.pool import index as pool_index
-from web import params
+from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
 from web.templating import render
 
-TABS = {"units": ("单位", "manage_accounts"), "users": ("用户与角色", "manage_accounts"),
-        "categories": ("资产分类", "manage_catalogue"), "vendors": ("租赁公司与报价", "manage_catalogue"),
-        "rules": ("审批规则", "manage_settings"), "synonyms": ("搜索同义词", "manage_catalogue")}
 MAX_CSV_BYTES = 2_000_000
-
-
-def _tabs(user: User) -> dict[str, str]:
-    return {k: label for k, (label, cap) in TABS.items() if can(user, cap)}
 
 
 def _render(request: Request, db: Session, user: User, tab: str, error: str | None = None,
             status_code: int = 200) -> Response:
-    tabs = _tabs(user)
-    if tab not in TABS:
-        raise NotFound("页面不存在。")
-    if tab not in tabs:
-        raise PermissionDenied("无权进入该管理页面。")
-    ctx: dict = {"tab": tab, "tabs": tabs, "error": error, "roles": ROLES}
-    units = list(db.exec(select(Unit).order_by(Unit.code)))
-    ctx["units"] = units
+    ctx = {"tab": tab, "tabs": admin.tabs(user), "error": error, "roles": ROLES} | admin.tab_content(db, user, tab)
     if tab == "users":
-        ctx["users"] = list(db.exec(select(User).order_by(User.username)))
-        ctx["unit_names"] = {u.id: u.name for u in units}
-    elif tab == "categories":
-        ctx["categories"] = list(db.exec(select(Category).order_by(Category.code)))
-    elif tab == "vendors":
-        ctx["vendors"] = list(db.exec(select(RentalVendor).order_by(RentalVendor.id)))
-        ctx["offers"] = list(db.exec(select(RentalOffer).order_by(RentalOffer.vendor_id, RentalOffer.id)))
-        ctx["categories"] = list(db.exec(select(Category).where(Category.is_leaf).order_by(Category.code)))
-        ctx["cat_names"] = {c.id: c.name for c in ctx["categories"]}
-        ctx["vendor_names"] = {v.id: v.name for v in ctx["vendors"]}
-    elif tab == "synonyms":
-        from market.pool.index import synonyms_path
-
-        path = synonyms_path()
-        ctx["synonyms"] = path.read_text(encoding="utf-8") if path.exists() else ""
-        import search
-
-        ctx["defaults"] = search.default_synonyms()
-    elif tab == "rules":
-        ctx["rules"] = list(db.exec(select(ApprovalRule).order_by(ApprovalRule.action, ApprovalRule.min_value)))
-        ctx["defaults"] = DEFAULT_APPROVERS
-        ctx["actions"] = ACTION_LABELS
+        return lists.list_page(request, db, user, accounts.USER_LIST, "admin.html", lambda lp: ctx,
+                                 status_code=status_code)
     return render(request, "admin.html", ctx, status_code=status_code)
 
 
 @page("/admin")
 def admin_index(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    tabs = _tabs(user)
-    if not tabs:
-        raise PermissionDenied("无权进入系统管理。")
-    return RedirectResponse(f"/admin/{next(iter(tabs))}", status_code=303)
+    return RedirectResponse(f"/admin/{admin.first_tab(user)}", status_code=303)
 
 
 @page("/admin/{tab}")

@@ -1,107 +1,59 @@
-"""Every asset's page: its QR code, details and whole history as a timeline."""
+"""Every asset's page: its QR code, details and whole history as a timeline; the list of assets; labels."""
 
 from __future__ import annotations
 
 from markupsafe import Markup
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.access import UNIT_ROLES, can
-from market.assets import asset_by_tag, current_order_id, unit_assets, visible_asset
-from market.errors import NotFound
-from market.infra.eventlog import history
-from market.infra.rows import get_or_404
-from market.models import (
-    ASSET_STATUSES,
-    DISPOSAL_METHODS,
-    LISTING_MODES,
-    Category,
-    PoolListing,
-    Unit,
-    User,
-    Warehouse,
-)
-from web import params
+from market import accounts, assets
+from market.lists import ListPage
+from market.models import DISPOSAL_METHODS, LISTING_MODES, User
+from web import lists, params
 from web.endpoints import page
-from web.params import path_id, small_id
+from web.params import path_id
 from web.qr import qr_svg
 from web.templating import render
 
 
 @page("/assets/{id}")
 def asset_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    asset = visible_asset(db, user, path_id(request))
-    events = history(db, "asset", asset.id)
-    actors = {e.actor_id for e in events if e.actor_id}
-    names = {u.id: u.display_name for u in (db.get(User, i) for i in actors) if u}
+    p = assets.asset_page(db, user, path_id(request))
     return render(request, "asset_detail.html", {
-        "asset": asset, "events": events, "names": names, "qr": Markup(qr_svg(asset.tag)),
-        "category": db.get(Category, asset.category_id), "owner": db.get(Unit, asset.owner_unit_id),
-        "warehouse": db.get(Warehouse, asset.warehouse_id) if asset.warehouse_id else None,
-        "listing": db.get(PoolListing, asset.listing_id) if asset.listing_id else None,
-        "order_id": current_order_id(db, asset.id),
+        "asset": p.asset, "events": p.events, "names": p.names, "qr": Markup(qr_svg(p.asset.tag)),
+        "category": p.category, "owner": p.owner, "warehouse": p.warehouse, "listing": p.listing,
+        "order_id": p.order_id,
     })
 
 
 @page("/assets/lookup")
 def asset_lookup(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     """Scan or type a tag (or an RFID EPC) and land on the asset's page."""
-    tag = request.query_params.get("tag", "")[:64]
-    asset = asset_by_tag(db, user, tag)
-    if asset is None:
-        raise NotFound("找不到该标签对应的资产，或无权查看。", "tag")
+    asset = assets.lookup(db, user, request.query_params.get("tag", ""))
     return RedirectResponse(f"/assets/{asset.id}", status_code=303)
-
-
-MAX_LABELS = 600
 
 
 @page("/assets/labels")
 def labels(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     """A4 sheets of QR labels (3 × 8 a page) for the chosen assets, ready to print."""
-    from market.errors import InvalidInput
-
     raw = request.query_params.getlist("id") + [x for x in request.query_params.get("ids", "").split(",") if x]
-    if not raw:
-        raise InvalidInput("请先选择要打印标签的资产。", "id")
-    if len(raw) > MAX_LABELS:
-        raise InvalidInput(f"一次最多打印 {MAX_LABELS} 张标签。", "id")
-    ids = [small_id(x) for x in raw]
-    if None in ids:
-        raise InvalidInput("资产编号无效。", "id")
-    assets = [visible_asset(db, user, i) for i in dict.fromkeys(ids)]
-    owners = {a.owner_unit_id: db.get(Unit, a.owner_unit_id).name for a in assets}
-    cards = [{"asset": a, "owner": owners[a.owner_unit_id], "qr": Markup(qr_svg(a.tag, scale=3))} for a in assets]
+    sheet = assets.label_sheet(db, user, params.ids(raw[:assets.MAX_LABELS + 1], "id", "资产"))
+    cards = [{"asset": a, "owner": owner, "qr": Markup(qr_svg(a.tag, scale=3))} for a, owner in sheet]
     pages = [cards[i:i + 24] for i in range(0, len(cards), 24)]
     return render(request, "labels.html", {"pages": pages})
 
 
-def _unit_for(request: Request, db: Session, user: User) -> Unit:
-    if user.role in UNIT_ROLES:
-        return db.get(Unit, user.unit_id)
-    unit_id = params.small_id(request.query_params.get("unit"))
-    if unit_id is not None:
-        return get_or_404(db, Unit, unit_id, "unit")
-    return db.exec(select(Unit).where(Unit.is_bureau)).first() or db.exec(select(Unit).order_by(Unit.id)).first()
-
-
 def assets_page(request: Request, db: Session, user: User, error: str | None = None, values: FormData | None = None,
-                 status_code: int = 200) -> Response:
-    unit = _unit_for(request, db, user)
-    status = request.query_params.get("status") or None
-    rows = unit_assets(db, user, unit.id, status if status in ASSET_STATUSES else None) if unit else []
-    cats = {c.id: c for c in db.exec(select(Category))}
-    units = list(db.exec(select(Unit).order_by(Unit.code))) if user.role not in UNIT_ROLES else []
-    targets = [u for u in db.exec(select(Unit).order_by(Unit.code)) if unit is None or u.id != unit.id]
-    return render(request, "assets.html", {
-        "unit": unit, "rows": rows, "cats": cats, "status": status or "", "statuses": ASSET_STATUSES,
-        "units": units, "modes": LISTING_MODES, "error": error, "values": values or {},
-        "can_post": unit is not None and can(user, "post_listing", unit.id), "targets": targets,
-        "can_transfer": unit is not None and can(user, "propose_transfer", unit.id),
-        "can_dispose": unit is not None and can(user, "apply_disposal", unit.id), "methods": DISPOSAL_METHODS,
-    }, status_code=status_code)
+                status_code: int = 200) -> Response:
+    def extra(lp: ListPage) -> dict:
+        actions = assets.asset_actions(user, lp.query.filters.get("unit"))
+        return {"unit_name": accounts.unit_name(db, actions.unit_id), "actions": actions,
+                "targets": [u for u in accounts.units(db) if u.id != actions.unit_id], "modes": LISTING_MODES,
+                "methods": DISPOSAL_METHODS, "error": error, "values": values or {}}
+
+    return lists.list_page(request, db, user, assets.ASSET_LIST, "assets.html", extra, status_code=status_code)
 
 
 @page("/assets")
@@ -110,5 +62,5 @@ def asset_list(request: Request, db: Session, user: User | None, form: FormData 
 
 
 def assets_rerender(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
-    """The unit's asset page again with a form's error (posting, transfer, disposal), the values kept."""
+    """The asset list again with a form's error (posting, transfer, disposal), the values kept."""
     return assets_page(request, db, user, error, form, status)

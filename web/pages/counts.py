@@ -21,7 +21,7 @@ MAX_FILE = 10 * 1024 * 1024
 @page("/counts")
 def count_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     return lists.list_page(request, db, user, svc.COUNT_LIST, "counts.html",
-                           lambda: {"scopes": svc.count_scopes(db, user)})
+                           lambda lp: {"scopes": svc.count_scopes(db, user)})
 
 
 @page("/counts", "POST")

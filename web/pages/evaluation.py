@@ -9,25 +9,17 @@ from starlette.responses import RedirectResponse, Response
 
 from market import evaluation as svc
 from market.errors import InvalidInput
-from market.models import User, utcnow
+from market.models import User
 from web.endpoints import page
-from web.params import small_id
 from web.templating import render
-
-
-def _year(request: Request) -> int:
-    raw = request.query_params.get("year", "")
-    now = utcnow().year
-    year = small_id(raw) or 0
-    return year if 2000 <= year <= now + 1 else now
 
 
 @page("/evaluation")
 def evaluation(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    year = _year(request)
+    year = svc.year(request.query_params.get("year", ""))
     return render(request, "evaluation.html", {
         "year": year, "scores": svc.evaluate(db, user, year), "indicators": svc.INDICATORS,
-        "weights": svc.weights(db), "can_edit": user.role in ("warehouse_admin", "sysadmin")})
+        "weights": svc.weights(db), "can_edit": svc.may_set_weights(user)})
 
 
 @page("/evaluation/weights", "POST")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.access import UNIT_ROLES, require
 from market.errors import InvalidInput, NotFound, PermissionDenied
-from market.models import Unit, User
+from market.imports import check_import, import_units
+from market.models import User
 from web import jobs, params
 from web.endpoints import page
 from web.templating import render
@@ -17,25 +17,19 @@ from web.templating import render
 MAX_BYTES = 20 * 1024 * 1024
 
 
-def _units(db: Session, user: User) -> list[Unit]:
-    if user.role in UNIT_ROLES:
-        return [db.get(Unit, user.unit_id)]
-    return list(db.exec(select(Unit).order_by(Unit.code)))
-
-
 @page("/imports/new")
 def import_form(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    require(user, "import_assets", user.unit_id if user.role in UNIT_ROLES else None)
-    return render(request, "import.html", {"units": _units(db, user)})
+    return render(request, "import.html", {"units": import_units(db, user)})
 
 
 def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bool = False):  # noqa: ANN202
     def work(progress) -> dict:  # noqa: ANN001
+        from market.accounts import user_by_id
         from market.imports import ImportRejected, import_assets
         from market.infra.db import session_scope
 
         with session_scope(write=True) as db:
-            actor = db.get(User, user_id)
+            actor = user_by_id(db, user_id)
             try:
                 # posting is part of the import's one transaction: a crash leaves neither items nor lots
                 result = import_assets(db, actor, unit_id, data, filename, progress=progress, post_idle=post)
@@ -51,18 +45,14 @@ def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bo
 @page("/imports", "POST")
 def import_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     unit_id = params.integer(form, "unit", "单位", 1)
-    require(user, "import_assets", unit_id)
-    if db.get(Unit, unit_id) is None:
-        raise NotFound("单位不存在。", "unit")
+    post = form.get("post") == "1"
+    check_import(db, user, unit_id, post)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInput("请选择要导入的 .xlsx 或 .csv 文件。", "file")
     data = upload.file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise InvalidInput("文件超过 20 MB，请拆分后导入。", "file")
-    post = form.get("post") == "1"
-    if post:
-        require(user, "post_listing", unit_id)
     job_id = jobs.start(user.id, "import", _run_import(user.id, unit_id, data, upload.filename, post))
     return RedirectResponse(f"/imports/{job_id}", status_code=303)
 

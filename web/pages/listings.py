@@ -1,26 +1,15 @@
-"""A unit's assets and posting idle ones; a listing's page; receiving new stock into the warehouse."""
+"""Posting a unit's idle items; the list of listings and a listing's page; receiving new stock into the warehouse."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.access import can, require, visible
-from market.catalogue import leaf_categories
-from market.infra.eventlog import history, recent
-from market.models import (
-    LISTING_MODES,
-    Asset,
-    Category,
-    PoolListing,
-    Unit,
-    User,
-    Warehouse,
-)
+from market.models import LISTING_MODES, PoolListing, User
 from market.pool import listings as svc
-from web import params
+from web import lists, params
 from web.endpoints import form_action, page
 from web.pages.assets import assets_rerender
 from web.params import path_id
@@ -39,22 +28,18 @@ def listing_create(request: Request, db: Session, user: User, form: FormData) ->
     )
 
 
+@page("/listings")
+def listing_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    return lists.list_page(request, db, user, svc.LISTING_LIST, "listings.html")
+
+
 @page("/listings/{id}")
 def listing_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    listing = visible(db, user, PoolListing, path_id(request))
-    items = list(db.exec(select(Asset).where(Asset.listing_id == listing.id).order_by(Asset.tag)))
-    holder = db.get(Unit, listing.holder_unit_id)
-    wh = db.get(Warehouse, listing.warehouse_id) if listing.warehouse_id else None
-    recent_events = recent(db, "asset", [a.id for a in items])
-    tags = {a.id: a.tag for a in items}
+    p = svc.listing_page(db, user, path_id(request))
     return render(request, "listing_detail.html", {
-        "listing": listing, "items": items, "holder": holder, "warehouse": wh, "events": history(db, "listing", listing.id),
-        "recent": recent_events, "tags": tags,
-        "category": db.get(Category, listing.category_id), "modes": LISTING_MODES,
-        "available": sum(1 for a in items if a.status == "listed"),
-        "can_withdraw": listing.status == "active" and can(user, "post_listing", listing.holder_unit_id)
-        and (listing.warehouse_id is None or user.role == "warehouse_admin"),
-        "can_request": can(user, "submit_request", user.unit_id) and listing.status == "active",
+        "listing": p.listing, "items": p.items, "holder": p.holder, "warehouse": p.warehouse, "events": p.events,
+        "recent": p.recent, "tags": p.tags, "category": p.category, "modes": LISTING_MODES, "available": p.available,
+        "actions": p.actions,
     })
 
 
@@ -66,9 +51,9 @@ def listing_withdraw(request: Request, db: Session, user: User | None, form: For
 
 def _receive_page(request: Request, db: Session, user: User, error: str | None = None,
                   values: FormData | None = None, status_code: int = 200) -> Response:
-    require(user, "receive_items")
+    warehouses, categories = svc.receive_choices(db, user)
     return render(request, "receive.html", {
-        "warehouses": list(db.exec(select(Warehouse).order_by(Warehouse.code))), "categories": leaf_categories(db),
+        "warehouses": warehouses, "categories": categories,
         "modes": LISTING_MODES, "error": error, "values": values or {}}, status_code=status_code)
 
 

@@ -1,4 +1,4 @@
-"""Messages inside the product, the demand board and a unit's wish list."""
+"""Messages inside the product (站内消息): the list, and marking them read."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from starlette.responses import RedirectResponse, Response
 
 from market import notices as svc
 from market.models import User
-from web import params
+from web import lists, params
 from web.endpoints import page
-from web.templating import render
 
 
 @page("/notices")
 def notice_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return render(request, "notices.html", {"rows": svc.inbox(db, user)})
+    return lists.list_page(request, db, user, svc.NOTICE_LIST, "notices.html")
 
 
 @page("/notices/read", "POST")
@@ -25,11 +24,3 @@ def notice_read(request: Request, db: Session, user: User | None, form: FormData
     svc.mark_read(db, user, notice_id)
     target = str(form.get("next") or "/notices")
     return RedirectResponse(target if target.startswith("/") and not target.startswith("//") else "/notices", 303)
-
-
-
-
-
-
-
-

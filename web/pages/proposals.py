@@ -19,7 +19,7 @@ from web.templating import render
 
 @page("/proposals")
 def proposal_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return lists.list_page(request, db, user, svc.PROPOSAL_LIST, "proposals.html", lambda: {
+    return lists.list_page(request, db, user, svc.PROPOSAL_LIST, "proposals.html", lambda lp: {
         "waiting": svc.waiting_requests(db, user), "can_run": can(user, "run_matcher")})
 
 

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import notices as svc
-from market.access import can
 from market.catalogue import leaf_categories
-from market.models import Category, Unit, User
-from web import params
+from market.models import User
+from web import lists, params
 from web.endpoints import form_action, page
-from web.templating import render
+from web.params import path_id
 
 
 def _board(request: Request, db: Session, user: User, error: str | None = None, values: FormData | None = None,
            status_code: int = 200) -> Response:
-    wishes = svc.demand_board(db)
-    mine = svc.my_wishes(db, user) if user.unit_id is not None else []
-    units = {u.id: u for u in db.exec(select(Unit))}
-    cats = {c.id: c for c in db.exec(select(Category))}
-    return render(request, "board.html", {
-        "wishes": wishes, "mine": mine, "units": units, "cats": cats, "categories": leaf_categories(db),
-        "error": error, "values": values or {}, "can_wish": can(user, "submit_request", user.unit_id),
+    can_wish = svc.may_wish(user)
+    mine = svc.my_wishes(db, user) if can_wish else []
+    return lists.list_page(request, db, user, svc.BOARD_LIST, "board.html", lambda lp: {
+        "mine": mine, "mine_names": svc.wish_names(db, mine), "categories": leaf_categories(db),
+        "error": error, "values": values or {}, "can_wish": can_wish,
     }, status_code=status_code)
 
 
@@ -48,7 +45,5 @@ def wish_create(request: Request, db: Session, user: User, form: FormData) -> No
 
 @page("/wishes/{id}/close", "POST")
 def wish_close(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    from web.params import path_id
-
     svc.close_wish(db, user, path_id(request))
     return RedirectResponse("/board", status_code=303)
