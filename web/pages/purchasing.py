@@ -17,7 +17,7 @@ from web.params import path_id
 def _page(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
     return lists.list_page(request, db, user, svc.BATCH_LIST, "purchasing.html", lambda lp: {
         "board": svc.board(db, user), "actions": lambda b: svc.batch_actions(user, b), "saving": svc.batch_saving,
-        "error": error}, status)
+        "error": error}, status_code=status)
 
 
 @page("/purchasing")
