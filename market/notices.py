@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, can, require, require_user, visible
+from market.access import UNIT_ROLES, can, require, require_user, scoped, visible
 from market.accounts import every_unit
 from market.catalogue import category_options
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -166,7 +166,7 @@ def my_wishes(db: Session, actor: User) -> list[Wish]:
     actor = require_user(actor)
     if actor.unit_id is None:
         raise PermissionDenied("只有单位用户有心愿单。")
-    return list(db.exec(select(Wish).where(Wish.unit_id == actor.unit_id).order_by(Wish.id.desc())))
+    return list(db.exec(scoped(actor, Wish).where(Wish.unit_id == actor.unit_id).order_by(Wish.id.desc())))
 
 
 def wish_names(db: Session, rows: list[Wish]) -> dict[str, Any]:
