@@ -1,13 +1,18 @@
 """Speed of matcher.solve on generated problems, against scipy's HiGHS on the same model.
 
-    .venv/bin/python bench/matcher_bench.py                 # city, 5 runs, with the HiGHS baseline
+    .venv/bin/python bench/matcher_bench.py                 # city, both policies, without and with bookings
     .venv/bin/python bench/matcher_bench.py --sizes city province --runs 3
     .venv/bin/python bench/matcher_bench.py --sizes province --baseline-province   # slow (> 10 min)
+    .venv/bin/python bench/matcher_bench.py --policies cost --booked yes         # one variant
+
+Every size is solved under each policy, without and with the contract's ``booked`` and ``serves``
+(bench/matcher_gen.py's ``booked=True``: the same problem plus bookings that bind), and a table
+of all of them ends the output, with the load average before and after.
 
 Each run solves in a fresh subprocess, so that the peak memory (ru_maxrss, which includes
 the native solver's memory, unlike tracemalloc) is that run's own. The baseline is the
-same exact model (every eligible pair, one capacity row per maximal clique, the fixed
-charge, levels solved in turn) as ONE plain MILP on scipy.optimize.milp, without the
+same exact model (every eligible pair, one capacity row per point of each lot and offer, the
+fixed charge, levels solved in turn) as ONE plain MILP on scipy.optimize.milp, without the
 decomposition and the dominance pruning; its objective is compared with the matcher's.
 """
 
@@ -31,11 +36,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 from matcher_gen import generate  # noqa: E402
 
 import matcher  # noqa: E402
-from matcher.decompose import build_components, busy_interval, maximal_cliques  # noqa: E402
+from matcher.capacity import Capacity, capacity_rows  # noqa: E402
+from matcher.decompose import build_components, busy_interval  # noqa: E402
+from matcher.rules import lot_capacity, offer_capacity  # noqa: E402
 
 
-def one_run(size: str, seed: int, policy: str, time_limit: float | None) -> dict[str, Any]:
-    problem = generate(size, seed, policy)
+def one_run(size: str, seed: int, policy: str, booked: bool, time_limit: float | None) -> dict[str, Any]:
+    problem = generate(size, seed, policy, booked)
     t0 = time.perf_counter()
     sol = matcher.solve(problem, time_limit=time_limit)
     dt = time.perf_counter() - t0
@@ -51,13 +58,13 @@ def one_run(size: str, seed: int, policy: str, time_limit: float | None) -> dict
                               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024}
 
 
-def baseline(size: str, seed: int, policy: str, time_limit: float | None) -> dict[str, Any]:
+def baseline(size: str, seed: int, policy: str, booked: bool, time_limit: float | None) -> dict[str, Any]:
     """The same model as one plain MILP on scipy.optimize.milp (HiGHS); returns time and objective."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
-    prob = matcher.validate(generate(size, seed, policy))
+    prob = matcher.validate(generate(size, seed, policy, booked))
     t0 = time.perf_counter()
     pairs = [p for c in build_components(prob, prune=False, merge=False) for p in c.pairs]
     n = len(pairs)
@@ -78,22 +85,33 @@ def baseline(size: str, seed: int, policy: str, time_limit: float | None) -> dic
     for zi, i in enumerate(zcols):
         add_row([i, n + zi], [1.0, -float(pairs[i].ub)], 0.0)
     by_req: dict[int, list[int]] = {}
-    by_lot: dict[int, list[int]] = {}
-    by_offer: dict[int, list[int]] = {}
     for i, p in enumerate(pairs):
         by_req.setdefault(p.req, []).append(i)
-        (by_lot if p.kind == "lot" else by_offer).setdefault(p.src, []).append(i)
     for r, idx in by_req.items():
         add_row(idx, [1.0] * len(idx), prob.requests[r].quantity)
-    for k, idx in by_lot.items():
-        for cl in maximal_cliques([(*busy_interval(prob, pairs[i].req), i) for i in idx]):
-            add_row(cl, [1.0] * len(cl), prob.stock[k].quantity)
-    for o, idx in by_offer.items():
-        cap = prob.rentals[o].capacity
-        if cap is not None:
-            ivs = [(prob.requests[pairs[i].req].start, prob.requests[pairs[i].req].end, i) for i in idx]
-            for cl in maximal_cliques(ivs):  # type: ignore[arg-type]
-                add_row(cl, [1.0] * len(cl), cap)
+    # rules 4 and 5 with the whole lot's or offer's bookings (not a component's share of them)
+    sources: dict[tuple[str, int], int] = {}
+    caps: list[Capacity] = []
+    sel, gid, start, end = [], [], [], []
+    for i, p in enumerate(pairs):
+        if (p.kind, p.src) not in sources:
+            cap = lot_capacity(prob.stock[p.src]) if p.kind == "lot" else offer_capacity(prob.rentals[p.src])
+            sources[(p.kind, p.src)] = len(caps) if cap is not None else -1
+            if cap is not None:
+                caps.append(cap)
+        if sources[(p.kind, p.src)] >= 0:
+            sel.append(i)
+            gid.append(sources[(p.kind, p.src)])
+            busy = busy_interval(prob, p.req)
+            start.append(busy[0])
+            end.append(prob.requests[p.req].end if p.kind == "offer" else busy[1])
+    cols = np.array(sel, dtype=np.int64)
+    _, ptr, members, cap_rhs = capacity_rows(np.array(gid, dtype=np.int64), np.array(start, dtype=np.int64),
+                                             np.array(end, dtype=np.int64), caps,
+                                             np.array([float(pairs[i].ub) for i in sel]))
+    for j in range(len(cap_rhs)):
+        row = cols[members[ptr[j]:ptr[j + 1]]].tolist()
+        add_row(row, [1.0] * len(row), float(cap_rhs[j]))
     ub = np.array([p.ub for p in pairs] + [1] * len(zcols), dtype=float)
     money = np.array([p.unit_cost for p in pairs] + [pairs[i].fee for i in zcols])
     served = np.array([1.0] * n + [0.0] * len(zcols))
@@ -143,8 +161,8 @@ def baseline(size: str, seed: int, policy: str, time_limit: float | None) -> dic
                               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024}
 
 
-def _sub(kind: str, size: str, seed: int, policy: str, time_limit: float | None) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--one", kind, size, str(seed), policy]
+def _sub(kind: str, size: str, seed: int, policy: str, booked: bool, time_limit: float | None) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--one", kind, size, str(seed), policy, "yes" if booked else "no"]
     if time_limit is not None:
         cmd += ["--time-limit", str(time_limit)]
     out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
@@ -164,46 +182,73 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _variant(args: argparse.Namespace, size: str, policy: str, booked: bool) -> dict[str, Any]:
+    """Bench one (size, policy, bookings) and print its figures; returns its row of the summary."""
+    runs = [_sub("matcher", size, args.seed, policy, booked, args.time_limit) for _ in range(args.runs)]
+    med = statistics.median(r["seconds"] for r in runs)
+    r0 = runs[0]
+    label = "with bookings" if booked else "without bookings"
+    print(f"== {size}, policy {policy}, {label} (seed {args.seed}); load average {_load()} ==")
+    times = ", ".join(f"{r['seconds']:.3f}" for r in runs)
+    statuses = sorted({r["status"] for r in runs})
+    rss = max(r["maxrss_mib"] for r in runs)
+    print(f"matcher: median {med:.3f} s over {len(runs)} runs [{times}], status {statuses}, "
+          f"peak RSS {rss:.0f} MiB, check errors {max(r['check_errors'] for r in runs)}")
+    print(f"  objective {r0['objective']}")
+    print(f"  supplied by tier {r0['tiers']}, unmet {r0['unmet']}; solver {r0['solver']}")
+    row = {"size": size, "policy": policy, "bookings": "yes" if booked else "no", "median": med,
+           "range": (min(r["seconds"] for r in runs), max(r["seconds"] for r in runs)), "runs": len(runs),
+           "status": "/".join(statuses), "rss": rss, "baseline": None, "ratio": None}
+    if args.no_baseline or (size == "province" and not args.baseline_province):
+        print("  baseline: skipped (use --baseline-province at province size)")
+        return row
+    bl = [_sub("baseline", size, args.seed, policy, booked, args.baseline_time_limit)
+          for _ in range(args.baseline_runs)]
+    bmed = statistics.median(b["seconds"] for b in bl)
+    agree = _same(r0["objective"], bl[0]["objective"])
+    print(f"scipy HiGHS plain MILP: median {bmed:.3f} s over {len(bl)} runs, {bl[0]['variables']} variables, "
+          f"{bl[0]['rows']} rows, status {bl[0]['status']}, peak RSS {bl[0]['maxrss_mib']:.0f} MiB")
+    print(f"  objective {bl[0]['objective']} -> {'agrees' if agree else 'DIFFERS'}")
+    print(f"ratio baseline / matcher: {bmed / med:.1f}x")
+    row.update(baseline=f"{bmed:.1f} s, {'agrees' if agree else 'DIFFERS'}", ratio=f"{bmed / med:.1f}x")
+    return row
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", default=["city"], choices=["city", "province"])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--policy", choices=["tiered", "cost"], default="tiered")
+    ap.add_argument("--policies", nargs="+", choices=["tiered", "cost"], default=["tiered", "cost"])
+    ap.add_argument("--booked", choices=["no", "yes", "both"], default="both",
+                    help="problems without bookings, with them (and serves), or both (the default)")
     ap.add_argument("--baseline-runs", type=int, default=1)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--baseline-province", action="store_true", help="also run the (very slow) baseline at province size")
     ap.add_argument("--baseline-time-limit", type=float, default=None)
-    ap.add_argument("--one", nargs=4, metavar=("KIND", "SIZE", "SEED", "POLICY"), help=argparse.SUPPRESS)
+    ap.add_argument("--one", nargs=5, metavar=("KIND", "SIZE", "SEED", "POLICY", "BOOKED"), help=argparse.SUPPRESS)
     ap.add_argument("--time-limit", type=float, default=None)
     args = ap.parse_args()
     if args.one:
-        kind, size, seed, policy = args.one
+        kind, size, seed, policy, booked = args.one
         fn = one_run if kind == "matcher" else baseline
-        print(json.dumps(fn(size, int(seed), policy, args.time_limit), ensure_ascii=False))
+        print(json.dumps(fn(size, int(seed), policy, booked == "yes", args.time_limit), ensure_ascii=False))
         return
-    for size in args.sizes:
-        runs = [_sub("matcher", size, args.seed, args.policy, args.time_limit) for _ in range(args.runs)]
-        med = statistics.median(r["seconds"] for r in runs)
-        r0 = runs[0]
-        print(f"== {size} (seed {args.seed}, policy {args.policy}) ==")
-        times = ", ".join(f"{r['seconds']:.3f}" for r in runs)
-        statuses = sorted({r["status"] for r in runs})
-        print(f"matcher: median {med:.3f} s over {len(runs)} runs [{times}], status {statuses}, "
-              f"peak RSS {max(r['maxrss_mib'] for r in runs):.0f} MiB, check errors {r0['check_errors']}")
-        print(f"  objective {r0['objective']}")
-        print(f"  supplied by tier {r0['tiers']}, unmet {r0['unmet']}; solver {r0['solver']}")
-        if args.no_baseline or (size == "province" and not args.baseline_province):
-            print("  baseline: skipped (use --baseline-province at province size)")
-            continue
-        bl = [_sub("baseline", size, args.seed, args.policy, args.baseline_time_limit)
-              for _ in range(args.baseline_runs)]
-        bmed = statistics.median(b["seconds"] for b in bl)
-        agree = _same(r0["objective"], bl[0]["objective"])
-        print(f"scipy HiGHS plain MILP: median {bmed:.3f} s over {len(bl)} runs, {bl[0]['variables']} variables, "
-              f"{bl[0]['rows']} rows, status {bl[0]['status']}, peak RSS {bl[0]['maxrss_mib']:.0f} MiB")
-        print(f"  objective {bl[0]['objective']} -> {'agrees' if agree else 'DIFFERS'}")
-        print(f"ratio baseline / matcher: {bmed / med:.1f}x")
+    variants = [False, True] if args.booked == "both" else [args.booked == "yes"]
+    load_before = _load()
+    rows = [_variant(args, size, policy, booked)
+            for size in args.sizes for policy in args.policies for booked in variants]
+    print(f"\nload average before {load_before}, after {_load()} (1, 5, 15 min; {os.cpu_count()} cores)")
+    print("| size | policy | bookings | matcher median | runs (min-max) | status | peak RSS | HiGHS plain MILP | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['size']} | {r['policy']} | {r['bookings']} | {r['median']:.3f} s | {r['runs']} "
+              f"({r['range'][0]:.2f}-{r['range'][1]:.2f}) | {r['status']} | {r['rss']:.0f} MiB | "
+              f"{r['baseline'] or 'skipped'} | {r['ratio'] or '-'} |")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,14 @@ permanent transfers (调剂) mix; warehouse stock sits in a few 公物仓 wareho
 at the units that own them, some of them needed back on a date. Supply is scarcer than
 demand, so every tier (warehouse, idle, rental) is used and some demand stays unmet.
 
-    python bench/matcher_gen.py city -o city.json [--seed 1]
+With ``booked=True`` (``--booked``) the same problem also carries the contract's ``booked`` and
+``serves``: about a third of the lots and of the offers have one to three bookings, placed on the
+days their category is in demand (a request's days, or the days before it) so that they bind; a few
+lot bookings are for good (``end`` null), some hold more than the lot or offer has; some idle lots
+serve loans only or transfers only. Everything else is the problem without them, drawn from the same
+random stream (the bookings come from a stream of their own).
+
+    python bench/matcher_gen.py city -o city.json [--seed 1] [--booked]
 """
 
 from __future__ import annotations
@@ -60,8 +67,8 @@ def _day(offset: int) -> str:
     return (START + timedelta(days=offset)).isoformat()
 
 
-def generate(size: str = "city", seed: int = 1, policy: str = "tiered") -> dict[str, Any]:
-    """A problem of the given size; the same (size, seed, policy) always gives the same problem."""
+def generate(size: str = "city", seed: int = 1, policy: str = "tiered", booked: bool = False) -> dict[str, Any]:
+    """A problem of the given size; the same (size, seed, policy, booked) always gives the same problem."""
     cfg = SIZES[size]
     rng = random.Random(f"{size}-{seed}")
     horizon = cfg["horizon"]
@@ -130,8 +137,45 @@ def generate(size: str = "city", seed: int = 1, policy: str = "tiered") -> dict[
             "delivery_fee": float(rng.choice([0, 100, 200, 300, 500, 800])),
             "location": _point(rng, center, radius),
         })
+    if booked:
+        _add_bookings(random.Random(f"{size}-{seed}-booked"), requests, stock, rentals)
     return {"version": 1, "policy": policy, "turnaround_days": 1, "transport": {"per_unit_km": rates},
             "requests": requests, "stock": stock, "rentals": rentals}
+
+
+def _add_bookings(rng: random.Random, requests: list[dict[str, Any]], stock: list[dict[str, Any]],
+                  rentals: list[dict[str, Any]]) -> None:
+    """``booked`` on about a third of the lots and offers, on days their category is asked for; ``serves``
+    on some idle lots."""
+    asked: dict[str, list[dict[str, Any]]] = {}
+    for r in requests:
+        asked.setdefault(r["category"], []).append(r)
+
+    def booking(cat: str, units: int, for_good: bool) -> dict[str, Any]:
+        r = rng.choice(asked[cat])
+        start = date.fromisoformat(r["start"]) + timedelta(days=rng.randint(-6, 3))
+        if for_good:
+            return {"start": start.isoformat(), "end": None, "quantity": units}
+        end = start + timedelta(days=rng.choice([0, 1, 2, 3, 5, 8, 13]))
+        return {"start": start.isoformat(), "end": end.isoformat(), "quantity": units}
+
+    for lot in stock:
+        if lot["category"] in asked and rng.random() < 1 / 3:
+            q = lot["quantity"]
+            lot["booked"] = [booking(lot["category"], rng.randint(1, q + 1 if rng.random() < 0.1 else q),
+                                     lot["available_until"] is None and rng.random() < 0.1)
+                             for _ in range(rng.randint(1, 3))]
+        if lot["tier"] == "idle":
+            u = rng.random()
+            if u < 0.1:
+                lot["serves"] = "loan"
+            elif u < 0.15:
+                lot["serves"] = "transfer"
+    for offer in rentals:
+        if offer["category"] in asked and rng.random() < 1 / 3:
+            cap = offer["capacity"] or 40
+            offer["booked"] = [booking(offer["category"], rng.randint(max(1, cap // 3), cap + 2), False)
+                               for _ in range(rng.randint(1, 3))]
 
 
 def main() -> None:
@@ -140,8 +184,9 @@ def main() -> None:
     ap.add_argument("-o", "--output")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--policy", choices=["tiered", "cost"], default="tiered")
+    ap.add_argument("--booked", action="store_true", help="with bookings (booked) and serves")
     args = ap.parse_args()
-    text = json.dumps(generate(args.size, args.seed, args.policy), ensure_ascii=False, indent=1)
+    text = json.dumps(generate(args.size, args.seed, args.policy, args.booked), ensure_ascii=False, indent=1)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")

@@ -11,8 +11,9 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from .capacity import INF_DAY, Capacity
 from .problem import Problem, one_line, validate
-from .rules import lot_can_serve, lot_km, offer_km
+from .rules import lot_can_serve, lot_capacity, lot_km, offer_capacity, offer_km, serves_kind
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-6
@@ -32,19 +33,29 @@ def _is_num(v: Any) -> bool:
     return isinstance(v, float) and math.isfinite(v)
 
 
-def _peak(intervals: list[tuple[int, int, int]]) -> tuple[int, int]:
-    """(peak load, first day reaching it) of closed day intervals (start, end, units)."""
-    events: dict[int, int] = defaultdict(int)
-    for s, e, q in intervals:
-        events[s] += q
-        events[e + 1] -= q
-    load = peak = 0
-    day = 0
+def _first_excess(uses: list[tuple[int, int, int]], cap: Capacity) -> tuple[int, int, int] | None:
+    """Rules 4 and 5: the first day on which ``uses`` (closed day intervals (start, end, units) of this
+    problem's requests) have units out and those units plus what the bookings hold exceed ``cap.base``;
+    returns (day, units of the requests, units booked), or None when there is no such day. Both loads
+    change only on the days of ``events``, so checking those days checks every day."""
+    events: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for s, e, q in uses:
+        events[s][0] += q
+        events[e + 1][0] -= q
+    for s, e, q in cap.booked:
+        events[s][1] += q
+        events[e + 1][1] -= q
+    load = booked = 0
     for d in sorted(events):
-        load += events[d]
-        if load > peak:
-            peak, day = load, d
-    return peak, day
+        load += events[d][0]
+        booked += events[d][1]
+        if load > 0 and load + booked > cap.base:
+            return d, load, booked
+    return None
+
+
+def _excess_text(day: int, load: int, booked: int) -> str:
+    return f"在 {_fmt_day(day)} {load} 件" + (f"（另有 booked 预订 {booked} 件）" if booked else "")
 
 
 def _fmt_day(d: int) -> str:
@@ -119,10 +130,13 @@ def _check(problem: dict[str, Any] | Problem, solution: Any) -> list[str]:
             if lot.category != req.category:
                 errs.append(f"错误：{where} 的类别不符：来源 {lot.category}，需求 {req.category}")
                 continue
-            if not lot_can_serve(prob, lot, req):
+            if not serves_kind(lot, req):
+                kind = "借用（loan）" if lot.serves == "loan" else "永久调剂（transfer）"
+                errs.append(f"错误：{where} 违反 serves：{sid} 只服务{kind}需求，{rid} 不是")
+            elif not lot_can_serve(prob, lot, req):
                 errs.append(f"错误：{where} 违反可用期：{sid} 的 available_from/available_until 不覆盖需求的占用期（含周转天数）")
             busy_end = prob.busy_end(req)
-            lot_use[sid].append((req.start, 10**9 if busy_end is None else busy_end, q))
+            lot_use[sid].append((req.start, INF_DAY if busy_end is None else busy_end, q))
             h, t = q * lot.handling_cost, q * rate * lot_km(lot, req)
             expect = h + t
             handling += h
@@ -154,15 +168,14 @@ def _check(problem: dict[str, Any] | Problem, solution: Any) -> list[str]:
             errs.append(f"错误：{where}的字段 cost 为 {cost!r}，应为 {expect!r}")
 
     for sid, use in lot_use.items():
-        peak, day = _peak(use)
-        if peak > lot_by_id[sid].quantity:
-            errs.append(f"错误：库存 {sid} 在 {_fmt_day(day)} 被占用 {peak} 件，超过数量 {lot_by_id[sid].quantity}")
+        over = _first_excess(use, lot_capacity(lot_by_id[sid]))
+        if over is not None:
+            errs.append(f"错误：库存 {sid} {_excess_text(*over)}被占用，超过数量 {lot_by_id[sid].quantity}")
     for sid, use in offer_use.items():
-        cap = offer_by_id[sid].capacity
-        if cap is not None:
-            peak, day = _peak(use)
-            if peak > cap:
-                errs.append(f"错误：租赁 {sid} 在 {_fmt_day(day)} 租出 {peak} 件，超过 capacity {cap}")
+        cap = offer_capacity(offer_by_id[sid])
+        over = None if cap is None else _first_excess(use, cap)
+        if over is not None:
+            errs.append(f"错误：租赁 {sid} {_excess_text(*over)}租出，超过 capacity {cap.base}")  # type: ignore[union-attr]
 
     expected_unmet: dict[str, int] = {}
     weighted_unmet = 0

@@ -12,31 +12,48 @@ Why this is exact
   optimum of the whole is the union of the components' lexicographic optima (each level
   is a sum over components, and minimising every component level by level minimises
   every global level in turn).
+* Bookings do not join components. A booking is a constant: rules 4 and 5 bound, day by
+  day, the load of this problem's requests by what the bookings leave free that day
+  (capacity.py), and the requests busy on one day all lie in one component. So each
+  component sees a lot or offer with its bookings, day by day, and nothing else; a booking
+  that reaches into several components (one for good reaches into all later ones) bounds
+  each of them on its own days. A pair whose source has no unit free on some day of the
+  request is not a candidate at all, and a pair's bound is the fewest units free on any of
+  those days.
 * Pruning (exchange argument). For a request r let ``O(r)`` be the requests of its
   component whose busy interval meets r's (r included) and ``Q(r)`` their total quantity.
-  Sort the lots that may serve r (rules 1, 3) by the policy's preference for r: under
-  "tiered" by (warehouse before idle, unit cost), under "cost" by unit cost. Keep the
-  shortest prefix whose total quantity reaches ``Q(r)``; drop the other lots for r.
-  Suppose an optimal allocation uses a dropped lot k for r. On r's busy days only
-  requests of ``O(r)`` use units, so the prefix lots' peak usage over r's busy days sums
-  to at most ``Q(r) - 1`` (at least one unit of r comes from k), which is less than their
-  total quantity: some prefix lot k' has a unit free on every busy day of r. Moving one
-  unit of r from k to k' keeps the allocation feasible, leaves unmet and rental units
-  unchanged, and does not worsen (idle_units, money) lexicographically (k' comes first in
-  the order), nor money under "cost". Repeating (a finite process: each move lowers the
-  number of units on dropped pairs by one) yields an optimal allocation that uses only
-  kept pairs.
+  For a lot k that may serve r (rules 1, 3) let ``f(k, r)`` be the fewest units k has free
+  (its quantity less its bookings) on any busy day of r. Sort those lots by the policy's
+  preference for r: under "tiered" by (warehouse before idle, unit cost), under "cost" by
+  unit cost. Keep the shortest prefix whose ``f(k, r)`` add up to ``Q(r)``; drop the other
+  lots for r. Suppose an optimal allocation uses a dropped lot k for r. On r's busy days
+  only requests of ``O(r)`` use units, so the prefix lots' peak usage over r's busy days sums
+  to at most ``Q(r) - 1`` (at least one unit of r comes from k), which is less than the sum of
+  their ``f(k', r)``: some prefix lot k' has its peak below ``f(k', r)``, so a unit of it is free
+  on every busy day of r, bookings counted. Moving one unit of r from k to k' keeps the
+  allocation feasible, leaves unmet and rental units unchanged, and does not worsen
+  (idle_units, money) lexicographically (k' comes first in the order), nor money under
+  "cost". Repeating (a finite process: each move lowers the number of units on dropped pairs
+  by one) yields an optimal allocation that uses only kept pairs.
 * Identical lots (merge_key) are merged into one lot before all this and split back
   afterwards (split_merged); warehouse shelves holding many equal lots would otherwise
-  make the MIP highly symmetric.
+  make the MIP highly symmetric. A lot with bookings is never merged: its free units
+  depend on the day, and a day-wise load within the sum of such lots' free units need not
+  split back among them.
+* A booked lot whose free units are one number c on every busy day of every request of a
+  component it may serve is, in that component, a lot of quantity c without bookings: its
+  rows bound only those days. Any other booked lot keeps its quantity and bookings there
+  (``Component.lot_booked``).
 * Classes for the unit-counting levels. weighted_unmet, rental_units and idle_units do not
   depend on what a unit costs, only on its tier and on which requests it may serve. Inside
   a component, lots of one tier whose windows admit exactly the same requests of the
   component (before pruning) are therefore interchangeable for those levels, and are
   merged into one class of their summed quantity: a class's per-day load within its
   quantity splits back among its lots by the same greedy interval partitioning as
-  split_merged (every request the class serves is open to every lot of it). A city or
-  province component of thousands of lots has a few dozen classes.
+  split_merged (every request the class serves is open to every lot of it). This needs
+  each lot's free units to be the same on all the days that matter, so a lot of
+  ``Component.lot_booked`` is a class by itself, with its bookings. A city or province
+  component of thousands of lots has a few dozen classes (a few hundred with bookings).
 """
 
 from __future__ import annotations
@@ -46,11 +63,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .capacity import INF_DAY, Capacity, FreeGrid
 from .geo import haversine_km_array
 from .problem import Lot, Problem
-from .rules import lot_can_serve, lot_unit_parts, offer_can_serve, offer_unit_parts
+from .rules import lot_capacity, offer_capacity, offer_unit_parts
 
-INF_DAY = 10**9  # larger than any date ordinal: "forever"
 TIER_RANK = {"warehouse": 0, "idle": 1, "rental": 2}
 
 
@@ -82,9 +99,16 @@ class Component:
     # the representative's total quantity. A lot pair's ``src`` is its representative.
     members: dict[int, list[int]] = field(default_factory=dict)
     lot_qty: dict[int, int] = field(default_factory=dict)
+    # A lot whose bookings leave it a different number of free units on different busy days of the
+    # requests it may serve: lot -> its bookings (capacity.Capacity's), over the quantity in lot_qty.
+    # Any other lot's lot_qty is the number of units it has free on all those days.
+    lot_booked: dict[int, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
     # Classes (see the module doc): per class its tier, the requests it may serve (all of them
     # eligible to every lot of the class, pruned or not) and its lots (representatives).
     classes: list[LotClass] = field(default_factory=list)
+
+    def lot_capacity(self, k: int) -> Capacity:
+        return Capacity(self.lot_qty[k], self.lot_booked.get(k, ()))
 
 
 @dataclass(slots=True)
@@ -93,6 +117,11 @@ class LotClass:
     requests: tuple[int, ...]
     lots: list[int]
     quantity: int
+    booked: tuple[tuple[int, int, int], ...] = ()  # a lot by itself whose free units vary (see _classes)
+
+    @property
+    def capacity(self) -> Capacity:
+        return Capacity(self.quantity, self.booked)
 
 
 def merge_key(lot: Lot) -> tuple[object, ...]:
@@ -103,8 +132,10 @@ def merge_key(lot: Lot) -> tuple[object, ...]:
     request's units, by increasing start, to units free on its start day never runs out,
     see split_merged), and every cost and tier is the same for all of them.
     """
+    if lot.booked:  # bookings make a lot's free units a function of the day: never merged
+        return ("booked", lot.index)
     return (lot.category, lot.tier, lot.lat, lot.lon, lot.available_from, lot.available_until,
-            lot.handling_cost)
+            lot.handling_cost, lot.serves)
 
 
 def busy_interval(problem: Problem, r: int) -> tuple[int, int]:
@@ -156,20 +187,21 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
     comps: list[Component] = []
     for cat in sorted(by_cat_req):
         lots = by_cat_lot.get(cat, [])
-        offers = by_cat_offer.get(cat, [])
-        if lots:
-            arr_from = np.array(
-                [problem.stock[k].available_from if problem.stock[k].available_from is not None else -INF_DAY
-                 for k in lots], dtype=np.int64)
-            arr_until = np.array(
-                [problem.stock[k].available_until if problem.stock[k].available_until is not None else INF_DAY
-                 for k in lots], dtype=np.int64)
-            arr_qty = np.array([lot_qty[k] for k in lots], dtype=np.int64)
-            arr_lat = np.array([problem.stock[k].lat for k in lots], dtype=np.float64)
-            arr_lon = np.array([problem.stock[k].lon for k in lots], dtype=np.float64)
-            arr_hand = np.array([problem.stock[k].handling_cost for k in lots], dtype=np.float64)
-            arr_tier = np.array([TIER_RANK[problem.stock[k].tier] for k in lots], dtype=np.int64)
-            arr_idx = np.array(lots, dtype=np.int64)
+        stock = [problem.stock[k] for k in lots]
+        arr_from = np.array([-INF_DAY if k.available_from is None else k.available_from for k in stock], np.int64)
+        arr_until = np.array([INF_DAY if k.available_until is None else k.available_until for k in stock], np.int64)
+        arr_qty = np.array([lot_qty[k] for k in lots], dtype=np.int64)
+        arr_lat = np.array([k.lat for k in stock], dtype=np.float64)
+        arr_lon = np.array([k.lon for k in stock], dtype=np.float64)
+        arr_hand = np.array([k.handling_cost for k in stock], dtype=np.float64)
+        arr_tier = np.array([TIER_RANK[k.tier] for k in stock], dtype=np.int64)
+        arr_idx = np.array(lots, dtype=np.int64)
+        arr_loans = np.array([k.serves != "transfer" for k in stock], dtype=bool)
+        arr_transfers = np.array([k.serves != "loan" for k in stock], dtype=bool)
+        booked = np.array([i for i, k in enumerate(stock) if k.booked], dtype=np.int64)  # positions in lots
+        booked_caps = [lot_capacity(stock[i]) for i in booked.tolist()]
+        grid = FreeGrid(booked_caps) if len(booked) else None
+        offers = [(problem.rentals[o], offer_capacity(problem.rentals[o])) for o in by_cat_offer.get(cat, [])]
         rate = problem.rate(cat)
         for group in _components_of(problem, by_cat_req[cat]):
             comp = Component(category=cat, requests=group)
@@ -178,62 +210,101 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
             ivs = [busy_interval(problem, r) for r in group]
             qtys = [problem.requests[r].quantity for r in group]
             eligible = np.zeros((len(lots), len(group)), dtype=bool)  # lot x request of the group
+            least = np.zeros((len(booked), len(group)), dtype=np.int64)  # booked lot x request: free units
+            most = np.zeros((len(booked), len(group)), dtype=np.int64)
             for gi, r in enumerate(group):
                 req = problem.requests[r]
                 s, e = ivs[gi]
-                if lots:
-                    mask = (arr_from <= s) & (arr_until >= e)
-                    eligible[:, gi] = mask
-                    cand = np.nonzero(mask)[0]
-                    if prune and len(cand):
+                # rules 1 and 3 (the category is the loop's), and free units on every busy day (rule 4)
+                free = arr_qty
+                if grid is not None:
+                    least[:, gi], most[:, gi] = grid.range(s, e)
+                    free = arr_qty.copy()
+                    free[booked] = least[:, gi]
+                mask = (arr_from <= s) & (arr_until >= e) & (arr_transfers if req.permanent else arr_loans) & (free > 0)
+                eligible[:, gi] = mask
+                cand = np.nonzero(mask)[0]
+                if len(cand):
+                    trans = rate * haversine_km_array(req.lat, req.lon, arr_lat[cand], arr_lon[cand])
+                    cost = arr_hand[cand] + trans
+                    if prune:
                         q_over = sum(q for (s2, e2), q in zip(ivs, qtys, strict=True) if s2 <= e and s <= e2)
-                        if int(arr_qty[cand].sum()) > q_over:
-                            cost = arr_hand[cand] + rate * haversine_km_array(
-                                req.lat, req.lon, arr_lat[cand], arr_lon[cand])
+                        if int(free[cand].sum()) > q_over:
                             if problem.policy == "tiered":
                                 order = np.lexsort((cost, arr_tier[cand]))
                             else:
                                 order = np.argsort(cost, kind="stable")
-                            cum = np.cumsum(arr_qty[cand][order])
+                            cum = np.cumsum(free[cand][order])
                             n_keep = int(np.searchsorted(cum, q_over, side="left")) + 1
                             comp.pruned += len(cand) - n_keep
-                            cand = cand[order[:n_keep]]
-                    for ci in cand:
-                        lot = problem.stock[int(arr_idx[ci])]
-                        assert lot_can_serve(problem, lot, req)
-                        hand, trans = lot_unit_parts(problem, lot, req)
-                        comp.pairs.append(
-                            Pair("lot", lot.index, r, lot.tier, min(lot_qty[lot.index], req.quantity), hand, trans,
-                                 0.0))
+                            keep = order[:n_keep]
+                            cand, trans = cand[keep], trans[keep]
+                    for ci, t in zip(cand.tolist(), trans.tolist(), strict=True):
+                        lot = stock[ci]
+                        comp.pairs.append(Pair("lot", lot.index, r, lot.tier, min(int(free[ci]), req.quantity),
+                                               lot.handling_cost, t, 0.0))
                 if not req.permanent:
-                    for o in offers:
-                        offer = problem.rentals[o]
-                        assert offer_can_serve(offer, req)
-                        rent, trans = offer_unit_parts(problem, offer, req)
-                        ub = req.quantity if offer.capacity is None else min(req.quantity, offer.capacity)
-                        comp.pairs.append(Pair("offer", o, r, "rental", ub, rent, trans, offer.delivery_fee))
+                    for offer, cap in offers:
+                        ub = req.quantity if cap is None else min(req.quantity, cap.least_free(req.start, req.end))
+                        if ub > 0:
+                            rent, trans_o = offer_unit_parts(problem, offer, req)
+                            comp.pairs.append(Pair("offer", offer.index, r, "rental", ub, rent, trans_o,
+                                                   offer.delivery_fee))
+            varying = _booked_capacity(comp, eligible, booked, booked_caps, arr_idx, least, most)
             if lots:
-                comp.classes = _classes(eligible, arr_tier, arr_idx, arr_qty, group)
+                comp.classes = _classes(eligible, arr_tier, arr_idx, arr_qty, group, varying, comp)
             comps.append(comp)
     return comps
 
 
-def _classes(eligible: np.ndarray, tier: np.ndarray, idx: np.ndarray, qty: np.ndarray,
-             group: list[int]) -> list[LotClass]:
-    """Lots of one tier eligible to the same requests of the group, merged (see the module doc)."""
+def _booked_capacity(comp: Component, eligible: np.ndarray, booked: np.ndarray, caps: list[Capacity],
+                     idx: np.ndarray, least: np.ndarray, most: np.ndarray) -> np.ndarray:
+    """Settle the component's capacity of each booked lot; returns a mask (over the lots) of those whose
+    free units vary over the busy days of the requests they may serve.
+
+    A booked lot whose free units are the same number c on every busy day of every request of the
+    component it may serve is, for this component, a lot of quantity c (its rows bound the load only
+    on those days). Any other keeps its quantity and bookings (``comp.lot_booked``).
+    """
+    varying = np.zeros(len(idx), dtype=bool)
+    for bi, pos in enumerate(booked.tolist()):
+        el = eligible[pos]
+        if not el.any():
+            continue
+        k = int(idx[pos])
+        lo, hi = int(least[bi, el].min()), int(most[bi, el].max())
+        if lo == hi:
+            comp.lot_qty[k] = lo
+        else:
+            comp.lot_booked[k] = caps[bi].booked
+            varying[pos] = True
+    return varying
+
+
+def _classes(eligible: np.ndarray, tier: np.ndarray, idx: np.ndarray, qty: np.ndarray, group: list[int],
+             varying: np.ndarray, comp: Component) -> list[LotClass]:
+    """Lots of one tier eligible to the same requests of the group, merged (see the module doc); a lot
+    whose free units vary over the component is a class by itself."""
     used = eligible.any(axis=1)
+    alone = used & varying
+    used &= ~varying
+    names = {v: k for k, v in TIER_RANK.items()}
+    out = [LotClass(tier=names[int(tier[m])], requests=tuple(group[g] for g in np.nonzero(eligible[m])[0]),
+                    lots=[int(idx[m])], quantity=int(qty[m]), booked=comp.lot_booked[int(idx[m])])
+           for m in np.nonzero(alone)[0]]
+    if not used.any():
+        return out
     keys = np.concatenate([tier[:, None].astype(np.uint8), np.packbits(eligible, axis=1)], axis=1)[used]
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     rows = np.nonzero(used)[0]
-    names = {v: k for k, v in TIER_RANK.items()}
-    out = []
     for c in range(len(uniq)):
         members = rows[inverse == c]
         first = members[0]
+        lots = [int(idx[m]) for m in members]
         out.append(LotClass(tier=names[int(tier[first])],
                             requests=tuple(group[g] for g in np.nonzero(eligible[first])[0]),
-                            lots=[int(idx[m]) for m in members], quantity=int(qty[members].sum())))
+                            lots=lots, quantity=sum(comp.lot_qty[k] for k in lots)))
     return out
 
 
@@ -265,32 +336,6 @@ def split_units(problem: Problem, units: list[tuple[int, int]],
         if need:  # cannot happen for an allocation within the summed quantity
             raise RuntimeError("merged lot over capacity")
     return [(k, r, q) for (k, r), q in out.items()]
-
-
-def maximal_cliques(intervals: list[tuple[int, int, int]]) -> list[list[int]]:
-    """Maximal sets of pairwise-overlapping closed intervals ``(start, end, key)``; returns keys.
-
-    In an interval family the load peaks at some start point, and the active set at a
-    start point t is contained in the active set at the next start point t' whenever no
-    active interval ends before t'. So the active sets at the remaining start points are
-    all the constraints a per-day capacity needs.
-    """
-    if not intervals:
-        return []
-    order = sorted(intervals)
-    starts = sorted({s for s, _, _ in order})
-    cliques: list[list[int]] = []
-    active: list[tuple[int, int]] = []  # (end, key)
-    i = 0
-    for si, t in enumerate(starts):
-        active = [(e, k) for e, k in active if e >= t]
-        while i < len(order) and order[i][0] == t:
-            active.append((order[i][1], order[i][2]))
-            i += 1
-        nxt = starts[si + 1] if si + 1 < len(starts) else None
-        if nxt is None or min(e for e, _ in active) < nxt:
-            cliques.append([k for _, k in active])
-    return cliques
 
 
 def split_merged(problem: Problem, members: list[int], uses: list[tuple[int, int]]) -> list[tuple[int, int, int]]:

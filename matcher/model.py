@@ -9,9 +9,12 @@ Model (for the candidate pairs of one component, see decompose.py)
 * Demand: ``sum x[p] over pairs of r <= quantity[r]``; the unmet rest is
   ``m[r] = quantity[r] - sum``.
 * Stock capacity (rule 4): the load of a lot on a day is the sum of the ``x`` of the
-  requests busy that day; it peaks at the start of some busy interval, so bounding it on
-  the maximal cliques of busy intervals (decompose.maximal_cliques) is the same as bounding
-  it on every day. Likewise the capacity of an offer over the rental days (rule 5).
+  requests busy that day, and it may not exceed what the lot's bookings leave free that day.
+  The load rises only where a busy interval starts and the free units fall only where a
+  booking starts, so bounding the load on those days (capacity.capacity_rows, which also
+  drops the rows other rows imply) is the same as bounding it on every day; a pair's upper
+  bound is the fewest units free on any of its days. Likewise an offer over the rental days
+  (rule 5).
 
 Why not a network flow: a lot's units come back after a loan, and a request draws from
 several lots, so the stock part is not a single-commodity flow (the per-lot interval rows
@@ -79,9 +82,10 @@ import numpy as np
 from ortools.linear_solver.python import model_builder_helper as mbh
 from scipy import sparse
 
-from .decompose import Component, Pair, busy_interval, maximal_cliques, split_units
+from .capacity import Capacity, capacity_rows
+from .decompose import Component, Pair, busy_interval, split_units
 from .problem import Problem
-from .rules import lot_unit_parts
+from .rules import lot_unit_parts, offer_capacity
 
 MONEY_REL_GAP = 1e-9
 # Levels 2 and 3 are solved as one when the combined integer objective stays this small:
@@ -119,41 +123,49 @@ class LinearModel:
     """The rows of a list of pairs: demand per request, capacity per lot/class/offer clique."""
 
     def __init__(self, problem: Problem, requests: list[int], pairs: list[Pair],
-                 capacity: dict[tuple[str, int], int], stats: _Stats) -> None:
+                 capacity: dict[tuple[str, int], Capacity], stats: _Stats) -> None:
         self.problem = problem
         self.pairs = pairs
         self.stats = stats
         n = self.n = len(pairs)
+        reqs = problem.requests
+        ub = np.array([p.ub for p in pairs], dtype=np.float64)
+        # rules 4 and 5: one row per point of each lot, class or limited offer (capacity.capacity_rows)
+        groups: dict[tuple[str, int], int] = {}
+        sel, gid, start, end = [], [], [], []
+        for i, p in enumerate(pairs):
+            cap = capacity.get((p.kind, p.src))
+            if cap is None:  # an offer of unlimited capacity
+                continue
+            sel.append(i)
+            gid.append(groups.setdefault((p.kind, p.src), len(groups)))
+            r = reqs[p.req]
+            start.append(r.start)
+            end.append(r.end if p.kind == "offer" else busy_interval(problem, p.req)[1])  # rental days, busy days
+        caps = [capacity[key] for key in groups]
+        cols = np.array(sel, dtype=np.int64)
+        least, cap_ptr, cap_members, cap_rhs = capacity_rows(
+            np.array(gid, dtype=np.int64), np.array(start, dtype=np.int64), np.array(end, dtype=np.int64), caps,
+            ub[cols])
+        ub[cols] = np.minimum(ub[cols], least)
+        # demand: sum of a request's pairs <= its quantity
         rows: list[list[int]] = []
         rhs: list[float] = []
         by_req: dict[int, list[int]] = {r: [] for r in requests}
-        by_src: dict[tuple[str, int], list[int]] = defaultdict(list)
         for i, p in enumerate(pairs):
             by_req[p.req].append(i)
-            by_src[(p.kind, p.src)].append(i)
-        ub = np.array([p.ub for p in pairs], dtype=np.float64)
         for r, idx in by_req.items():
-            q = problem.requests[r].quantity
+            q = reqs[r].quantity
             if len(idx) > 1 and ub[idx].sum() > q:
                 rows.append(idx)
                 rhs.append(q)
-        for (kind, src), idx in by_src.items():
-            cap = capacity.get((kind, src))
-            if cap is None:  # an offer of unlimited capacity
-                continue
-            if kind == "offer":  # rule 5: the rental days
-                ivs = [(problem.requests[pairs[i].req].start, problem.requests[pairs[i].req].end, i) for i in idx]
-            else:  # rule 4: the busy days
-                ivs = [(*busy_interval(problem, pairs[i].req), i) for i in idx]
-            for clique in maximal_cliques(ivs):  # type: ignore[arg-type]
-                if len(clique) > 1 and ub[clique].sum() > cap:
-                    rows.append(clique)
-                    rhs.append(cap)
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         indptr[1:] = np.cumsum([len(r) for r in rows])
         indices = np.concatenate([np.asarray(r, dtype=np.int64) for r in rows]) if rows else np.zeros(0, np.int64)
-        self.A = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), n))
-        self.b = np.array(rhs, dtype=np.float64)
+        indptr = np.concatenate([indptr, indptr[-1] + cap_ptr[1:]])
+        indices = np.concatenate([indices, cols[cap_members]])
+        self.A = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(indptr) - 1, n))
+        self.b = np.concatenate([np.array(rhs, dtype=np.float64), cap_rhs.astype(np.float64)])
         self.lb = np.zeros(n)
         self.ub = ub
         self.fee_idx = np.array([i for i, p in enumerate(pairs) if p.fee > 0], dtype=np.int64)
@@ -304,11 +316,15 @@ class LinearModel:
         return bool(np.all(x >= lb) and np.all(x <= ub) and np.all(a @ x <= b + 1e-9))
 
 
-def _lot_capacity(problem: Problem, comp: Component) -> dict[tuple[str, int], int]:
-    cap: dict[tuple[str, int], int] = {("lot", k): q for k, q in comp.lot_qty.items()}
-    for p in comp.pairs:
-        if p.kind == "offer" and problem.rentals[p.src].capacity is not None:
-            cap[("offer", p.src)] = problem.rentals[p.src].capacity  # type: ignore[assignment]
+def _offer_capacity(problem: Problem, comp: Component) -> dict[tuple[str, int], Capacity]:
+    caps = {("offer", o): offer_capacity(problem.rentals[o]) for o in {p.src for p in comp.pairs if p.kind == "offer"}}
+    return {key: cap for key, cap in caps.items() if cap is not None}
+
+
+def _lot_capacity(problem: Problem, comp: Component) -> dict[tuple[str, int], Capacity]:
+    """Every lot's and limited offer's capacity in the component (lots: decompose.Component.lot_capacity)."""
+    cap = {("lot", k): comp.lot_capacity(k) for k in comp.lot_qty}
+    cap.update(_offer_capacity(problem, comp))
     return cap
 
 
@@ -350,8 +366,8 @@ def _solve_tiered(problem: Problem, comp: Component, deadline: float | None,
     offers = [p for p in comp.pairs if p.kind == "offer"]
     cpairs = [Pair("class", ci, r, cl.tier, min(cl.quantity, reqs[r].quantity), 0.0, 0.0, 0.0)
               for ci, cl in enumerate(comp.classes) for r in cl.requests] + offers
-    caps = {("class", ci): cl.quantity for ci, cl in enumerate(comp.classes)}
-    caps.update({k: v for k, v in _lot_capacity(problem, comp).items() if k[0] == "offer"})
+    caps = {("class", ci): cl.capacity for ci, cl in enumerate(comp.classes)}
+    caps.update(_offer_capacity(problem, comp))
     agg = LinearModel(problem, comp.requests, cpairs, caps, stats)
     b3 = sum(reqs[r].quantity for r in {p.req for p in cpairs if p.tier == "idle"})
     b2 = sum(reqs[r].quantity for r in {p.req for p in cpairs if p.tier == "rental"})
@@ -426,7 +442,11 @@ def _disaggregate(problem: Problem, comp: Component, cpairs: list[Pair],
     extra: list[Pair] = []
     for ci, u in uses.items():
         cl = comp.classes[ci]
-        for k, r, q in split_units(problem, [(k, comp.lot_qty[k]) for k in cl.lots], u):
+        if len(cl.lots) == 1:  # a class of one lot (its bookings, if any, were the class's)
+            split = [(cl.lots[0], r, q) for r, q in u]
+        else:
+            split = split_units(problem, [(k, comp.lot_qty[k]) for k in cl.lots], u)
+        for k, r, q in split:
             p = known.get((k, r))
             if p is None:
                 req = problem.requests[r]

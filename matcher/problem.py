@@ -15,6 +15,7 @@ from typing import Any
 
 TIERS = ("warehouse", "idle")
 POLICIES = ("tiered", "cost")
+SERVES = ("any", "loan", "transfer")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Documented input limits (keep every quantity inside int64 arithmetic of the solver).
 MAX_INT = 10**9
@@ -65,6 +66,15 @@ class Request:
 
 
 @dataclass(frozen=True, slots=True)
+class Booking:
+    """Units of a lot or offer committed elsewhere on the days ``start … end`` (inclusive)."""
+
+    start: int  # day ordinal
+    end: int | None  # inclusive; None = for good (stock lots only)
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
 class Lot:
     index: int
     id: str
@@ -77,6 +87,8 @@ class Lot:
     available_from: int | None
     available_until: int | None
     handling_cost: float
+    booked: tuple[Booking, ...] = ()
+    serves: str = "any"  # "any" | "loan" | "transfer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +102,7 @@ class Offer:
     delivery_fee: float
     lat: float
     lon: float
+    booked: tuple[Booking, ...] = ()
 
 
 @dataclass(slots=True)
@@ -239,6 +252,37 @@ class _Rec:
         return lat, lon
 
 
+def _bookings(rec: _Rec, open_end: bool) -> tuple[Booking, ...]:
+    """The ``booked`` list of a lot (``open_end``: an entry may end null, taken for good) or an offer."""
+    v = rec.get("booked", None)
+    if v is None:
+        return ()
+    if not isinstance(v, list):
+        raise rec.err("booked", f"应为数组，实际为 {_show(v)}")
+    out = []
+    for j, entry in enumerate(v):
+        where = f"booked[{j}]"
+        if not isinstance(entry, dict):
+            raise rec.err(where, f"应为 {{\"start\", \"end\", \"quantity\"}} 对象，实际为 {_show(entry)}")
+        b = _Rec(entry, rec.label)
+        for fld in ("start", "end", "quantity"):
+            if fld not in entry:
+                raise rec.err(f"{where}.{fld}", "缺失（start、end、quantity 三个字段都必须给出）")
+        try:
+            start = b.day("start", nullable=False)
+            end = b.day("end", nullable=True)
+            qty = b.integer("quantity", 1)
+        except ProblemError as exc:
+            raise rec.err(f"{where}.{exc.field}", exc.detail) from None
+        assert start is not None and qty is not None
+        if end is None and not open_end:
+            raise rec.err(f"{where}.end", "不能为 null（只有库存的预订可以长期占用，租赁的预订必须给出结束日期）")
+        if end is not None and end < start:
+            raise rec.err(f"{where}.end", "早于 start")
+        out.append(Booking(start, end, qty))
+    return tuple(out)
+
+
 def _label(section: str, i: int, obj: Any) -> str:
     if isinstance(obj, dict) and isinstance(obj.get("id"), str):
         return f"{section}[{i}]（id={obj['id']}）"
@@ -332,6 +376,9 @@ def validate(problem: Any) -> Problem:
         qty = rec.integer("quantity", 0)
         assert qty is not None
         lat, lon = rec.location()
+        serves = rec.get("serves", "any")
+        if serves not in SERVES:
+            raise rec.err("serves", f"应为 \"any\"、\"loan\" 或 \"transfer\"，实际为 {_show(serves)}")
         stock.append(
             Lot(
                 index=i, id=sid, tier=tier, holder=rec.string("holder", optional=True), category=cat,
@@ -339,6 +386,7 @@ def validate(problem: Any) -> Problem:
                 available_from=rec.day("available_from", nullable=True, default=None),
                 available_until=rec.day("available_until", nullable=True, default=None),
                 handling_cost=rec.number("handling_cost", default=0.0),
+                booked=_bookings(rec, open_end=True), serves=serves,
             )
         )
 
@@ -355,6 +403,7 @@ def validate(problem: Any) -> Problem:
             Offer(
                 index=i, id=oid, vendor=rec.string("vendor", optional=True), category=cat, capacity=cap,
                 price_per_unit_day=price, delivery_fee=fee, lat=lat, lon=lon,
+                booked=_bookings(rec, open_end=False),
             )
         )
 

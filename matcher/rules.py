@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from .capacity import Capacity, booking_tuples
 from .geo import haversine_km
 from .problem import Lot, Offer, Problem, Request
 
 
+def serves_kind(lot: Lot, req: Request) -> bool:
+    """Rule 3's ``serves``: a "loan" lot serves loans only, a "transfer" lot permanent requests only."""
+    return lot.serves == "any" or lot.serves == ("transfer" if req.permanent else "loan")
+
+
 def lot_can_serve(problem: Problem, lot: Lot, req: Request) -> bool:
-    """Rules 1 and 3: same category, and every busy day inside the lot's availability window."""
-    if lot.category != req.category:
+    """Rules 1 and 3: same category, the lot serves this kind of request, and every busy day inside
+    the lot's availability window."""
+    if lot.category != req.category or not serves_kind(lot, req):
         return False
     if lot.available_from is not None and req.start < lot.available_from:
         return False
@@ -19,9 +26,14 @@ def lot_can_serve(problem: Problem, lot: Lot, req: Request) -> bool:
     return True
 
 
-def offer_can_serve(offer: Offer, req: Request) -> bool:
-    """Rules 1 and 5: same category, loans only."""
-    return offer.category == req.category and not req.permanent
+def lot_capacity(lot: Lot) -> Capacity:
+    """Rule 4: the lot's quantity less what its bookings hold, day by day."""
+    return Capacity(lot.quantity, booking_tuples(lot.booked))
+
+
+def offer_capacity(offer: Offer) -> Capacity | None:
+    """Rule 5: the offer's capacity less what its bookings hold, day by day; None when unlimited."""
+    return None if offer.capacity is None else Capacity(offer.capacity, booking_tuples(offer.booked))
 
 
 def lot_km(lot: Lot, req: Request) -> float:

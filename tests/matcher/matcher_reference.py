@@ -1,8 +1,9 @@
 """An independent reference for docs/matching.md: the rules as one plain MILP on scipy/HiGHS.
 
 Written from the contract only; it shares no code with ``matcher`` (own date parsing, own
-haversine, no decomposition, no pruning, one capacity row per lot per day, lexicographic
-levels solved one after the other). Used by the property tests and by the bench baseline.
+haversine, own reading of ``booked`` and ``serves``, no decomposition, no pruning, one capacity row
+per lot and offer per day from the first day it could be used to past the last request or booking
+boundary, lexicographic levels solved one after the other). Used by the property tests and by the bench baseline.
 """
 
 from __future__ import annotations
@@ -18,6 +19,27 @@ from scipy.sparse import coo_matrix
 
 def _day(s: str | None) -> int | None:
     return None if s is None else date.fromisoformat(s).toordinal()
+
+
+def _booked(record: dict[str, Any], day: int) -> int:
+    """Units the record's ``booked`` entries hold on ``day`` (an entry ending null holds them for good)."""
+    held = 0
+    for b in record.get("booked") or []:
+        end = _day(b["end"])
+        if _day(b["start"]) <= day and (end is None or day <= end):
+            held += b["quantity"]
+    return held
+
+
+def _booking_days(records: list[dict[str, Any]]) -> list[int]:
+    """Every first and last day of a booking: the capacity rows must reach past them."""
+    days = []
+    for rec in records:
+        for b in rec.get("booked") or []:
+            days.append(_day(b["start"]))
+            if b["end"] is not None:
+                days.append(_day(b["end"]) + 1)
+    return days
 
 
 def _km(a: list[float], b: list[float]) -> float:
@@ -44,6 +66,9 @@ def reference_objective(problem: dict[str, Any], time_limit: float | None = None
         busy_end = None if e is None else e + turn
         for ki, k in enumerate(stock):
             if k["category"] != r["category"] or k["quantity"] <= 0:
+                continue
+            serves = k.get("serves", "any")
+            if (serves == "loan" and e is None) or (serves == "transfer" and e is not None):
                 continue
             af, au = _day(k.get("available_from")), _day(k.get("available_until"))
             if af is not None and s < af:
@@ -74,9 +99,11 @@ def reference_objective(problem: dict[str, Any], time_limit: float | None = None
     for j, c in enumerate(cols):
         if c["kind"] == "z":
             rows.append(({c["y"]: 1.0, j: -float(cols[c["y"]]["ub"])}, -np.inf, 0.0))
-    # One capacity row per lot / offer per day.
+    # One capacity row per lot / offer per day: its units out to these requests at most what the
+    # bookings leave of its quantity / capacity that day (none when they hold it all).
     last = max([c["days"][0] for c in cols if c["kind"] != "z"]
-               + [c["days"][1] for c in cols if c["kind"] != "z" and c["days"][1] is not None] + [0])
+               + [c["days"][1] for c in cols if c["kind"] != "z" and c["days"][1] is not None]
+               + _booking_days(stock) + _booking_days(rentals) + [0])
     for kind, srcs, capf in (("x", stock, lambda k: k["quantity"]), ("y", rentals, lambda o: o.get("capacity"))):
         for si, src in enumerate(srcs):
             cap = capf(src)
@@ -87,8 +114,8 @@ def reference_objective(problem: dict[str, Any], time_limit: float | None = None
             for d in range(first, last + 1):
                 on = {j: 1.0 for j in mine
                       if cols[j]["days"][0] <= d and (cols[j]["days"][1] is None or d <= cols[j]["days"][1])}
-                if len(on) > 1:
-                    rows.append((on, -np.inf, cap))
+                if on:
+                    rows.append((on, -np.inf, max(0, cap - _booked(src, d))))
 
     served = np.zeros(n)
     for j, c in enumerate(cols):

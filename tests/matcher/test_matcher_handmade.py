@@ -263,3 +263,134 @@ def test_empty_problem(policy: str) -> None:
     p = problem([], policy=policy)
     sol = run(p)
     assert sol["assignments"] == [] and sol["unmet"] == []
+
+
+# ---------------------------------------------------------------- booked and serves
+# docs/matching.md, "Bookings" and rules 3-5: a booking's days are busy exactly as written (no
+# turnaround added), and on a day its bookings hold everything (or more) nothing goes to requests.
+
+
+def booking(start: str, end: str | None, qty: int) -> dict[str, Any]:
+    return {"start": start, "end": end, "quantity": qty}
+
+
+def test_rental_partly_booked_on_overlapping_days() -> None:
+    # M: capacity 10, 1 a day, no fee; 6 units booked 12-02..12-03, so 10, 4, 4, 10, 10, 10 free
+    # on 12-01..12-06. R1 (12-01..12-04, 8 units, priority 2) gets at most min(10, 4, 4, 10) = 4.
+    # R2 (12-04..12-05, 8 units) shares 12-04 with R1: R1 + R2 <= 10 -> the lexicographic best is
+    # R1 4, R2 6 (weighted unmet 2 x 4 + 2 = 10). R3 (12-06, 10 units) meets no booking and no other
+    # request (rentals have no turnaround): 10. money = 4 x 4 + 6 x 2 + 10 x 1 = 38.
+    p = problem([req("R1", 8, "2026-12-01", "2026-12-04", priority=2), req("R2", 8, "2026-12-04", "2026-12-05"),
+                 req("R3", 10, "2026-12-06", "2026-12-06")],
+                [], [offer("M", 1.0, 0.0, capacity=10, booked=[booking("2026-12-02", "2026-12-03", 6)])])
+    sol = run(p)
+    assert alloc(sol) == {("R1", "M"): 4, ("R2", "M"): 6, ("R3", "M"): 10}
+    assert sol["objective"] == {"weighted_unmet": 10, "rental_units": 20, "idle_units": 0, "money": 38.0}
+    # A second booking overlapping the first (12-03..12-04, 3 units) leaves 10, 4, 1, 7, 10, 10:
+    # R1 <= 1; on 12-04 R1 + R2 <= 7 -> R1 1, R2 6; weighted unmet 2 x 7 + 2 = 16.
+    p["rentals"][0]["booked"].append(booking("2026-12-03", "2026-12-04", 3))
+    sol = run(p)
+    assert alloc(sol) == {("R1", "M"): 1, ("R2", "M"): 6, ("R3", "M"): 10}
+    assert sol["objective"]["weighted_unmet"] == 16
+
+
+def test_lot_booked_for_good_still_serves_an_earlier_loan() -> None:
+    # K (handling 0): 5 units, all booked for good from 12-10. K2 (handling 1): 5 units, 3 of them
+    # booked for good from 12-10. M rents at 1 a day. Turnaround 1.
+    # L1 (12-01..12-03, busy to 12-04) ends before the booking: K serves all 5 at 0.
+    # L2 (12-06..12-09) is busy to 12-10, the booking's first day: K has 0 free then, K2 has 2;
+    #   so K2 2, M 3 (4 days x 1 = 4 a unit).
+    # P (permanent from 12-12, 2 units) is busy for ever: K never again, K2 has 2 for good. M never
+    #   serves a permanent request.
+    # money = 0 + 2 x 1 + 3 x 4 + 2 x 1 = 16, rental_units 3.
+    p = problem([req("L1", 5, "2026-12-01", "2026-12-03"), req("L2", 5, "2026-12-06", "2026-12-09"),
+                 req("P", 2, "2026-12-12", None)],
+                [lot("K", 5, handling_cost=0.0, booked=[booking("2026-12-10", None, 5)]),
+                 lot("K2", 5, handling_cost=1.0, booked=[booking("2026-12-10", None, 3)])],
+                [offer("M", 1.0, 0.0)])
+    sol = run(p)
+    assert alloc(sol) == {("L1", "K"): 5, ("L2", "K2"): 2, ("L2", "M"): 3, ("P", "K2"): 2}
+    assert sol["objective"] == {"weighted_unmet": 0, "rental_units": 3, "idle_units": 0, "money": 16.0}
+    # With turnaround 0, L2 is busy to 12-09 only: K serves it whole, nothing is rented.
+    p["turnaround_days"] = 0
+    sol = run(p)
+    assert alloc(sol) == {("L1", "K"): 5, ("L2", "K"): 5, ("P", "K2"): 2}
+    assert sol["objective"]["money"] == 2.0
+    # A permanent request from before the booking cannot use K either: it would be busy on 12-10.
+    p["requests"][2]["start"] = "2026-12-01"
+    p["requests"][2]["quantity"] = 4
+    sol = run(p)
+    assert ("P", "K") not in alloc(sol) and alloc(sol)[("P", "K2")] == 2 and unmet(sol) == {"P": 2}
+
+
+def test_overlapping_bookings_above_capacity() -> None:
+    # K: 4 units; bookings 12-03..12-05 (3) and 12-05..12-07 (3) hold 6 > 4 on 12-05: K has
+    # 4, 4, 1, 1, 0, 1, 1, 4 free on 12-01..12-08 (nothing at all on 12-05, and that is no error).
+    # M: capacity 5; bookings 12-04..12-05 (4) and 12-05..12-06 (3): 1 free on 12-04, 0 on 12-05.
+    # R2 (12-01, busy to 12-02) and R3 (12-08..12-09): K, 4 each. R4 (12-04, busy 12-04..12-05)
+    # meets K's empty day: M rents it 1. R1 (12-05) finds nothing anywhere.
+    p = problem([req("R1", 1, "2026-12-05", "2026-12-05"), req("R2", 4, "2026-12-01", "2026-12-01"),
+                 req("R3", 4, "2026-12-08", "2026-12-09"), req("R4", 1, "2026-12-04", "2026-12-04")],
+                [lot("K", 4, booked=[booking("2026-12-03", "2026-12-05", 3), booking("2026-12-05", "2026-12-07", 3)])],
+                [offer("M", 1.0, 0.0, capacity=5,
+                       booked=[booking("2026-12-04", "2026-12-05", 4), booking("2026-12-05", "2026-12-06", 3)])])
+    sol = run(p)
+    assert alloc(sol) == {("R2", "K"): 4, ("R3", "K"): 4, ("R4", "M"): 1}
+    assert unmet(sol) == {"R1": 1}
+    # With turnaround 0, R4 is busy on 12-04 only, where K has 1 free: the warehouse unit wins.
+    p["turnaround_days"] = 0
+    sol = run(p)
+    assert alloc(sol) == {("R2", "K"): 4, ("R3", "K"): 4, ("R4", "K"): 1}
+
+
+def test_booking_ending_the_day_before_a_request_starts() -> None:
+    # K (3 units) and M (capacity 3) are booked whole until 12-04; R (12-05..12-06, 6 units) starts
+    # the day after: both are free for it (the matcher adds no turnaround to a booking).
+    p = problem([req("R", 6, "2026-12-05", "2026-12-06")],
+                [lot("K", 3, booked=[booking("2026-12-01", "2026-12-04", 3)])],
+                [offer("M", 2.0, 0.0, capacity=3, booked=[booking("2026-12-01", "2026-12-04", 3)])])
+    sol = run(p)
+    assert alloc(sol) == {("R", "K"): 3, ("R", "M"): 3}
+    assert sol["objective"] == {"weighted_unmet": 0, "rental_units": 3, "idle_units": 0, "money": 12.0}
+    # One day longer and the bookings meet R's first day: nothing is free.
+    for src in p["stock"] + p["rentals"]:
+        src["booked"][0]["end"] = "2026-12-05"
+    sol = run(p)
+    assert sol["assignments"] == [] and unmet(sol) == {"R": 6}
+
+
+def test_booking_on_an_unlimited_offer_changes_nothing() -> None:
+    # M has no capacity limit: a booking of 1000 units over R's days leaves it unlimited.
+    p = problem([req("R", 50, "2026-12-02", "2026-12-03")], [],
+                [offer("M", 1.0, 5.0, booked=[booking("2026-12-01", "2026-12-10", 1000)])])
+    sol = run(p)
+    assert alloc(sol) == {("R", "M"): 50}
+    assert sol["objective"] == {"weighted_unmet": 0, "rental_units": 50, "idle_units": 0, "money": 105.0}
+
+
+@pytest.mark.parametrize("policy", ["tiered", "cost"])
+def test_serves_loan_or_transfer_only(policy: str) -> None:
+    # KL serves loans only, KT transfers only; 4 units each, handling 1. P is permanent, L a loan,
+    # overlapping, 6 units each: P can only have KT's 4, L only KL's 4.
+    p = problem([req("P", 6, "2026-12-01", None, unmet_cost=100.0),
+                 req("L", 6, "2026-12-01", "2026-12-03", unmet_cost=100.0)],
+                [lot("KL", 4, handling_cost=1.0, serves="loan"), lot("KT", 4, handling_cost=1.0, serves="transfer")],
+                policy=policy)
+    sol = run(p)
+    assert alloc(sol) == {("P", "KT"): 4, ("L", "KL"): 4} and unmet(sol) == {"P": 2, "L": 2}
+    # Alone, a loan-only lot leaves a permanent request unmet, and a transfer-only lot a loan.
+    sol = run(problem([p["requests"][0]], [p["stock"][0]], policy=policy))
+    assert sol["assignments"] == [] and unmet(sol) == {"P": 6}
+    sol = run(problem([p["requests"][1]], [p["stock"][1]], policy=policy))
+    assert sol["assignments"] == [] and unmet(sol) == {"L": 6}
+    # "any" (the default) serves both.
+    sol = run(problem(p["requests"], [lot("K", 8, handling_cost=1.0, serves="any")], policy=policy))
+    assert sum(alloc(sol).values()) == 8
+
+
+def test_identical_lots_that_serve_different_requests_are_not_merged() -> None:
+    # Two lots on one shelf, equal but for serves: each must go to its own kind of request.
+    p = problem([req("P", 2, "2026-12-01", None), req("L", 2, "2026-12-01", "2026-12-02")],
+                [lot("KL", 2, serves="loan", handling_cost=2.0), lot("KT", 2, serves="transfer", handling_cost=2.0)])
+    sol = run(p)
+    assert alloc(sol) == {("P", "KT"): 2, ("L", "KL"): 2}

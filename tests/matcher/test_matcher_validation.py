@@ -33,9 +33,12 @@ GOOD: dict[str, Any] = {
          "location": [30.1, 104.1]},
     ],
     "stock": [{"id": "K1", "tier": "warehouse", "category": "C", "quantity": 4, "location": [30.0, 104.0],
-               "available_from": "2026-11-01", "available_until": None, "handling_cost": 1.0}],
+               "available_from": "2026-11-01", "available_until": None, "handling_cost": 1.0,
+               "booked": [{"start": "2026-12-02", "end": "2026-12-02", "quantity": 1},
+                          {"start": "2027-01-01", "end": None, "quantity": 4}],
+               "serves": "any"}],
     "rentals": [{"id": "M1", "category": "C", "capacity": None, "price_per_unit_day": 3.0, "delivery_fee": 5.0,
-                 "location": [30.0, 104.0]}],
+                 "location": [30.0, 104.0], "booked": [{"start": "2026-12-01", "end": "2026-12-01", "quantity": 2}]}],
 }
 
 
@@ -81,6 +84,32 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("transport missing", mutate(["transport"], delete=True), "问题顶层", "transport"),
     ("requests not list", mutate(["requests"], {}), "问题顶层", "requests"),
     ("bool quantity", mutate(["stock", 0, "quantity"], True), "stock[0]（id=K1）", "quantity"),
+    # booked (docs/matching.md, "Bookings") and serves
+    ("booking end before start", mutate(["stock", 0, "booked", 0, "end"], "2026-12-01"), "stock[0]（id=K1）",
+     "booked[0].end"),
+    ("rental booking end before start", mutate(["rentals", 0, "booked", 0, "end"], "2026-11-30"),
+     "rentals[0]（id=M1）", "booked[0].end"),
+    ("rental booking without end", mutate(["rentals", 0, "booked", 0, "end"], None), "rentals[0]（id=M1）",
+     "booked[0].end"),
+    ("booking end missing", mutate(["stock", 0, "booked", 1, "end"], delete=True), "stock[0]（id=K1）",
+     "booked[1].end"),
+    ("booking start missing", mutate(["rentals", 0, "booked", 0, "start"], delete=True), "rentals[0]（id=M1）",
+     "booked[0].start"),
+    ("booking quantity missing", mutate(["stock", 0, "booked", 0, "quantity"], delete=True), "stock[0]（id=K1）",
+     "booked[0].quantity"),
+    ("booking start null", mutate(["stock", 0, "booked", 0, "start"], None), "stock[0]（id=K1）", "booked[0].start"),
+    ("booking bad date", mutate(["stock", 0, "booked", 1, "start"], "2027-02-29"), "stock[0]（id=K1）",
+     "booked[1].start"),
+    ("booking quantity zero", mutate(["rentals", 0, "booked", 0, "quantity"], 0), "rentals[0]（id=M1）",
+     "booked[0].quantity"),
+    ("booking quantity float", mutate(["stock", 0, "booked", 0, "quantity"], 1.5), "stock[0]（id=K1）",
+     "booked[0].quantity"),
+    ("booking not an object", mutate(["stock", 0, "booked", 1], "2027-01-01"), "stock[0]（id=K1）", "booked[1]"),
+    ("booked not a list", mutate(["rentals", 0, "booked"], {"start": "2026-12-01"}), "rentals[0]（id=M1）",
+     "booked"),
+    ("serves unknown", mutate(["stock", 0, "serves"], "lend"), "stock[0]（id=K1）", "serves"),
+    ("serves null", mutate(["stock", 0, "serves"], None), "stock[0]（id=K1）", "serves"),
+    ("serves not a string", mutate(["stock", 0, "serves"], ["loan"]), "stock[0]（id=K1）", "serves"),
 ]
 
 
@@ -93,6 +122,42 @@ def test_validation_names_record_and_field(name: str, prob: dict[str, Any], reco
     assert msg.startswith("错误：") and "\n" not in msg
     assert record in msg and field in msg, msg
     assert err.field == field or err.record.endswith(field) or field in err.record
+
+
+NEW_CASES = [c for c in CASES if c[3].startswith(("booked", "serves"))]
+
+
+@pytest.mark.parametrize("name,prob,record,field", NEW_CASES, ids=[c[0] for c in NEW_CASES])
+@pytest.mark.parametrize("cmd", ["solve", "check"])
+def test_cli_exits_2_naming_booked_and_serves(tmp_path: Path, cmd: str, name: str, prob: dict[str, Any],
+                                              record: str, field: str) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(prob, ensure_ascii=False), encoding="utf-8")
+    sol = tmp_path / "s.json"
+    sol.write_text("{}", encoding="utf-8")
+    rc, out, err = run_cli([cmd, str(f)] + ([str(sol)] if cmd == "check" else []))
+    assert rc == 2 and out == ""
+    assert err.startswith("错误：") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{record}的字段 {field} " in err, err
+
+
+def test_booked_and_serves_may_be_left_out_or_null() -> None:
+    p = copy.deepcopy(GOOD)
+    del p["stock"][0]["serves"], p["rentals"][0]["booked"]
+    p["stock"][0]["booked"] = None
+    prob = matcher.validate(p)
+    assert prob.stock[0].serves == "any" and prob.stock[0].booked == () and prob.rentals[0].booked == ()
+    # a booking on an offer of unlimited capacity is read (and changes nothing, see the hand-made cases)
+    assert len(matcher.validate(GOOD).rentals[0].booked) == 1
+
+
+def test_booking_messages() -> None:
+    with pytest.raises(matcher.ProblemError) as info:
+        matcher.validate(mutate(["rentals", 0, "booked", 0, "end"], None))
+    assert str(info.value).startswith("错误：rentals[0]（id=M1）的字段 booked[0].end 不能为 null")
+    with pytest.raises(matcher.ProblemError) as info:
+        matcher.validate(mutate(["stock", 0, "booked", 0, "end"], "2026-12-01"))
+    assert str(info.value) == "错误：stock[0]（id=K1）的字段 booked[0].end 早于 start"
 
 
 def test_example_message_format() -> None:
