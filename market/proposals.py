@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -51,33 +51,70 @@ Progress = Callable[[int, int], None]
 @dataclass
 class Built:
     problem: dict[str, Any]
-    lots: dict[str, dict[str, Any]]  # lot id → {"listing": id, "assets": [ids]}
-    transfer_only: list[dict[str, Any]] = field(default_factory=list)  # lots offered for 调剂 only
-
-
-# The matcher does not read a lot's ``serves`` yet (docs/matching.md, rule 3): any lot may serve any request
-# of its category. A listing offered for loan only must come back, so its lot gets an end date (rule 3 keeps
-# permanent requests off it). A listing offered for transfer only cannot be expressed: such lots are matched
-# in a second pass against the permanent demand the first pass left unmet (see ``run_matcher``).
-LOAN_ONLY_HORIZON = timedelta(days=3650)
+    lots: dict[str, dict[str, Any]]  # lot id → {"listing": id, "assets": [ids], "condition": …}
 
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _free_from(busy: list[tuple[date, date | None]], today: date) -> date | None:
-    """The first day an item is free of every commitment it has (None: promised for good)."""
-    start = today
-    for _, until in busy:
-        if until is None:
-            return None
-        start = max(start, until + timedelta(days=1))
-    return start
+# A commitment of an item or an offer: its busy days, inclusive, ``None`` as the end meaning for good.
+Span = tuple[date, date | None]
+
+
+def _still_out(span: Span, out: bool, today: date, after: int) -> Span:
+    """A commitment as the problem books it: a loan or rental that is out past its end is not back yet, so
+    it stays busy until ``after`` days from today at least (its return, check and cleaning)."""
+    start, end = span
+    if out and end is not None and end < today + timedelta(days=after):
+        return start, today + timedelta(days=after)
+    return span
+
+
+def _item_commitments(db: Session, listing_ids: list[int], today: date) -> dict[int, tuple[Span, ...]]:
+    """Each item's active loans, reservations and permanent commitments (busy periods, turnaround included)."""
+    spans: dict[int, list[Span]] = defaultdict(list)
+    for asset_id, b_from, b_until, handed in db.exec(
+        select(OrderItem.asset_id, OrderItem.busy_from, OrderItem.busy_until, OrderItem.handed_out_at)
+        .join(Asset, Asset.id == OrderItem.asset_id)
+        .where(OrderItem.active, Asset.listing_id.in_(listing_ids))
+    ):
+        spans[asset_id].append(_still_out((b_from, b_until), handed is not None, today, TURNAROUND_DAYS))
+    return {a: tuple(sorted(s, key=lambda x: (x[0], x[1] or date.max))) for a, s in spans.items()}
+
+
+def _booked(spans: tuple[Span, ...], units: int) -> list[dict[str, Any]]:
+    return [{"start": s.isoformat(), "end": _iso(e), "quantity": units} for s, e in spans]
+
+
+def _offer_bookings(db: Session, offer_ids: list[int], today: date) -> dict[int, list[dict[str, Any]]]:
+    """The units of every accepted, not yet returned rental, on the days it is out (docs/matching.md rule 5)."""
+    booked: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not offer_ids:
+        return booked
+    for offer_id, qty, start, end, status in db.exec(
+        select(Order.rental_offer_id, Order.quantity, Order.start_date, Order.end_date, Order.status)
+        .where(Order.kind == "rental", Order.status.in_(RENTAL_OUT), Order.rental_offer_id.in_(offer_ids))
+        .order_by(Order.start_date, Order.id)
+    ):
+        start, end = _still_out((start, end or start), status == "on_loan", today, 0)
+        booked[offer_id].append({"start": start.isoformat(), "end": end.isoformat(), "quantity": qty})
+    return booked
+
+
+# A listing's ``mode`` as the lot's ``serves`` (docs/matching.md rule 3).
+SERVES = {"both": "any", "loan": "loan", "transfer": "transfer"}
+RENTAL_OUT = ("allocated", "on_loan")  # a rental order the vendor has promised and not yet taken back
 
 
 def build_problem(db: Session, policy: str = "tiered", today: date | None = None) -> Built:
-    """Approved requests, the pool's lots and the active rental offers as a docs/matching.md problem."""
+    """Approved requests, the pool's lots and the active rental offers as a docs/matching.md problem.
+
+    A lot is a listing's usable items of one condition that have exactly the same commitments: their loans
+    (turnaround added), reservations and permanent commitments are the lot's ``booked`` days, so each lot's
+    items are interchangeable, and the pick lists that accepting a proposal writes, first fit in start order,
+    always realise what the matcher proved feasible.
+    """
     today = today or utcnow().date()
     reqs = db.exec(select(Request, RequestLine).join(RequestLine, RequestLine.request_id == Request.id)
                    .where(Request.status == "approved").order_by(RequestLine.id)).all()
@@ -93,55 +130,46 @@ def build_problem(db: Session, policy: str = "tiered", today: date | None = None
         })
     wanted = {cats[line.category_id].id for _, line in reqs}
 
-    # Lots: a listing's usable items grouped by condition and by the day they are free from.
     warehouses = {w.id: w for w in db.exec(select(Warehouse))}
     listings = {lst.id: lst for lst in db.exec(select(PoolListing).where(
         PoolListing.status == "active", PoolListing.category_id.in_(wanted)))}
-    busy: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    groups: dict[tuple[int, str, tuple[Span, ...]], list[int]] = defaultdict(list)
     if listings:
-        for asset_id, b_from, b_until in db.exec(
-            select(OrderItem.asset_id, OrderItem.busy_from, OrderItem.busy_until)
-            .join(Asset, Asset.id == OrderItem.asset_id)
-            .where(OrderItem.active, Asset.listing_id.in_(list(listings)))
-        ):
-            busy[asset_id].append((b_from, b_until))
-    groups: dict[tuple[int, str, date | None], list[int]] = defaultdict(list)
-    if listings:
+        commitments = _item_commitments(db, list(listings), today)
         for a in db.exec(select(Asset).where(Asset.listing_id.in_(list(listings)),
                                              Asset.status.in_(["listed", "reserved", "on_loan"]),
                                              Asset.condition.in_(USABLE_CONDITIONS)).order_by(Asset.id)):
-            free = _free_from(busy.get(a.id, []), today)
-            if free is not None:
-                groups[(a.listing_id, a.condition, free)].append(a.id)
-    stock, lots, transfer_only = [], {}, []
-    for n, ((listing_id, condition, free), ids) in enumerate(sorted(groups.items(), key=lambda kv: kv[0][:2])):
+            groups[(a.listing_id, a.condition, commitments.get(a.id, ()))].append(a.id)
+    stock, lots = [], {}
+    for n, ((listing_id, condition, spans), ids) in enumerate(
+            sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], len(kv[0][2]), kv[1][0]))):
         lst = listings[listing_id]
         place = warehouses[lst.warehouse_id] if lst.warehouse_id else units[lst.holder_unit_id]
-        start = max(d for d in (free, lst.available_from) if d is not None)
         lot_id = f"K{listing_id}-{n}"
         lots[lot_id] = {"listing": listing_id, "assets": ids, "condition": condition}
-        until = lst.available_until or (today + LOAN_ONLY_HORIZON if lst.mode == "loan" else None)
-        lot = {
+        stock.append({
             "id": lot_id, "tier": lst.tier, "holder": place.name, "category": cats[lst.category_id].code,
             "quantity": len(ids), "location": [place.lat, place.lng],
-            "available_from": start.isoformat() if start > today or lst.available_from else None,
-            "available_until": _iso(until), "handling_cost": float(lst.handling_cost),
-            "listing": listing_id, "condition": condition,
-        }
-        (transfer_only if lst.mode == "transfer" else stock).append(lot)
+            "available_from": _iso(lst.available_from), "available_until": _iso(lst.available_until),
+            "handling_cost": float(lst.handling_cost), "booked": _booked(spans, len(ids)),
+            "serves": SERVES.get(lst.mode, "any"), "listing": listing_id, "condition": condition,
+        })
     vendors = {v.id: v for v in db.exec(select(RentalVendor).where(RentalVendor.is_active))}
+    offers = [o for o in db.exec(select(RentalOffer).where(RentalOffer.is_active, RentalOffer.category_id.in_(wanted))
+                                 .order_by(RentalOffer.id)) if o.vendor_id in vendors]
+    out = _offer_bookings(db, [o.id for o in offers], today)
     rentals = []
-    for o in db.exec(select(RentalOffer).where(RentalOffer.is_active, RentalOffer.category_id.in_(wanted))):
-        v = vendors.get(o.vendor_id)
-        if v is not None:
-            rentals.append({"id": f"M{o.id}", "vendor": v.name, "category": cats[o.category_id].code,
-                            "capacity": o.capacity, "price_per_unit_day": float(o.price_per_unit_day),
-                            "delivery_fee": float(o.delivery_fee), "location": [v.lat, v.lng]})
+    for o in offers:
+        v = vendors[o.vendor_id]
+        rentals.append({"id": f"M{o.id}", "vendor": v.name, "category": cats[o.category_id].code,
+                        "capacity": o.capacity, "price_per_unit_day": float(o.price_per_unit_day),
+                        "delivery_fee": float(o.delivery_fee), "location": [v.lat, v.lng],
+                        "booked": out.get(o.id, [])})
     rates = {c.code: float(c.transport_rate) for c in cats.values() if c.id in wanted}
     rates["*"] = DEFAULT_RATE
     problem = {"version": 1, "policy": policy, "turnaround_days": TURNAROUND_DAYS,
                "transport": {"per_unit_km": rates}, "requests": requests, "stock": stock, "rentals": rentals}
-    return Built(problem, lots, transfer_only)
+    return Built(problem, lots)
 
 
 def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[Decimal | None, Decimal]:
@@ -165,26 +193,6 @@ def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[
         rented += min(q * (o["price_per_unit_day"] * days + rate * haversine_km(*o["location"], *r["location"]))
                       + o["delivery_fee"] for o in offers)
     return (money(rented) if all_rentable else None), money(new)
-
-
-def _second_pass(built: Built, solution: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
-    """Transfer-only lots against the permanent demand left unmet; the stored problem then holds every lot,
-    and the merged allocation is reported as feasible (each pass was optimal, the whole is not proven so)."""
-    cats = {lot["category"] for lot in built.transfer_only}
-    reqs = {r["id"]: r for r in built.problem["requests"]}
-    unmet = [dict(reqs[u["request"]], quantity=u["quantity"]) for u in solution["unmet"]
-             if reqs[u["request"]]["end"] is None and reqs[u["request"]]["category"] in cats]
-    if not unmet:
-        return solution  # the stored problem stays the one that was solved, optimum and all
-    second = matcher.solve(dict(built.problem, requests=unmet, stock=built.transfer_only, rentals=[]),
-                           time_limit=time_limit)
-    if not second.get("assignments"):
-        return solution
-    built.problem["stock"] = built.problem["stock"] + built.transfer_only
-    rows = solution["assignments"] + second["assignments"]
-    merged = matcher.evaluate(built.problem, rows, status="feasible")
-    merged["explanation"] = "分两阶段求解：先按全部挂牌求解，再以“仅调剂”挂牌满足剩余的永久调剂需求。" + merged["explanation"]
-    return merged
 
 
 def _store(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
@@ -212,7 +220,6 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
     solution = matcher.solve(built.problem, time_limit=time_limit, progress=progress)
     if solution["status"] == "error":
         raise InvalidTransition(f"调配求解失败：{solution.get('message', '')}")
-    solution = _second_pass(built, solution, time_limit)
     prop = _store(db, actor, built, solution, (utcnow() - started).total_seconds())
     served = sum(a["quantity"] for a in solution["assignments"])
     log_event(db, actor, "proposal", prop.id, "create",

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 import matcher
 from market.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from market.infra.eventlog import history
-from market.models import Asset, Order, Request
+from market.models import Asset, Order, OrderItem, Request
 from market.pool import listings as pool
 from market.proposals import accept_proposal, build_problem, discard_proposal, edit_proposal, run_matcher
 from market.requests import LineInput, approve_request, submit_request
@@ -211,7 +211,10 @@ def test_listing_modes_are_respected(db, world):
     assert rows[(f"R{_line(db, loan).id}", "市卫生健康委员会")] == 4  # loan-only lot serves the loan
     assert rows[(f"R{_line(db, perm).id}", "市教育局")] == 3  # the transfer-only lot serves the transfer
     assert (f"R{_line(db, loan).id}", "市教育局") not in rows
-    assert prop.solution["status"] == "feasible" and matcher.check(prop.problem, prop.solution) == []
+    assert {k["holder"]: k["serves"] for k in prop.problem["stock"]} == {"市卫生健康委员会": "loan", "市教育局": "transfer"}
+    # one problem, solved once: the optimum is proven (no second pass for transfer-only lots)
+    assert prop.solution["status"] == "optimal" and matcher.check(prop.problem, prop.solution) == []
+    assert "两阶段" not in prop.solution["explanation"]
     accept_proposal(db, world.user("admin"), prop.id)
 
 
@@ -219,3 +222,92 @@ def _line(db, req):
     from market.requests import request_lines
 
     return request_lines(db, req.id)[0]
+
+
+def _rented_per_day(db, offer_id):
+    """Units of one rental offer out to accepted proposals on each day."""
+    per_day: dict[date, int] = {}
+    for o in db.exec(select(Order).where(Order.kind == "rental", Order.rental_offer_id == offer_id)):
+        d = o.start_date
+        while d <= o.end_date:
+            per_day[d] = per_day.get(d, 0) + o.quantity
+            d = date.fromordinal(d.toordinal() + 1)
+    return per_day
+
+
+def test_two_proposals_in_a_row_never_promise_a_vendor_twice(db, world):
+    """Accepted rentals are bookings on their offer: the second proposal rents only what is left."""
+    admin = world.user("admin")
+    offer = world.chair_offer
+    offer.capacity = 30
+    db.add(offer)
+    db.commit()
+    _request(db, world, qty=20, start=D1, end=D2)
+    first = run_matcher(db, admin, today=TODAY)
+    assert {a["tier"]: a["quantity"] for a in first.solution["assignments"]} == {"rental": 20}
+    accept_proposal(db, admin, first.id)
+    # 12-05 … 12-08 overlaps the first rental on 12-05: only 10 units are free that day
+    _request(db, world, qty=20, start=D2, end=date(2026, 12, 8))
+    second = run_matcher(db, admin, today=TODAY)
+    assert second.problem["rentals"][0]["booked"] == [
+        {"start": D1.isoformat(), "end": D2.isoformat(), "quantity": 20}]
+    assert second.solution["status"] == "optimal" and matcher.check(second.problem, second.solution) == []
+    assert [a["quantity"] for a in second.solution["assignments"]] == [10]
+    assert [u["quantity"] for u in second.solution["unmet"]] == [10]
+    accept_proposal(db, admin, second.id)
+    per_day = _rented_per_day(db, offer.id)
+    assert per_day[D2] == 30 and max(per_day.values()) <= offer.capacity
+    assert sum(per_day.values()) == 20 * 3 + 10 * 4
+
+
+def test_item_reserved_for_a_later_week_is_lent_for_an_earlier_one(db, world):
+    admin = world.user("admin")
+    _stock(db, world, warehouse=5, idle=0)
+    later = _request(db, world, qty=5, start=date(2026, 12, 14), end=date(2026, 12, 18))
+    accept_proposal(db, admin, run_matcher(db, admin, today=TODAY).id)
+    reserved = set(db.exec(select(OrderItem.asset_id).where(OrderItem.active)).all())
+    assert len(reserved) == 5
+    # 12-03 … 12-05, busy to 12-06 with the turnaround: free again long before 12-14
+    earlier = _request(db, world, qty=5, start=D1, end=D2)
+    prop = run_matcher(db, admin, today=TODAY)
+    (lot,) = prop.problem["stock"]
+    assert lot["booked"] == [{"start": "2026-12-14", "end": "2026-12-19", "quantity": 5}]
+    assert {a["tier"]: a["quantity"] for a in prop.solution["assignments"]} == {"warehouse": 5}
+    accept_proposal(db, admin, prop.id)
+    db.expire_all()
+    assert db.get(Request, earlier.id).status == "allocated" and db.get(Request, later.id).status == "allocated"
+    items = db.exec(select(OrderItem).where(OrderItem.active)).all()
+    assert {i.asset_id for i in items} == reserved and len(items) == 10
+
+
+def test_lot_given_away_from_a_date_still_serves_an_earlier_loan(db, world):
+    admin = world.user("admin")
+    _stock(db, world, warehouse=4, idle=0)
+    _request(db, world, qty=4, start=date(2026, 12, 20), end=None)
+    accept_proposal(db, admin, run_matcher(db, admin, today=TODAY).id)
+    _request(db, world, qty=4, start=D1, end=D2)  # back 12-06, long before 12-20
+    _request(db, world, qty=4, start=date(2026, 12, 18), end=date(2026, 12, 22))  # runs into the transfer
+    prop = run_matcher(db, admin, today=TODAY)
+    (lot,) = prop.problem["stock"]
+    assert lot["booked"] == [{"start": "2026-12-20", "end": None, "quantity": 4}]
+    starts = {r["id"]: r["start"] for r in prop.problem["requests"]}
+    from_stock = {starts[a["request"]]: a["quantity"] for a in prop.solution["assignments"] if a["tier"] == "warehouse"}
+    assert from_stock == {D1.isoformat(): 4}
+    accept_proposal(db, admin, prop.id)
+
+
+def test_an_overdue_loan_is_not_offered_before_it_is_back(db, world):
+    from market.orders import hand_out
+
+    admin = world.user("admin")
+    _stock(db, world, warehouse=3, idle=0)
+    _request(db, world, qty=3, start=date(2026, 11, 10), end=date(2026, 11, 12))
+    accept_proposal(db, admin, run_matcher(db, admin, today=date(2026, 11, 1)).id)
+    order = db.exec(select(Order)).one()
+    hand_out(db, admin, order.id)
+    # on 11-23 the chairs are eleven days overdue: booked until the day after today at least
+    _request(db, world, qty=3, start=TODAY, end=date(2026, 11, 25))
+    prop = run_matcher(db, admin, today=TODAY)
+    (lot,) = prop.problem["stock"]
+    assert lot["booked"] == [{"start": "2026-11-10", "end": "2026-11-24", "quantity": 3}]
+    assert [a["tier"] for a in prop.solution["assignments"]] == ["rental"]
