@@ -3,6 +3,7 @@ acceptance into orders, and the money saved against renting or buying everything
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -383,3 +384,36 @@ PROPOSAL_LIST = ListSpec(
     ),
     search=(numbered(Proposal.id),),
 )
+
+
+@dataclass
+class Candidates:
+    """Every source of one request line's category, and why each could or could not serve it."""
+
+    prop: Proposal
+    request: dict[str, Any]
+    category_name: str
+    rows: list[dict[str, Any]]  # matcher.why.candidates rows, plus "title" and "condition" for lots
+
+
+def proposal_candidates(db: Session, actor: User, proposal_id: int, request_id: str) -> Candidates:
+    """For the reviewer: the lots and offers that could serve ``request_id`` in this proposal (taken, free on
+    its days, cost per unit) and the rules that hold the others back (booked, loan- or transfer-only, outside
+    the listing's availability, used by other lines)."""
+    prop = visible_proposal(db, actor, proposal_id)
+    if not re.fullmatch(r"R[0-9]{1,10}", request_id or ""):
+        raise InvalidInput("需求行编号须形如 R12。", "request")
+    request = next((r for r in prop.problem["requests"] if r["id"] == request_id), None)
+    if request is None:
+        raise InvalidInput(f"调配方案 #{prop.id} 中没有需求行 {request_id}。", "request")
+    rows = matcher.candidates(prop.problem, prop.solution, request_id)
+    stock = {k["id"]: k for k in prop.problem["stock"]}
+    titles = dict(db.exec(select(PoolListing.id, PoolListing.title).where(
+        PoolListing.id.in_({stock[r["source"]]["listing"] for r in rows if r["source"] in stock} or {0}))).all())
+    for r in rows:
+        lot = stock.get(r["source"])
+        r["title"] = titles.get(lot.get("listing")) if lot else None
+        r["condition"] = lot.get("condition") if lot else None
+    rows.sort(key=lambda r: (-r["taken"], r["free"] == 0, r["unit_cost"]))
+    category = db.exec(select(Category.name).where(Category.code == request["category"])).first()
+    return Candidates(prop, request, category or request["category"], rows)

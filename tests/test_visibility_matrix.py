@@ -145,6 +145,12 @@ QUERY_OBJECTS = {
     "/requests/new": ("listing", "listing={id}", False),  # the form is for unit people: markers only
 }
 
+# Reads with a path parameter that also need a query naming a part of the object ({request}: a proposal's line).
+ID_QUERIES = {
+    "/proposals/{id}/candidates": "request={request}",
+    "/api/proposals/{id}/candidates": "request={request}",
+}
+
 # Lists, dashboards, exports: the queries to try, and what each must show to whoever may read it ("type:field").
 LISTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "/": [("", ()), ("q=椅", ())],
@@ -344,7 +350,8 @@ def _plan() -> tuple[dict[str, list[Read]], list[Write], list[str]]:
                     if kind is None:
                         unmapped.append(f"route GET {path} has no object type in the visibility table")
                     else:
-                        reads.setdefault(path, []).append(Read(path, path, kind))
+                        query = ID_QUERIES.get(path)
+                        reads.setdefault(path, []).append(Read(path, f"{path}?{query}" if query else path, kind))
                 elif path in QUERY_OBJECTS:
                     kind, query, strict = QUERY_OBJECTS[path]
                     reads.setdefault(path, []).append(Read(path, f"{path}?{query}", kind, strict))
@@ -551,7 +558,8 @@ def _format(template: str, env: Env, obj: Obj | None = None, variant: str | None
     values = {"edu": vw.unit_id("edu"), "health": vw.unit_id("health"), "bureau": vw.unit_id("bureau"),
               "step": variant or ""}
     if obj is not None:
-        values |= {"id": obj.id, "tab": obj.id, "job": obj.id, "tag": obj.tag or ""}
+        values |= {"id": obj.id, "tab": obj.id, "job": obj.id, "tag": obj.tag or "",
+                   "request": obj.extra.get("request", "")}
     return template.format(**values)
 
 
@@ -562,7 +570,7 @@ def _format(template: str, env: Env, obj: Obj | None = None, variant: str | None
 
 def test_every_route_is_in_the_visibility_table():
     assert not UNMAPPED, "\n".join(UNMAPPED)
-    stale = sorted({*QUERY_OBJECTS, *LISTS, *BODY_OBJECTS} - {r.path for rs in READS.values() for r in rs}
+    stale = sorted({*QUERY_OBJECTS, *LISTS, *BODY_OBJECTS, *ID_QUERIES} - {r.path for rs in READS.values() for r in rs}
                    - {w.path for w in WRITES})
     assert not stale, f"entries for routes the app no longer has: {stale}"
     kinds = {k.split(".")[0] for k in POLICY}
