@@ -121,10 +121,12 @@ def allocate_from_listing(
     cost: Decimal | float = 0,
     proposal_id: int | None = None,
     among: list[int] | None = None,
+    lots: list[tuple[int, list[int]]] | None = None,
 ) -> Order:
-    """Reserve ``quantity`` concrete items of a lot for a request line: a loan or a transfer order.
+    """Reserve ``quantity`` concrete items of a listing for a request line: a loan or a transfer order.
 
     ``among`` limits the pick to these items (a proposal's lot); otherwise any free item of the listing.
+    ``lots`` splits the pick: so many items among each group (the lots of a proposal that one order takes).
     """
     require(actor, "allocate")
     # Lock the lot, then the request: two allocations from one lot or for one request queue here, so no item
@@ -147,16 +149,21 @@ def allocate_from_listing(
         raise InvalidInput(f"该挂牌 {listing.available_from} 起才可用。", "listing_id")
     if listing.available_until and (busy_until is None or busy_until > listing.available_until):
         raise InvalidInput(f"该挂牌须在 {listing.available_until} 前归还（含整理时间），期限不符。", "listing_id")
-    items = free_items(db, listing, busy_from, busy_until, among)
-    if len(items) < quantity:
-        raise Conflict(f"挂牌“{listing.title}”在该期间只剩 {len(items)} 件可用，不足 {quantity} 件。", "quantity")
+    picked = []
+    for want, group in lots or [(quantity, among)]:
+        items = free_items(db, listing, busy_from, busy_until, group)
+        if len(items) < want:
+            raise Conflict(f"挂牌“{listing.title}”在该期间只剩 {len(items)} 件可用，不足 {want} 件。", "quantity")
+        picked += items[:want]
+    if len(picked) != quantity:
+        raise InvalidInput(f"调配数量 {quantity} 与分批数量之和 {len(picked)} 不符。", "quantity")
     order = Order(kind=kind, status="allocated", proposal_id=proposal_id, request_line_id=line.id,
                   listing_id=listing.id, from_unit_id=listing.holder_unit_id, to_unit_id=req.unit_id,
                   quantity=quantity, start_date=line.start_date, end_date=line.end_date, cost=money(cost),
                   created_by=actor.id)
     db.add(order)
     db.flush()
-    for a in items[:quantity]:
+    for a in picked:
         db.add(OrderItem(order_id=order.id, asset_id=a.id, condition_out=a.condition, busy_from=busy_from,
                          busy_until=busy_until))
         before = snapshot(a)

@@ -241,29 +241,48 @@ def _draft(db: Session, proposal_id: int) -> Proposal:
 
 @transactional
 def edit_proposal(db: Session, actor: User, proposal_id: int, quantities: dict[tuple[str, str], int]) -> Proposal:
-    """Set the quantities of (request, source) rows; the edited allocation is checked by the same rules."""
+    """Set the quantities of (request, source) rows; the edited allocation is checked by the same rules.
+
+    A source is a listing (``L<id>``: its quantity is spread over the listing's lots, keeping what each
+    already gives where it can), a rental offer (``M<id>``) or one lot (``K…``). Errors name requests and
+    sources by their numbers and titles. The result is re-checked, not re-solved, and says so.
+    """
     require(actor, "run_matcher")
     prop = _draft(db, proposal_id)
     prob = matcher.validate(prop.problem)
-    sources = {k.id for k in prob.stock} | {o.id for o in prob.rentals}
+    names = proposal_names(db, prop)
+    lots_of = _lots_by_listing(prop.problem)
+    offers = {o.id for o in prob.rentals}
+    lots = {k.id for k in prob.stock}
     wanted = {r.id: r.quantity for r in prob.requests}
     rows = {(a["request"], a["source"]): a["quantity"] for a in prop.solution["assignments"]}
     for (rid, source), qty in quantities.items():
         if rid not in wanted:
-            raise InvalidInput(f"方案中没有需求 {rid}。", "request")
-        if source not in sources:
+            raise InvalidInput(f"方案中没有需求行 {rid}。", "request")
+        if source not in offers and source not in lots and source not in lots_of:
             raise InvalidInput(f"方案中没有来源 {source}。", "source")
         if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
-            raise InvalidInput(f"{rid} ← {source}：数量须为非负整数。", "quantity")
-        rows[(rid, source)] = qty
-    for rid, need in wanted.items():
-        got = sum(q for (r, _), q in rows.items() if r == rid)
-        if got > need:
-            raise InvalidInput(f"需求 {rid} 共需 {need} 件，调整后分配了 {got} 件。", "quantity")
+            raise InvalidInput(f"{names.of(rid)} ← {names.of(source)}：数量须为非负整数。", "quantity")
+    totals: dict[str, int] = defaultdict(int)  # units per request after the edit, checked before spreading
+    for (rid, _), qty in rows.items():
+        totals[rid] += qty
+    for (rid, source), qty in quantities.items():
+        before = sum(rows.get((rid, k), 0) for k in lots_of[source]) if source in lots_of else rows.get((rid, source), 0)
+        totals[rid] += qty - before
+    for rid, got in totals.items():
+        if got > wanted[rid]:
+            raise InvalidInput(f"{names.of(rid)} 共需 {wanted[rid]} 件，调整后分配了 {got} 件。", "quantity")
+    for (rid, source), qty in quantities.items():
+        if source in lots_of:
+            rows |= _spread(prob, rows, rid, lots_of[source], qty, names.of(source))
+        else:
+            rows[(rid, source)] = qty
     solution = matcher.evaluate(prob, [{"request": r, "source": s, "quantity": q} for (r, s), q in rows.items()])
     errors = matcher.check(prob, solution)
     if errors:
-        raise InvalidInput("调整后的方案不可行：" + "；".join(errors[:3]), "quantity")
+        raise InvalidInput("调整后的方案不可行：" + "；".join(names.readable(e) for e in errors[:3]), "quantity")
+    # The first sentence of the matcher's explanation is its status; an edit is checked, not solved.
+    solution["explanation"] = EDITED + solution["explanation"].split("。", 1)[-1]
     solution["edited_by"] = actor.username
     prop.solution = solution
     rented, new = counterfactuals(prop.problem, solution)
@@ -272,33 +291,71 @@ def edit_proposal(db: Session, actor: User, proposal_id: int, quantities: dict[t
     return prop
 
 
+EDITED = "已人工调整：按同样的规则复核可行，未重新求解，不保证最优。"
+
+
+def _lots_by_listing(problem: dict[str, Any]) -> dict[str, list[str]]:
+    """Listing key ``L<id>`` → the ids of its lots in the problem, in problem order."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for k in problem["stock"]:
+        out[f"L{k['listing']}"].append(k["id"])
+    return out
+
+
+def _spread(prob: matcher.Problem, rows: dict[tuple[str, str], int], rid: str, lots: list[str], qty: int,
+            name: str) -> dict[tuple[str, str], int]:
+    """The per-lot quantities that give request ``rid`` ``qty`` units of one listing: fewer taken from the lots
+    given last, more added where the lots have room on the request's days (bookings and the other rows)."""
+    now = {k: rows.get((rid, k), 0) for k in lots}
+    extra = qty - sum(now.values())
+    if extra < 0:
+        for k in reversed(lots):
+            cut = min(now[k], -extra)
+            now[k] -= cut
+            extra += cut
+    elif extra > 0:
+        current = matcher.evaluate(prob, [{"request": r, "source": s, "quantity": q} for (r, s), q in rows.items()])
+        room = {c["source"]: (c["free"] or 0) - c["taken"]
+                for c in matcher.candidates(prob, current, rid) if c["source"] in now}
+        for k in sorted(lots, key=lambda k: -room.get(k, 0)):
+            add = max(0, min(room.get(k, 0), extra))
+            now[k] += add
+            extra -= add
+        if extra > 0:
+            raise InvalidInput(f"{name} 在该需求的日期内最多能调出 {qty - extra} 件，不足 {qty} 件。", "quantity")
+    return {(rid, k): q for k, q in now.items()}
+
+
 @transactional
 def accept_proposal(db: Session, actor: User, proposal_id: int, progress: Progress | None = None) -> Proposal:
-    """Turn a proposal into loan, transfer and rental orders with pick lists, all or nothing.
+    """Turn a proposal into loan, transfer and rental orders with pick lists, all or nothing: one order per
+    request line and listing (or rental offer), however many lots the matcher split the listing into.
 
     ``progress(done, total)`` is called after each order (the orders are committed together at the end).
     """
     require(actor, "allocate")
     prop = _draft(db, proposal_id)
     reqs = {r["id"]: r for r in prop.problem["requests"]}
-    # Earliest start first per lot: first-fit in start order always fits what the matcher proved feasible.
-    rows = sorted(prop.solution["assignments"], key=lambda a: (reqs[a["request"]]["start"], a["request"]))
-    lock_for_allocation(db, {prop.lots[a["source"]]["listing"] for a in rows if a["tier"] != "rental"},
-                        {int(a["request"][1:]) for a in rows})
-    for done, row in enumerate(rows, start=1):
-        line_id = int(row["request"][1:])
-        if row["tier"] == "rental":
-            create_rental_order(db, actor, line_id, int(row["source"][1:]), row["quantity"], row["cost"], prop.id)
+    # Earliest start first: within each lot, first fit in start order always fits what the matcher proved
+    # feasible, and every lot's share of an order is picked among that lot's own items.
+    orders: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for a in sorted(prop.solution["assignments"], key=lambda a: (reqs[a["request"]]["start"], a["request"])):
+        source = a["source"] if a["tier"] == "rental" else f"L{prop.lots[a['source']]['listing']}"
+        orders[(a["request"], source)].append(a)
+    lock_for_allocation(db, {int(s[1:]) for _, s in orders if s.startswith("L")}, {int(r[1:]) for r, _ in orders})
+    for done, ((rid, source), rows) in enumerate(orders.items(), start=1):
+        line_id, qty, cost = int(rid[1:]), sum(a["quantity"] for a in rows), sum(a["cost"] for a in rows)
+        if source.startswith("M"):
+            create_rental_order(db, actor, line_id, int(source[1:]), qty, cost, prop.id)
         else:
-            lot = prop.lots[row["source"]]
-            allocate_from_listing(db, actor, line_id, lot["listing"], row["quantity"], row["cost"], prop.id,
-                                  among=lot["assets"])
+            allocate_from_listing(db, actor, line_id, int(source[1:]), qty, cost, prop.id,
+                                  lots=[(a["quantity"], prop.lots[a["source"]]["assets"]) for a in rows])
         if progress:
-            progress(done, len(rows))
+            progress(done, len(orders))
     prop.status, prop.accepted_by, prop.accepted_at = "accepted", actor.id, utcnow()
     # What nobody could supply becomes purchase needs for central purchasing.
     needs_from_proposal(db, prop)
-    log_event(db, actor, "proposal", prop.id, "accept", f"采纳调配方案 #{prop.id}，生成 {len(rows)} 张单据",
+    log_event(db, actor, "proposal", prop.id, "accept", f"采纳调配方案 #{prop.id}，生成 {len(orders)} 张单据",
               {"status": "draft"}, {"status": "accepted"})
     return prop
 
@@ -342,26 +399,122 @@ def proposal_detail(db: Session, actor: User, proposal_id: int) -> ProposalView:
 
 @dataclass
 class ReviewLine:
-    """One request line of a proposal, with the rows that serve it, for the review page."""
+    """One request line of a proposal, with the sources that serve it, for the review page: one row per
+    listing or rental offer (a listing's lots added up), with what a reader needs to know the items."""
 
     request: dict[str, Any]
     category_name: str
+    number: str  # the request's number (XQ…)
     rows: list[dict[str, Any]]
     unmet: int
 
 
+@dataclass
+class Names:
+    """The proposal's request lines and sources as a reader knows them (numbers and titles, not ids)."""
+
+    names: dict[str, str]
+
+    def of(self, key: str) -> str:
+        return self.names.get(key, key)
+
+    def readable(self, text: str) -> str:
+        """A matcher message with every request, lot and offer id replaced by its name."""
+        return _IDS.sub(lambda m: self.of(m[1]), text)
+
+
+_IDS = re.compile(r"(?<![A-Za-z0-9-])([RKM][0-9]+(?:-[0-9]+)?)(?![A-Za-z0-9-])")
+
+
+def _listing_facts(db: Session, prop: Proposal) -> dict[int, dict[str, Any]]:
+    """Title and brand / model of every listing the proposal's lots come from (from the lots' own items, which
+    stay known after they are transferred away)."""
+    first = {}
+    for k in prop.problem["stock"]:
+        ids = prop.lots.get(k["id"], {}).get("assets") or []
+        if ids:
+            first.setdefault(k["listing"], ids[0])
+    facts: dict[int, dict[str, Any]] = {}
+    if first:
+        titles = dict(db.exec(select(PoolListing.id, PoolListing.title).where(PoolListing.id.in_(list(first)))).all())
+        assets = {a.id: a for a in db.exec(select(Asset).where(Asset.id.in_(list(first.values()))))}
+        for listing_id, asset_id in first.items():
+            a = assets.get(asset_id)
+            facts[listing_id] = {"title": titles.get(listing_id, f"挂牌 #{listing_id}"),
+                                 "make": " ".join(x for x in (a.brand, a.model) if x) if a else ""}
+    return facts
+
+
+def _offer_facts(db: Session, prop: Proposal) -> dict[str, str]:
+    ids = [int(o["id"][1:]) for o in prop.problem["rentals"]]
+    if not ids:
+        return {}
+    return {f"M{i}": d for i, d in db.exec(select(RentalOffer.id, RentalOffer.description)
+                                           .where(RentalOffer.id.in_(ids))).all()}
+
+
+def proposal_names(db: Session, prop: Proposal) -> Names:
+    names: dict[str, str] = {}
+    line_ids = [int(r["id"][1:]) for r in prop.problem["requests"]]
+    numbers = dict(db.exec(select(RequestLine.id, Request).join(Request, Request.id == RequestLine.request_id)
+                           .where(RequestLine.id.in_(line_ids or [0]))).all())
+    cats = {c.code: c.name for c in db.exec(select(Category))}
+    for r in prop.problem["requests"]:
+        req = numbers.get(int(r["id"][1:]))
+        names[r["id"]] = (f"{r.get('unit') or ''} 申请 {req.number if req else r['id']}"
+                          f"（{cats.get(r['category'], r['category'])} × {r['quantity']}）")
+    facts = _listing_facts(db, prop)
+    for k in prop.problem["stock"]:
+        f = facts.get(k["listing"], {"title": f"挂牌 #{k['listing']}"})
+        listing = f"挂牌 #{k['listing']}「{f['title']}」（{k.get('holder') or ''}）"
+        names[f"L{k['listing']}"] = listing
+        names[k["id"]] = f"{listing}中{k.get('condition') or ''}的一批"
+    offers = _offer_facts(db, prop)
+    for o in prop.problem["rentals"]:
+        names[o["id"]] = f"租赁 {o.get('vendor') or ''}「{offers.get(o['id']) or o['id']}」"
+    return Names(names)
+
+
 def review_lines(db: Session, prop: Proposal) -> list[ReviewLine]:
-    names = {c.code: c.name for c in db.exec(select(Category))}
-    holders = {k["id"]: k.get("holder") for k in prop.problem.get("stock", [])}
-    holders |= {o["id"]: o.get("vendor") for o in prop.problem.get("rentals", [])}
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    cats = {c.code: c.name for c in db.exec(select(Category))}
+    names = proposal_names(db, prop)
+    facts = _listing_facts(db, prop)
+    offers = _offer_facts(db, prop)
+    stock = {k["id"]: k for k in prop.problem.get("stock", [])}
+    rentals = {o["id"]: o for o in prop.problem.get("rentals", [])}
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
     for a in prop.solution.get("assignments", []):
-        rows[a["request"]].append(dict(a, holder=holders.get(a["source"])))
+        lot = stock.get(a["source"])
+        key = f"L{lot['listing']}" if lot else a["source"]
+        row = groups.get((a["request"], key))
+        if row is None:
+            if lot:
+                f = facts.get(lot["listing"], {})
+                row = {"key": key, "tier": a["tier"], "holder": lot.get("holder"), "title": f.get("title"),
+                       "make": f.get("make", ""), "link": f"/listings/{lot['listing']}", "parts": defaultdict(int)}
+            else:
+                o = rentals.get(a["source"], {})
+                row = {"key": key, "tier": "rental", "holder": o.get("vendor"), "title": offers.get(key) or "",
+                       "make": f"每件每天 {o.get('price_per_unit_day', 0):.2f} 元", "link": None,
+                       "parts": defaultdict(int)}
+            row |= {"quantity": 0, "cost": 0.0, "km": a["km"]}
+            groups[(a["request"], key)] = row
+        row["quantity"] += a["quantity"]
+        row["cost"] += a["cost"]
+        if lot and lot.get("condition"):
+            row["parts"][lot["condition"]] += a["quantity"]
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (rid, _), row in groups.items():
+        row["unit_cost"] = row["cost"] / row["quantity"] if row["quantity"] else 0.0
+        row["conditions"] = " · ".join(f"{c} {q} 件" for c, q in row.pop("parts").items())
+        rows[rid].append(row)
     unmet = {u["request"]: u["quantity"] for u in prop.solution.get("unmet", [])}
     out = []
     for r in prop.problem["requests"]:
-        served = sorted(rows.get(r["id"], []), key=lambda a: ("warehouse", "idle", "rental").index(a["tier"]))
-        out.append(ReviewLine(r, names.get(r["category"], r["category"]), served, unmet.get(r["id"], 0)))
+        served = sorted(rows.get(r["id"], []), key=lambda x: (("warehouse", "idle", "rental").index(x["tier"]),
+                                                               -x["quantity"]))
+        number = names.of(r["id"]).split("申请 ", 1)[-1].split("（", 1)[0]
+        out.append(ReviewLine(r, cats.get(r["category"], r["category"]), number, served, unmet.get(r["id"], 0)))
     return out
 
 
@@ -371,7 +524,7 @@ PROPOSAL_LIST = ListSpec(
         Column("id", "方案", lambda p, _: f"#{p.id}"),
         Column("created_at", "生成时间", lambda p, _: local_time(p.created_at)),
         Column("policy", "策略", lambda p, _: p.policy_label),
-        Column("solved", "求解", lambda p, _: "最优" if p.solution.get("status") == "optimal" else "可行"),
+        Column("solved", "求解", lambda p, _: p.solved_label),
         Column("cost_total", "费用（元）", lambda p, _: p.cost_total),
         Column("cost_all_new", "全部新购（元）", lambda p, _: p.cost_all_new),
         Column("status", "状态", lambda p, _: p.status_label),

@@ -311,3 +311,60 @@ def test_an_overdue_loan_is_not_offered_before_it_is_back(db, world):
     (lot,) = prop.problem["stock"]
     assert lot["booked"] == [{"start": "2026-11-10", "end": "2026-11-24", "quantity": 3}]
     assert [a["tier"] for a in prop.solution["assignments"]] == ["rental"]
+
+
+def _mixed_listing(db, world, new=4, good=3):
+    """One unit's idle listing of chairs in two conditions: two lots of one listing."""
+    chairs = add_assets(db, world.health, world.chair, new + good, prefix="MIX")
+    for a in chairs[:new]:
+        a.condition = "全新"
+        db.add(a)
+    db.commit()
+    return pool.post_idle_items(db, world.user("mgr_health"), [a.id for a in chairs], title="卫健委闲置会议椅")
+
+
+def test_review_groups_a_listings_lots_and_accept_makes_one_order(db, world):
+    from market.proposals import proposal_detail
+
+    admin = world.user("admin")
+    listing = _mixed_listing(db, world)
+    req = _request(db, world, qty=7)
+    prop = run_matcher(db, admin, today=TODAY)
+    assert len(prop.problem["stock"]) == 2  # 全新 and 良好
+    (line,) = proposal_detail(db, admin, prop.id).lines
+    (row,) = [r for r in line.rows if r["tier"] == "idle"]
+    assert row["key"] == f"L{listing.id}" and row["quantity"] == 7 and row["title"] == "卫健委闲置会议椅"
+    assert row["link"] == f"/listings/{listing.id}" and row["conditions"] in ("全新 4 件 · 良好 3 件", "良好 3 件 · 全新 4 件")
+    assert line.number == req.number
+    accept_proposal(db, admin, prop.id)
+    (order,) = db.exec(select(Order).where(Order.proposal_id == prop.id)).all()
+    assert order.quantity == 7 and order.listing_id == listing.id
+    conditions = sorted(db.get(Asset, i.asset_id).condition for i in db.exec(
+        select(OrderItem).where(OrderItem.order_id == order.id)))
+    assert conditions == ["全新"] * 4 + ["良好"] * 3
+
+
+def test_edit_by_listing_spreads_over_its_lots_and_says_it_was_edited(db, world):
+    from market.proposals import EDITED
+
+    admin = world.user("admin")
+    listing = _mixed_listing(db, world)
+    req = _request(db, world, qty=10)  # 7 from the listing, 3 rented
+    prop = run_matcher(db, admin, today=TODAY)
+    rid = prop.problem["requests"][0]["id"]
+    assert prop.solved_label == "最优"
+    with pytest.raises(InvalidInput) as err:
+        edit_proposal(db, admin, prop.id, {(rid, f"L{listing.id}"): 8, (rid, f"M{world.chair_offer.id}"): 2})
+    assert f"挂牌 #{listing.id}「卫健委闲置会议椅」" in err.value.message and "最多能调出 7 件" in err.value.message
+    with pytest.raises(InvalidInput) as err:
+        edit_proposal(db, admin, prop.id, {(rid, f"M{world.chair_offer.id}"): 9})
+    assert f"申请 {req.number}" in err.value.message and "共需 10 件" in err.value.message
+    prop = edit_proposal(db, admin, prop.id, {(rid, f"L{listing.id}"): 5})
+    taken = {a["source"]: a["quantity"] for a in prop.solution["assignments"] if a["tier"] == "idle"}
+    assert sum(taken.values()) == 5 and len(taken) == 2
+    assert prop.solved_label == "人工调整（已复核）" and prop.solution["explanation"].startswith(EDITED)
+    assert "达到时间上限" not in prop.solution["explanation"]
+    prop = edit_proposal(db, admin, prop.id, {(rid, f"L{listing.id}"): 7})
+    assert sum(a["quantity"] for a in prop.solution["assignments"] if a["tier"] == "idle") == 7
+    accept_proposal(db, admin, prop.id)
+    assert sorted(o.quantity for o in db.exec(select(Order).where(Order.proposal_id == prop.id))) == [3, 7]

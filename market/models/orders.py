@@ -51,6 +51,14 @@ class Proposal(SQLModel, table=True):
     def policy_label(self) -> str:
         return PROPOSAL_POLICIES.get(self.policy, self.policy)
 
+    @property
+    def solved_label(self) -> str:
+        """How the allocation came about, truthfully: proven optimal, edited by hand (checked, not solved
+        again), or the best found within the time limit."""
+        if self.solution.get("edited_by"):
+            return "人工调整（已复核）"
+        return "最优" if self.solution.get("status") == "optimal" else "可行（未证明最优）"
+
 
 class Order(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
