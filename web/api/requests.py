@@ -50,13 +50,20 @@ def _line(i: int, raw: Any) -> LineInput:
 
 
 def request_json(db: Session, req) -> dict[str, Any]:  # noqa: ANN001
-    return to_json(req, lines=[to_json(x) for x in svc.request_lines(db, req.id)])
+    lines = svc.request_lines(db, req.id)
+    progress = svc.line_progress(db, [x.id for x in lines])
+    decided = req.status in svc.DECIDED
+    return to_json(req, status_text=svc.status_text(req, list(progress.values())), lines=[to_json(
+        x, progress={"allocated": progress[x.id].allocated, "purchasing": progress[x.id].purchasing,
+                     "unmet": progress[x.id].unmet, "state": progress[x.id].state,
+                     "label": progress[x.id].label(decided)}) for x in lines])
 
 
 @declare("GET", "/api/requests", "申请列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "申请",
          query=lists.query_params(svc.REQUEST_LIST))
 def list_requests(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    return lists.list_json(request, db, user, svc.REQUEST_LIST, lambda lp: to_json)
+    return lists.list_json(request, db, user, svc.REQUEST_LIST,
+                           lambda lp: lambda r: to_json(r, status_text=lp.cell(r, "status")))
 
 
 @declare("POST", "/api/requests", "提交需求申请（可多行）", "申请", write=True, body=obj(
