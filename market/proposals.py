@@ -173,27 +173,66 @@ def build_problem(db: Session, policy: str = "tiered", today: date | None = None
     return Built(problem, lots)
 
 
-def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[Decimal | None, Decimal]:
-    """What the units served would cost all rented (cheapest offer each line; None if a line cannot be
-    rented: a permanent transfer or no offer for its category) and all bought new (reference price)."""
+def _alternatives(problem: dict[str, Any], solution: dict[str, Any]) -> list[tuple[int, bool, float | None, float]]:
+    """For each request served: (units, permanent?, the cheapest rental of those units for its days — None when
+    it is a transfer or nobody rents its category out —, the units bought new at the reference price)."""
     reqs = {r["id"]: r for r in problem["requests"]}
     rates = problem["transport"]["per_unit_km"]
     served: dict[str, int] = defaultdict(int)
     for row in solution.get("assignments", []):
         served[row["request"]] += row["quantity"]
-    rented, new, all_rentable = 0.0, 0.0, True
+    out = []
     for rid, q in served.items():
         r = reqs[rid]
-        new += q * r["unmet_cost"]
         offers = [o for o in problem["rentals"] if o["category"] == r["category"]]
-        if r["end"] is None or not offers:
-            all_rentable = False
-            continue
-        days = (date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days + 1
-        rate = rates.get(r["category"], rates["*"])
-        rented += min(q * (o["price_per_unit_day"] * days + rate * haversine_km(*o["location"], *r["location"]))
-                      + o["delivery_fee"] for o in offers)
-    return (money(rented) if all_rentable else None), money(new)
+        rent = None
+        if r["end"] is not None and offers:
+            days = (date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days + 1
+            rate = rates.get(r["category"], rates["*"])
+            rent = min(q * (o["price_per_unit_day"] * days + rate * haversine_km(*o["location"], *r["location"]))
+                       + o["delivery_fee"] for o in offers)
+        out.append((q, r["end"] is None, rent, q * r["unmet_cost"]))
+    return out
+
+
+def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[Decimal | None, Decimal]:
+    """What the units served would cost all rented (cheapest offer each line; None if a line cannot be
+    rented: a permanent transfer or no offer for its category) and all bought new (reference price)."""
+    alts = _alternatives(problem, solution)
+    rented = None if any(rent is None for _, _, rent, _ in alts) else money(sum(rent for _, _, rent, _ in alts))
+    return rented, money(sum(new for *_, new in alts))
+
+
+@dataclass(frozen=True)
+class Savings:
+    """A proposal's money saved against the alternative that fits each line: a loan against renting the
+    items for its days (or buying them, when nobody rents the category out), a transfer against buying new."""
+
+    baseline: Decimal
+    saved: Decimal
+    loan_units_rent: int
+    loan_units_new: int
+    transfer_units: int
+
+    @property
+    def basis(self) -> str:
+        parts = []
+        if self.loan_units_rent:
+            parts.append(f"出借 {self.loan_units_rent} 件对照市场租金")
+        if self.loan_units_new:
+            parts.append(f"出借 {self.loan_units_new} 件无租赁报价、对照新购")
+        if self.transfer_units:
+            parts.append(f"永久调剂 {self.transfer_units} 件对照新购")
+        return "，".join(parts) or "未调配任何物品"
+
+
+def savings(prop: Proposal) -> Savings:
+    alts = _alternatives(prop.problem, prop.solution)
+    baseline = money(sum(new if permanent or rent is None else rent for _, permanent, rent, new in alts))
+    return Savings(baseline, baseline - prop.cost_total,
+                   sum(q for q, permanent, rent, _ in alts if not permanent and rent is not None),
+                   sum(q for q, permanent, rent, _ in alts if not permanent and rent is None),
+                   sum(q for q, permanent, *_ in alts if permanent))
 
 
 def _store(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
@@ -389,12 +428,14 @@ class ProposalView:
     lines: list[ReviewLine]
     orders: list[Order]
     editable: bool  # a draft, and the actor may edit, accept or discard it
+    savings: Savings
 
 
 def proposal_detail(db: Session, actor: User, proposal_id: int) -> ProposalView:
     prop = visible_proposal(db, actor, proposal_id)
     orders = list(db.exec(scoped(actor, Order).where(Order.proposal_id == prop.id).order_by(Order.id)))
-    return ProposalView(prop, review_lines(db, prop), orders, prop.status == "draft" and can(actor, "run_matcher"))
+    return ProposalView(prop, review_lines(db, prop), orders, prop.status == "draft" and can(actor, "run_matcher"),
+                        savings(prop))
 
 
 @dataclass

@@ -368,3 +368,26 @@ def test_edit_by_listing_spreads_over_its_lots_and_says_it_was_edited(db, world)
     assert sum(a["quantity"] for a in prop.solution["assignments"] if a["tier"] == "idle") == 7
     accept_proposal(db, admin, prop.id)
     assert sorted(o.quantity for o in db.exec(select(Order).where(Order.proposal_id == prop.id))) == [3, 7]
+
+
+def test_savings_compare_each_line_with_the_alternative_that_fits(db, world):
+    """A loan against renting for its days, a transfer against buying new (issue 16: a three-day loan was
+    compared with buying the chairs)."""
+    from market.proposals import proposal_detail
+    from matcher.geo import haversine_km
+
+    admin = world.user("admin")
+    _stock(db, world, warehouse=10, idle=0)
+    loan = _request(db, world, qty=5, start=D1, end=D2)  # three days
+    submit = submit_request(db, world.user("staff_edu"), "新设机构", [LineInput(world.chair.id, 2, D1, None)],
+                            purpose="新设机构")
+    approve_request(db, admin, submit.id)
+    prop = run_matcher(db, admin, today=TODAY)
+    s = proposal_detail(db, admin, prop.id).savings
+    edu = db.get(Request, loan.id)
+    km = haversine_km(31.50, 104.65, edu.lat, edu.lng)  # the vendor to the requesting unit
+    rent = 5 * (6 * 3 + 0.8 * km) + 300
+    assert (s.loan_units_rent, s.loan_units_new, s.transfer_units) == (5, 0, 2)
+    assert float(s.baseline) == pytest.approx(rent + 2 * 350, abs=0.01)
+    assert s.saved == s.baseline - prop.cost_total and s.baseline < prop.cost_all_new
+    assert s.basis == "出借 5 件对照市场租金，永久调剂 2 件对照新购"
