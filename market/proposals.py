@@ -41,7 +41,7 @@ from market.models import (
 )
 from market.models.orders import PROPOSAL_POLICIES, PROPOSAL_STATUSES
 from market.notices import notify, role_users
-from market.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order, lock_for_allocation
+from market.orders import TURNAROUND_DAYS, Part, allocate, create_rental_order, lock_for_allocation
 from market.purchasing import needs_from_proposal
 from matcher.geo import haversine_km
 
@@ -368,27 +368,31 @@ def _spread(prob: matcher.Problem, rows: dict[tuple[str, str], int], rid: str, l
 @transactional
 def accept_proposal(db: Session, actor: User, proposal_id: int, progress: Progress | None = None) -> Proposal:
     """Turn a proposal into loan, transfer and rental orders with pick lists, all or nothing: one order per
-    request line and listing (or rental offer), however many lots the matcher split the listing into.
+    request line and holder (a warehouse, a unit, a vendor's offer), however many listings and lots it takes.
 
     ``progress(done, total)`` is called after each order (the orders are committed together at the end).
     """
     require(actor, "allocate")
     prop = _draft(db, proposal_id)
     reqs = {r["id"]: r for r in prop.problem["requests"]}
+    listing_ids = {prop.lots[a["source"]]["listing"] for a in prop.solution["assignments"] if a["tier"] != "rental"}
+    holder = {i: f"W{w}" if w else f"U{u}" for i, w, u in db.exec(
+        select(PoolListing.id, PoolListing.warehouse_id, PoolListing.holder_unit_id)
+        .where(PoolListing.id.in_(listing_ids or {0}))).all()}
     # Earliest start first: within each lot, first fit in start order always fits what the matcher proved
     # feasible, and every lot's share of an order is picked among that lot's own items.
     orders: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for a in sorted(prop.solution["assignments"], key=lambda a: (reqs[a["request"]]["start"], a["request"])):
-        source = a["source"] if a["tier"] == "rental" else f"L{prop.lots[a['source']]['listing']}"
+        source = a["source"] if a["tier"] == "rental" else holder.get(prop.lots[a["source"]]["listing"], "?")
         orders[(a["request"], source)].append(a)
-    lock_for_allocation(db, {int(s[1:]) for _, s in orders if s.startswith("L")}, {int(r[1:]) for r, _ in orders})
+    lock_for_allocation(db, listing_ids, {int(r[1:]) for r, _ in orders})
     for done, ((rid, source), rows) in enumerate(orders.items(), start=1):
         line_id, qty, cost = int(rid[1:]), sum(a["quantity"] for a in rows), sum(a["cost"] for a in rows)
         if source.startswith("M"):
             create_rental_order(db, actor, line_id, int(source[1:]), qty, cost, prop.id)
         else:
-            allocate_from_listing(db, actor, line_id, int(source[1:]), qty, cost, prop.id,
-                                  lots=[(a["quantity"], prop.lots[a["source"]]["assets"]) for a in rows])
+            allocate(db, actor, line_id, [Part(prop.lots[a["source"]]["listing"], a["quantity"],
+                                               prop.lots[a["source"]]["assets"]) for a in rows], cost, prop.id)
         if progress:
             progress(done, len(orders))
     prop.status, prop.accepted_by, prop.accepted_at = "accepted", actor.id, utcnow()

@@ -391,3 +391,37 @@ def test_savings_compare_each_line_with_the_alternative_that_fits(db, world):
     assert float(s.baseline) == pytest.approx(rent + 2 * 350, abs=0.01)
     assert s.saved == s.baseline - prop.cost_total and s.baseline < prop.cost_all_new
     assert s.basis == "出借 5 件对照市场租金，永久调剂 2 件对照新购"
+
+
+def test_one_order_per_holder_across_its_listings(db, world):
+    """Two listings of one warehouse serve one line: one order; its return puts each item back into its own
+    listing, and a transfer that empties both listings withdraws both (issue 16.4)."""
+    from market.models import PoolListing
+    from market.orders import Inspection, hand_out, return_loan
+
+    admin = world.user("admin")
+    a = pool.receive_items(db, admin, world.warehouse.id, world.chair.id, "会议椅", 3, "300", handling_cost="2")
+    b = pool.receive_items(db, admin, world.warehouse.id, world.chair.id, "会议椅（二批）", 2, "300", handling_cost="2")
+    _request(db, world, qty=5, start=D1, end=D2)
+    prop = run_matcher(db, admin, today=TODAY)
+    assert {prop.lots[x["source"]]["listing"] for x in prop.solution["assignments"]} == {a.id, b.id}
+    accept_proposal(db, admin, prop.id)
+    (order,) = db.exec(select(Order).where(Order.proposal_id == prop.id)).all()
+    assert order.quantity == 5
+    items = db.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    home = {i.asset_id: db.get(Asset, i.asset_id).listing_id for i in items}
+    assert sorted(home.values()) == sorted([a.id] * 3 + [b.id] * 2)
+    hand_out(db, admin, order.id)
+    return_loan(db, admin, order.id, {i: Inspection("全新") for i in home})
+    db.expire_all()
+    assert {i: (db.get(Asset, i).listing_id, db.get(Asset, i).status) for i in home} == {
+        i: (lst, "listed") for i, lst in home.items()}
+    # now all five for good: one transfer order, and both listings leave the pool once it is handed over
+    _request(db, world, qty=5, start=date(2026, 12, 10), end=None)
+    prop = run_matcher(db, admin, today=TODAY)
+    accept_proposal(db, admin, prop.id)
+    (transfer,) = db.exec(select(Order).where(Order.proposal_id == prop.id)).all()
+    assert transfer.kind == "transfer" and transfer.quantity == 5
+    hand_out(db, admin, transfer.id)
+    db.expire_all()
+    assert db.get(PoolListing, a.id).status == db.get(PoolListing, b.id).status == "withdrawn"
