@@ -524,6 +524,11 @@ class OrderView:
     can_settle: bool
     can_decide_allot: bool
 
+    @property
+    def tags(self) -> dict[int, str]:
+        """Asset id → the tag a person reads (hidden for a confidential item the viewer may not see)."""
+        return {a.id: a.tag for _, a in self.items}
+
 
 def order_view(db: Session, actor: User, order: Order) -> OrderView:
     """An order already loaded through the policy (``visible_order``), with what the page and the API show."""

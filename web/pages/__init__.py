@@ -11,6 +11,7 @@ from web.pages import (  # noqa: F401  (they declare the routes)
     auth,
     counts,
     disposals,
+    documents,
     evaluation,
     idle,
     imports,

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import orders as svc
+from market.documents import slip_title
 from market.models import CONDITIONS, DAMAGE_CAUSES, Order, User
 from web import lists, params
 from web.endpoints import form_action, page
@@ -25,7 +26,8 @@ def order_list(request: Request, db: Session, user: User | None, form: FormData 
 def _detail(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
     view = svc.order_detail(db, user, path_id(request))
     return render(request, "order_detail.html", {"v": view, "order": view.order, "conditions": CONDITIONS,
-                                                 "causes": DAMAGE_CAUSES, "error": error}, status_code=status)
+                                                 "causes": DAMAGE_CAUSES, "slip_title": slip_title(view.order),
+                                                 "error": error}, status_code=status)
 
 
 @page("/orders/{id}")
