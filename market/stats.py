@@ -149,19 +149,18 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
         Figure("逾期出借", f"{overdue:,} 单", "出借中且已过归还日期的出借单。", "/stats/records?kind=overdue"),
     ]
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for p in props:
+    saved_by_month: dict[str, Decimal] = defaultdict(Decimal)
+    for p, f in zip(props, fitting, strict=True):
         key = p.accepted_at.strftime("%Y-%m")
         months[key][0] += 1
         months[key][1] += sum(a["quantity"] for a in p.solution.get("assignments", []))
-    for key in sorted(months)[-12:]:
+        saved_by_month[key] += f.saved
+    for key in last_months(today, 12):  # every month, the quiet ones too
         n, q = months[key]
-        d.batches.append(Row(key, n, f"{n} 批次", f"/stats/records?kind=batches&month={key.replace('-', '')}"))
-        d.months.append(Row(key, q, f"{q} 件", f"/stats/records?kind=batches&month={key.replace('-', '')}"))
-    saved_by_month: dict[str, Decimal] = defaultdict(Decimal)
-    for p, f in zip(props, fitting, strict=True):
-        saved_by_month[p.accepted_at.strftime("%Y-%m")] += f.saved
-    d.savings = [Row(k, float(v), _yuan(v), f"/stats/records?kind=batches&month={k.replace('-', '')}")
-                 for k, v in sorted(saved_by_month.items())[-12:]]
+        link = f"/stats/records?kind=batches&month={key.replace('-', '')}"
+        d.batches.append(Row(key, n, f"{n} 批次", link))
+        d.months.append(Row(key, q, f"{q} 件", link))
+        d.savings.append(Row(key, float(saved_by_month[key]), _yuan(saved_by_month[key]), link))
     cat_rows = db.exec(select(Category.id, Category.name, func.count()).join(Asset, Asset.category_id == Category.id)
                        .where(Asset.status.in_(IDLE)).group_by(Category.id, Category.name)
                        .order_by(func.count().desc()).limit(10)).all()
@@ -227,6 +226,16 @@ def _month(value: int) -> Any:
     start = datetime(year, month, 1, tzinfo=UTC)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     return and_(Proposal.accepted_at >= start, Proposal.accepted_at < end)
+
+
+def last_months(today: date, n: int) -> list[str]:
+    """The ``n`` calendar months up to ``today``'s, oldest first, as YYYY-MM."""
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
 
 
 def _months(db: Session, actor: User) -> dict[str, str]:
