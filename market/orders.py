@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -43,6 +44,35 @@ T = TypeVar("T", bound=SQLModel)
 
 TURNAROUND_DAYS = 1  # days an item stays busy after a loan ends: return, check, cleaning
 CONDITION_RANK = {c: i for i, c in enumerate(CONDITIONS)}
+
+
+# A commitment of an item or an offer: its busy days, inclusive, ``None`` as the end meaning for good.
+Span = tuple[date, date | None]
+RENTAL_OUT = ("allocated", "on_loan")  # a rental order the vendor has promised and not yet taken back
+
+
+def still_out(span: Span, out: bool, today: date, after: int) -> Span:
+    """A commitment as a plan must count it: a loan or rental that is out past its end is not back yet, so it
+    stays busy until ``after`` days from today at least (its return, check and cleaning)."""
+    start, end = span
+    if out and end is not None and end < today + timedelta(days=after):
+        return start, today + timedelta(days=after)
+    return span
+
+
+def rentals_out(db: Session, offer_ids: list[int], today: date) -> dict[int, list[tuple[date, date, int]]]:
+    """Each offer's rentals promised and not yet back: (first day, last day, units), an overdue one until today."""
+    out: dict[int, list[tuple[date, date, int]]] = defaultdict(list)
+    if not offer_ids:
+        return out
+    for offer_id, qty, start, end, status in db.exec(
+        select(Order.rental_offer_id, Order.quantity, Order.start_date, Order.end_date, Order.status)
+        .where(Order.kind == "rental", Order.status.in_(RENTAL_OUT), Order.rental_offer_id.in_(offer_ids))
+        .order_by(Order.start_date, Order.id)
+    ):
+        start, end = still_out((start, end or start), status == "on_loan", today, 0)
+        out[offer_id].append((start, end, qty))
+    return out
 
 
 def busy_period(line: RequestLine) -> tuple[date, date | None]:

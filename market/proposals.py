@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +41,16 @@ from market.models import (
 )
 from market.models.orders import PROPOSAL_POLICIES, PROPOSAL_STATUSES
 from market.notices import notify, role_users
-from market.orders import TURNAROUND_DAYS, Part, allocate, create_rental_order, lock_for_allocation
+from market.orders import (
+    TURNAROUND_DAYS,
+    Part,
+    Span,
+    allocate,
+    create_rental_order,
+    lock_for_allocation,
+    rentals_out,
+    still_out,
+)
 from market.purchasing import needs_from_proposal
 from matcher.geo import haversine_km
 
@@ -59,19 +68,6 @@ def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-# A commitment of an item or an offer: its busy days, inclusive, ``None`` as the end meaning for good.
-Span = tuple[date, date | None]
-
-
-def _still_out(span: Span, out: bool, today: date, after: int) -> Span:
-    """A commitment as the problem books it: a loan or rental that is out past its end is not back yet, so
-    it stays busy until ``after`` days from today at least (its return, check and cleaning)."""
-    start, end = span
-    if out and end is not None and end < today + timedelta(days=after):
-        return start, today + timedelta(days=after)
-    return span
-
-
 def _item_commitments(db: Session, listing_ids: list[int], today: date) -> dict[int, tuple[Span, ...]]:
     """Each item's active loans, reservations and permanent commitments (busy periods, turnaround included)."""
     spans: dict[int, list[Span]] = defaultdict(list)
@@ -80,7 +76,7 @@ def _item_commitments(db: Session, listing_ids: list[int], today: date) -> dict[
         .join(Asset, Asset.id == OrderItem.asset_id)
         .where(OrderItem.active, Asset.listing_id.in_(listing_ids))
     ):
-        spans[asset_id].append(_still_out((b_from, b_until), handed is not None, today, TURNAROUND_DAYS))
+        spans[asset_id].append(still_out((b_from, b_until), handed is not None, today, TURNAROUND_DAYS))
     return {a: tuple(sorted(s, key=lambda x: (x[0], x[1] or date.max))) for a, s in spans.items()}
 
 
@@ -89,23 +85,13 @@ def _booked(spans: tuple[Span, ...], units: int) -> list[dict[str, Any]]:
 
 
 def _offer_bookings(db: Session, offer_ids: list[int], today: date) -> dict[int, list[dict[str, Any]]]:
-    """The units of every accepted, not yet returned rental, on the days it is out (docs/matching.md rule 5)."""
-    booked: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not offer_ids:
-        return booked
-    for offer_id, qty, start, end, status in db.exec(
-        select(Order.rental_offer_id, Order.quantity, Order.start_date, Order.end_date, Order.status)
-        .where(Order.kind == "rental", Order.status.in_(RENTAL_OUT), Order.rental_offer_id.in_(offer_ids))
-        .order_by(Order.start_date, Order.id)
-    ):
-        start, end = _still_out((start, end or start), status == "on_loan", today, 0)
-        booked[offer_id].append({"start": start.isoformat(), "end": end.isoformat(), "quantity": qty})
-    return booked
+    """Every accepted, not yet returned rental as a booking on its offer (docs/matching.md rule 5)."""
+    return {o: [{"start": s.isoformat(), "end": e.isoformat(), "quantity": q} for s, e, q in spans]
+            for o, spans in rentals_out(db, offer_ids, today).items()}
 
 
 # A listing's ``mode`` as the lot's ``serves`` (docs/matching.md rule 3).
 SERVES = {"both": "any", "loan": "loan", "transfer": "transfer"}
-RENTAL_OUT = ("allocated", "on_loan")  # a rental order the vendor has promised and not yet taken back
 
 
 def build_problem(db: Session, policy: str = "tiered", today: date | None = None) -> Built:

@@ -94,6 +94,7 @@ POLICY: dict[str, Rule] = {
     "user": R({"sysadmin", *LEDGER}, {"sysadmin"}),  # unit roles: no accounts at all
     "unit": R({SIGNED}, {OWN_MANAGER, "admin"}),  # counting it, importing into it
     "warehouse": R({SIGNED}, {"admin"}),
+    "rental_offer": R({SIGNED}, {"admin", "sysadmin"}),  # an active offer: public like the pool
     "category": R({SIGNED}, {"admin", "sysadmin"}),
     "admin_tab.accounts": R({"sysadmin"}),  # units, users, approval rules
     "admin_tab.catalogue": R({"admin", "sysadmin"}),  # categories, vendors and offers, search synonyms
@@ -133,6 +134,7 @@ PREFIX_TYPES = {
     "/admin/users/": "user",
     "/users/": "user",
     "/admin/categories/": "category",
+    "/rentals/": "rental_offer",
     "/categories/": "category",
     "/admin/": "admin_tab",
 }

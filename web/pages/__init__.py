@@ -21,6 +21,7 @@ from web.pages import (  # noqa: F401  (they declare the routes)
     pool,
     proposals,
     purchasing,
+    rentals,
     requests,
     stats,
     transfers,
