@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import bindparam, true
 from sqlmodel import Session, func, select
 
+from market import fields
 from market.access import UNIT_ROLES, can, require
 from market.errors import (
     Conflict,
@@ -23,7 +24,6 @@ from market.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
-from market import fields
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404

@@ -15,11 +15,12 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, select
 
+from market import fields
 from market.access import require
 from market.accounts import check_coordinates
 from market.errors import Conflict, InvalidInput
-from market import fields
 from market.fields import amount
+from market.infra import sheets
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
@@ -49,7 +50,9 @@ def _decimal(value: str, row: int, col: str, high: Decimal = fields.MAX_AMOUNT) 
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:
-    rows = list(csv.DictReader(io.StringIO(decode_text(data))))
+    # (a cell ``export_csv`` quoted so that no spreadsheet runs it as a formula reads back as it was)
+    rows = [{k: sheets.unquote(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in csv.DictReader(io.StringIO(decode_text(data)))]
     if not rows:
         raise InvalidInput("文件中没有分类数据。")
     missing = [c for c in ("分类代码", "分类名称") if c not in rows[0]]
@@ -111,14 +114,12 @@ def load_categories(db: Session, actor: User | None, rows: list[dict[str, str]])
 def export_csv(db: Session) -> str:
     cats = list(db.exec(select(Category).order_by(Category.catalogue, Category.code)))
     by_id = {c.id: c for c in cats}
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(COLUMNS)
+    rows = []
     for c in cats:
         parent = by_id.get(c.parent_id)
-        w.writerow([c.code, c.name, parent.code if parent else "", c.measure_unit, c.transport_rate,
-                    c.reference_price, c.typical_weight_kg, c.catalogue])
-    return out.getvalue()
+        rows.append([c.code, c.name, parent.code if parent else "", c.measure_unit, c.transport_rate,
+                     c.reference_price, c.typical_weight_kg, c.catalogue])
+    return sheets.csv_text(COLUMNS, rows)
 
 
 def districts(db: Session) -> list[str]:

@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from market import fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.errors import InvalidInput, InvalidTransition
-from market import fields
 from market.fields import amount
 from market.infra.config import settings
 from market.infra.db import transactional

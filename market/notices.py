@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 from market.access import UNIT_ROLES, can, require, require_user, scoped, visible
 from market.accounts import every_unit
 from market.catalogue import category_options
-from market.fields import cut
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.fields import cut
 from market.infra.db import transactional
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, like, named, names

@@ -21,13 +21,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from market.errors import MarketError
+from market.fields import BIDI_MESSAGE
 from market.infra import principals
 from market.infra.principals import Principal
 from market.models import User
 from market.notices import unread_count
 from market.pool.index import PoolIndex, pool_index, probe_due, ready_index
 from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
-from market.fields import BIDI_MESSAGE
 from web.params import bidi_at, check_body, has_nul
 from web.responses import NUL_MESSAGE, SIGN_IN_FIRST, FastJSONResponse, api_error, error_page
 

@@ -17,7 +17,6 @@ from web.api.serialize import to_json
 from web.params import field, path_id
 
 
-
 @declare("GET", "/api/units", "单位列表", "管理")
 def units(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return {"units": [to_json(u) for u in accounts.units(db)]}

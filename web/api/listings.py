@@ -8,8 +8,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.fields import amount
-from market.fields import REASON_LIMIT
+from market.fields import REASON_LIMIT, amount
 from market.models import Asset, PoolListing, User
 from market.pool import listings as svc
 from web import lists

@@ -10,8 +10,7 @@ from starlette.responses import Response
 
 from market import orders as svc
 from market.errors import InvalidInput
-from market.fields import amount
-from market.fields import REASON_LIMIT
+from market.fields import REASON_LIMIT, amount
 from market.models import CONDITIONS, DAMAGE_CAUSES, DamageRecord, User
 from web import lists
 from web.api.registry import INT, MONEY, STR, TEXT, declare, obj
