@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from market import counts
 from market.errors import InvalidInput
-from market.models import CountLine, InventoryCount, User
+from market.models import CONDITIONS, CountLine, InventoryCount, User
 from web import lists
 from web.api.registry import INT, STR, TEXT, declare, obj
 from web.api.serialize import to_json
@@ -37,7 +37,7 @@ def start(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 @declare("POST", "/api/counts/{id}/reads", "提交扫描器读到的标签或 EPC", "盘点", write=True, body=obj(
     ["reads"], reads={"type": "array", "items": STR, "maxItems": 200000},
-    location=TEXT(CountLine.seen_location, "实际位置"), condition=TEXT(CountLine.seen_condition, "实际状况")))
+    location=TEXT(CountLine.seen_location, "实际位置"), condition={"enum": ["", *CONDITIONS]}))
 def reads(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     items = field(body, "reads", list)
     if not all(isinstance(x, str) for x in items):

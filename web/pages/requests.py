@@ -84,7 +84,7 @@ def request_approve(request: Request, db: Session, user: User | None, form: Form
 
 @page("/requests/{id}/reject", "POST")
 def request_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    req = svc.reject_request(db, user, path_id(request), params.text(form, "reason", "驳回理由", Req.reject_reason))
+    req = svc.reject_request(db, user, path_id(request), params.text(form, "reason", "驳回理由", Req.reject_reason, required=False))
     return RedirectResponse(f"/requests/{req.id}", status_code=303)
 
 

@@ -36,5 +36,5 @@ def allot_approve(request: Request, db: Session, user: User | None, form: FormDa
 
 @page("/orders/{id}/reject-transfer", "POST")
 def allot_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    order = transfers.reject_transfer(db, user, path_id(request), params.text(form, "reason", "驳回理由", Order.note))
+    order = transfers.reject_transfer(db, user, path_id(request), params.text(form, "reason", "驳回理由", Order.note, required=False))
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
