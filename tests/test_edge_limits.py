@@ -397,3 +397,19 @@ def test_zz_figures():
           f"{STATS['accepted']} longest/largest values accepted, {STATS['refused']} values past them refused; "
           f"{STATS.get('nan', 0)} raw NaN/Infinity bodies refused; entries without a limited field: "
           f"{sorted(STATS['no_limit'])}")
+
+
+def test_forms_take_their_maxlength_from_the_declarations():
+    """A page's ``maxlength`` is the server's limit, read from the same declaration (no number typed twice)."""
+    from pathlib import Path
+
+    from web.templating import maxlen
+
+    found = 0
+    for path in (Path(__file__).parent.parent / "web" / "templates").glob("*.html"):
+        for value in re.findall(r'maxlength="([^"]*)"', path.read_text(encoding="utf-8")):
+            ref = re.fullmatch(r"\{\{ maxlen\('([\w.]+)'\) \}\}", value)
+            assert ref, f"{path.name}: maxlength={value!r} is not read from a declaration"
+            assert maxlen(ref.group(1)) > 0
+            found += 1
+    assert found >= 30
