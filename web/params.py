@@ -134,8 +134,9 @@ def check_body(value: Any, schema: dict[str, Any] | None, where: str = "") -> No
     if schema.get("format") == "decimal" and value not in (None, ""):
         amount(value, where, label)  # an amount of 元: read as the handler will, NaN and beyond 1 亿 refused
         return
-    if isinstance(value, str) and schema.get("maxLength") is not None and len(value.strip()) > schema["maxLength"]:
-        raise InvalidInput(fields.too_long(label, schema["maxLength"], len(value.strip())), where)
+    # (the length as sent: a handler may store it unstripped)
+    if isinstance(value, str) and schema.get("maxLength") is not None and len(value) > schema["maxLength"]:
+        raise InvalidInput(fields.too_long(label, schema["maxLength"], len(value)), where)
     if isinstance(value, int | float) and not isinstance(value, bool):
         low, high = schema.get("minimum"), schema.get("maximum")
         if (low is not None and value < low) or (high is not None and value > high):
