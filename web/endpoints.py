@@ -116,8 +116,12 @@ def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: 
     return wrap
 
 
+class _NotANumber(ValueError):
+    """NaN or Infinity in a JSON body: Python's reader takes them, JSON has no such numbers."""
+
+
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise _NotANumber(name)
 
 
 def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False,
@@ -152,9 +156,11 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
                     return api_error(413, "too_large", "请求体过大。")
                 if raw:
                     try:
-                        body = json.loads(raw, parse_constant=_no_constant)  # NaN and Infinity are not JSON
+                        body = json.loads(raw, parse_constant=_no_constant)
+                    except _NotANumber as exc:
+                        return api_error(422, "invalid", f"数字不能是 {exc}：须为有限的数字。")
                     except (ValueError, UnicodeDecodeError, RecursionError):
-                        return api_error(400, "invalid_json", "请求体不是有效的 JSON（NaN、Infinity 不是数字）。")
+                        return api_error(400, "invalid_json", "请求体不是有效的 JSON。")
                     if has_nul(body):
                         return api_error(400, "invalid", NUL_MESSAGE)
                     bidi = bidi_at(body)
