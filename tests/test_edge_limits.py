@@ -44,7 +44,7 @@ ORDER = ["admin", "sysadmin", "finance", "mgr_edu", "staff_edu", "mgr_health", "
 HEAVY = {("/api/warehouse/receive", "quantity"), ("/warehouse/receive", "quantity")}
 BAD_MONEY = ["NaN", "Infinity", "-Infinity", "1e20", "1e13"]
 STATS: dict[str, Any] = {"requests": 0, "accepted": 0, "refused": 0, "api_routes": set(), "page_routes": set(),
-                         "fields": 0, "no_limit": set()}
+                         "fields": 0, "no_limit": set(), "limited": set()}
 
 
 def actor_for(entry: perm.Entry) -> str:
@@ -288,6 +288,7 @@ def test_longest_and_largest_accepted_one_past_refused(env, entry):
     if not limits:
         STATS["no_limit"].add(entry.key)
         return
+    STATS["limited"].add(entry.route)
     failures = []
     refused_setup = entry.setup(m) if entry.setup else {}  # a refused request writes nothing: one object for all
     for path, kind, limit in limits:
@@ -392,8 +393,11 @@ def test_the_issue_cases(env):
 
 def test_zz_figures():
     """Prints what was sent (run with -s to see it)."""
-    print(f"\nedge limits: {STATS['requests']} requests; {STATS['fields']} limited fields on "
-          f"{len(STATS['api_routes'])} API routes and {len(STATS['page_routes'])} page routes; "
+    limited = STATS["limited"]
+    print(f"\nedge limits: {STATS['requests']} requests to {len(STATS['api_routes'])} API and "
+          f"{len(STATS['page_routes'])} page routes; {STATS['fields']} limited fields (entries × fields) on "
+          f"{sum(p.startswith('/api/') for _, p in limited)} API and {sum(not p.startswith('/api/') for _, p in limited)}"
+          f" page routes; "
           f"{STATS['accepted']} longest/largest values accepted, {STATS['refused']} values past them refused; "
           f"{STATS.get('nan', 0)} raw NaN/Infinity bodies refused; entries without a limited field: "
           f"{sorted(STATS['no_limit'])}")
