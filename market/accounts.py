@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import bindparam, true
 from sqlmodel import Session, func, select
 
+from market import fields
 from market.access import UNIT_ROLES, can, require
 from market.errors import (
     Conflict,
@@ -156,7 +157,11 @@ def check_coordinates(lat: float, lng: float) -> None:
 def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat: float, lng: float,
               address: str = "", contact: str = "", phone: str = "", unit_id: int | None = None) -> Unit:
     require(actor, "manage_accounts")
-    code, name, district = code.strip(), name.strip(), district.strip()
+    # refused when too long, never cut: the code and name checked for a clash below are the ones stored
+    code, name = fields.text(code, Unit.code, "code", "单位代码"), fields.text(name, Unit.name, "name", "单位名称")
+    district = fields.text(district, Unit.district, "district", "区县")
+    address = fields.text(address, Unit.address, "address", "地址")
+    contact, phone = fields.text(contact, Unit.contact, "contact", "联系人"), fields.text(phone, Unit.phone, "phone", "电话")
     if not code or not name or not district:
         raise InvalidInput("单位代码、名称和区县不能为空。", "code")
     check_coordinates(lat, lng)
@@ -167,7 +172,7 @@ def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat
                                                               lng=lng)
     before = None if unit_id is None else {"name": unit.name, "district": unit.district}
     unit.code, unit.name, unit.district, unit.lat, unit.lng = code, name, district, lat, lng
-    unit.address, unit.contact, unit.phone = address.strip()[:200], contact.strip()[:40], phone.strip()[:40]
+    unit.address, unit.contact, unit.phone = address, contact, phone
     db.add(unit)
     db.flush()
     log_event(db, actor, "unit", unit.id, "update" if unit_id else "create", f"{'修改' if unit_id else '新增'}单位 {name}",

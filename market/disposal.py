@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from market import fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
@@ -283,7 +284,13 @@ STEPS: dict[str, tuple[str, ...]] = {
     "approve": (), "reject": ("reason",), "appraise": ("value", "appraiser"), "sell": ("channel", "buyer", "proceeds"),
     "hand_over": ("recipient", "value_received"), "remit": ("voucher",), "write_off": (), "cancel": (),
 }
-STEP_TEXT_LIMIT = 100  # characters of any one field of a step
+# the length each text field of a step may have: its column's, or the event log's for a reason kept only there
+STEP_TEXT: dict[str, tuple[Any, str]] = {
+    "reason": (fields.REASON_LIMIT, "驳回理由"), "appraiser": (DisposalCase.appraiser, "评估机构"),
+    "channel": (DisposalCase.sale_channel, "成交方式"), "buyer": (DisposalCase.buyer, "买受人"),
+    "recipient": (DisposalCase.buyer, "接收方"), "voucher": (DisposalCase.remittance_ref, "缴款凭证号"),
+    "value": (40, "评估价值"), "proceeds": (40, "成交价"), "value_received": (40, "换入价值"),
+}
 
 
 def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping[str, Any],
@@ -294,10 +301,7 @@ def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping
         raise InvalidInput(f"处置步骤须为：{'、'.join(STEPS)}。", "step")
     v = {}
     for key in STEPS[step]:
-        text = str(values.get(key) if values.get(key) is not None else "").strip()
-        if len(text) > STEP_TEXT_LIMIT:
-            raise InvalidInput(f"{key} 不能超过 {STEP_TEXT_LIMIT} 个字。", key)
-        v[key] = text
+        v[key] = fields.text(values.get(key), STEP_TEXT[key][0], key, STEP_TEXT[key][1])
     if step == "approve":
         return approve_disposal(db, actor, case_id)
     if step == "reject":

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from market.fields import summary as fit_summary
 from market.models import Event, User
 
 
@@ -25,7 +26,7 @@ def log_event(
         entity=entity,
         entity_id=entity_id,
         action=action,
-        summary=summary,
+        summary=fit_summary(summary),  # cut to its column: what a person typed may make it long
         before=before,
         after=after,
         ref_entity=ref[0] if ref else None,

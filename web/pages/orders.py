@@ -11,7 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from market import orders as svc
 from market.documents import slip_title
-from market.models import CONDITIONS, DAMAGE_CAUSES, Order, User
+from market.fields import REASON_LIMIT
+from market.models import CONDITIONS, DAMAGE_CAUSES, DamageRecord, Order, User
 from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
@@ -62,7 +63,7 @@ def order_return(request: Request, db: Session, user: User, form: FormData) -> O
         inspections[asset.id] = svc.Inspection(
             condition=str(form.get(f"condition_{asset.id}") or item.condition_out),
             cause=cause,
-            description=params.text(form, f"note_{asset.id}", f"{asset.tag} 的说明", required=False),
+            description=params.text(form, f"note_{asset.id}", f"{asset.tag} 的说明", DamageRecord.description, required=False),
             repair_cost=params.money(form, f"repair_{asset.id}", f"{asset.tag} 的维修费用"),
         )
     return svc.return_loan(db, user, order.id, inspections)
@@ -70,13 +71,13 @@ def order_return(request: Request, db: Session, user: User, form: FormData) -> O
 
 @page("/orders/{id}/cancel", "POST")
 def order_cancel(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    order = svc.cancel_order(db, user, path_id(request), str(form.get("reason") or ""))
+    order = svc.cancel_order(db, user, path_id(request), params.text(form, "reason", "取消原因", REASON_LIMIT, required=False))
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
 @page("/damages/{id}/settle", "POST")
 def damage_settle(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    rec = svc.settle_damage(db, user, path_id(request), params.text(form, "note", "备注", required=False))
+    rec = svc.settle_damage(db, user, path_id(request), params.text(form, "note", "备注", REASON_LIMIT, required=False))
     return RedirectResponse(f"/orders/{rec.order_id}" if rec.order_id else f"/assets/{rec.asset_id}", status_code=303)
 
 
