@@ -7,8 +7,9 @@ from typing import Any
 from sqlmodel import Session
 from starlette.requests import Request
 
-from market.accounts import authenticate, issue_token, revoke_token
+from market.accounts import issue_token, revoke_token
 from market.models import User
+from market.signin import authenticate
 from web.api.registry import STR, declare, obj
 from web.deps import bearer_token
 from web.params import field
