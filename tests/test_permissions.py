@@ -206,6 +206,8 @@ class Make:
                 dsp.appraise(db, admin, case.id, "100", "锦川正信资产评估有限公司")
             if order.index(upto) >= 3:
                 dsp.sell(db, admin, case.id, "拍卖", "某回收公司", "95")
+                if case.status == "sale_review":  # far below book value: finance's second approval
+                    dsp.confirm_sale(db, self.who(db, "finance"), case.id)
             if order.index(upto) >= 4:
                 dsp.remit(db, admin, case.id, "FS-1")
             return {"id": case.id}
@@ -370,8 +372,9 @@ def _unit(m: Make) -> dict[str, Any]:
 DISPOSAL_STEPS = [
     ("approve", FINANCE, "applied", "sale", {}),
     ("reject", FINANCE, "applied", "sale", {"reason": "理由不充分"}),
-    ("appraise", OWNER_OR_ADMIN, "approved", "sale", {"value": "100", "appraiser": "锦川正信资产评估有限公司"}),
-    ("sell", OWNER_OR_ADMIN, "appraised", "sale", {"channel": "拍卖", "buyer": "某回收公司", "proceeds": "95"}),
+    # appraisal and sale: never the applicant unit (issue 14, finding 10)
+    ("appraise", ADMIN, "approved", "sale", {"value": "100", "appraiser": "锦川正信资产评估有限公司"}),
+    ("sell", ADMIN, "appraised", "sale", {"channel": "拍卖", "buyer": "某回收公司", "proceeds": "95"}),
     ("hand_over", OWNER_OR_ADMIN, "appraised", "free_transfer", {"recipient": "市第一中学"}),
     ("remit", OWNER_OR_ADMIN, "sold", "sale", {"voucher": "FS-2026-1"}),
     ("write_off", OWNER_OR_ADMIN, "remitted", "sale", {}),
