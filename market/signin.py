@@ -100,12 +100,12 @@ def _tell_sysadmins(db: Session, username: str, ip: str, now: datetime) -> None:
         notify(db, admins, "login_failures",
                f"账号“{username}”在 1 小时内登录失败 {by_name} 次（最近一次来自 {ip or '未知地址'}），"
                f"已按失败次数逐次延长等待时间。如非本人所为，请核实并提醒该用户。",
-               "/admin?tab=users", f"loginfail:u:{tag}:{hour}")
+               "/admin/users", f"loginfail:u:{tag}:{hour}")
     if ip and by_address == NOTICE_AT:
         tag = hashlib.sha256(ip.encode()).hexdigest()[:16]
         notify(db, admins, "login_failures",
                f"地址 {ip} 在 1 小时内登录失败 {by_address} 次，已按失败次数逐次延长该地址的等待时间。",
-               "/admin?tab=users", f"loginfail:a:{tag}:{hour}")
+               "/admin/users", f"loginfail:a:{tag}:{hour}")
 
 
 def authenticate(db: Session, username: str, password: str, ip: str = "") -> User:

@@ -117,3 +117,14 @@ def test_a_page_session_id_is_no_bearer_token(live_server, http, world):
         assert login(browser, "staff_edu").status_code == 303
         sid = _cookie_fields(browser)["sid"]
     assert http.get("/api/me", headers=_bearer(sid)).status_code == 401
+
+
+def test_signing_out_through_the_api_with_the_cookie_ends_the_page_session(live_server, world):
+    with _browser(live_server) as browser:
+        assert login(browser, "staff_edu").status_code == 303
+        saved = browser.cookies["gwc_session"]
+        token = csrf(browser.get("/requests").text)
+        assert browser.delete("/api/session", headers={"X-CSRF-Token": token}).status_code == 200
+    with _browser(live_server) as thief:
+        thief.cookies.set("gwc_session", saved)
+        assert thief.get("/api/me").status_code == 401
