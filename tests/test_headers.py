@@ -149,8 +149,8 @@ def test_main_pages_load_in_chromium_without_csp_violations(browser, live_server
                                 " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
         page = context.new_page()
         console = []
-        page.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
-        page.on("pageerror", lambda e: console.append(f"page error: {e}"))
+        page.on("console", lambda m, console=console: console.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda e, console=console: console.append(f"page error: {e}"))
         page.goto("/login")
         page.fill("input[name=username]", who)
         page.fill("input[name=password]", PASSWORD)

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import csrf, empty_database
+from conftest import csrf, empty_database, restore_page_session
 from factories import PASSWORD, add_assets, build_world
 from sqlmodel import func, select
 
@@ -387,7 +387,7 @@ def _pages() -> list[Entry]:
     entries = [
         P("/login", EVERYONE, data={"username": "staff_edu", "password": PASSWORD, "next": "/"}, logged=False,
           clone=True),
-        P("/logout", EVERYONE, noop=EVERYONE, logged=False, clone=True),
+        P("/logout", EVERYONE, noop=frozenset({"anonymous"}), logged=False, clone=True),  # ends the session row
         P("/requests/new", UNIT_PEOPLE, data=lambda m, p: {
             "title": "座谈会", "purpose": "大型会议", "line_count": "1", "category_0": str(w(m).chair.id),
             "quantity_0": "3", "start_0": _start(m), "end_0": _end(m)}),
@@ -614,9 +614,12 @@ class Env:
             add_bureau_manager(db, self.world)
             for key in SIGNED:
                 user = Make.who(db, key)
-                # the signed session cookies carry the user id: the rebuilt world must give the same ids
+                # the signed session cookies name page sessions kept on the server: the rebuilt world gives the
+                # same ids, and each page client's session is put back (signing in again costs argon2 each time)
                 assert self.uids.setdefault(key, user.id) == user.id
                 self.tokens[key] = issue_token(db, user)
+                restore_page_session(db, user, self.pages[key])
+            db.commit()
         self.make = Make(self)
 
     def ensure(self, entry: Entry) -> Make:
