@@ -48,6 +48,7 @@ CAPABILITIES: dict[str, set[str]] = {
     "propose_transfer": {"unit_manager", "warehouse_admin"},
     "apply_disposal": {"unit_manager", "warehouse_admin"},
     "run_disposal": {"warehouse_admin"},
+    "review_sale": {"finance"},  # a disposal sale far below book value: finance's second approval
     "import_assets": {"unit_manager", "warehouse_admin"},
     "run_matcher": {"warehouse_admin"},
     "manage_accounts": {"sysadmin"},

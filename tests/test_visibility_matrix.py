@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import csrf
+from conftest import csrf, restore_page_session
 from test_permissions import empty  # the database emptied, quickly on PostgreSQL too
 from vis_world import PASSWORD, Marker, Obj, VisWorld, build_vis_world, who
 
@@ -421,9 +421,12 @@ class Env:
         with session_scope(write=True) as db:
             for actor in ACTORS:
                 user = who(db, actor)
-                # the signed session cookies carry the user id: a rebuilt world must give the same ids
+                # the signed session cookies name page sessions kept on the server: a rebuilt world must give the
+                # same ids, and the signed-in page clients' sessions are put back
                 assert self.uids.setdefault(actor, user.id) == user.id
                 self.tokens[actor] = issue_token(db, user)
+                if actor in self.pages:
+                    restore_page_session(db, user, self.pages[actor])
             db.commit()
         self.by_token = {m.token: m for m in self.vw.markers}
         assert len(self.by_token) == len(self.vw.markers), "a marker token used twice"

@@ -25,6 +25,7 @@ from market.infra.config import settings
 from market.infra.db import REQUEST_THREADS
 from web.api import api_routes, hot_routes
 from web.busy import pool_busy
+from web.headers import SecurityHeaders, allowed_methods, security_headers
 from web.pages import page_routes
 from web.responses import api_error, error_page
 
@@ -37,18 +38,26 @@ async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     message = HTTP_MESSAGES.get(status, "请求无法处理。")
     if request.url.path.startswith("/api/"):
-        return api_error(status, "not_found" if status == 404 else "http_error", message)
-    request.state.user = None
-    return error_page(request, status, message)
+        response = api_error(status, "not_found" if status == 404 else "http_error", message)
+    else:
+        request.state.user = None
+        response = error_page(request, status, message)
+    if status == 405:
+        response.headers["Allow"] = allowed_methods(request.app.router.routes, request.scope)
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "服务器内部错误，操作未完成，请稍后重试或联系系统管理员。"
     if request.url.path.startswith("/api/"):
-        return api_error(500, "server_error", message)
-    request.state.user = None
-    return error_page(request, 500, message)
+        response = api_error(500, "server_error", message)
+    else:
+        request.state.user = None
+        response = error_page(request, 500, message)
+    # (this answer leaves outside the middleware: it gets the security headers here)
+    response.headers.update({k.decode(): v.decode() for k, v in security_headers(settings().https_only)})
+    return response
 
 
 def routes() -> list:
@@ -132,6 +141,7 @@ def _sweep() -> None:
 def create_app() -> Starlette:
     cfg = settings()
     middleware = [
+        Middleware(SecurityHeaders, https=cfg.https_only),
         Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
     ]

@@ -27,7 +27,7 @@ from market.infra.principals import Principal
 from market.models import User
 from market.notices import unread_count
 from market.pool.index import PoolIndex, pool_index, probe_due, ready_index
-from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
+from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database, session_id
 from web.params import bidi_at, check_body, has_nul
 from web.responses import NUL_MESSAGE, SIGN_IN_FIRST, FastJSONResponse, api_error, error_page
 
@@ -186,16 +186,16 @@ def _cached_principal(request: Request) -> Principal | None:
     token = bearer_token(request)
     if token:
         return principals.cached_for_token(token)
-    uid = request.session.get("uid")
-    return principals.cached_for_session(uid, request.session.get("pw")) if isinstance(uid, int) else None
+    sid = session_id(request)
+    return principals.cached_for_token(sid, "cookie") if sid else None
 
 
 def _principal(request: Request, db: Session, again: bool = False) -> Principal | None:
     token = bearer_token(request)
     if token:
         return principals.for_token(db, token, again)
-    uid = request.session.get("uid")
-    return principals.for_session(db, uid, request.session.get("pw"), again) if isinstance(uid, int) else None
+    sid = session_id(request)
+    return principals.for_token(db, sid, again, "cookie") if sid else None
 
 
 def pool_read(fn: PoolHandler):  # noqa: ANN201
