@@ -23,6 +23,8 @@ from starlette.staticfiles import StaticFiles
 
 from market.infra.config import settings
 from market.infra.db import REQUEST_THREADS
+from web import accesslog
+from web.accesslog import AccessLog
 from web.api import api_routes, hot_routes
 from web.busy import pool_busy
 from web.headers import SecurityHeaders, allowed_methods, security_headers
@@ -140,7 +142,10 @@ def _sweep() -> None:
 
 def create_app() -> Starlette:
     cfg = settings()
+    if os.environ.get("GONGWUCANG_ACCESS_LOG") == "1":
+        accesslog.enable()
     middleware = [
+        Middleware(AccessLog),
         Middleware(SecurityHeaders, https=cfg.https_only),
         Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
