@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func
 from sqlmodel import Session, select
 
+from market import fields
 from market.access import UNIT_ROLES, can, check_visible, may_see, visible
 from market.accounts import display_names, unit_options
 from market.catalogue import category_options
@@ -52,7 +53,7 @@ def lookup(db: Session, actor: User, tag: str) -> Asset:
     """The asset with this printed tag or RFID EPC, if ``actor`` may see it; else ``NotFound`` — the same as for a
     tag nobody has (a lookup is no way to learn which tags exist)."""
     text = (tag or "").strip()
-    scanned = _LINK.search(text[:300])  # a label's QR code holds the asset page's address
+    scanned = _LINK.search(text[:fields.LOOKUP_LIMIT])  # a label's QR code holds the asset page's address
     if scanned:
         asset = db.get(Asset, int(scanned[1]))
     else:

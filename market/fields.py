@@ -24,6 +24,7 @@ assert MAX_AMOUNT <= COLUMN_MAX_AMOUNT
 # Free text that is kept only in the event log (a withdraw or cancel reason, a settlement note): its own limit,
 # the summary it ends up in is cut to the summary's column (``cut``).
 REASON_LIMIT = 200
+LOOKUP_LIMIT = 300  # what a scan box takes: a tag, an RFID EPC or a label's QR link (market.assets.lookup)
 
 LATITUDE = (-90.0, 90.0)
 LONGITUDE = (-180.0, 180.0)

@@ -28,9 +28,11 @@ def yuan(value) -> str:  # noqa: ANN001
 
 def maxlen(ref: str) -> int:
     """A form field's ``maxlength`` from the declaration the server reads it with: ``"Model.field"`` (the column's
-    length) or ``"REASON"`` (text kept only in the event log)."""
+    length), ``"REASON"`` (text kept only in the event log) or ``"LOOKUP"`` (a scan box)."""
     if ref == "REASON":
         return fields.REASON_LIMIT
+    if ref == "LOOKUP":
+        return fields.LOOKUP_LIMIT
     model, name = ref.split(".")
     return fields.limit(getattr(getattr(models, model), name))
 

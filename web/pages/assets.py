@@ -37,7 +37,8 @@ def asset_lookup(request: Request, db: Session, user: User | None, form: FormDat
     try:
         asset = assets.lookup(db, user, raw)
     except NotFound as exc:
-        return render(request, "lookup.html", {"tag": raw[:200], "error": exc.message}, status_code=404)
+        # the miss does not echo what was typed: a page never shows a tag its reader may not see
+        return render(request, "lookup.html", {"tag": "", "error": exc.message}, status_code=404)
     return RedirectResponse(f"/assets/{asset.id}", status_code=303)
 
 
