@@ -21,6 +21,7 @@ import re
 import threading
 from array import array
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,11 @@ from .base import SearchQuery, SearchResult
 from .facets import FacetCounter
 
 FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "holder": 0.5, "description": 1.0}
+# A listing's own words are matched first; its holder's (or a rental offer's vendor's) name only for a query word
+# that none of those words match anywhere ("市教育局 椅子"): a tent company's name must not make its sound
+# systems answer 帐篷. The holder's tokens are kept apart, under this prefix.
+HOLDER_FIELDS = {"holder"}
+HOLDER = "h:"
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
 PINYIN_FIELDS = {"title", "category", "brand"}
 PINYIN_FACTOR = 0.3  # pinyin matches rank below text matches
@@ -60,7 +66,8 @@ SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
 MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
 DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
 WORD_SCORE_SLOTS = 4_000_000  # slots of the query words' scores kept (``_word``), all words together (20 MB)
-FORMAT = 2
+FORMAT = 3
+NEAREST = 5  # terms suggested when nothing matches
 
 
 def _day(iso: str | None, default: int) -> int:
@@ -95,8 +102,10 @@ def analyse(doc: dict[str, Any]) -> dict[str, float]:
             continue
         w = FIELD_WEIGHTS[name]
         toks = tx.index_tokens(value)
-        if name not in PER_CHAR_FIELDS:
+        if name not in PER_CHAR_FIELDS and name not in HOLDER_FIELDS:  # a holder's are asked only by name
             toks = [t for t in toks if len(t) > 1 or not tx.CJK.match(t)]
+        if name in HOLDER_FIELDS:
+            toks = [HOLDER + t for t in toks]
         for t in toks:
             if out.get(t, 0.0) < w:
                 out[t] = w
@@ -242,7 +251,7 @@ class EmbeddedBackend:
 
     def _new_token(self, t: str) -> None:
         self._words_changed()
-        if t.startswith("py:"):
+        if t.startswith(("py:", HOLDER)):
             return
         if t.isascii() and not t.isalnum():
             c = tx.compact(t)
@@ -408,7 +417,7 @@ class EmbeddedBackend:
 
     def _vocab(self) -> list[str]:
         if self._sorted_vocab is None:
-            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii())
+            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii() and not t.startswith(HOLDER))
         return self._sorted_vocab
 
     def _prefix_terms(self, prefix: str, limit: int = 30) -> list[str]:
@@ -446,6 +455,17 @@ class EmbeddedBackend:
         return alts
 
     def _expand(self, w: str, last: bool) -> list[tuple[list[str], float, list[str]]]:
+        if w.startswith(HOLDER):  # a holder's name: the word, a long word's dictionary words
+            word = w[len(HOLDER):]
+            alts = [([w], 1.0, [])]
+            c = tx.compact(word)
+            if c and c != word:
+                alts.append(([HOLDER + c], 1.0, []))
+            if tx.CJK.match(word) and len(word) >= 4:
+                parts = _dictionary_split(word)
+                if len(parts) > 1:
+                    alts.append(([HOLDER + p for p in parts], 0.9, []))
+            return alts
         alts: list[tuple[list[str], float, list[str]]] = [([w], 1.0, [w, *self.compact_words.get(w, ())])]
         for s in self._syn.get(w, ()):
             toks = [s] if s in self.post_slots else [t for t in tx.segment_query(s)]
@@ -493,23 +513,19 @@ class EmbeddedBackend:
                 i += 1
         return out
 
-    def _match(self, words: list[str], n: int) -> tuple[np.ndarray, np.ndarray, set[str]]:
-        """The summed scores and the slots holding every query word (read-only: they may be kept by
-        ``_word``), and the words to highlight."""
+    def _match(self, words: list[str], n: int) -> list[tuple[np.ndarray, np.ndarray, list[str]] | None]:
+        """Each query word's score in each slot, the slots it matches and the words to highlight (None: it
+        matches nothing). A word is matched on the listing's own words, and on its holder's name only when
+        it matches none of those anywhere. The arrays are read-only: they may be kept by ``_word``."""
         words = self._merge_synonym_spans(words)
-        score = mask = None  # from the first word on
-        marks: set[str] = set()
+        out = []
         for i, w in enumerate(words):
-            found = self._word(w, i == len(words) - 1, n)
+            last = i == len(words) - 1
+            found = self._word(w, last, n)
             if found is None:
-                return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), marks
-            ws, hit, hl = found
-            marks.update(hl)
-            if mask is None:
-                score, mask = ws, hit
-            else:
-                score, mask = score + ws, mask & hit
-        return score, mask, marks
+                found = self._word(HOLDER + w, last, n)
+            out.append(found)
+        return out
 
     def _word(self, w: str, last: bool, n: int) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
         """One query word over the first ``n`` slots: its score in each (the best of its alternatives, idf
@@ -596,14 +612,24 @@ class EmbeddedBackend:
         with self._lock:
             n = self.n
             words = tx.segment_query(query.q)
-            mask = self._filters(query, n)
+            filters = self._filters(query, n)
             marks: set[str] = set()
+            relaxed = False
+            m = None  # the slots the words match (None: no words)
             if words:
-                score, m, marks = self._match(words, n)
-                mask &= m
+                score, m, marks, relaxed = self._text(words, filters, n)
+                mask = filters & m
+            else:
+                mask = filters
             idx = mask.nonzero()[0]  # (numpy's functions cost more per call than the methods: flatnonzero, a[i])
             total = int(len(idx))
             facets = self._facets.count(query.facets, idx)
+            for name in query.facets:  # disjunctive: a facet counts as if its own selection were not applied
+                if getattr(query, name, None):
+                    others = self._filters(replace(query, **{name: None}), n)
+                    if m is not None:
+                        others &= m
+                    facets.update(self._facets.count((name,), others.nonzero()[0]))
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
             km = None if query.origin is None else self._km_from(query.origin, n)
@@ -630,7 +656,42 @@ class EmbeddedBackend:
                     d = dists[k]
                     hit["distance_km"] = None if d == math.inf else round(d, 3)  # inf: no place
                 hits.append(hit)
-            return SearchResult(total=total, hits=hits, facets=facets)
+            nearest = self._nearest(query.q) if words and not total else []
+            return SearchResult(total=total, hits=hits, facets=facets, relaxed=relaxed, nearest=nearest)
+
+    def _text(self, words: list[str], filters: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, set[str], bool]:
+        """(score, the slots matched, the words to highlight, relaxed) for the query words: the slots holding
+        every word; when none within ``filters`` does, the slots holding some of them, more words first
+        (relaxed)."""
+        found = self._match(words, n)
+        marks: set[str] = set()
+        for f in found:
+            if f is not None:
+                marks.update(f[2])
+        got = [f for f in found if f is not None]
+        if not got:
+            return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), marks, False
+        score, mask = got[0][0], got[0][1]
+        for ws, hit, _ in got[1:]:
+            score, mask = score + ws, mask & hit
+        if len(got) == len(found) and (len(found) == 1 or (mask & filters).any()):
+            return score, mask, marks, False
+        # relaxation: the more words a slot holds the higher it ranks, then its score
+        count = np.zeros(n, dtype=np.float32)
+        for _, hit, _ in got:
+            count += hit
+        mask = count > 0
+        if not (mask & filters).any():
+            return score, mask, marks, False
+        total = np.zeros(n, dtype=np.float32)
+        for ws, _, _ in got:
+            total += ws
+        top = float(total.max()) + 1.0
+        return total + count * np.float32(top), mask, marks, True
+
+    def _nearest(self, q: str) -> list[str]:
+        """Category names, brands and short titles nearest to a query that matches nothing."""
+        return tx.nearest_terms(q, [s for s in self.suggestions if len(s) <= 12], NEAREST)
 
     def _km_from(self, origin: tuple[float, float], n: int) -> np.ndarray:
         """Kilometres from ``origin`` to each of the first ``n`` slots (infinite: no place, last by distance),
@@ -683,6 +744,9 @@ class EmbeddedBackend:
                 for s in self.suggestions:
                     norm = tx.normalize(s)
                     keys.append((norm, s))
+                    # a Latin word inside (联想ThinkPad E14 → thinkpad e14): thin suggests it too
+                    keys.extend((norm[m.start():].replace(" ", ""), s) for m in _LATIN_START.finditer(norm)
+                                if m.start())
                     full, initials = _pinyin_of(norm)
                     if full and full != norm:
                         keys.append((full, s))
@@ -698,6 +762,9 @@ class EmbeddedBackend:
                 i += 1
         ranked = sorted(found, key=lambda s: (-found[s], len(s), s))
         return ranked[:limit]
+
+
+_LATIN_START = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]")
 
 
 def _pinyin_of(s: str) -> tuple[str, str]:
