@@ -42,6 +42,7 @@ FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "hol
 # systems answer 帐篷. The holder's tokens are kept apart, under this prefix.
 HOLDER_FIELDS = {"holder"}
 HOLDER = "h:"
+(_HOLDER_COLUMN,) = fd.HOLDER.doc
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
 PINYIN_FIELDS = {"title", "category", "brand"}
 PINYIN_FACTOR = 0.3  # pinyin matches rank below text matches
@@ -515,16 +516,31 @@ class EmbeddedBackend:
 
     def _match(self, words: list[str], n: int) -> list[tuple[np.ndarray, np.ndarray, list[str]] | None]:
         """Each query word's score in each slot, the slots it matches and the words to highlight (None: it
-        matches nothing). A word is matched on the listing's own words, and on its holder's name only when
-        it matches none of those anywhere. The arrays are read-only: they may be kept by ``_word``."""
+        matches nothing). Words are matched on the listing's own words; a word that matches none of those
+        anywhere, with the words around it that together are part of a holder's name, is matched on the holder
+        names ("市教育局 椅子": 市教育局 there, 椅子 on the listings). The arrays are read-only: they may be kept
+        by ``_word``."""
         words = self._merge_synonym_spans(words)
-        out = []
-        for i, w in enumerate(words):
-            last = i == len(words) - 1
-            found = self._word(w, last, n)
-            if found is None:
-                found = self._word(HOLDER + w, last, n)
-            out.append(found)
+        last = len(words) - 1
+        out = [self._word(w, i == last, n) for i, w in enumerate(words)]
+        if all(f is not None for f in out):
+            return out
+        names = [tx.normalize(v) for v in self.values.get(_HOLDER_COLUMN, ())]
+        named = set()  # the words that name a holder
+        for i, f in enumerate(out):
+            if f is not None or i in named:
+                continue
+            lo, hi = i, i + 1
+            while True:  # widen the run while it is still part of some holder's name
+                if lo > 0 and any("".join(words[lo - 1:hi]) in h for h in names):
+                    lo -= 1
+                elif hi <= last and any("".join(words[lo:hi + 1]) in h for h in names):
+                    hi += 1
+                else:
+                    break
+            named.update(range(lo, hi))
+        for i in sorted(named):
+            out[i] = self._word(HOLDER + words[i], i == last, n)
         return out
 
     def _word(self, w: str, last: bool, n: int) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
