@@ -271,7 +271,7 @@ class EmbeddedBackend:
 
     @staticmethod
     def _doc_suggestions(doc: dict[str, Any]) -> list[str]:
-        return [s for s in (doc.get("title"), doc.get("category_name"), doc.get("brand")) if s]
+        return [s for s in (doc.get("title"), doc.get("category_name"), doc.get("brand"), doc.get("model")) if s]
 
     def _kill(self, slot: int) -> None:
         doc = self.docs[slot]

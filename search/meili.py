@@ -256,11 +256,11 @@ class MeiliBackend:
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         if not prefix.strip():
             return []
-        res = self.idx.search(prefix, {"limit": 50, "attributesToRetrieve": ["title", "category_name", "brand"]})
+        res = self.idx.search(prefix, {"limit": 50, "attributesToRetrieve": ["title", "category_name", "brand", "model"]})
         p = tx.normalize(prefix).strip()
         out: dict[str, None] = {}
         for h in res["hits"]:
-            for f in ("category_name", "brand", "title"):
+            for f in ("category_name", "brand", "model", "title"):
                 v = h.get(f)
                 if v and (tx.normalize(v).startswith(p) or f == "title"):
                     out.setdefault(v)
