@@ -202,13 +202,13 @@ class MeiliBackend:
             attempts.append((WITH_HOLDER, "all", False))
             if len(words) > 1:
                 attempts.append((WITH_HOLDER, "last", True))
-        for attributes, strategy, relaxed in attempts:
+        relaxed = False
+        for attributes, strategy, partial in attempts:
             res, facet_res = self._search(query, {**params, "attributesToSearchOn": attributes,
                                                   "matchingStrategy": strategy})
             if res.get("totalHits"):
+                relaxed = partial
                 break
-        else:
-            relaxed = False
         hits = []
         for h in res["hits"]:
             formatted = (h.get("_formatted") or {}).get("title") or h.get("title") or ""
@@ -230,7 +230,7 @@ class MeiliBackend:
             facets[f] = dict(sorted(vals.items(), key=lambda kv: (-kv[1], kv[0])))
         total = int(res.get("totalHits", len(hits)))
         nearest = self._nearest(query.q) if words and not total else []
-        return SearchResult(total=total, hits=hits, facets=facets, relaxed=relaxed and bool(total), nearest=nearest)
+        return SearchResult(total=total, hits=hits, facets=facets, relaxed=relaxed, nearest=nearest)
 
     def _search(self, query: SearchQuery, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict]]:
         """The search, and for each selected facet its counts without its own selection: one multi-search, a

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-import search
 from search import SearchQuery
 from search.text import ALIASES, default_synonyms, load_synonyms, nearest_terms, synonym_map
 from tests.test_search_contract import BACKENDS, BY_ID, CHAIRS, DOCS, _drop, _open
