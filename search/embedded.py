@@ -301,11 +301,15 @@ class EmbeddedBackend:
         if snap.exists():
             with open(snap, "rb") as fh:
                 state = pickle.load(fh)
+            self._synonym_groups = state["synonyms"]
+            self._syn = tx.synonym_map(self._synonym_groups)
             if state.get("format") == FORMAT:
                 self.__dict__.update(state["state"])
-                self._synonym_groups = state["synonyms"]
-                self._syn = tx.synonym_map(self._synonym_groups)
-                self._words_changed()
+            else:  # an older layout (tokens analysed otherwise): its documents indexed again, then the journal
+                for d in state["state"]["docs"]:
+                    if d is not None:
+                        self._add(d)
+            self._words_changed()
         j = self.path / JOURNAL
         if j.exists():
             for line in j.read_text(encoding="utf-8").splitlines():

@@ -457,6 +457,22 @@ def test_embedded_persists_to_a_directory(tmp_path):
     assert b2.count() == len(DOCS) - 1 and set(ids(b2, "公文柜")) == {"L9", "L10", "L29"}
 
 
+def test_embedded_snapshot_of_an_older_layout_is_indexed_again(tmp_path, monkeypatch):
+    """A snapshot written by a release that analysed documents otherwise (its format differs): its documents
+    are indexed again with today's rules, and the journal written after it still applies."""
+    import search.embedded as embedded
+
+    monkeypatch.setattr(embedded, "FORMAT", embedded.FORMAT - 1)
+    old = search.open_backend("embedded", path=tmp_path / "idx")
+    old.index(DOCS)
+    old.flush()
+    old.delete(["L1"])  # in the journal only
+    monkeypatch.undo()
+    b = search.open_backend("embedded", path=tmp_path / "idx")
+    assert b.count() == len(DOCS) - 1 and set(ids(b, "椅子")) == CHAIRS - {"L1"}
+    assert set(ids(b, "帐篷")) == {"L22", "L23", "L33", "M1"} and set(ids(b, "lenovo")) == {"L11", "L12", "L28", "L32"}
+
+
 def test_new_condition_values_are_faceted_and_filtered(fresh):
     fresh.index([dict(BY_ID["L7"], conditions=["待维修"])])
     assert ids(fresh, condition="待维修") == ["L7"]
