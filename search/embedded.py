@@ -37,9 +37,10 @@ from .base import SearchQuery, SearchResult
 from .facets import FacetCounter
 
 FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "holder": 0.5, "description": 1.0}
-# A listing's own words are matched first; its holder's (or a rental offer's vendor's) name only for a query word
-# that none of those words match anywhere ("市教育局 椅子"): a tent company's name must not make its sound
-# systems answer 帐篷. The holder's tokens are kept apart, under this prefix.
+# A listing's own words are matched first; its holder's (or a rental offer's vendor's) name only for the query
+# words that name a holder: a word none of those words match anywhere, with the words around it that together are
+# part of a holder's name ("市教育局 椅子", ``_match``). A tent company's name must not make its sound systems
+# answer 帐篷. The holder's tokens (every character too) are kept apart, under this prefix.
 HOLDER_FIELDS = {"holder"}
 HOLDER = "h:"
 (_HOLDER_COLUMN,) = fd.HOLDER.doc
