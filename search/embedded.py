@@ -21,7 +21,6 @@ import re
 import threading
 from array import array
 from collections import Counter
-from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -183,6 +182,8 @@ class EmbeddedBackend:
         # emptied whenever either changes (``_words_changed``); popular words are asked for again and again
         self._expansions: dict[tuple[str, bool], list[tuple[list[str], float, list[str]]]] = {}
         self._sugg_keys: list[tuple[str, str]] | None = None
+        self._near_keys: list[tuple[str, str]] | None = None  # (compact form, term) asked by ``_nearest``
+        self._holder_names: list[str] = []  # the holder values, normalised (``_match``)
         self._facets = FacetCounter(self)
         self._word_scores: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, list[str]] | None] = {}
         self._word_slots = 0  # slots in ``_word_scores``, each word's arrays as long as the index then
@@ -243,7 +244,7 @@ class EmbeddedBackend:
             self._cache.pop(t, None)
         for sug in self._doc_suggestions(doc):
             self.suggestions[sug] += 1
-        self._sugg_keys = None
+        self._sugg_keys = self._near_keys = None
 
     def _words_changed(self) -> None:
         """A token was added or the synonyms changed: what was derived from the vocabulary is stale."""
@@ -287,7 +288,7 @@ class EmbeddedBackend:
             self.suggestions[sug] -= 1
             if self.suggestions[sug] <= 0:
                 del self.suggestions[sug]
-        self._sugg_keys = None
+        self._sugg_keys = self._near_keys = None
 
     def _maybe_compact(self) -> None:
         if self.n_dead > 1000 and self.n_dead * 4 > self.n:
@@ -530,7 +531,9 @@ class EmbeddedBackend:
         out = [self._word(w, i == last, n) for i, w in enumerate(words)]
         if all(f is not None for f in out):
             return out
-        names = [tx.normalize(v) for v in self.values.get(_HOLDER_COLUMN, ())]
+        names = self._holder_names
+        values = self.values[_HOLDER_COLUMN]
+        names += [tx.normalize(v) for v in values[len(names):]]  # holder values only grow (until a reset)
         named = set()  # the words that name a holder
         for i, f in enumerate(out):
             if f is not None or i in named:
@@ -604,28 +607,33 @@ class EmbeddedBackend:
             self._word_scores = {}
             self._word_slots = 0
 
-    def _filters(self, q: SearchQuery, n: int) -> np.ndarray:
-        mask = self.alive.a[:n].copy()
+    def _filters(self, q: SearchQuery, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The live slots passing every filter of ``q``, and each value filter's own mask by its name (a
+        facet's counts leave its own out: disjunctive facets)."""
+        own: dict[str, np.ndarray] = {}
         for name, f in _PREFIX_FILTERS:  # a code and the codes below it
             v = getattr(q, name)
             if v:
                 codes = self.values[f]
                 allowed = np.fromiter((c.startswith(v) for c in codes), dtype=bool, count=len(codes))
-                mask &= allowed[self.single[f].a[:n]]
+                own[name] = allowed[self.single[f].a[:n]]
         for name, f in _EQUAL_FILTERS:
             v = getattr(q, name)
             if v:
-                mask &= self.single[f].a[:n] == self.value_ids[f].get(v, -2)
+                own[name] = self.single[f].a[:n] == self.value_ids[f].get(v, -2)
         for name, f in _BIT_FILTERS:
             v = getattr(q, name)
             if v:
-                mask &= (self.bits[f].a[:n] & self._mask(f, v)) != 0
+                own[name] = (self.bits[f].a[:n] & self._mask(f, v)) != 0
         want_from, want_to = getattr(q, _WANT_FROM), getattr(q, _WANT_TO)
         if want_from or want_to:
             lo = _day(want_from, DAY_MIN)
             hi = _day(want_to, DAY_MAX)
-            mask &= (self.afrom.a[:n] <= hi) & (self.auntil.a[:n] >= lo)
-        return mask
+            own[_WINDOW.key] = (self.afrom.a[:n] <= hi) & (self.auntil.a[:n] >= lo)
+        mask = self.alive.a[:n].copy()
+        for m in own.values():
+            mask &= m
+        return mask, own
 
     # ------------------------------------------------------------------ search
     def search(self, query: SearchQuery) -> SearchResult:
@@ -633,7 +641,7 @@ class EmbeddedBackend:
         with self._lock:
             n = self.n
             words = tx.segment_query(query.q)
-            filters = self._filters(query, n)
+            filters, own = self._filters(query, n)
             marks: set[str] = set()
             relaxed = False
             m = None  # the slots the words match (None: no words)
@@ -646,10 +654,11 @@ class EmbeddedBackend:
             total = int(len(idx))
             facets = self._facets.count(query.facets, idx)
             for name in query.facets:  # disjunctive: a facet counts as if its own selection were not applied
-                if getattr(query, name, None):
-                    others = self._filters(replace(query, **{name: None}), n)
-                    if m is not None:
-                        others &= m
+                if name in own:
+                    others = self.alive.a[:n] if m is None else m & self.alive.a[:n]
+                    for other, om in own.items():
+                        if other != name:
+                            others = others & om
                     facets.update(self._facets.count((name,), others.nonzero()[0]))
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
@@ -677,7 +686,8 @@ class EmbeddedBackend:
                     d = dists[k]
                     hit["distance_km"] = None if d == math.inf else round(d, 3)  # inf: no place
                 hits.append(hit)
-            nearest = self._nearest(query.q) if words and not total else []
+            # nothing matched the words anywhere (not just within the filters): the nearest terms
+            nearest = self._nearest(query.q) if words and not total and not (m & self.alive.a[:n]).any() else []
             return SearchResult(total=total, hits=hits, facets=facets, relaxed=relaxed, nearest=nearest)
 
     def _text(self, words: list[str], filters: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, set[str], bool]:
@@ -712,7 +722,9 @@ class EmbeddedBackend:
 
     def _nearest(self, q: str) -> list[str]:
         """Category names, brands and short titles nearest to a query that matches nothing."""
-        return tx.nearest_terms(q, [s for s in self.suggestions if len(s) <= 12], NEAREST)
+        if self._near_keys is None:
+            self._near_keys = [(tx.compact(s), s) for s in self.suggestions if len(s) <= 12]
+        return tx.nearest_terms(q, self._near_keys, NEAREST)
 
     def _km_from(self, origin: tuple[float, float], n: int) -> np.ndarray:
         """Kilometres from ``origin`` to each of the first ``n`` slots (infinite: no place, last by distance),

@@ -189,8 +189,9 @@ def synonym_map(groups: list[list[str]]) -> dict[str, set[str]]:
 # ----------------------------------------------------------------------------------------- nearest terms
 
 def nearest_terms(query: str, candidates, limit: int = 5) -> list[str]:
-    """The candidates (names, brands) nearest to a query that matched nothing: those sharing most of its
-    characters first (then the fewest other characters); a Latin query also by edit distance to their start."""
+    """The candidates (names, brands; or (compact form, name) pairs) nearest to a query that matched nothing:
+    those sharing most of its characters first (then the fewest other characters); a Latin query by edit
+    distance to their first Latin word."""
     q = compact(query)
     if not q:
         return []
@@ -198,8 +199,8 @@ def nearest_terms(query: str, candidates, limit: int = 5) -> list[str]:
     latin = q.isascii() and len(q) >= 3
     scored = []
     for c in candidates:
-        cn = compact(c)
-        if not cn:
+        cn, c = c if isinstance(c, tuple) else (compact(c), c)
+        if not cn or (not latin and qs.isdisjoint(cn)):
             continue
         if latin:
             if not cn.isascii():
