@@ -229,7 +229,7 @@ class MeiliBackend:
             vals = {k: int(v) for k, v in (got.get(FACET_ATTRIBUTES[f]) or {}).items() if k != ""}
             facets[f] = dict(sorted(vals.items(), key=lambda kv: (-kv[1], kv[0])))
         total = int(res.get("totalHits", len(hits)))
-        nearest = self._nearest(query.q) if words and not total else []
+        nearest = self._nearest(query.q) if words and not total and not self._anywhere(query, params) else []
         return SearchResult(total=total, hits=hits, facets=facets, relaxed=relaxed, nearest=nearest)
 
     def _search(self, query: SearchQuery, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict]]:
@@ -246,6 +246,14 @@ class MeiliBackend:
                             "matchingStrategy": params["matchingStrategy"]})
         results = self.client.multi_search(queries)["results"]
         return results[0], {f: r.get("facetDistribution") or {} for f, r in zip(selected, results[1:], strict=True)}
+
+    def _anywhere(self, query: SearchQuery, params: dict[str, Any]) -> bool:
+        """Whether some of the words match outside the filters (then the filters, not the words, found nothing)."""
+        if not params["filter"]:
+            return False
+        res = self.idx.search(query.q, {"limit": 1, "attributesToRetrieve": ["id"], "attributesToSearchOn": WITH_HOLDER,
+                                        "matchingStrategy": "last"})
+        return bool(res["hits"])
 
     def _nearest(self, q: str) -> list[str]:
         """Category names and brands nearest to a query that matches nothing."""

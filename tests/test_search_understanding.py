@@ -169,3 +169,8 @@ def test_a_latin_prefix_suggests_the_titles_holding_the_word(engine):
     assert {"ThinkPad E14", "ThinkPad X1"} <= set(got)  # the models
     assert "联想ThinkPad E14 笔记本电脑" in got  # a title holding the word after Chinese
     assert any("ThinkPad" in s for s in engine.suggest("ThinkP"))
+
+
+def test_no_nearest_terms_when_only_the_filters_leave_nothing(engine):
+    r = found(engine, "帐篷", district="涪城区", tier="idle")  # tents exist, none idle in 涪城区
+    assert r.total == 0 and r.nearest == []
