@@ -182,7 +182,7 @@ class EmbeddedBackend:
         # emptied whenever either changes (``_words_changed``); popular words are asked for again and again
         self._expansions: dict[tuple[str, bool], list[tuple[list[str], float, list[str]]]] = {}
         self._sugg_keys: list[tuple[str, str]] | None = None
-        self._near_keys: list[tuple[str, str]] | None = None  # (compact form, term) asked by ``_nearest``
+        self._near_keys: list[tuple[str, frozenset[str], str]] | None = None  # ``_nearest``'s candidates
         self._holder_names: list[str] = []  # the holder values, normalised (``_match``)
         self._facets = FacetCounter(self)
         self._word_scores: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, list[str]] | None] = {}
@@ -723,7 +723,7 @@ class EmbeddedBackend:
     def _nearest(self, q: str) -> list[str]:
         """Category names, brands and short titles nearest to a query that matches nothing."""
         if self._near_keys is None:
-            self._near_keys = [(tx.compact(s), s) for s in self.suggestions if len(s) <= 12]
+            self._near_keys = [tx.near_key(s) for s in self.suggestions if len(s) <= 12]
         return tx.nearest_terms(q, self._near_keys, NEAREST)
 
     def _km_from(self, origin: tuple[float, float], n: int) -> np.ndarray:

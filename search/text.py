@@ -188,10 +188,20 @@ def synonym_map(groups: list[list[str]]) -> dict[str, set[str]]:
 
 # ----------------------------------------------------------------------------------------- nearest terms
 
+_FIRST_LATIN = re.compile(r"[a-z][a-z0-9]*")
+
+
+def near_key(term: str) -> tuple[str, frozenset[str], str]:
+    """What ``nearest_terms`` compares of a candidate: the term, its characters, its first Latin word."""
+    c = compact(term)
+    m = _FIRST_LATIN.search(c)
+    return term, frozenset(c), m.group() if m else ""
+
+
 def nearest_terms(query: str, candidates, limit: int = 5) -> list[str]:
-    """The candidates (names, brands; or (compact form, name) pairs) nearest to a query that matched nothing:
-    those sharing most of its characters first (then the fewest other characters); a Latin query by edit
-    distance to their first Latin word."""
+    """The candidates (names, brands; or their ``near_key``) nearest to a query that matched nothing: for a
+    Chinese query those sharing most of its characters first (then the fewest other characters), for a Latin
+    one by edit distance of its first Latin word (whose first letter must agree)."""
     q = compact(query)
     if not q:
         return []
@@ -199,25 +209,19 @@ def nearest_terms(query: str, candidates, limit: int = 5) -> list[str]:
     latin = q.isascii() and len(q) >= 3
     scored = []
     for c in candidates:
-        cn, c = c if isinstance(c, tuple) else (compact(c), c)
-        if not cn or (not latin and qs.isdisjoint(cn)):
-            continue
+        term, chars, word = c if isinstance(c, tuple) else near_key(c)
         if latin:
-            if not cn.isascii():
-                m = re.search(r"[a-z][a-z0-9]*", cn)
-                if not m:
-                    continue
-                cn = m.group()
-            d = osa_distance(q, cn[:len(q)], 2)
-            if d > 2 or d * 3 > len(q):
+            if not word or word[0] != q[0]:
                 continue
-            scored.append((d, 0.0, len(c), c))
-            continue
-        common = len(qs & set(cn))
-        if common and any(CJK.match(ch) for ch in qs & set(cn)):
-            scored.append((-common / len(qs), -common / len(qs | set(cn)), len(c), c))
+            d = osa_distance(q, word[:len(q)], 2)
+            if d <= 2 and d * 3 <= len(q):
+                scored.append((d, 0.0, len(term), term))
+        elif not qs.isdisjoint(chars):
+            common = qs & chars
+            if any(CJK.match(ch) for ch in common):
+                scored.append((-len(common) / len(qs), -len(common) / len(qs | chars), len(term), term))
     scored.sort()
-    return list(dict.fromkeys(c for *_, c in scored))[:limit]
+    return list(dict.fromkeys(t for *_, t in scored))[:limit]
 
 
 # ----------------------------------------------------------------------------------------- typos
