@@ -34,6 +34,7 @@ class SearchQuery:
     origin: tuple[float, float] | None = None  # (lat, lng): distance sort and ``distance_km``
     page: int = 1
     per_page: int = 20
+    # counted disjunctively: each facet as if its own selection were not applied, so a user can widen it
     facets: tuple[str, ...] = ()
 
     def validate(self) -> None:
@@ -57,6 +58,9 @@ class SearchResult:
     total: int
     hits: list[dict[str, Any]] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # no result holds every query word: these hold some of them, the most words first
+    relaxed: bool = False
+    nearest: list[str] = field(default_factory=list)  # nothing matched: the nearest known terms
 
 
 @runtime_checkable

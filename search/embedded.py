@@ -36,6 +36,13 @@ from .base import SearchQuery, SearchResult
 from .facets import FacetCounter
 
 FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "holder": 0.5, "description": 1.0}
+# A listing's own words are matched first; its holder's (or a rental offer's vendor's) name only for the query
+# words that name a holder: a word none of those words match anywhere, with the words around it that together are
+# part of a holder's name ("市教育局 椅子", ``_match``). A tent company's name must not make its sound systems
+# answer 帐篷. The holder's tokens (every character too) are kept apart, under this prefix.
+HOLDER_FIELDS = {"holder"}
+HOLDER = "h:"
+(_HOLDER_COLUMN,) = fd.HOLDER.doc
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
 PINYIN_FIELDS = {"title", "category", "brand"}
 PINYIN_FACTOR = 0.3  # pinyin matches rank below text matches
@@ -60,7 +67,8 @@ SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
 MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
 DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
 WORD_SCORE_SLOTS = 4_000_000  # slots of the query words' scores kept (``_word``), all words together (20 MB)
-FORMAT = 2
+FORMAT = 3
+NEAREST = 5  # terms suggested when nothing matches
 
 
 def _day(iso: str | None, default: int) -> int:
@@ -95,8 +103,10 @@ def analyse(doc: dict[str, Any]) -> dict[str, float]:
             continue
         w = FIELD_WEIGHTS[name]
         toks = tx.index_tokens(value)
-        if name not in PER_CHAR_FIELDS:
+        if name not in PER_CHAR_FIELDS and name not in HOLDER_FIELDS:  # a holder's are asked only by name
             toks = [t for t in toks if len(t) > 1 or not tx.CJK.match(t)]
+        if name in HOLDER_FIELDS:
+            toks = [HOLDER + t for t in toks]
         for t in toks:
             if out.get(t, 0.0) < w:
                 out[t] = w
@@ -172,6 +182,8 @@ class EmbeddedBackend:
         # emptied whenever either changes (``_words_changed``); popular words are asked for again and again
         self._expansions: dict[tuple[str, bool], list[tuple[list[str], float, list[str]]]] = {}
         self._sugg_keys: list[tuple[str, str]] | None = None
+        self._near_keys: list[tuple[str, frozenset[str], str]] | None = None  # ``_nearest``'s candidates
+        self._holder_names: list[str] = []  # the holder values, normalised (``_match``)
         self._facets = FacetCounter(self)
         self._word_scores: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray, list[str]] | None] = {}
         self._word_slots = 0  # slots in ``_word_scores``, each word's arrays as long as the index then
@@ -232,7 +244,7 @@ class EmbeddedBackend:
             self._cache.pop(t, None)
         for sug in self._doc_suggestions(doc):
             self.suggestions[sug] += 1
-        self._sugg_keys = None
+        self._sugg_keys = self._near_keys = None
 
     def _words_changed(self) -> None:
         """A token was added or the synonyms changed: what was derived from the vocabulary is stale."""
@@ -242,7 +254,7 @@ class EmbeddedBackend:
 
     def _new_token(self, t: str) -> None:
         self._words_changed()
-        if t.startswith("py:"):
+        if t.startswith(("py:", HOLDER)):
             return
         if t.isascii() and not t.isalnum():
             c = tx.compact(t)
@@ -261,7 +273,7 @@ class EmbeddedBackend:
 
     @staticmethod
     def _doc_suggestions(doc: dict[str, Any]) -> list[str]:
-        return [s for s in (doc.get("title"), doc.get("category_name"), doc.get("brand")) if s]
+        return [s for s in (doc.get("title"), doc.get("category_name"), doc.get("brand"), doc.get("model")) if s]
 
     def _kill(self, slot: int) -> None:
         doc = self.docs[slot]
@@ -276,7 +288,7 @@ class EmbeddedBackend:
             self.suggestions[sug] -= 1
             if self.suggestions[sug] <= 0:
                 del self.suggestions[sug]
-        self._sugg_keys = None
+        self._sugg_keys = self._near_keys = None
 
     def _maybe_compact(self) -> None:
         if self.n_dead > 1000 and self.n_dead * 4 > self.n:
@@ -291,11 +303,15 @@ class EmbeddedBackend:
         if snap.exists():
             with open(snap, "rb") as fh:
                 state = pickle.load(fh)
+            self._synonym_groups = state["synonyms"]
+            self._syn = tx.synonym_map(self._synonym_groups)
             if state.get("format") == FORMAT:
                 self.__dict__.update(state["state"])
-                self._synonym_groups = state["synonyms"]
-                self._syn = tx.synonym_map(self._synonym_groups)
-                self._words_changed()
+            else:  # an older layout (tokens analysed otherwise): its documents indexed again, then the journal
+                for d in state["state"]["docs"]:
+                    if d is not None:
+                        self._add(d)
+            self._words_changed()
         j = self.path / JOURNAL
         if j.exists():
             for line in j.read_text(encoding="utf-8").splitlines():
@@ -408,7 +424,7 @@ class EmbeddedBackend:
 
     def _vocab(self) -> list[str]:
         if self._sorted_vocab is None:
-            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii())
+            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii() and not t.startswith(HOLDER))
         return self._sorted_vocab
 
     def _prefix_terms(self, prefix: str, limit: int = 30) -> list[str]:
@@ -446,6 +462,17 @@ class EmbeddedBackend:
         return alts
 
     def _expand(self, w: str, last: bool) -> list[tuple[list[str], float, list[str]]]:
+        if w.startswith(HOLDER):  # a holder's name: the word, a long word's dictionary words
+            word = w[len(HOLDER):]
+            alts = [([w], 1.0, [])]
+            c = tx.compact(word)
+            if c and c != word:
+                alts.append(([HOLDER + c], 1.0, []))
+            if tx.CJK.match(word) and len(word) >= 4:
+                parts = _dictionary_split(word)
+                if len(parts) > 1:
+                    alts.append(([HOLDER + p for p in parts], 0.9, []))
+            return alts
         alts: list[tuple[list[str], float, list[str]]] = [([w], 1.0, [w, *self.compact_words.get(w, ())])]
         for s in self._syn.get(w, ()):
             toks = [s] if s in self.post_slots else [t for t in tx.segment_query(s)]
@@ -493,23 +520,36 @@ class EmbeddedBackend:
                 i += 1
         return out
 
-    def _match(self, words: list[str], n: int) -> tuple[np.ndarray, np.ndarray, set[str]]:
-        """The summed scores and the slots holding every query word (read-only: they may be kept by
-        ``_word``), and the words to highlight."""
+    def _match(self, words: list[str], n: int) -> list[tuple[np.ndarray, np.ndarray, list[str]] | None]:
+        """Each query word's score in each slot, the slots it matches and the words to highlight (None: it
+        matches nothing). Words are matched on the listing's own words; a word that matches none of those
+        anywhere, with the words around it that together are part of a holder's name, is matched on the holder
+        names ("市教育局 椅子": 市教育局 there, 椅子 on the listings). The arrays are read-only: they may be kept
+        by ``_word``."""
         words = self._merge_synonym_spans(words)
-        score = mask = None  # from the first word on
-        marks: set[str] = set()
-        for i, w in enumerate(words):
-            found = self._word(w, i == len(words) - 1, n)
-            if found is None:
-                return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), marks
-            ws, hit, hl = found
-            marks.update(hl)
-            if mask is None:
-                score, mask = ws, hit
-            else:
-                score, mask = score + ws, mask & hit
-        return score, mask, marks
+        last = len(words) - 1
+        out = [self._word(w, i == last, n) for i, w in enumerate(words)]
+        if all(f is not None for f in out):
+            return out
+        names = self._holder_names
+        values = self.values[_HOLDER_COLUMN]
+        names += [tx.normalize(v) for v in values[len(names):]]  # holder values only grow (until a reset)
+        named = set()  # the words that name a holder
+        for i, f in enumerate(out):
+            if f is not None or i in named:
+                continue
+            lo, hi = i, i + 1
+            while True:  # widen the run while it is still part of some holder's name
+                if lo > 0 and any("".join(words[lo - 1:hi]) in h for h in names):
+                    lo -= 1
+                elif hi <= last and any("".join(words[lo:hi + 1]) in h for h in names):
+                    hi += 1
+                else:
+                    break
+            named.update(range(lo, hi))
+        for i in sorted(named):
+            out[i] = self._word(HOLDER + words[i], i == last, n)
+        return out
 
     def _word(self, w: str, last: bool, n: int) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
         """One query word over the first ``n`` slots: its score in each (the best of its alternatives, idf
@@ -567,28 +607,33 @@ class EmbeddedBackend:
             self._word_scores = {}
             self._word_slots = 0
 
-    def _filters(self, q: SearchQuery, n: int) -> np.ndarray:
-        mask = self.alive.a[:n].copy()
+    def _filters(self, q: SearchQuery, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The live slots passing every filter of ``q``, and each value filter's own mask by its name (a
+        facet's counts leave its own out: disjunctive facets)."""
+        own: dict[str, np.ndarray] = {}
         for name, f in _PREFIX_FILTERS:  # a code and the codes below it
             v = getattr(q, name)
             if v:
                 codes = self.values[f]
                 allowed = np.fromiter((c.startswith(v) for c in codes), dtype=bool, count=len(codes))
-                mask &= allowed[self.single[f].a[:n]]
+                own[name] = allowed[self.single[f].a[:n]]
         for name, f in _EQUAL_FILTERS:
             v = getattr(q, name)
             if v:
-                mask &= self.single[f].a[:n] == self.value_ids[f].get(v, -2)
+                own[name] = self.single[f].a[:n] == self.value_ids[f].get(v, -2)
         for name, f in _BIT_FILTERS:
             v = getattr(q, name)
             if v:
-                mask &= (self.bits[f].a[:n] & self._mask(f, v)) != 0
+                own[name] = (self.bits[f].a[:n] & self._mask(f, v)) != 0
         want_from, want_to = getattr(q, _WANT_FROM), getattr(q, _WANT_TO)
         if want_from or want_to:
             lo = _day(want_from, DAY_MIN)
             hi = _day(want_to, DAY_MAX)
-            mask &= (self.afrom.a[:n] <= hi) & (self.auntil.a[:n] >= lo)
-        return mask
+            own[_WINDOW.key] = (self.afrom.a[:n] <= hi) & (self.auntil.a[:n] >= lo)
+        mask = self.alive.a[:n].copy()
+        for m in own.values():
+            mask &= m
+        return mask, own
 
     # ------------------------------------------------------------------ search
     def search(self, query: SearchQuery) -> SearchResult:
@@ -596,14 +641,25 @@ class EmbeddedBackend:
         with self._lock:
             n = self.n
             words = tx.segment_query(query.q)
-            mask = self._filters(query, n)
+            filters, own = self._filters(query, n)
             marks: set[str] = set()
+            relaxed = False
+            m = None  # the slots the words match (None: no words)
             if words:
-                score, m, marks = self._match(words, n)
-                mask &= m
+                score, m, marks, relaxed = self._text(words, filters, n)
+                mask = filters & m
+            else:
+                mask = filters
             idx = mask.nonzero()[0]  # (numpy's functions cost more per call than the methods: flatnonzero, a[i])
             total = int(len(idx))
             facets = self._facets.count(query.facets, idx)
+            for name in query.facets:  # disjunctive: a facet counts as if its own selection were not applied
+                if name in own:
+                    others = self.alive.a[:n] if m is None else m & self.alive.a[:n]
+                    for other, om in own.items():
+                        if other != name:
+                            others = others & om
+                    facets.update(self._facets.count((name,), others.nonzero()[0]))
             start = (query.page - 1) * query.per_page
             k = start + query.per_page
             km = None if query.origin is None else self._km_from(query.origin, n)
@@ -630,7 +686,45 @@ class EmbeddedBackend:
                     d = dists[k]
                     hit["distance_km"] = None if d == math.inf else round(d, 3)  # inf: no place
                 hits.append(hit)
-            return SearchResult(total=total, hits=hits, facets=facets)
+            # nothing matched the words anywhere (not just within the filters): the nearest terms
+            nearest = self._nearest(query.q) if words and not total and not (m & self.alive.a[:n]).any() else []
+            return SearchResult(total=total, hits=hits, facets=facets, relaxed=relaxed, nearest=nearest)
+
+    def _text(self, words: list[str], filters: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, set[str], bool]:
+        """(score, the slots matched, the words to highlight, relaxed) for the query words: the slots holding
+        every word; when none within ``filters`` does, the slots holding some of them, more words first
+        (relaxed)."""
+        found = self._match(words, n)
+        marks: set[str] = set()
+        for f in found:
+            if f is not None:
+                marks.update(f[2])
+        got = [f for f in found if f is not None]
+        if not got:
+            return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=bool), marks, False
+        score, mask = got[0][0], got[0][1]
+        for ws, hit, _ in got[1:]:
+            score, mask = score + ws, mask & hit
+        if len(got) == len(found) and (len(found) == 1 or (mask & filters).any()):
+            return score, mask, marks, False
+        # relaxation: the more words a slot holds the higher it ranks, then its score
+        count = np.zeros(n, dtype=np.float32)
+        for _, hit, _ in got:
+            count += hit
+        mask = count > 0
+        if not (mask & filters).any():
+            return score, mask, marks, False
+        total = np.zeros(n, dtype=np.float32)
+        for ws, _, _ in got:
+            total += ws
+        top = float(total.max()) + 1.0
+        return total + count * np.float32(top), mask, marks, True
+
+    def _nearest(self, q: str) -> list[str]:
+        """Category names, brands and short titles nearest to a query that matches nothing."""
+        if self._near_keys is None:
+            self._near_keys = [tx.near_key(s) for s in self.suggestions if len(s) <= 12]
+        return tx.nearest_terms(q, self._near_keys, NEAREST)
 
     def _km_from(self, origin: tuple[float, float], n: int) -> np.ndarray:
         """Kilometres from ``origin`` to each of the first ``n`` slots (infinite: no place, last by distance),
@@ -683,6 +777,9 @@ class EmbeddedBackend:
                 for s in self.suggestions:
                     norm = tx.normalize(s)
                     keys.append((norm, s))
+                    # a Latin word inside (联想ThinkPad E14 → thinkpad e14): thin suggests it too
+                    keys.extend((norm[m.start():].replace(" ", ""), s) for m in _LATIN_START.finditer(norm)
+                                if m.start())
                     full, initials = _pinyin_of(norm)
                     if full and full != norm:
                         keys.append((full, s))
@@ -698,6 +795,9 @@ class EmbeddedBackend:
                 i += 1
         ranked = sorted(found, key=lambda s: (-found[s], len(s), s))
         return ranked[:limit]
+
+
+_LATIN_START = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]")
 
 
 def _pinyin_of(s: str) -> tuple[str, str]:

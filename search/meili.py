@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -26,9 +27,15 @@ FILTER_ATTRIBUTES = {f.key: f.meili[0] for f in fd.FILTERS if f.kind in fd.VALUE
 # (from, to, from_day, until_day) of each date window
 WINDOWS = tuple((*f.params, *f.meili) for f in fd.FILTERS if f.kind == fd.DATES)
 FACET_ATTRIBUTES = {f.key: f.facet_attribute for f in fd.FACETS}  # facet name → the attribute it counts
+NAMES = ("category_name", "brand")  # counted (as facets) for the nearest terms when nothing matches
 FILTERABLE = list(dict.fromkeys([*(a for f in fd.FILTERS for a in f.meili),
                                  *(a for f in fd.FIELDS if f.kind == fd.GEO for a in f.meili),  # _geoRadius
-                                 *FACET_ATTRIBUTES.values()]))
+                                 *FACET_ATTRIBUTES.values(), *NAMES]))
+# A listing's own words are searched first; its holder's (a rental offer's vendor's) name only when they find
+# nothing (the embedded backend asks the holder per word that finds nothing: search/embedded.py HOLDER)
+OWN = ["title", "category_name", "category_path", "brand", "model", "model_compact", "description", "terms", "pinyin"]
+WITH_HOLDER = [*OWN, "holder"]
+NEAREST = 5
 SORTABLE = [s.by.meili[0] for s in fd.SORTS if s.by is not None]
 _CODES = tuple((f.doc[0], f.meili[0]) for f in fd.FIELDS if f.kind == fd.CODE)  # code → its prefixes
 # (date field, its integer attribute, the day an open end stands for)
@@ -110,8 +117,7 @@ def to_meili_doc(doc: dict[str, Any]) -> dict[str, Any]:
 def settings(synonyms: list[list[str]]) -> dict[str, Any]:
     syn = {w: sorted(s)[:50] for w, s in tx.synonym_map(synonyms).items()}
     return {
-        "searchableAttributes": ["title", "category_name", "category_path", "brand", "model", "model_compact",
-                                 "description", "holder", "terms", "pinyin"],
+        "searchableAttributes": WITH_HOLDER,
         "filterableAttributes": FILTERABLE,
         "sortableAttributes": SORTABLE,
         "synonyms": syn,
@@ -189,7 +195,20 @@ class MeiliBackend:
             params["sort"] = [f"_geoPoint({float(lat)},{float(lng)}):asc"]
         elif query.sort == fd.NEWEST.key or not query.q.strip():
             params["sort"] = [f"{_CREATED_TS}:desc"]
-        res = self.idx.search(query.q or "", params)
+        words = tx.segment_query(query.q)
+        # every word in the listing's own fields; then in its holder's name too; then some of the words (relaxed)
+        attempts = [(OWN, "all", False)]
+        if words:
+            attempts.append((WITH_HOLDER, "all", False))
+            if len(words) > 1:
+                attempts.append((WITH_HOLDER, "last", True))
+        relaxed = False
+        for attributes, strategy, partial in attempts:
+            res, facet_res = self._search(query, {**params, "attributesToSearchOn": attributes,
+                                                  "matchingStrategy": strategy})
+            if res.get("totalHits"):
+                relaxed = partial
+                break
         hits = []
         for h in res["hits"]:
             formatted = (h.get("_formatted") or {}).get("title") or h.get("title") or ""
@@ -206,18 +225,50 @@ class MeiliBackend:
         facets = {}
         dist = res.get("facetDistribution") or {}
         for f in query.facets:
-            vals = {k: int(v) for k, v in (dist.get(FACET_ATTRIBUTES[f]) or {}).items() if k != ""}
+            got = facet_res.get(f, dist)  # a selected facet: counted without its own selection
+            vals = {k: int(v) for k, v in (got.get(FACET_ATTRIBUTES[f]) or {}).items() if k != ""}
             facets[f] = dict(sorted(vals.items(), key=lambda kv: (-kv[1], kv[0])))
-        return SearchResult(total=int(res.get("totalHits", len(hits))), hits=hits, facets=facets)
+        total = int(res.get("totalHits", len(hits)))
+        nearest = self._nearest(query.q) if words and not total and not self._anywhere(query, params) else []
+        return SearchResult(total=total, hits=hits, facets=facets, relaxed=relaxed, nearest=nearest)
+
+    def _search(self, query: SearchQuery, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict]]:
+        """The search, and for each selected facet its counts without its own selection: one multi-search, a
+        query per selected facet (as Meilisearch's and Algolia's disjunctive facets)."""
+        selected = [f for f in query.facets if getattr(query, f, None)]
+        if not selected:
+            return self.idx.search(query.q or "", params), {}
+        queries = [{"indexUid": self.uid, "q": query.q or "", **params}]
+        for f in selected:
+            queries.append({"indexUid": self.uid, "q": query.q or "", "limit": 0, "facets": [FACET_ATTRIBUTES[f]],
+                            "filter": build_filter(replace(query, **{f: None})),
+                            "attributesToSearchOn": params["attributesToSearchOn"],
+                            "matchingStrategy": params["matchingStrategy"]})
+        results = self.client.multi_search(queries)["results"]
+        return results[0], {f: r.get("facetDistribution") or {} for f, r in zip(selected, results[1:], strict=True)}
+
+    def _anywhere(self, query: SearchQuery, params: dict[str, Any]) -> bool:
+        """Whether some of the words match outside the filters (then the filters, not the words, found nothing)."""
+        if not params["filter"]:
+            return False
+        res = self.idx.search(query.q, {"limit": 1, "attributesToRetrieve": ["id"], "attributesToSearchOn": WITH_HOLDER,
+                                        "matchingStrategy": "last"})
+        return bool(res["hits"])
+
+    def _nearest(self, q: str) -> list[str]:
+        """Category names and brands nearest to a query that matches nothing."""
+        res = self.idx.search("", {"limit": 0, "facets": list(NAMES)})
+        names = [v for a in NAMES for v in (res.get("facetDistribution") or {}).get(a, {}) if v]
+        return tx.nearest_terms(q, names, NEAREST)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         if not prefix.strip():
             return []
-        res = self.idx.search(prefix, {"limit": 50, "attributesToRetrieve": ["title", "category_name", "brand"]})
+        res = self.idx.search(prefix, {"limit": 50, "attributesToRetrieve": ["title", "category_name", "brand", "model"]})
         p = tx.normalize(prefix).strip()
         out: dict[str, None] = {}
         for h in res["hits"]:
-            for f in ("category_name", "brand", "title"):
+            for f in ("category_name", "brand", "model", "title"):
                 v = h.get(f)
                 if v and (tx.normalize(v).startswith(p) or f == "title"):
                     out.setdefault(v)

@@ -131,28 +131,20 @@ def compact(code: str) -> str:
 
 # ----------------------------------------------------------------------------------------- synonyms
 
+ALIASES = Path(__file__).with_name("aliases.txt")
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(g) for g in load_synonyms(ALIASES))
+
+
 def default_synonyms() -> list[list[str]]:
-    """The product's synonym groups. Mutual groups list equivalent words; a group with ``"=>"`` is
+    """The product's synonym groups: the aliases shipped in ``search/aliases.txt`` (brand names in both
+    scripts, everyday category names). Mutual groups list equivalent words; a group with ``"=>"`` is
     one-way: a query for a word on the left also finds the words on the right, not the reverse
     (searching 笔记本电脑 should not bring back every desktop computer)."""
-    return [
-        ["电脑", "计算机"],
-        ["电脑", "=>", "笔记本电脑", "台式电脑", "台式机"],
-        ["笔记本", "笔记本电脑"],
-        ["投影仪", "投影机"],
-        ["办公桌", "写字台"],
-        ["打印机", "=>", "打印一体机", "激光打印机", "喷墨打印机"],
-        ["椅子", "=>", "椅", "座椅"],
-        ["凳子", "=>", "凳"],
-        ["桌子", "=>", "桌", "写字台"],
-        ["柜子", "=>", "柜"],
-        ["帐篷", "篷房"],
-        ["音响", "音箱"],
-        ["话筒", "麦克风"],
-        ["照相机", "相机"],
-        ["电视", "电视机"],
-        ["幕布", "投影幕"],
-    ]
+    return [list(g) for g in _shipped()]
 
 
 def load_synonyms(path: str | Path) -> list[list[str]]:
@@ -192,6 +184,44 @@ def synonym_map(groups: list[list[str]]) -> dict[str, set[str]]:
             for w in g:
                 out.setdefault(w, set()).update(x for x in g if x != w)
     return out
+
+
+# ----------------------------------------------------------------------------------------- nearest terms
+
+_FIRST_LATIN = re.compile(r"[a-z][a-z0-9]*")
+
+
+def near_key(term: str) -> tuple[str, frozenset[str], str]:
+    """What ``nearest_terms`` compares of a candidate: the term, its characters, its first Latin word."""
+    c = compact(term)
+    m = _FIRST_LATIN.search(c)
+    return term, frozenset(c), m.group() if m else ""
+
+
+def nearest_terms(query: str, candidates, limit: int = 5) -> list[str]:
+    """The candidates (names, brands; or their ``near_key``) nearest to a query that matched nothing: for a
+    Chinese query those sharing most of its characters first (then the fewest other characters), for a Latin
+    one by edit distance of its first Latin word (whose first letter must agree)."""
+    q = compact(query)
+    if not q:
+        return []
+    qs = set(q)
+    latin = q.isascii() and len(q) >= 3
+    scored = []
+    for c in candidates:
+        term, chars, word = c if isinstance(c, tuple) else near_key(c)
+        if latin:
+            if not word or word[0] != q[0]:
+                continue
+            d = osa_distance(q, word[:len(q)], 2)
+            if d <= 2 and d * 3 <= len(q):
+                scored.append((d, 0.0, len(term), term))
+        elif not qs.isdisjoint(chars):
+            common = qs & chars
+            if any(CJK.match(ch) for ch in common):
+                scored.append((-len(common) / len(qs), -len(common) / len(qs | chars), len(term), term))
+    scored.sort()
+    return list(dict.fromkeys(t for *_, t in scored))[:limit]
 
 
 # ----------------------------------------------------------------------------------------- typos

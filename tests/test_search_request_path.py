@@ -223,7 +223,8 @@ def test_search_answers_from_memory_as_from_the_database(http, world):
         with session_scope() as db:
             result = browse.search_pool(db, db.get(User, world.users["staff_edu"].id), params)
         hits = [h | {"condition": (h.get("conditions") or [None])[0]} for h in result.hits]
-        assert r.json() == json.loads(json.dumps({"total": result.total, "hits": hits, "facets": result.facets}))
+        assert r.json() == json.loads(json.dumps({"total": result.total, "hits": hits, "facets": result.facets,
+                                                  "relaxed": result.relaxed, "nearest": result.nearest}))
 
 
 def _age_cached_token(token: str, seconds: float) -> None:

@@ -25,7 +25,9 @@ def search_pool(request: Request, who: Principal, index: PoolIndex, wait: bool) 
     hits = result.hits  # fresh dicts of this search: completed in place rather than copied
     for h in hits:
         h["condition"] = (h.get("conditions") or [None])[0]
-    return {"total": result.total, "hits": hits, "facets": result.facets}
+    # relaxed: no result holds every word, these hold some (the page says so); nearest: nothing matched, terms to try
+    return {"total": result.total, "hits": hits, "facets": result.facets, "relaxed": result.relaxed,
+            "nearest": result.nearest}
 
 
 @declare("GET", "/api/suggest", "输入提示", "公物池", query=[("q", STR, "已输入的前缀")], wrap=pool_read)
