@@ -35,6 +35,12 @@ Why this is exact
   (idle_units, money) lexicographically (k' comes first in the order), nor money under
   "cost". Repeating (a finite process: each move lowers the number of units on dropped pairs
   by one) yields an optimal allocation that uses only kept pairs.
+* Under "cost", a pair whose every use costs more than leaving its units unmet is dropped
+  too: a lot whose unit cost exceeds ``unmet_cost[r]``, an offer whose unit cost plus its
+  delivery fee spread over its upper bound does (for any use x <= ub, fee / x >= fee / ub).
+  Moving such units to unmet keeps the allocation feasible and lowers the total strictly,
+  so no optimal allocation uses the pair. The prefix above is then taken among the other
+  lots (the exchange argument holds unchanged among them).
 * Identical lots (merge_key) are merged into one lot before all this and split back
   afterwards (split_merged); warehouse shelves holding many equal lots would otherwise
   make the MIP highly symmetric. A lot with bookings is never merged: its free units
@@ -227,7 +233,12 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
                 if len(cand):
                     trans = rate * haversine_km_array(req.lat, req.lon, arr_lat[cand], arr_lon[cand])
                     cost = arr_hand[cand] + trans
-                    if prune:
+                    if prune and problem.policy == "cost":
+                        dear = cost > req.unmet_cost  # leaving the unit unmet is cheaper
+                        if dear.any():
+                            comp.pruned += int(dear.sum())
+                            cand, trans, cost = cand[~dear], trans[~dear], cost[~dear]
+                    if prune and len(cand):
                         q_over = sum(q for (s2, e2), q in zip(ivs, qtys, strict=True) if s2 <= e and s <= e2)
                         if int(free[cand].sum()) > q_over:
                             if problem.policy == "tiered":
@@ -248,6 +259,10 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
                         ub = req.quantity if cap is None else min(req.quantity, cap.least_free(req.start, req.end))
                         if ub > 0:
                             rent, trans_o = offer_unit_parts(problem, offer, req)
+                            if (prune and problem.policy == "cost"
+                                    and rent + trans_o + offer.delivery_fee / ub > req.unmet_cost):
+                                comp.pruned += 1  # every use costs more than leaving the units unmet
+                                continue
                             comp.pairs.append(Pair("offer", offer.index, r, "rental", ub, rent, trans_o,
                                                    offer.delivery_fee))
             varying = _booked_capacity(comp, eligible, booked, booked_caps, arr_idx, least, most)
