@@ -65,10 +65,10 @@ def test_levels_the_lp_leaves_open_are_finished_by_the_mip(seed: int, path: tupl
     mips: list[tuple[str, float]] = []
     run = model.LinearModel._run
 
-    def spy(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline):  # noqa: ANN001, ANN202
+    def spy(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline, hint=None):  # noqa: ANN001, ANN202
         if integer:
             mips.append((self.pairs[0].kind, gap))
-        return run(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline)
+        return run(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline, hint)
 
     monkeypatch.setattr(model.LinearModel, "_run", spy)
     problem = seeded_problem(seed)
