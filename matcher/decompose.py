@@ -110,7 +110,7 @@ class Component:
     # Any other lot's lot_qty is the number of units it has free on all those days.
     lot_booked: dict[int, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
     # Classes (see the module doc): per class its tier, the requests it may serve (all of them
-    # eligible to every lot of the class, pruned or not) and its lots (representatives).
+    # eligible to every lot of the class, pruned or not) and its lots (representatives); "tiered" only.
     classes: list[LotClass] = field(default_factory=list)
 
     def lot_capacity(self, k: int) -> Capacity:
@@ -238,7 +238,7 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
                             comp.pairs.append(Pair("offer", offer.index, r, "rental", ub, rent, trans_o,
                                                    offer.delivery_fee))
             varying = _booked_capacity(comp, eligible, booked, booked_caps, arr_idx, least, most)
-            if lots:
+            if lots and problem.policy == "tiered":  # only the tiered policy's levels use classes
                 comp.classes = _classes(eligible, arr_tier, arr_idx, arr_qty, group, varying, comp)
             comps.append(comp)
     return comps
