@@ -35,6 +35,12 @@ Why this is exact
   (idle_units, money) lexicographically (k' comes first in the order), nor money under
   "cost". Repeating (a finite process: each move lowers the number of units on dropped pairs
   by one) yields an optimal allocation that uses only kept pairs.
+* Under "cost", a pair whose every use costs more than leaving its units unmet is dropped
+  too: a lot whose unit cost exceeds ``unmet_cost[r]``, an offer whose unit cost plus its
+  delivery fee spread over its upper bound does (for any use x <= ub, fee / x >= fee / ub).
+  Moving such units to unmet keeps the allocation feasible and lowers the total strictly,
+  so no optimal allocation uses the pair. The prefix above is then taken among the other
+  lots (the exchange argument holds unchanged among them).
 * Identical lots (merge_key) are merged into one lot before all this and split back
   afterwards (split_merged); warehouse shelves holding many equal lots would otherwise
   make the MIP highly symmetric. A lot with bookings is never merged: its free units
@@ -104,7 +110,7 @@ class Component:
     # Any other lot's lot_qty is the number of units it has free on all those days.
     lot_booked: dict[int, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
     # Classes (see the module doc): per class its tier, the requests it may serve (all of them
-    # eligible to every lot of the class, pruned or not) and its lots (representatives).
+    # eligible to every lot of the class, pruned or not) and its lots (representatives); "tiered" only.
     classes: list[LotClass] = field(default_factory=list)
 
     def lot_capacity(self, k: int) -> Capacity:
@@ -209,52 +215,106 @@ def build_components(problem: Problem, prune: bool = True, merge: bool = True) -
             comp.members = {k: members[k] for k in lots if len(members[k]) > 1}
             ivs = [busy_interval(problem, r) for r in group]
             qtys = [problem.requests[r].quantity for r in group]
-            eligible = np.zeros((len(lots), len(group)), dtype=bool)  # lot x request of the group
             least = np.zeros((len(booked), len(group)), dtype=np.int64)  # booked lot x request: free units
             most = np.zeros((len(booked), len(group)), dtype=np.int64)
+            lot_pairs = _lot_pairs(problem, group, ivs, qtys, prune, arr_from, arr_until, arr_loans, arr_transfers,
+                                   arr_qty, arr_lat, arr_lon, arr_hand, arr_tier, arr_idx, grid, booked, least, most, rate)
+            eligible, pruned, by_req = lot_pairs
+            comp.pruned += pruned
             for gi, r in enumerate(group):
                 req = problem.requests[r]
-                s, e = ivs[gi]
-                # rules 1 and 3 (the category is the loop's), and free units on every busy day (rule 4)
-                free = arr_qty
-                if grid is not None:
-                    least[:, gi], most[:, gi] = grid.range(s, e)
-                    free = arr_qty.copy()
-                    free[booked] = least[:, gi]
-                mask = (arr_from <= s) & (arr_until >= e) & (arr_transfers if req.permanent else arr_loans) & (free > 0)
-                eligible[:, gi] = mask
-                cand = np.nonzero(mask)[0]
-                if len(cand):
-                    trans = rate * haversine_km_array(req.lat, req.lon, arr_lat[cand], arr_lon[cand])
-                    cost = arr_hand[cand] + trans
-                    if prune:
-                        q_over = sum(q for (s2, e2), q in zip(ivs, qtys, strict=True) if s2 <= e and s <= e2)
-                        if int(free[cand].sum()) > q_over:
-                            if problem.policy == "tiered":
-                                order = np.lexsort((cost, arr_tier[cand]))
-                            else:
-                                order = np.argsort(cost, kind="stable")
-                            cum = np.cumsum(free[cand][order])
-                            n_keep = int(np.searchsorted(cum, q_over, side="left")) + 1
-                            comp.pruned += len(cand) - n_keep
-                            keep = order[:n_keep]
-                            cand, trans = cand[keep], trans[keep]
-                    for ci, t in zip(cand.tolist(), trans.tolist(), strict=True):
-                        lot = stock[ci]
-                        comp.pairs.append(Pair("lot", lot.index, r, lot.tier, min(int(free[ci]), req.quantity),
-                                               lot.handling_cost, t, 0.0))
+                ks, ts, ubs, hs, tiers = by_req[gi]
+                for k, t, ub, h, tier in zip(ks, ts, ubs, hs, tiers, strict=True):
+                    comp.pairs.append(Pair("lot", k, r, tier, ub, h, t, 0.0))
                 if not req.permanent:
                     for offer, cap in offers:
                         ub = req.quantity if cap is None else min(req.quantity, cap.least_free(req.start, req.end))
                         if ub > 0:
                             rent, trans_o = offer_unit_parts(problem, offer, req)
+                            if (prune and problem.policy == "cost"
+                                    and rent + trans_o + offer.delivery_fee / ub > req.unmet_cost):
+                                comp.pruned += 1  # every use costs more than leaving the units unmet
+                                continue
                             comp.pairs.append(Pair("offer", offer.index, r, "rental", ub, rent, trans_o,
                                                    offer.delivery_fee))
             varying = _booked_capacity(comp, eligible, booked, booked_caps, arr_idx, least, most)
-            if lots:
+            if lots and problem.policy == "tiered":  # only the tiered policy's levels use classes
                 comp.classes = _classes(eligible, arr_tier, arr_idx, arr_qty, group, varying, comp)
             comps.append(comp)
     return comps
+
+
+def _lot_pairs(problem: Problem, group: list[int], ivs: list[tuple[int, int]], qtys: list[int], prune: bool,
+               arr_from: np.ndarray, arr_until: np.ndarray, arr_loans: np.ndarray, arr_transfers: np.ndarray,
+               arr_qty: np.ndarray, arr_lat: np.ndarray, arr_lon: np.ndarray, arr_hand: np.ndarray,
+               arr_tier: np.ndarray, arr_idx: np.ndarray, grid: FreeGrid | None, booked: np.ndarray, least: np.ndarray,
+               most: np.ndarray, rate: float) -> tuple[np.ndarray, int, list[tuple[list, ...]]]:
+    """The (pruned) lot pairs of a component's requests, all lots x requests at once (numpy).
+
+    Returns the eligibility matrix (lot x request of the group, rules 1, 3 and 4, before pruning), the
+    number of pairs pruned, and per request of the group its kept pairs as lists (lot index, transport
+    per unit, upper bound, handling per unit, tier), in the policy's order of preference when pruning
+    dropped some, else by lot. Fills ``least`` and ``most`` (booked lot x request: fewest and most
+    units free on the request's busy days).
+    """
+    reqs = [problem.requests[r] for r in group]
+    g = len(group)
+    s_arr = np.array([iv[0] for iv in ivs], dtype=np.int64)
+    e_arr = np.array([iv[1] for iv in ivs], dtype=np.int64)
+    q_arr = np.array(qtys, dtype=np.int64)
+    perm = np.array([r.permanent for r in reqs], dtype=bool)
+    free = np.repeat(arr_qty[:, None], g, axis=1)  # lot x request: units free on every busy day (rule 4)
+    if grid is not None:
+        for gi in range(g):
+            least[:, gi], most[:, gi] = grid.range(int(s_arr[gi]), int(e_arr[gi]))
+        free[booked] = least
+    # rules 1 and 3 (the category is the caller's), and a unit free on every busy day (rule 4)
+    eligible = ((arr_from[:, None] <= s_arr[None, :]) & (arr_until[:, None] >= e_arr[None, :])
+                & np.where(perm[None, :], arr_transfers[:, None], arr_loans[:, None]) & (free > 0))
+    gi_, li_ = np.nonzero(eligible.T)  # by request, then by lot
+    rlat = np.array([r.lat for r in reqs], dtype=np.float64)
+    rlon = np.array([r.lon for r in reqs], dtype=np.float64)
+    trans = rate * haversine_km_array(rlat[gi_], rlon[gi_], arr_lat[li_], arr_lon[li_])
+    cost = arr_hand[li_] + trans
+    pruned = 0
+    if prune and problem.policy == "cost":
+        unmet = np.array([r.unmet_cost for r in reqs], dtype=np.float64)
+        cheap = cost <= unmet[gi_]  # a dearer lot costs more than leaving the unit unmet
+        pruned += int(len(cheap) - cheap.sum())
+        gi_, li_, trans, cost = gi_[cheap], li_[cheap], trans[cheap], cost[cheap]
+    if prune and len(gi_):
+        # Q(r): the units asked for by the requests whose busy interval meets r's (see the module doc)
+        meets = (s_arr[None, :] <= e_arr[:, None]) & (s_arr[:, None] <= e_arr[None, :])
+        q_over = meets.astype(np.int64) @ q_arr
+        fr = free[li_, gi_]
+        total = np.zeros(g, dtype=np.int64)
+        np.add.at(total, gi_, fr)
+        applies = total > q_over  # the request's lots hold more than Q(r): keep the shortest prefix
+        if problem.policy == "tiered":
+            order = np.lexsort((li_, cost, arr_tier[li_], gi_))
+        else:
+            order = np.lexsort((li_, cost, gi_))
+        gs, fs = gi_[order], fr[order]
+        incl = np.cumsum(fs)
+        first = np.searchsorted(gs, gs, side="left")
+        before = incl - fs - (incl[first] - fs[first])  # units of the request's better lots
+        keep_sorted = (before < q_over[gs]) | ~applies[gs]
+        pruned += int(len(keep_sorted) - keep_sorted.sum())
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        keep = np.empty(len(order), dtype=bool)
+        keep[order] = keep_sorted
+        key = np.where(applies[gi_], rank, li_)  # preference order where pruned, else by lot
+        final = np.lexsort((key, gi_))
+        final = final[keep[final]]
+        gi_, li_, trans = gi_[final], li_[final], trans[final]
+    bounds = np.searchsorted(gi_, np.arange(g + 1), side="left").tolist()
+    ub = np.minimum(free[li_, gi_], q_arr[gi_])
+    names = {v: k for k, v in TIER_RANK.items()}
+    tiers = [names[t] for t in arr_tier[li_].tolist()]
+    cols = (arr_idx[li_].tolist(), trans.tolist(), ub.tolist(), arr_hand[li_].tolist(), tiers)
+    by_req = [tuple(col[bounds[gi]:bounds[gi + 1]] for col in cols) for gi in range(g)]
+    return eligible, pruned, by_req
 
 
 def _booked_capacity(comp: Component, eligible: np.ndarray, booked: np.ndarray, caps: list[Capacity],

@@ -76,6 +76,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,13 @@ MIP_ENGINE = "scip"
 # The boxes SCIP gets are small and their LP is tight (the tightening has done that work): its
 # presolve (probing above all) and root cutting rounds cost more than they save there. On the
 # province problem they took SCIP's share from 7.6 s to 1.6 s, with the same optimum proven.
-SCIP_PARAMS = "separating/maxroundsroot = 0\npresolving/maxrounds = 0\n"
+# Restarts (after global fixings at the root) re-solve the root LP from scratch: on the "cost"
+# province's largest box (14k variables) they took a third of SCIP's time. Each box MIP also
+# starts from the incumbent when it lies in the box (a hint), so SCIP prunes from the first node.
+SCIP_PARAMS = "separating/maxroundsroot = 0\npresolving/maxrounds = 0\npresolving/maxrestarts = 0\n"
+# GLOP's dual simplex: our LPs (box bounds, <= rows, a cost to minimise) start dual feasible, and it
+# reached the same optimum 2-3 times faster than the primal simplex on the province's largest LPs.
+GLOP_PARAMS = "use_dual_simplex: true"
 INT_TOL = 1e-6  # an LP value this close to an integer is that integer
 
 
@@ -130,48 +137,57 @@ class LinearModel:
         n = self.n = len(pairs)
         reqs = problem.requests
         ub = np.array([p.ub for p in pairs], dtype=np.float64)
+        # per pair: its request's position in ``requests``, and whether it is a rental offer's
+        pos = {r: i for i, r in enumerate(requests)}
+        self.req_pos = req_pos = np.array([pos[p.req] for p in pairs], dtype=np.int64)
+        self.tier = np.array([p.tier for p in pairs], dtype="<U9")
+        self.unit_cost = np.array([p.part_a + p.part_b for p in pairs], dtype=np.float64)
+        self.fee = np.array([p.fee for p in pairs], dtype=np.float64)
+        is_offer = self.tier == "rental"
+        r_start = np.array([reqs[r].start for r in requests], dtype=np.int64)
+        r_busy = np.array([busy_interval(problem, r)[1] for r in requests], dtype=np.int64)
+        r_end = np.array([r_busy[i] if reqs[r].end is None else reqs[r].end for i, r in enumerate(requests)],
+                         dtype=np.int64)
         # rules 4 and 5: one row per point of each lot, class or limited offer (capacity.capacity_rows)
         groups: dict[tuple[str, int], int] = {}
-        sel, gid, start, end = [], [], [], []
+        sel, gid = [], []
         for i, p in enumerate(pairs):
-            cap = capacity.get((p.kind, p.src))
-            if cap is None:  # an offer of unlimited capacity
-                continue
-            sel.append(i)
-            gid.append(groups.setdefault((p.kind, p.src), len(groups)))
-            r = reqs[p.req]
-            start.append(r.start)
-            end.append(r.end if p.kind == "offer" else busy_interval(problem, p.req)[1])  # rental days, busy days
+            key = (p.kind, p.src)
+            if key in capacity:  # not an offer of unlimited capacity
+                sel.append(i)
+                gid.append(groups.setdefault(key, len(groups)))
         caps = [capacity[key] for key in groups]
         cols = np.array(sel, dtype=np.int64)
+        rp = req_pos[cols]
         least, cap_ptr, cap_members, cap_rhs = capacity_rows(
-            np.array(gid, dtype=np.int64), np.array(start, dtype=np.int64), np.array(end, dtype=np.int64), caps,
-            ub[cols])
+            np.array(gid, dtype=np.int64), r_start[rp], np.where(is_offer[cols], r_end[rp], r_busy[rp]),  # rental days,
+            caps, ub[cols])  # busy days
         ub[cols] = np.minimum(ub[cols], least)
-        # demand: sum of a request's pairs <= its quantity
-        rows: list[list[int]] = []
-        rhs: list[float] = []
-        by_req: dict[int, list[int]] = {r: [] for r in requests}
-        for i, p in enumerate(pairs):
-            by_req[p.req].append(i)
-        for r, idx in by_req.items():
-            q = reqs[r].quantity
-            if len(idx) > 1 and ub[idx].sum() > q:
-                rows.append(idx)
-                rhs.append(q)
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(r) for r in rows])
-        indices = np.concatenate([np.asarray(r, dtype=np.int64) for r in rows]) if rows else np.zeros(0, np.int64)
+        # demand: sum of a request's pairs <= its quantity (rows in the order of ``requests``)
+        qty = np.array([reqs[r].quantity for r in requests], dtype=np.int64)
+        count = np.bincount(req_pos, minlength=len(requests))
+        room = np.bincount(req_pos, weights=ub, minlength=len(requests))
+        row_kept = (count > 1) & (room > qty)
+        by_req = np.argsort(req_pos, kind="stable")
+        indices = by_req[row_kept[req_pos[by_req]]]
+        indptr = np.zeros(int(row_kept.sum()) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum(count[row_kept])
+        rhs = qty[row_kept].astype(np.float64)
         indptr = np.concatenate([indptr, indptr[-1] + cap_ptr[1:]])
         indices = np.concatenate([indices, cols[cap_members]])
         self.A = sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(indptr) - 1, n))
-        self.b = np.concatenate([np.array(rhs, dtype=np.float64), cap_rhs.astype(np.float64)])
+        self.b = np.concatenate([rhs, cap_rhs.astype(np.float64)])
         self.lb = np.zeros(n)
         self.ub = ub
-        self.fee_idx = np.array([i for i, p in enumerate(pairs) if p.fee > 0], dtype=np.int64)
+        self.fee_idx = np.nonzero(self.fee > 0)[0]
+        self.requests = requests
 
     def vector(self, f) -> np.ndarray:  # noqa: ANN001 - a function of a pair
         return np.array([f(p) for p in self.pairs], dtype=np.float64)
+
+    def per_request(self, values: list[float]) -> np.ndarray:
+        """Per pair, its request's entry of ``values`` (given in the order of ``requests``)."""
+        return np.asarray(values, dtype=np.float64)[self.req_pos]
 
     def keep_level(self, c: np.ndarray, value: float) -> None:
         """Add the row c.x <= value (over x) for the later levels."""
@@ -199,18 +215,25 @@ class LinearModel:
 
     def _run(self, engine: str, a: sparse.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: np.ndarray,
              c: np.ndarray, offset: float, integer: bool, gap: float,
-             deadline: float | None) -> tuple[bool, np.ndarray, np.ndarray | None] | None:
+             deadline: float | None, hint: np.ndarray | None = None,
+             ) -> tuple[bool, np.ndarray, np.ndarray | None] | None:
         """min c.x + offset s.t. a x <= b, lb <= x <= ub: (proven optimal, x, row duals of an LP),
-        or None when the solver proved there is no solution."""
+        or None when the solver proved there is no solution. ``hint``: a feasible x for a MIP to
+        start from."""
         model = mbh.ModelBuilderHelper()
         model.fill_model_from_sparse_data(lb, ub, c, np.full(len(b), -np.inf), b, a)
         model.set_objective_offset(offset)
         if integer:
             for j in range(len(c)):
                 model.set_var_integrality(j, True)
+            if hint is not None:
+                for j, v in enumerate(hint.tolist()):
+                    model.add_hint(j, v)
         solver = mbh.ModelSolverHelper(engine)
         if engine == "scip":
             solver.set_solver_specific_parameters(f"limits/gap = {gap!r}\n{SCIP_PARAMS}")
+        elif engine == "glop":
+            solver.set_solver_specific_parameters(GLOP_PARAMS)
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -260,14 +283,14 @@ class LinearModel:
         target = least if integral else bound + max(1.0, 1e-4 * abs(bound + offset))
         if best_val > least + tol:
             lo, hi = self._tightened(d, bound, target, lb, ub)
-            found, xm = self._mip_in_box(a, b, lo, hi, c, offset, gap, deadline)
+            found, xm = self._mip_in_box(a, b, lo, hi, c, offset, gap, deadline, best)
             if xm is not None and c @ xm < best_val:
                 best, best_val = xm, float(c @ xm)
             if not (found and best_val <= target + tol):
                 # nothing that good: the optimum lies above the target and best_val bounds it;
                 # the box of best_val holds every solution at least as good
                 lo, hi = self._tightened(d, bound, best_val, lb, ub)
-                found, xm = self._mip_in_box(a, b, lo, hi, c, offset, gap, deadline)
+                found, xm = self._mip_in_box(a, b, lo, hi, c, offset, gap, deadline, best)
                 self.stats.proven &= found
                 if xm is not None and c @ xm < best_val:
                     best, best_val = xm, float(c @ xm)
@@ -286,8 +309,8 @@ class LinearModel:
         return np.where(d < 0, np.maximum(lb, ub - reach), lb), np.where(d > 0, np.minimum(ub, lb + reach), ub)
 
     def _mip_in_box(self, a: sparse.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: np.ndarray,
-                    c: np.ndarray, offset: float, gap: float,
-                    deadline: float | None) -> tuple[bool, np.ndarray | None]:
+                    c: np.ndarray, offset: float, gap: float, deadline: float | None,
+                    incumbent: np.ndarray | None = None) -> tuple[bool, np.ndarray | None]:
         """The MIP over the variables the box leaves free, the others fixed at their bound.
 
         Returns (proven, x): proven when the solver proved x optimal in the box, or proved the
@@ -303,8 +326,11 @@ class LinearModel:
             return True, None  # the fixed part alone breaks a row: nothing in this box
         if not len(cols):
             return True, fixed_x
+        hint = None
+        if incumbent is not None and np.all(incumbent >= lb) and np.all(incumbent <= ub):
+            hint = incumbent[cols]  # in the box: the MIP starts from it
         res = self._run(MIP_ENGINE, sub[keep], b_sub[keep], lb[cols], ub[cols], c[cols],
-                        offset + float(c @ fixed_x), True, gap, deadline)
+                        offset + float(c @ fixed_x), True, gap, deadline, hint)
         if res is None:
             return True, None
         x = fixed_x.copy()
@@ -348,10 +374,10 @@ def _solve_cost(problem: Problem, comp: Component, deadline: float | None, stats
     contract's non-negative total (the relative gap refers to it)."""
     reqs = problem.requests
     model = LinearModel(problem, comp.requests, comp.pairs, _lot_capacity(problem, comp), stats)
-    c = model.vector(lambda p: p.unit_cost - reqs[p.req].unmet_cost)
+    c = model.unit_cost - model.per_request([reqs[r].unmet_cost for r in comp.requests])
     const = sum(reqs[r].unmet_cost * reqs[r].quantity for r in comp.requests)
     x = np.zeros(model.n)
-    fees = model.vector(lambda p: p.fee)[model.fee_idx]
+    fees = model.fee[model.fee_idx]
     try:
         x = model.minimise(np.concatenate([c, fees]), False, const, model.with_z(x), deadline)
     except _Timeout:
@@ -371,18 +397,21 @@ def _solve_tiered(problem: Problem, comp: Component, deadline: float | None,
     agg = LinearModel(problem, comp.requests, cpairs, caps, stats)
     b3 = sum(reqs[r].quantity for r in {p.req for p in cpairs if p.tier == "idle"})
     b2 = sum(reqs[r].quantity for r in {p.req for p in cpairs if p.tier == "rental"})
-    level_fns = [lambda p: -reqs[p.req].priority]
+    priority = [-reqs[r].priority for r in comp.requests]
+    # the levels as functions of a model (its pairs' vectors)
+    level_fns: list[Callable[[LinearModel], np.ndarray]] = [lambda m: m.per_request(priority)]
     if (b2 + 1) * (b3 + 1) <= COMBINE_LIMIT:  # rental_units * (B3 + 1) + idle_units is lexicographic
-        level_fns.append(lambda p: (b3 + 1) * (p.tier == "rental") + (p.tier == "idle"))
+        level_fns.append(lambda m: ((b3 + 1) * (m.tier == "rental") + (m.tier == "idle")).astype(np.float64))
         max_rental = lambda v: v // (b3 + 1)  # noqa: E731
     else:
-        level_fns += [lambda p: float(p.tier == "rental"), lambda p: float(p.tier == "idle")]
+        level_fns += [lambda m: (m.tier == "rental").astype(np.float64),
+                      lambda m: (m.tier == "idle").astype(np.float64)]
         max_rental = None
     xa = np.zeros(agg.n)
     values: list[float] = []
     try:
         for f in level_fns:
-            c = agg.vector(f)
+            c = f(agg)
             if c.any():
                 xa = agg.minimise(c, True, 0.0, xa, deadline)
             values.append(float(c @ xa))
@@ -413,13 +442,13 @@ def _solve_tiered(problem: Problem, comp: Component, deadline: float | None,
                 pairs.append(Pair(p.kind, p.src, p.req, p.tier, ub, p.part_a, p.part_b, p.fee))
     model = LinearModel(problem, comp.requests, pairs, _lot_capacity(problem, comp), stats)
     for f, v in zip(level_fns, values, strict=True):
-        model.keep_level(model.vector(f), v)
+        model.keep_level(f(model), v)
     pos = {(p.kind, p.src, p.req): i for i, p in enumerate(pairs)}
     x = np.zeros(model.n)
     for p, q in start:
         x[pos[(p.kind, p.src, p.req)]] = q
-    money = model.vector(lambda p: p.unit_cost)
-    fees = model.vector(lambda p: p.fee)[model.fee_idx]
+    money = model.unit_cost
+    fees = model.fee[model.fee_idx]
     try:
         x = model.minimise(np.concatenate([money, fees]), False, 0.0, model.with_z(x), deadline)
     except _Timeout:

@@ -65,10 +65,10 @@ def test_levels_the_lp_leaves_open_are_finished_by_the_mip(seed: int, path: tupl
     mips: list[tuple[str, float]] = []
     run = model.LinearModel._run
 
-    def spy(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline):  # noqa: ANN001, ANN202
+    def spy(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline, hint=None):  # noqa: ANN001, ANN202
         if integer:
             mips.append((self.pairs[0].kind, gap))
-        return run(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline)
+        return run(self, engine, a, b, lb, ub, c, offset, integer, gap, deadline, hint)
 
     monkeypatch.setattr(model.LinearModel, "_run", spy)
     problem = seeded_problem(seed)
@@ -109,3 +109,29 @@ def test_lots_open_to_the_same_requests_form_one_class() -> None:
     assert matcher.check(problem, sol) == []
     assert _same(sol, reference_objective(problem))
     assert sol["objective"]["weighted_unmet"] == 0
+
+
+def test_cost_policy_drops_pairs_dearer_than_leaving_the_units_unmet() -> None:
+    # Under "cost" a unit of R1 left unmet costs 40. K1 is 1 km away (0.5 per unit); K2 is about
+    # 111 km away (55.6 per unit: dearer than unmet); M1 costs 10 per unit plus a fee of 200, at
+    # least 10 + 200 / 5 = 50 per unit for any use: dearer too. Only K1 may serve R1.
+    lot = {"category": "A", "tier": "idle", "handling_cost": 0.0}
+    problem = {
+        "version": 1, "policy": "cost", "transport": {"per_unit_km": {"*": 0.5}},
+        "requests": [{"id": "R1", "category": "A", "quantity": 5, "start": _d(0), "end": _d(0),
+                      "location": [30.0, 104.0], "unmet_cost": 40.0}],
+        "stock": [{**lot, "id": "K1", "quantity": 2, "location": [30.0, 104.0104]},
+                  {**lot, "id": "K2", "quantity": 5, "location": [31.0, 104.0]}],
+        "rentals": [{"id": "M1", "category": "A", "capacity": None, "price_per_unit_day": 10.0,
+                     "delivery_fee": 200.0, "location": [30.0, 104.0]}],
+    }
+    (comp,) = build_components(matcher.validate(problem))
+    assert [(p.kind, p.src) for p in comp.pairs] == [("lot", 0)]
+    assert comp.pruned == 2
+    (unpruned,) = build_components(matcher.validate(problem), prune=False)
+    assert len(unpruned.pairs) == 3  # the rules alone admit all three
+    sol = matcher.solve(problem)
+    assert [(a["source"], a["quantity"]) for a in sol["assignments"]] == [("K1", 2)]
+    assert sol["unmet"] == [{"request": "R1", "quantity": 3}]
+    assert matcher.check(problem, sol) == []
+    assert _same(sol, reference_objective(problem))
