@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from market.infra.config import settings
 from market.infra.db import REQUEST_THREADS
+from market.infra.serving import hold_shared
 from web.api import api_routes, hot_routes
 from web.busy import pool_busy
 from web.pages import page_routes
@@ -69,6 +70,7 @@ async def lifespan(app: Starlette):  # noqa: ANN201
     """Every hour: remind borrowers of loans due within three days or overdue."""
     # No more threads run sync endpoints than there are database connections for them (market/infra/db.py).
     anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    hold_shared()  # this process serves the data directory: ``restore`` refuses until it exits
 
     async def sweeper() -> None:
         while True:

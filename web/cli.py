@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="在线备份 SQLite 数据库（服务运行时也安全）")
     bak.add_argument("file", nargs="?", help="备份文件路径（默认 data/backups/ 下按时间命名）")
     bak.set_defaults(func=cmd_backup)
-    res = sub.add_parser("restore", help="从备份恢复 SQLite 数据库（请先停止服务）")
+    res = sub.add_parser("restore", help="从备份恢复 SQLite 数据库（服务运行时拒绝执行，请先停止服务）")
     res.add_argument("file")
     res.set_defaults(func=cmd_restore)
 
@@ -302,9 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that only read (or that take the data directory alone) do not mark it as in use.
+NOT_USING = {"backup", "restore"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in NOT_USING:
+            from market.infra.serving import hold_shared
+
+            hold_shared()  # ``restore`` refuses while this process runs (market/infra/serving.py)
         args.func(args)
     except (CliError, MarketError) as exc:
         print(f"gongwucang: {exc}", file=sys.stderr)
