@@ -25,6 +25,7 @@ from market.infra.config import settings
 from market.infra.db import REQUEST_THREADS
 from market.infra.serving import hold_shared
 from web.api import api_routes, hot_routes
+from web.bodylimit import BodyLimit
 from web.busy import pool_busy
 from web.pages import page_routes
 from web.responses import api_error, error_page
@@ -136,6 +137,7 @@ def create_app() -> Starlette:
     middleware = [
         Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
+        Middleware(BodyLimit),  # bodies counted as they arrive, before any endpoint reads them
     ]
     return Starlette(routes=routes(), middleware=middleware, lifespan=lifespan,
                      exception_handlers={HTTPException: http_error, PoolTimeout: pool_busy,

@@ -26,13 +26,14 @@ from market.infra.principals import Principal
 from market.models import User
 from market.notices import unread_count
 from market.pool.index import PoolIndex, pool_index, probe_due, ready_index
+from web import bodylimit
 from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
 from web.params import has_nul
 from web.responses import NUL_MESSAGE, SIGN_IN_FIRST, FastJSONResponse, api_error, error_page
 
 log = logging.getLogger("gongwucang.web")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_JSON_BYTES = 1_000_000
+MAX_JSON_BYTES = bodylimit.JSON_LIMIT
 
 PageHandler = Callable[[Request, Session, User | None, FormData | None], Response]
 ApiHandler = Callable[[Request, Session, User | None, Any], Any]
@@ -41,11 +42,15 @@ ApiHandler = Callable[[Request, Session, User | None, Any], Any]
 PAGE_ROUTES: list[Route] = []  # every page module declares its own routes here (``page``, ``form_action``)
 
 
-def page(path: str, method: str = "GET", *, login: bool = True, write: bool | None = None):  # noqa: ANN201
+def page(path: str, method: str = "GET", *, login: bool = True, write: bool | None = None,  # noqa: ANN201
+         max_body: int | None = None):
     """Serve ``fn(request, db, user, form)`` as the page at ``path``: one database session (a write transaction
     for a POST unless ``write=False``), the signed-in user (else a redirect to sign in, unless ``login=False``),
-    CSRF checked on a POST, a ``MarketError`` shown as the error page with its status."""
+    CSRF checked on a POST, a ``MarketError`` shown as the error page with its status. ``max_body``: the bytes
+    an upload may send (``web.bodylimit``; otherwise its ``JSON_LIMIT``)."""
     write = method != "GET" if write is None else write
+    if max_body is not None:
+        bodylimit.allow(method, path, max_body)
 
     def wrap(fn: PageHandler):  # noqa: ANN202
         def run(request: Request, form: FormData | None) -> Response:
@@ -87,14 +92,15 @@ def page(path: str, method: str = "GET", *, login: bool = True, write: bool | No
 Rerender = Callable[[Request, Session, User, str, int, FormData], Response]
 
 
-def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: Rerender):  # noqa: ANN201
+def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: Rerender,  # noqa: ANN201
+                max_body: int | None = None):
     """The one way a page form is handled: a POST at ``path`` runs ``fn(request, db, user, form)`` (which calls
     one service) and redirects to ``done`` (a path, or ``done(request, result)``); a mistake of the user's is
     shown on the page it came from (``rerender``, nothing written, the values kept), a refusal or a missing
     object as the error page."""
 
     def wrap(fn: Callable[[Request, Session, User, FormData], Any]):  # noqa: ANN202
-        @page(path, "POST")
+        @page(path, "POST", max_body=max_body)
         def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
             try:
                 result = fn(request, db, user, form)

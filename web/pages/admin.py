@@ -14,6 +14,7 @@ from market.errors import InvalidInput
 from market.models import ROLES, User
 from market.pool import index as pool_index
 from web import lists, params
+from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import form_action, page
 from web.params import path_id
 from web.templating import render
@@ -48,10 +49,10 @@ def _float(form: FormData, name: str, label: str) -> float:
         raise InvalidInput(f"{label}须为数字。", name) from None
 
 
-def _act(path: str, tab: str):  # noqa: ANN202
+def _act(path: str, tab: str, max_body: int | None = None):  # noqa: ANN202
     """A POST on an admin tab; a user's mistake shows on the same tab with the message."""
     return form_action(path, f"/admin/{tab}", lambda request, db, user, message, status, form: _render(
-        request, db, user, tab, message, status))
+        request, db, user, tab, message, status), max_body)
 
 
 @_act("/admin/units", "units")
@@ -85,7 +86,7 @@ def category_update(request: Request, db: Session, user: User, form: FormData) -
                         str(form.get("reference_price") or ""))
 
 
-@_act("/admin/categories/import", "categories")
+@_act("/admin/categories/import", "categories", MAX_CSV_BYTES + FORM_OVERHEAD)
 def category_import(request: Request, db: Session, user: User, form: FormData) -> None:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:

@@ -11,6 +11,7 @@ from market import counts as svc
 from market.errors import InvalidInput
 from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, User
 from web import lists, params
+from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import page
 from web.params import path_id
 from web.templating import render
@@ -50,7 +51,7 @@ def count_detail(request: Request, db: Session, user: User | None, form: FormDat
     return _detail(request, db, user, path_id(request))
 
 
-@page("/counts/{id}/scan", "POST")
+@page("/counts/{id}/scan", "POST", max_body=MAX_FILE + FORM_OVERHEAD)
 def count_scan(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     count = svc.visible_count(db, user, path_id(request))
     try:

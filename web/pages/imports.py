@@ -11,6 +11,7 @@ from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.imports import check_import, import_units
 from market.models import User
 from web import jobs, params
+from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import page
 from web.templating import render
 
@@ -42,7 +43,7 @@ def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bo
     return work
 
 
-@page("/imports", "POST")
+@page("/imports", "POST", max_body=MAX_BYTES + FORM_OVERHEAD)
 def import_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     unit_id = params.integer(form, "unit", "单位", 1)
     post = form.get("post") == "1"
