@@ -130,28 +130,27 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from market.imports import ImportRejected, import_assets
+    from market.imports import ImportRejected, import_upload
     from market.infra.db import session_scope
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"文件不存在：{path}")
     _prepare_database(build_demo=False)
-    with session_scope(write=True) as db:
+    with session_scope() as db:
         unit = _unit(db, args.unit)
         actor = _user(db, args.user)
-        bar, progress = _progress_bar("行", "导入", args.quiet)
-
-        try:
-            result = import_assets(db, actor, unit.id, path.read_bytes(), path.name, progress=progress)
-        except ImportRejected as exc:
-            bar.close()
-            for err in exc.errors[: args.max_errors]:
-                print(f"  第 {err.row} 行 [{err.column}]：{err.reason}", file=sys.stderr)
-            if len(exc.errors) > args.max_errors:
-                print(f"  …另有 {len(exc.errors) - args.max_errors} 处错误未列出", file=sys.stderr)
-            raise CliError(exc.message) from None
+    bar, progress = _progress_bar("行", "导入", args.quiet)
+    try:  # read in a worker process, checked, then written in one transaction (market.imports.import_upload)
+        result = import_upload(actor.id, unit.id, path, path.name, progress=progress)
+    except ImportRejected as exc:
         bar.close()
+        for err in exc.errors[: args.max_errors]:
+            print(f"  第 {err.row} 行 [{err.column}]：{err.reason}", file=sys.stderr)
+        if len(exc.errors) > args.max_errors:
+            print(f"  …另有 {len(exc.errors) - args.max_errors} 处错误未列出", file=sys.stderr)
+        raise CliError(exc.message) from None
+    bar.close()
     print(f"已导入 {result.created} 件资产到{unit.name}，用时 {result.seconds:.1f} 秒。")
 
 

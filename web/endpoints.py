@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from market.errors import MarketError
+from market.errors import Busy, MarketError
 from market.infra import principals
 from market.infra.principals import Principal
 from market.models import User
@@ -54,17 +54,21 @@ def page(path: str, method: str = "GET", *, login: bool = True, write: bool | No
 
     def wrap(fn: PageHandler):  # noqa: ANN202
         def run(request: Request, form: FormData | None) -> Response:
-            with database(write) as db:
-                user = current_user(request, db)
-                request.state.user = user
-                if login and user is None:
-                    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-                request.state.unread = unread_count(db, user) if user is not None else 0
-                try:
-                    return fn(request, db, user, form)
-                except MarketError as exc:
-                    db.rollback()
-                    return error_page(request, exc.status, exc.message)
+            try:
+                with database(write) as db:
+                    user = current_user(request, db)
+                    request.state.user = user
+                    if login and user is None:
+                        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                    request.state.unread = unread_count(db, user) if user is not None else 0
+                    try:
+                        return fn(request, db, user, form)
+                    except MarketError as exc:
+                        db.rollback()
+                        return error_page(request, exc.status, exc.message)
+            except Busy as exc:  # the write transaction could not begin: nothing was done
+                request.state.user, request.state.unread = None, 0
+                return _busy(error_page(request, exc.status, exc.message), exc)
 
         async def endpoint(request: Request) -> Response:
             form = None
@@ -120,20 +124,23 @@ def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: 
 def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False):  # noqa: ANN201
     def wrap(fn: ApiHandler):  # noqa: ANN202
         def run(request: Request, body: Any) -> Response:
-            with database(write) as db:
-                user = current_user(request, db)
-                if auth and user is None:
-                    return api_error(401, "unauthenticated", SIGN_IN_FIRST)
-                # A cookie-authenticated change needs the CSRF header; endpoints open to anyone act as nobody.
-                if (auth and request.method in UNSAFE and user is not None and not bearer_token(request)
-                        and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
-                    return api_error(403, "csrf", "以会话 Cookie 调用须带 X-CSRF-Token 请求头。")
-                try:
-                    result = fn(request, db, user, body)
-                except MarketError as exc:
-                    db.rollback()
-                    return JSONResponse(exc.as_dict(), status_code=exc.status)
-                return result if isinstance(result, Response) else JSONResponse(result)
+            try:
+                with database(write) as db:
+                    user = current_user(request, db)
+                    if auth and user is None:
+                        return api_error(401, "unauthenticated", SIGN_IN_FIRST)
+                    # A cookie-authenticated change needs the CSRF header; endpoints open to anyone act as nobody.
+                    if (auth and request.method in UNSAFE and user is not None and not bearer_token(request)
+                            and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
+                        return api_error(403, "csrf", "以会话 Cookie 调用须带 X-CSRF-Token 请求头。")
+                    try:
+                        result = fn(request, db, user, body)
+                    except MarketError as exc:
+                        db.rollback()
+                        return JSONResponse(exc.as_dict(), status_code=exc.status)
+                    return result if isinstance(result, Response) else JSONResponse(result)
+            except Busy as exc:  # the write transaction could not begin: nothing was done
+                return _busy(JSONResponse(exc.as_dict(), status_code=exc.status), exc)
 
         async def endpoint(request: Request) -> Response:
             body = None
@@ -156,6 +163,11 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
         return endpoint
 
     return wrap(handler) if handler else wrap
+
+
+def _busy(response: Response, exc: Busy) -> Response:
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 PoolHandler = Callable[[Request, Principal, PoolIndex, bool], Any]

@@ -25,20 +25,16 @@ def import_form(request: Request, db: Session, user: User | None, form: FormData
 
 def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bool = False):  # noqa: ANN202
     def work(progress) -> dict:  # noqa: ANN001
-        from market.accounts import user_by_id
-        from market.imports import ImportRejected, import_assets
-        from market.infra.db import session_scope
+        from market.imports import ImportRejected, import_upload
 
-        with session_scope(write=True) as db:
-            actor = user_by_id(db, user_id)
-            try:
-                # posting is part of the import's one transaction: a crash leaves neither items nor lots
-                result = import_assets(db, actor, unit_id, data, filename, progress=progress, post_idle=post)
-            except ImportRejected as exc:
-                return {"ok": False, "message": exc.message, "total": 0,
-                        "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
-            return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
-                    "total": result.created, "listings": result.listings}
+        try:
+            # read in a worker process, checked, then written (and posted) in one transaction
+            result = import_upload(user_id, unit_id, data, filename, progress=progress, post_idle=post)
+        except ImportRejected as exc:
+            return {"ok": False, "message": exc.message, "total": 0,
+                    "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
+        return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
+                "total": result.created, "listings": result.listings}
 
     return work
 
