@@ -48,7 +48,8 @@ from market.pool.listings import touch_listing
 
 WAREHOUSE_PRESENT = ("listed", "reserved", "idle", "in_repair")
 UNIT_PRESENT = ("in_use", "idle", "listed", "reserved", "in_repair")
-MAX_READS = 200_000
+MAX_READS = 100_000  # reads in one upload
+MAX_UNEXPECTED = 10_000  # lines of a count that are not in the ledger (a wrong file, not a count)
 TAG_CHARS = 64  # what a count line keeps of a read (CountLine.tag)
 WRITE_CHUNK = 2000  # count lines in one INSERT
 
@@ -181,6 +182,7 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
         if line[1] is not None:
             by_asset[line[1]] = line
         by_tag[line[2]] = line
+    already_unexpected = sum(1 for line in by_tag.values() if not line[3])
     scope = in_scope(db, count)
     by_read_tag: dict[str, tuple[int, str]] = {}
     by_read_epc: dict[str, tuple[int, str]] = {}
@@ -213,6 +215,9 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
         if line[0] is not None:
             seen_ids.append(line[0])
         line[4] = True
+    if new_lines and already_unexpected + len(new_lines) > MAX_UNEXPECTED:
+        raise InvalidInput(f"本次读到 {unexpected} 个不在账上的标签，本盘点的账外标签将超过 {MAX_UNEXPECTED} 个：请检查是否选错了"
+                           "文件（未记录任何读取）。", "file")
     place = location.strip()[:200]
     changes: dict[str, Any] = {"seen": True}
     if place:

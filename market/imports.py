@@ -98,6 +98,8 @@ MAX_QUANTITY = 10_000  # 数量 of one row, as for 入库
 HEADER_SCAN_ROWS = 20
 MAX_COLUMNS = 200
 MAX_VALUE = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_LISTED_ERRORS = 1000  # errors a rejection lists (all are counted)
+CATEGORY_CODE_LIMIT = 40
 WRITE_CHUNK = 2000
 PROGRESS_EVERY = 500
 DEFAULT_CATALOGUE = "GB/T 14885-2022"
@@ -110,7 +112,7 @@ Progress = Callable[[int, int], None]
 # --- errors and results -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in the file: the Excel row (the header is row 1), the column as the file names it."""
 
@@ -130,14 +132,19 @@ class ImportRejected(InvalidInput):
 
     code = "import_rejected"
 
-    def __init__(self, errors: list[RowError], message: str | None = None) -> None:
-        self.errors = sorted(errors, key=lambda e: e.row)  # stable: a row's errors stay in column order
-        self.bad_rows = len({e.row for e in self.errors})
+    def __init__(self, errors: list[RowError], message: str | None = None, bad_rows: int | None = None,
+                 error_count: int | None = None) -> None:
+        errors = sorted(errors, key=lambda e: e.row)  # stable: a row's errors stay in column order
+        self.bad_rows = bad_rows if bad_rows is not None else len({e.row for e in errors})
+        count = max(error_count or 0, len(errors))
+        self.errors = errors[:MAX_LISTED_ERRORS]  # a hostile file's millions of errors are not kept
         if message is None:
             message = f"共 {self.bad_rows} 行有误"
-            if len(self.errors) > self.bad_rows:
-                message += f"（{len(self.errors)} 处错误）"
+            if count > self.bad_rows:
+                message += f"（{count} 处错误）"
             message += "，未导入任何数据。"
+            if count > len(self.errors):
+                message += f"下面列出前 {len(self.errors)} 处。"
         super().__init__(message, "file")
 
     def as_dict(self) -> dict:
@@ -575,7 +582,7 @@ def parse_bool(value: Any) -> bool:
 # --- parsing rows -------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RowDraft:
     """One data row, typed. ``tag`` empty: tags are generated."""
 
@@ -606,7 +613,8 @@ class ParsedFile:
     columns: list[MappedColumn]
     ignored_columns: list[str]
     rows: list[RowDraft]
-    errors: list[RowError]
+    errors: list[RowError]  # the first MAX_LISTED_ERRORS of them
+    error_count: int = 0  # all of them
 
     @property
     def item_count(self) -> int:
@@ -631,7 +639,11 @@ def parse_rows(source: Source, filename: str | None = None, today: date | None =
         by_field.setdefault(c.field, []).append(c)
     errors: list[RowError] = []
     drafts = [_parse_row(number, cells, by_field, today, errors) for number, cells in table.rows]
-    return ParsedFile(filename, table.sheet, table.header_row, columns, ignored, drafts, errors)
+    for d in drafts:
+        if not d.ok:  # never written: keep what the database checks need (tag, category), not the texts
+            d.name = d.model = d.brand = d.location = d.custodian = d.responsible = ""
+    return ParsedFile(filename, table.sheet, table.header_row, columns, ignored, drafts, errors[:MAX_LISTED_ERRORS],
+                      len(errors))
 
 
 def _cell(cells: tuple[Any, ...], col: MappedColumn) -> Any:
@@ -665,11 +677,13 @@ def _parse_row(number: int, cells: tuple[Any, ...], by_field: dict[str, list[Map
         try:
             if fld in TEXT_LIMITS:
                 text = _text(value)
-                setattr(d, fld, text)
+                setattr(d, fld, text[: TEXT_LIMITS[fld]])  # an over-long text is an error; what is kept is bounded
                 if len(text) > TEXT_LIMITS[fld]:
                     raise CellError(f"{SPECS[fld].label}超过 {TEXT_LIMITS[fld]} 个字")
             elif fld == "category":
                 code = unicodedata.normalize("NFKC", _text(value)).strip()
+                if len(code) > CATEGORY_CODE_LIMIT:
+                    raise CellError(f"资产分类代码超过 {CATEGORY_CODE_LIMIT} 个字符")
                 if code:
                     d.category_code = code
             elif fld == "tag":
@@ -722,6 +736,11 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def rejected(self) -> ImportRejected:
+        """The refusal listing the first errors and counting all of them (rows: every row marked not ok)."""
+        return ImportRejected(self.errors, bad_rows=sum(1 for d in self.parsed.rows if not d.ok) or None,
+                              error_count=self.parsed.error_count + len(self.errors) - len(self.parsed.errors))
 
 
 def _categories(db: Session) -> dict[str, int | None]:
@@ -939,7 +958,7 @@ def import_upload(user_id: int, unit_id: int, source: Source, filename: str | No
         require(actor, "import_assets", unit_id)
         plan = check_rows(db, get_or_404(db, Unit, unit_id, "unit_id"), parsed)
     if plan.errors:
-        raise ImportRejected(plan.errors)
+        raise plan.rejected()
     with session_scope(write=True) as db:
         return import_assets(db, user_by_id(db, user_id), unit_id, parsed, progress=progress, post_idle=post_idle)
 
@@ -977,7 +996,7 @@ def import_assets(
     total = len(parsed.rows) + parsed.item_count
     plan = check_rows(db, unit, parsed, progress, total)
     if plan.errors:
-        raise ImportRejected(plan.errors)
+        raise plan.rejected()
     if post_idle:
         total += sum(1 for item in plan.items if _postable(item))
     done = len(parsed.rows)

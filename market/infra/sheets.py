@@ -136,7 +136,14 @@ def read_workbook(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[
     its last cell). Raises ``InvalidInput`` (``SheetTooLarge`` for a limit) rather than read past a limit."""
     import openpyxl.reader.excel as excel
     from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.xml.constants import SHARED_STRINGS
+
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            # openpyxl looks for <dimension> with an ElementTree iterparse that, when there is none, builds the
+            # whole <sheetData> (14 million empty rows: gigabytes) before it gives up. The size is not needed.
+            pass
 
     class Reader(excel.ExcelReader):
         def read_strings(self) -> None:  # openpyxl's, with the limits
@@ -144,6 +151,14 @@ def read_workbook(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[
             if ct is not None:
                 with self.archive.open(ct.PartName[1:]) as src:
                     self.shared_strings = _bounded_strings(src)
+
+        def read_worksheets(self) -> None:  # openpyxl's for read-only, without the chart sheets
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
 
     archive = _archive(data)
     try:
