@@ -39,7 +39,7 @@ def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bo
     return work
 
 
-@page("/imports", "POST", max_body=MAX_BYTES + FORM_OVERHEAD)
+@page("/imports", "POST", max_body=MAX_BYTES + FORM_OVERHEAD, write=False)  # the job writes, later
 def import_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     unit_id = params.integer(form, "unit", "单位", 1)
     post = form.get("post") == "1"
