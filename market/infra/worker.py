@@ -48,19 +48,42 @@ def run(function: Callable[..., Any], *args: Any) -> Any:
     with _slots:
         proc = subprocess.Popen([sys.executable, "-m", "market.infra.worker"], cwd=ROOT, env=env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            out, err = proc.communicate(payload, timeout=TIME_LIMIT)
-        except subprocess.TimeoutExpired:
+        late = threading.Event()
+
+        def too_late() -> None:
+            late.set()
             proc.kill()
-            proc.communicate()
-            raise InvalidInput(TOO_SLOW, "file") from None
-    if proc.returncode != 0 or not out:
-        if b"MemoryError" in err:
+
+        timer = threading.Timer(TIME_LIMIT, too_late)
+        timer.start()
+        err: list[bytes] = []
+        drain = threading.Thread(target=lambda: err.append(proc.stderr.read()[-10_000:]), daemon=True)
+        drain.start()
+        try:
+            try:
+                with proc.stdin:
+                    proc.stdin.write(payload)  # the child reads all of it before it writes anything
+            except BrokenPipeError:
+                pass  # the child died at once; its exit status tells
+            try:
+                # unpickled straight from the pipe: the answer's bytes are never held whole beside its objects
+                answer = pickle.load(proc.stdout)  # noqa: S301  our own child's answer
+            except (EOFError, pickle.UnpicklingError, OSError):
+                answer = None
+            proc.stdout.close()
+            proc.wait()
+            drain.join()
+        finally:
+            timer.cancel()
+    if late.is_set():
+        raise InvalidInput(TOO_SLOW, "file")
+    if proc.returncode != 0 or answer is None:
+        if b"MemoryError" in b"".join(err):
             raise InvalidInput(TOO_BIG, "file")
-        if proc.returncode in (-9, -24, 152, 137):  # SIGKILL or SIGXCPU: the CPU limit
+        if proc.returncode in (-9, -24):  # SIGKILL or SIGXCPU: the CPU limit
             raise InvalidInput(TOO_SLOW, "file")
         raise InvalidInput(FAILED, "file")
-    kind, *rest = pickle.loads(out)  # noqa: S301  our own child's answer
+    kind, *rest = answer
     if kind == "ok":
         return rest[0]
     if kind == "memory":
