@@ -86,8 +86,8 @@ from market.errors import Conflict, InvalidInput
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
-from market.infra.sheets import MAX_CELL_CHARS, MAX_SHEET_ROWS, SheetTooLarge
 from market.infra.textfiles import decode_text
+from market.infra.workbook_reader import MAX_CELL_CHARS, MAX_SHEET_ROWS, SheetTooLarge
 from market.models import USABLE_CONDITIONS, Asset, Category, Event, Unit, User, utcnow
 from market.pool.listings import post_idle_items
 
@@ -288,9 +288,9 @@ def _kind(filename: str, data: bytes) -> str:
 
 
 def _read_xlsx(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
-    from market.infra.sheets import read_workbook
+    from market.infra.workbook_reader import read_workbook
 
-    return read_workbook(data)  # bounded: decompressed size, rows, cells, cell length (market/infra/sheets.py)
+    return read_workbook(data)  # bounded: decompressed size, rows, cells, cell length (market/infra/workbook_reader.py)
 
 
 def _read_csv(data: bytes) -> Iterator[tuple[str | None, Iterator[tuple[int, tuple[Any, ...]]]]]:

@@ -1,4 +1,4 @@
-"""The bounded worker process (``market.infra.worker``) and the bounded workbook reader (``market.infra.sheets``),
+"""The bounded worker process (``market.infra.worker``) and the bounded workbook reader (``market.infra.workbook_reader``),
 without a server: what the hostile-file test relies on, each limit on its own."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import pytest
 
 from market.errors import InvalidInput
 from market.imports import ImportRejected, parse_rows
-from market.infra import sheets, worker
+from market.infra import workbook_reader as sheets
+from market.infra import worker
 
 
 def test_memory_past_the_limit_is_a_clear_refusal_not_a_bigger_server():
