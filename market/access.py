@@ -25,6 +25,7 @@ from market.models import (
     PoolListing,
     Proposal,
     PurchaseBatch,
+    RentalOffer,
     Request,
     User,
     Wish,
@@ -47,6 +48,7 @@ CAPABILITIES: dict[str, set[str]] = {
     "propose_transfer": {"unit_manager", "warehouse_admin"},
     "apply_disposal": {"unit_manager", "warehouse_admin"},
     "run_disposal": {"warehouse_admin"},
+    "review_sale": {"finance"},  # a disposal sale far below book value: finance's second approval
     "import_assets": {"unit_manager", "warehouse_admin"},
     "run_matcher": {"warehouse_admin"},
     "manage_accounts": {"sysadmin"},
@@ -166,6 +168,12 @@ def _wish(db: Session, actor: User, w: Wish) -> str | None:
     return "只能查看本单位的心愿单。"
 
 
+def _offer(db: Session, actor: User, o: RentalOffer) -> str | None:
+    if o.is_active or actor.role in ("warehouse_admin", "sysadmin"):
+        return None
+    return "该租赁报价已停用。"
+
+
 def _user(db: Session, actor: User, u: User) -> str | None:
     return None if actor.role == "sysadmin" or u.id == actor.id else "只有系统管理员可以查看用户。"
 
@@ -185,6 +193,7 @@ _RULES: dict[type, Callable[[Session, User, Any], str | None]] = {
     Notice: lambda db, actor, n: None if n.user_id == actor.id else "只能查看发给自己的消息。",
     Wish: _wish,
     User: _user,
+    RentalOffer: _offer,  # the market's offers are public to everyone signed in, like the pool
 }
 
 

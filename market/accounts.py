@@ -11,27 +11,38 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import bindparam, true
-from sqlmodel import Session, func, select
+from sqlalchemy import bindparam, true, update
+from sqlmodel import Session, select
 
+from market import fields
 from market.access import UNIT_ROLES, can, require
 from market.errors import (
     Conflict,
     InvalidInput,
-    NotAuthenticated,
     NotFound,
     PermissionDenied,
-    TooManyAttempts,
 )
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, like, names
-from market.models import ROLES, ApiToken, LoginAttempt, Unit, User, Warehouse, utcnow
+from market.models import ROLES, ApiToken, Unit, User, Warehouse, utcnow
 
 _hasher = PasswordHasher()
-TOKEN_LIFETIME = timedelta(days=7)
+TOKEN_LIFETIME = timedelta(days=7)  # an API bearer token
+SESSION_LIFETIME = timedelta(hours=12)  # a page session (the cookie's max_age in web/app.py is the same)
+LIFETIMES = {"api": TOKEN_LIFETIME, "cookie": SESSION_LIFETIME}
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 128
+MIN_STRENGTH = 3  # zxcvbn's score, 0–4: 3 is "safely unguessable" (about 10^8 guesses and more)
+# zxcvbn's frequency lists are English; these are the trivial passwords people here choose (pinyin, dates,
+# keyboard runs it already scores low), checked after lower-casing and dropping digits and symbols at the end.
+LOCAL_COMMON = frozenset({
+    "woaini", "woaini1314", "aini1314", "iloveyou", "zhongguo", "beijing", "shanghai", "mima", "mimamima",
+    "gongwucang", "gongwuchang", "zhengfu", "caizheng", "admin", "administrator", "guanliyuan", "yonghu",
+    "zhangwei", "wangwei", "liwei", "wangfang", "liuyang", "huawei", "xiaomi", "qq", "wechat", "weixin",
+})
 
 
 def hash_password(password: str) -> str:
@@ -45,13 +56,31 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _check_new_user(db: Session, username: str, role: str, unit_id: int | None, password: str) -> None:
+def check_password(password: str, *personal: str) -> None:
+    """The password rule, for every new or changed password: at least ``MIN_PASSWORD`` characters, and not a
+    common, trivial or personal one (zxcvbn's estimate, with the username and name as the user's own words,
+    and ``LOCAL_COMMON``)."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 位。", "password")
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"密码不能超过 {MAX_PASSWORD} 位。", "password")
+    from zxcvbn import zxcvbn  # (its dictionaries load on first use, not when the app starts)
+
+    words = [w for w in personal if w]
+    core = re.sub(r"[\d\W_]+$", "", password.lower())
+    if core in LOCAL_COMMON or zxcvbn(password[:72], user_inputs=words)["score"] < MIN_STRENGTH:
+        raise InvalidInput("密码过于简单或常见（如连续字符、键盘序列、常用密码、用户名或姓名），"
+                           "请换用更长、不易猜到的密码，例如由几个不相关的词和数字组成。", "password")
+
+
+def _check_new_user(db: Session, username: str, role: str, unit_id: int | None, password: str,
+                    display_name: str = "") -> None:
     if not USERNAME_RE.match(username or ""):
         raise InvalidInput("用户名须为 3–64 位字母、数字、点、下划线或连字符。", "username")
     if role not in ROLES:
         raise InvalidInput(f"未知角色：{role}（可选：{'、'.join(ROLES)}）。", "role")
-    if len(password or "") < 8:
-        raise InvalidInput("密码至少 8 位。", "password")
+    check_password(password, username, display_name)
     if role in {"unit_staff", "unit_manager"} and unit_id is None:
         raise InvalidInput("单位用户必须指定所属单位。", "unit")
     if unit_id is not None and db.get(Unit, unit_id) is None:
@@ -73,7 +102,7 @@ def create_user(
     """Create an account. ``actor`` None is the command line (the machine's owner), else a sysadmin."""
     if actor is not None:
         require(actor, "manage_accounts")
-    _check_new_user(db, username, role, unit_id, password)
+    _check_new_user(db, username, role, unit_id, password, display_name)
     user = User(
         username=username,
         role=role,
@@ -87,64 +116,58 @@ def create_user(
     return user
 
 
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-
-
-def authenticate(db: Session, username: str, password: str, ip: str = "") -> User:
-    """The user, or ``NotAuthenticated``; after 5 failures in 15 minutes the name is locked for a while.
-
-    Every attempt is recorded (in its own commit, so a failure is kept even though the caller rolls back).
-    """
-    username = (username or "")[:64]
-    since = utcnow() - FAILURE_WINDOW
-    failures = db.exec(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username, LoginAttempt.ok.is_(False), LoginAttempt.at >= since)).one()
-    if failures >= MAX_FAILURES:
-        raise TooManyAttempts("登录失败次数过多，该账号已暂时锁定，请 15 分钟后再试。")
-    user = db.exec(select(User).where(User.username == username)).first()
-    ok = user is not None and user.is_active and verify_password(user.password_hash, password or "")
-    db.add(LoginAttempt(username=username, ip=(ip or "")[:64], ok=ok))
-    db.commit()
-    if not ok:
-        raise NotAuthenticated("用户名或密码错误。")
-    return user
+# --- sessions: API bearer tokens and page sessions, both kept on the server ------------------------------
+#
+# A page cookie carries only the random id of a session row (``kind`` "cookie"); an API client holds a bearer
+# token (``kind`` "api"). Every request looks its row up. Signing out revokes the row; a new password, role or
+# unit, or a disabled account, revokes every row of that user (``end_sessions``) in the same transaction.
 
 
 @transactional
-def issue_token(db: Session, user: User) -> str:
+def issue_token(db: Session, user: User, kind: str = "api") -> str:
+    """A new bearer token (``kind`` "api", 7 days) or page session id (``kind`` "cookie", 12 hours)."""
     token = secrets.token_urlsafe(32)
     db.add(
         ApiToken(
             user_id=user.id,
             token_hash=hashlib.sha256(token.encode()).hexdigest(),
-            expires_at=utcnow() + TOKEN_LIFETIME,
+            kind=kind,
+            expires_at=utcnow() + LIFETIMES[kind],
         )
     )
     return token
 
 
-_TOKEN_USER = (select(User, ApiToken.expires_at, ApiToken.revoked).join(ApiToken, ApiToken.user_id == User.id)
+_TOKEN_USER = (select(User, ApiToken.expires_at, ApiToken.revoked, ApiToken.kind)
+               .join(ApiToken, ApiToken.user_id == User.id)
                .where(ApiToken.token_hash == bindparam("digest")))  # built once: building it cost more than running it
 
 
-def user_for_token(db: Session, token: str) -> User | None:
-    """The active user of a live token, in one query (every API request asks)."""
+def user_for_token(db: Session, token: str, kind: str = "api") -> User | None:
+    """The active user of a live token of ``kind``, in one query (every request asks)."""
     digest = hashlib.sha256(token.encode()).hexdigest()
     row = db.exec(_TOKEN_USER, params={"digest": digest}).first()
     if row is None:
         return None
-    user, expires_at, revoked = row
-    if revoked or expires_at < utcnow() or not user.is_active:
+    user, expires_at, revoked, token_kind = row
+    if revoked or token_kind != kind or expires_at < utcnow() or not user.is_active:
         return None
     return user
 
 
 @transactional
 def revoke_token(db: Session, token: str) -> None:
+    """Sign out: the bearer token or page session ends on the server."""
     row = db.exec(select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(token.encode()).hexdigest())).first()
     if row is not None:
         row.revoked = True
+
+
+def end_sessions(db: Session, user_id: int) -> int:
+    """Revoke every live token and page session of the user (in the caller's transaction); how many."""
+    result = db.exec(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+                     .values(revoked=True).execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def check_coordinates(lat: float, lng: float) -> None:
@@ -156,7 +179,11 @@ def check_coordinates(lat: float, lng: float) -> None:
 def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat: float, lng: float,
               address: str = "", contact: str = "", phone: str = "", unit_id: int | None = None) -> Unit:
     require(actor, "manage_accounts")
-    code, name, district = code.strip(), name.strip(), district.strip()
+    # refused when too long, never cut: the code and name checked for a clash below are the ones stored
+    code, name = fields.text(code, Unit.code, "code", "单位代码"), fields.text(name, Unit.name, "name", "单位名称")
+    district = fields.text(district, Unit.district, "district", "区县")
+    address = fields.text(address, Unit.address, "address", "地址")
+    contact, phone = fields.text(contact, Unit.contact, "contact", "联系人"), fields.text(phone, Unit.phone, "phone", "电话")
     if not code or not name or not district:
         raise InvalidInput("单位代码、名称和区县不能为空。", "code")
     check_coordinates(lat, lng)
@@ -167,7 +194,7 @@ def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat
                                                               lng=lng)
     before = None if unit_id is None else {"name": unit.name, "district": unit.district}
     unit.code, unit.name, unit.district, unit.lat, unit.lng = code, name, district, lat, lng
-    unit.address, unit.contact, unit.phone = address.strip()[:200], contact.strip()[:40], phone.strip()[:40]
+    unit.address, unit.contact, unit.phone = address, contact, phone
     db.add(unit)
     db.flush()
     log_event(db, actor, "unit", unit.id, "update" if unit_id else "create", f"{'修改' if unit_id else '新增'}单位 {name}",
@@ -178,6 +205,7 @@ def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat
 @transactional
 def update_user(db: Session, actor: User, user_id: int, role: str | None = None, unit_id: int | None = None,
                 is_active: bool | None = None, password: str | None = None) -> User:
+    """Change an account. A new password, role or unit, or disabling it, ends every session and token it has."""
     require(actor, "manage_accounts")
     user = get_or_404(db, User, user_id)
     before = {"role": user.role, "unit_id": user.unit_id, "is_active": user.is_active}
@@ -195,12 +223,14 @@ def update_user(db: Session, actor: User, user_id: int, role: str | None = None,
             raise InvalidInput("不能停用自己的账号。", "is_active")
         user.is_active = is_active
     if password:
-        if len(password) < 8:
-            raise InvalidInput("密码至少 8 位。", "password")
+        check_password(password, user.username, user.display_name)
         user.password_hash = hash_password(password)
     after = {"role": user.role, "unit_id": user.unit_id, "is_active": user.is_active}
-    log_event(db, actor, "user", user.id, "update", f"修改用户 {user.username}" + ("（重置密码）" if password else ""),
-              before, after)
+    ended = 0
+    if password or before["role"] != user.role or before["unit_id"] != user.unit_id or not user.is_active:
+        ended = end_sessions(db, user.id)
+    log_event(db, actor, "user", user.id, "update", f"修改用户 {user.username}" + ("（重置密码）" if password else "")
+              + (f"，已结束其 {ended} 个登录会话" if ended else ""), before, after)
     return user
 
 

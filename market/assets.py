@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,13 +40,24 @@ def visible_asset(db: Session, actor: User, asset_id: int) -> Asset:
 
 
 NOT_FOUND_BY_TAG = "找不到该标签对应的资产，或无权查看。"
+_LINK = re.compile(r"/assets/([0-9]{1,9})(?:[/?#]|$)")
+
+
+def asset_link(base_url: str, asset_id: int) -> str:
+    """What a label's QR code holds: the asset page's full address (the tag is printed beside it)."""
+    return f"{base_url.rstrip('/')}/assets/{asset_id}"
 
 
 def lookup(db: Session, actor: User, tag: str) -> Asset:
     """The asset with this printed tag or RFID EPC, if ``actor`` may see it; else ``NotFound`` — the same as for a
     tag nobody has (a lookup is no way to learn which tags exist)."""
-    tag = (tag or "")[:64].strip()
-    asset = db.exec(select(Asset).where((Asset.tag == tag) | (Asset.epc == tag.upper()))).first() if tag else None
+    text = (tag or "").strip()
+    scanned = _LINK.search(text[:300])  # a label's QR code holds the asset page's address
+    if scanned:
+        asset = db.get(Asset, int(scanned[1]))
+    else:
+        tag = text[:64]
+        asset = db.exec(select(Asset).where((Asset.tag == tag) | (Asset.epc == tag.upper()))).first() if tag else None
     if asset is None or not may_see(db, actor, asset):
         raise NotFound(NOT_FOUND_BY_TAG, "tag")
     return asset

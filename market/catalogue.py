@@ -15,10 +15,12 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, select
 
+from market import fields
 from market.access import require
 from market.accounts import check_coordinates
 from market.errors import Conflict, InvalidInput
 from market.fields import amount
+from market.infra import sheets
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
@@ -35,18 +37,22 @@ class LoadResult:
     updated: int
 
 
-def _decimal(value: str, row: int, col: str) -> Decimal:
+def _decimal(value: str, row: int, col: str, high: Decimal = fields.MAX_AMOUNT) -> Decimal:
     try:
         d = Decimal((value or "0").replace(",", "").strip())
     except InvalidOperation:
         raise InvalidInput(f"第 {row} 行：{col}“{value}”不是数字。", col) from None
-    if d < 0 or not d.is_finite():
+    if not d.is_finite() or d < 0:
         raise InvalidInput(f"第 {row} 行：{col}不能为负数。", col)
+    if d > high:
+        raise InvalidInput(f"第 {row} 行：{col}不能大于 {high}。", col)
     return d
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:
-    rows = list(csv.DictReader(io.StringIO(decode_text(data))))
+    # (a cell ``export_csv`` quoted so that no spreadsheet runs it as a formula reads back as it was)
+    rows = [{k: sheets.unquote(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in csv.DictReader(io.StringIO(decode_text(data)))]
     if not rows:
         raise InvalidInput("文件中没有分类数据。")
     missing = [c for c in ("分类代码", "分类名称") if c not in rows[0]]
@@ -65,9 +71,9 @@ def load_categories(db: Session, actor: User | None, rows: list[dict[str, str]])
     added = updated = 0
     parents: list[tuple[Category, str, int]] = []
     for i, raw in enumerate(rows, start=2):
-        code = (raw.get("分类代码") or "").strip()
-        name = (raw.get("分类名称") or "").strip()
-        catalogue = (raw.get("目录版本") or "").strip() or DEFAULT_CATALOGUE
+        code = fields.text(raw.get("分类代码"), Category.code, "分类代码", f"第 {i} 行：分类代码")
+        name = fields.text(raw.get("分类名称"), Category.name, "分类名称", f"第 {i} 行：分类名称")
+        catalogue = fields.text(raw.get("目录版本"), Category.catalogue, "目录版本", f"第 {i} 行：目录版本") or DEFAULT_CATALOGUE
         if not code or not name:
             raise InvalidInput(f"第 {i} 行：分类代码和分类名称不能为空。", "分类代码")
         if (catalogue, code) in seen:
@@ -84,11 +90,11 @@ def load_categories(db: Session, actor: User | None, rows: list[dict[str, str]])
         cat.name = name
         cat.measure_unit = (raw.get("计量单位") or cat.measure_unit or "件").strip()[:8]
         if raw.get("运输费率"):
-            cat.transport_rate = _decimal(raw["运输费率"], i, "运输费率")
+            cat.transport_rate = _decimal(raw["运输费率"], i, "运输费率", Decimal(1000))
         if raw.get("参考单价"):
             cat.reference_price = _decimal(raw["参考单价"], i, "参考单价")
         if raw.get("典型重量"):
-            cat.typical_weight_kg = float(_decimal(raw["典型重量"], i, "典型重量"))
+            cat.typical_weight_kg = float(_decimal(raw["典型重量"], i, "典型重量", Decimal(1_000_000)))
         parents.append((cat, (raw.get("上级代码") or "").strip(), i))
     db.flush()
     for cat, parent_code, i in parents:
@@ -108,14 +114,12 @@ def load_categories(db: Session, actor: User | None, rows: list[dict[str, str]])
 def export_csv(db: Session) -> str:
     cats = list(db.exec(select(Category).order_by(Category.catalogue, Category.code)))
     by_id = {c.id: c for c in cats}
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(COLUMNS)
+    rows = []
     for c in cats:
         parent = by_id.get(c.parent_id)
-        w.writerow([c.code, c.name, parent.code if parent else "", c.measure_unit, c.transport_rate,
-                    c.reference_price, c.typical_weight_kg, c.catalogue])
-    return out.getvalue()
+        rows.append([c.code, c.name, parent.code if parent else "", c.measure_unit, c.transport_rate,
+                     c.reference_price, c.typical_weight_kg, c.catalogue])
+    return sheets.csv_text(COLUMNS, rows)
 
 
 def districts(db: Session) -> list[str]:
@@ -168,7 +172,7 @@ def update_category(db: Session, actor: User, category_id: int, transport_rate: 
     cat.transport_rate = rate.quantize(Decimal("0.0001"))
     cat.reference_price = amount(reference_price, "reference_price", "参考单价")
     if name is not None and name.strip():
-        cat.name = name.strip()[:80]
+        cat.name = fields.text(name, Category.name, "name", "分类名称")
     log_event(db, actor, "category", cat.id, "update", f"修改分类 {cat.code} {cat.name} 的费率与参考价", before,
               {"transport_rate": str(cat.transport_rate), "reference_price": str(cat.reference_price)})
     return cat
@@ -178,15 +182,17 @@ def update_category(db: Session, actor: User, category_id: int, transport_rate: 
 def save_vendor(db: Session, actor: User, name: str, lat: float, lng: float, contact: str = "", phone: str = "",
                 address: str = "", vendor_id: int | None = None, is_active: bool = True) -> RentalVendor:
     require(actor, "manage_catalogue")
-    name = name.strip()
-    if not name:
-        raise InvalidInput("请填写租赁公司名称。", "name")
+    # refused when too long, never cut: the name checked for a clash below is the name stored
+    name = fields.text(name, RentalVendor.name, "name", "租赁公司名称", required=True)
+    contact = fields.text(contact, RentalVendor.contact, "contact", "联系人")
+    phone = fields.text(phone, RentalVendor.phone, "phone", "电话")
+    address = fields.text(address, RentalVendor.address, "address", "地址")
     check_coordinates(lat, lng)
     clash = db.exec(select(RentalVendor).where(RentalVendor.name == name)).first()
     if clash is not None and clash.id != vendor_id:
         raise Conflict("租赁公司名称已存在。", "name")
     v = get_or_404(db, RentalVendor, vendor_id) if vendor_id else RentalVendor(name=name, lat=lat, lng=lng)
-    v.name, v.lat, v.lng, v.contact, v.phone, v.address = name[:100], lat, lng, contact[:40], phone[:40], address[:200]
+    v.name, v.lat, v.lng, v.contact, v.phone, v.address = name, lat, lng, contact, phone, address
     v.is_active = is_active
     db.add(v)
     db.flush()
@@ -205,7 +211,8 @@ def save_offer(db: Session, actor: User, vendor_id: int, category_id: int, price
         raise InvalidInput("日供应能力须为 1 至 100 万，或留空表示不限。", "capacity")
     o = get_or_404(db, RentalOffer, offer_id) if offer_id else RentalOffer(
         vendor_id=vendor_id, category_id=category_id, price_per_unit_day=Decimal(0))
-    o.vendor_id, o.category_id, o.capacity, o.description = vendor_id, category_id, capacity, description[:200]
+    o.vendor_id, o.category_id, o.capacity = vendor_id, category_id, capacity
+    o.description = fields.text(description, RentalOffer.description, "description", "说明")
     o.price_per_unit_day = amount(price_per_unit_day, "price_per_unit_day", "日租金")
     o.delivery_fee = amount(delivery_fee, "delivery_fee", "送货费")
     o.is_active = is_active

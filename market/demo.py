@@ -527,7 +527,7 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
                             svc_orders.cancel_order(db, admin, o.id, "物资未能按期出库")
                 loans = [o for o in orders if o.kind in ("loan", "rental") and o.status == "on_loan"]
                 if end < today:
-                    pending_returns.append((end + timedelta(days=1), req.id, loans))
+                    pending_returns.append((_returned_on(rng, start, end), req.id, loans))
     run_returns(today)
     # damage compensation received for about half of the user damage, a fortnight after the return
     pend = db.scalars(select(DamageRecord).where(DamageRecord.status == "pending").order_by(DamageRecord.id)).all()
@@ -540,6 +540,17 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
     if desks:
         svc_transfers.propose_transfer(db, users["wglj_admin"], [d[0] for d in desks[:6]], units["SJUJ"].id,
                                        "支持新组建的市数据局办公用房配置")
+
+
+def _returned_on(rng: random.Random, start: date, end: date) -> date:
+    """The day a unit brings its loan back, as units do: mostly on the last day, some a day early when the
+    event ends early, a few one to three days late."""
+    r = rng.random()
+    if r < 0.1 and end > start:
+        return end - timedelta(days=1)
+    if r < 0.9:
+        return end
+    return end + timedelta(days=rng.randint(1, 3))
 
 
 def _return(db: Session, rng: random.Random, admin: User, order: Order) -> None:

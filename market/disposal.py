@@ -5,6 +5,12 @@ The steps depend on the method the 《行政事业性国有资产管理条例》
 - 转让 (sale) and 报废 (scrap, its residue sold): appraise → sell (拍卖 or 转让) → remit (上缴国库) → write off
 - 无偿划转, 对外捐赠, 置换: appraise → hand over to the recipient / counterparty → write off
 - 损失核销: write off straight after approval
+
+Separation of duties: the unit that applies does not value or sell what it gives up. Appraisal and sale are
+done by the warehouse administrators (``run_disposal``), never by the applicant unit's manager; and a sale
+below ``Settings.sale_review_share`` of the book value (default half, ``GONGWUCANG_SALE_REVIEW``) is only
+proposed (待财政复核) until finance approves it a second time (``confirm_sale``) or sends it back
+(``reject_sale``). At every step the people who must act next get a notice (``NEXT_ACTORS``).
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from market import fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
-from market.errors import InvalidInput, InvalidTransition
+from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.fields import amount
 from market.infra.config import settings
 from market.infra.db import transactional
@@ -28,6 +35,7 @@ from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_ti
 from market.models import (
     DISPOSAL_METHODS,
     DISPOSAL_STATUSES,
+    ROLES,
     Asset,
     DisposalCase,
     DisposalItem,
@@ -37,6 +45,7 @@ from market.models import (
     money,
     utcnow,
 )
+from market.notices import notify, role_users
 from market.orders import own_unit_options
 
 SELLING = {"sale", "scrap"}
@@ -68,10 +77,29 @@ def require_operator(db: Session, actor: User | None, case: DisposalCase) -> Use
     return require(actor, "run_disposal")
 
 
+def require_valuer(db: Session, actor: User | None, case: DisposalCase) -> User:
+    """Who appraises and sells a case: the warehouse administrators — never the applicant unit, which would
+    otherwise set the price of what it gives up and sell it at that price."""
+    if actor is not None and actor.role == "unit_manager":
+        raise PermissionDenied("处置资产的评估和出售须由公物仓管理员办理，申请单位不能自行评估或出售。")
+    return require(actor, "run_disposal")
+
+
+def require_sale_reviewer(actor: User | None) -> User:
+    """Who approves a sale far below book value a second time: finance (``review_sale``)."""
+    return require(actor, "review_sale")
+
+
+def review_threshold(case: DisposalCase) -> Decimal | None:
+    """The price below which a sale of this case waits for finance's second approval (None: never)."""
+    share = Decimal(str(settings().sale_review_share))
+    return money(case.book_value * share) if share > 0 else None
+
+
 def _step(db: Session, actor: User, case_id: int, allowed_from: set[str], to: str, summary: str,
-          action: str) -> DisposalCase:
+          action: str, check=None) -> DisposalCase:  # noqa: ANN001
     case = visible(db, actor, DisposalCase, case_id)
-    actor = require_operator(db, actor, case)
+    actor = (check or require_operator)(db, actor, case)
     if case.status not in allowed_from:
         raise InvalidTransition(
             f"处置单 {case.number}（{case.method_label}）当前状态为“{case.status_label}”，不能{summary.split('：')[0]}。")
@@ -79,6 +107,7 @@ def _step(db: Session, actor: User, case_id: int, allowed_from: set[str], to: st
     case.status = to
     log_event(db, actor, "disposal", case.id, action, summary, {"status": before}, {"status": to})
     _log_assets(db, actor, case, action, f"处置单 {case.number}：{summary}")
+    tell_next(db, case)
     return case
 
 
@@ -112,6 +141,7 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
                   before, snapshot(a), ref=("disposal", case.id))
     log_event(db, actor, "disposal", case.id, "apply", f"申请{case.method_label} {len(assets)} 件",
               after={"status": "applied"})
+    tell_next(db, case)
     return case
 
 
@@ -124,6 +154,7 @@ def approve_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
     case.status, case.approved_by = "approved", actor.id
     log_event(db, actor, "disposal", case.id, "approve", "审批通过", {"status": "applied"}, {"status": "approved"})
     _log_assets(db, actor, case, "dispose_approve", f"处置单 {case.number}：审批通过")
+    tell_next(db, case)
     return case
 
 
@@ -139,6 +170,7 @@ def reject_disposal(db: Session, actor: User, case_id: int, reason: str) -> Disp
     log_event(db, actor, "disposal", case.id, "reject", f"驳回：{reason.strip()}", {"status": "applied"},
               {"status": "rejected"})
     _release(db, actor, case, f"处置单 {case.number} 被驳回")
+    tell_next(db, case)
     return case
 
 
@@ -168,14 +200,14 @@ def cancel_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
 def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | str, appraiser: str,
              report: str = "") -> DisposalCase:
     case = visible(db, actor, DisposalCase, case_id)
-    require_operator(db, actor, case)  # who may, before what they sent: a refused role is told so
+    require_valuer(db, actor, case)  # who may, before what they sent: a refused role is told so
     if case.method == "loss_writeoff":
         raise InvalidTransition("损失核销不经评估，审批后直接核销。")
     appraised = amount(value, "value", "评估价值")
     if not appraiser or not appraiser.strip():
         raise InvalidInput("请填写评估机构。", "appraiser")
     case = _step(db, actor, case_id, {"approved"}, "appraised", f"评估：{appraiser.strip()} 评估价值 {appraised:.2f} 元",
-                 "appraise")
+                 "appraise", require_valuer)
     case.appraised_value, case.appraiser, case.appraisal_report = appraised, appraiser.strip()[:100], report[:200]
     return case
 
@@ -184,7 +216,7 @@ def appraise(db: Session, actor: User, case_id: int, value: Decimal | float | st
 def sell(db: Session, actor: User, case_id: int, channel: str, buyer: str,
          proceeds: Decimal | float | str) -> DisposalCase:
     case = visible(db, actor, DisposalCase, case_id)
-    require_operator(db, actor, case)
+    require_valuer(db, actor, case)
     if case.method not in SELLING:
         raise InvalidTransition(f"{case.method_label}不经拍卖或转让。")
     if channel not in SALE_CHANNELS:
@@ -197,10 +229,48 @@ def sell(db: Session, actor: User, case_id: int, channel: str, buyer: str,
         raise InvalidInput(
             f"成交价 {price:.2f} 元低于评估价值 {case.appraised_value:.2f} 元的 {share * 100:.0f}%"
             f"（{money(case.appraised_value * share):.2f} 元），不得成交。", "proceeds")
-    case = _step(db, actor, case_id, {"appraised"}, "sold", f"{channel}成交：买受人 {buyer.strip()}，成交价 {price:.2f} 元",
-                 "sell")
+    threshold = review_threshold(case)
+    # set before the step, so that the notice it sends names the buyer and the price
     case.sale_channel, case.buyer, case.proceeds = channel, buyer.strip()[:100], price
+    if threshold is not None and price < threshold:
+        return _step(db, actor, case_id, {"appraised"}, "sale_review",
+                     f"{channel}拟成交：买受人 {buyer.strip()}，成交价 {price:.2f} 元，低于账面价值 {case.book_value:.2f} 元的 "
+                     f"{settings().sale_review_share * 100:.0f}%（{threshold:.2f} 元），待财政监管复核", "sell_review",
+                     require_valuer)
+    return _step(db, actor, case_id, {"appraised"}, "sold",
+                 f"{channel}成交：买受人 {buyer.strip()}，成交价 {price:.2f} 元", "sell", require_valuer)
+
+
+def _reviewer(db: Session, actor: User | None, case: DisposalCase) -> User:
+    return require_sale_reviewer(actor)
+
+
+@transactional
+def confirm_sale(db: Session, actor: User, case_id: int) -> DisposalCase:
+    """Finance's second approval of a sale far below book value: the sale stands (已成交)."""
+    case = _step(db, actor, case_id, {"sale_review"}, "sold",
+                 f"财政监管复核通过：{case_sale_text(visible(db, actor, DisposalCase, case_id))}", "confirm_sale",
+                 _reviewer)
+    case.sale_approved_by = actor.id
     return case
+
+
+@transactional
+def reject_sale(db: Session, actor: User, case_id: int, reason: str) -> DisposalCase:
+    """Finance refuses a sale far below book value: the case is back to 已评估, to be sold again."""
+    require_sale_reviewer(actor)
+    if not reason or not reason.strip():
+        raise InvalidInput("退回须填写理由。", "reason")
+    case = visible(db, actor, DisposalCase, case_id)
+    proposed = case_sale_text(case) if case.status == "sale_review" else ""
+    case = _step(db, actor, case_id, {"sale_review"}, "appraised",
+                 f"财政监管复核退回（{proposed}）：{reason.strip()}", "reject_sale", _reviewer)
+    case.sale_channel, case.buyer, case.proceeds = "", "", None
+    return case
+
+
+def case_sale_text(case: DisposalCase) -> str:
+    return f"{case.sale_channel} 买受人 {case.buyer}，成交价 {case.proceeds:.2f} 元"
 
 
 @transactional
@@ -253,19 +323,80 @@ def visible_case(db: Session, actor: User, case_id: int) -> DisposalCase:
     return visible(db, actor, DisposalCase, case_id)
 
 
+def _operators(db: Session, case: DisposalCase) -> list[int]:
+    """Who runs a case's remaining steps: the warehouse administrators, and for a unit's own assets (not
+    warehouse stock) also that unit's managers (hand over, remit, write off)."""
+    people = role_users(db, "warehouse_admin")
+    if not _warehouse_stock(db, case):
+        people += list(db.exec(select(User.id).where(User.unit_id == case.unit_id, User.role == "unit_manager",
+                                                     User.is_active)))
+    return people
+
+
+# state → (who must act next, what they are asked to do). Adding a step means adding a row.
+NEXT_ACTORS: dict[str, tuple[Any, str]] = {
+    "applied": (lambda db, c: role_users(db, approver_role(db, "disposal", c.book_value)), "待审批"),
+    "approved": (lambda db, c: _operators(db, c) if c.method == "loss_writeoff" else role_users(db, "warehouse_admin"),
+                 "已审批，待评估"),
+    "appraised": (lambda db, c: role_users(db, "warehouse_admin"), "已评估，待成交或交接"),
+    "sale_review": (lambda db, c: role_users(db, "finance"), "拟成交价低于账面价值，待财政监管复核"),
+    "sold": (_operators, "已成交，待上缴国库"),
+    "handed_over": (_operators, "已交接，待核销"),
+    "remitted": (_operators, "已上缴国库，待核销"),
+    "rejected": (lambda db, c: [c.created_by], "已被驳回"),
+}
+
+
+def tell_next(db: Session, case: DisposalCase) -> int:
+    """Notify the people who must act on the case now (in the same transaction as the step)."""
+    row = NEXT_ACTORS.get(case.status)
+    if row is None:
+        return 0
+    who, what = row
+    unit = db.get(Unit, case.unit_id)
+    steps = len(history(db, "disposal", case.id))  # the same state reached again is a new notice
+    text = f"处置单 {case.number}（{unit.name if unit else ''}，{case.method_label}，账面价值 {case.book_value:.2f} 元）{what}。"
+    if case.status == "sale_review":
+        text = (f"处置单 {case.number} 拟{case_sale_text(case)}，低于账面价值 {case.book_value:.2f} 元的 "
+                f"{settings().sale_review_share * 100:.0f}%，须经财政监管复核。")
+    return notify(db, list(dict.fromkeys(who(db, case))), "disposal_waiting", text, f"/disposals/{case.id}",
+                  f"disposal:{case.id}:{case.status}:{steps}")
+
+
+def waiting_for(db: Session, case: DisposalCase) -> str:
+    """Who the case waits for now, as the detail page says it ("" when it is closed)."""
+    if case.status == "applied":
+        return f"等待{ROLES[approver_role(db, 'disposal', case.book_value)]}审批"
+    if case.status == "approved":
+        return "等待公物仓管理员核销" if case.method == "loss_writeoff" else "等待公物仓管理员评估（申请单位不能自行评估）"
+    if case.status == "appraised":
+        return "等待公物仓管理员登记" + ("拍卖或转让成交" if case.method in SELLING else "交接")
+    if case.status == "sale_review":
+        return "拟成交价低于账面价值，等待财政监管复核"
+    who = "公物仓管理员" if _warehouse_stock(db, case) else "公物仓管理员或本单位资产管理员"
+    return {"sold": f"等待{who}登记上缴国库", "handed_over": f"等待{who}核销",
+            "remitted": f"等待{who}核销"}.get(case.status, "")
+
+
 def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
-    """The steps this actor can take on the case now: approve, appraise, sell, hand_over, remit, write_off, cancel."""
+    """The steps this actor can take on the case now: approve, appraise, sell, hand_over, remit, write_off,
+    confirm_sale / reject_sale, cancel."""
     steps = []
     if case.status == "applied" and actor.role == approver_role(db, "disposal", case.book_value):
         steps.append("approve")
     stock = _warehouse_stock(db, case)
-    operator = actor.role == "warehouse_admin" or (actor.role == "unit_manager" and not stock
-                                                   and can(actor, "apply_disposal", case.unit_id))
-    if operator:
+    valuer = can(actor, "run_disposal")
+    operator = valuer or (actor.role == "unit_manager" and not stock and can(actor, "apply_disposal", case.unit_id))
+    if valuer:
         if case.status == "approved" and case.method != "loss_writeoff":
             steps.append("appraise")
-        if case.status == "appraised":
-            steps.append("sell" if case.method in SELLING else "hand_over")
+        if case.status == "appraised" and case.method in SELLING:
+            steps.append("sell")
+    if case.status == "sale_review" and can(actor, "review_sale"):
+        steps += ["confirm_sale", "reject_sale"]
+    if operator:
+        if case.status == "appraised" and case.method not in SELLING:
+            steps.append("hand_over")
         if case.status == "sold":
             steps.append("remit")
         ready = {"approved"} if case.method == "loss_writeoff" else ({"remitted"} if case.method in SELLING
@@ -281,9 +412,16 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
 # the step a person takes on a case → its service, with the fields each one reads (page form and API body alike)
 STEPS: dict[str, tuple[str, ...]] = {
     "approve": (), "reject": ("reason",), "appraise": ("value", "appraiser"), "sell": ("channel", "buyer", "proceeds"),
+    "confirm_sale": (), "reject_sale": ("reason",),
     "hand_over": ("recipient", "value_received"), "remit": ("voucher",), "write_off": (), "cancel": (),
 }
-STEP_TEXT_LIMIT = 100  # characters of any one field of a step
+# the length each text field of a step may have: its column's, or the event log's for a reason kept only there
+STEP_TEXT: dict[str, tuple[Any, str]] = {
+    "reason": (fields.REASON_LIMIT, "驳回理由"), "appraiser": (DisposalCase.appraiser, "评估机构"),
+    "channel": (DisposalCase.sale_channel, "成交方式"), "buyer": (DisposalCase.buyer, "买受人"),
+    "recipient": (DisposalCase.buyer, "接收方"), "voucher": (DisposalCase.remittance_ref, "缴款凭证号"),
+    "value": (40, "评估价值"), "proceeds": (40, "成交价"), "value_received": (40, "换入价值"),
+}
 
 
 def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping[str, Any],
@@ -294,10 +432,7 @@ def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping
         raise InvalidInput(f"处置步骤须为：{'、'.join(STEPS)}。", "step")
     v = {}
     for key in STEPS[step]:
-        text = str(values.get(key) if values.get(key) is not None else "").strip()
-        if len(text) > STEP_TEXT_LIMIT:
-            raise InvalidInput(f"{key} 不能超过 {STEP_TEXT_LIMIT} 个字。", key)
-        v[key] = text
+        v[key] = fields.text(values.get(key), STEP_TEXT[key][0], key, STEP_TEXT[key][1])
     if step == "approve":
         return approve_disposal(db, actor, case_id)
     if step == "reject":
@@ -306,6 +441,10 @@ def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping
         return appraise(db, actor, case_id, v["value"], v["appraiser"], report)
     if step == "sell":
         return sell(db, actor, case_id, v["channel"], v["buyer"], v["proceeds"])
+    if step == "confirm_sale":
+        return confirm_sale(db, actor, case_id)
+    if step == "reject_sale":
+        return reject_sale(db, actor, case_id, v["reason"])
     if step == "hand_over":
         return hand_over(db, actor, case_id, v["recipient"], v["value_received"] or None)
     if step == "remit":
@@ -326,6 +465,9 @@ class CaseView:
     steps: list[str]
     floor: float  # the share of the appraised value a sale may not go below
     floor_amount: Decimal | None
+    review_share: float  # a sale below this share of the book value waits for finance's second approval
+    review_amount: Decimal | None
+    waiting_for: str  # who must act next, in words ("" once closed)
 
 
 def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
@@ -333,7 +475,8 @@ def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
     floor = settings().sale_floor_share
     return CaseView(case, db.get(Unit, case.unit_id), case_assets(db, case.id, actor), history(db, "disposal", case.id),
                     next_steps(db, actor, case), floor,
-                    None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))))
+                    None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))),
+                    settings().sale_review_share, review_threshold(case), waiting_for(db, case))
 
 
 DISPOSAL_LIST = ListSpec(

@@ -83,8 +83,19 @@ def set_weights(db: Session, actor: User, new: dict[str, float]) -> dict[str, fl
 @dataclass
 class UnitScore:
     unit: Unit
-    values: dict[str, float | None] = field(default_factory=dict)  # each indicator's 0–1 ratio, None = no data
+    values: dict[str, float | None] = field(default_factory=dict)  # each indicator as measured, 0–1, None = no data
+    points: dict[str, float | None] = field(default_factory=dict)  # each indicator's score, 0–100
     score: float | None = None
+
+
+LOWER_IS_BETTER = frozenset({"idle_rate"})  # scored 100 × (1 − value); the others 100 × value
+
+
+def points(key: str, value: float | None) -> float | None:
+    """An indicator's score from its measured value, as INDICATORS' formulas say."""
+    if value is None:
+        return None
+    return 100 * (1 - value) if key in LOWER_IS_BETTER else 100 * value
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -108,8 +119,7 @@ def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
         active = sum(s.get(x, 0) for x in ACTIVE)
         idle, listed = s.get("idle", 0), s.get("listed", 0)
         v: dict[str, float | None] = {}
-        r = _ratio(idle + listed, active)
-        v["idle_rate"] = None if r is None else 1 - r
+        v["idle_rate"] = _ratio(idle + listed, active)
         v["posted_share"] = _ratio(listed, idle + listed)
         accs = []
         for c in db.exec(select(InventoryCount).where(InventoryCount.unit_id == u.id, InventoryCount.status == "closed")):
@@ -126,8 +136,9 @@ def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
         dmg = db.exec(select(DamageRecord).where(DamageRecord.payer_unit_id == u.id, DamageRecord.cause == "user")).all()
         dmg = [d for d in dmg if start <= d.created_at.date() <= end]
         v["damages_settled"] = _ratio(sum(1 for d in dmg if d.status == "settled"), len(dmg))
-        have = {k: x for k, x in v.items() if x is not None and w.get(k, 0) > 0}
+        pts = {k: points(k, x) for k, x in v.items()}
+        have = {k: x for k, x in pts.items() if x is not None and w.get(k, 0) > 0}
         total_w = sum(w[k] for k in have)
-        score = sum(w[k] * 100 * x for k, x in have.items()) / total_w if total_w else None
-        out.append(UnitScore(u, v, score))
+        score = sum(w[k] * x for k, x in have.items()) / total_w if total_w else None
+        out.append(UnitScore(u, v, pts, score))
     return sorted(out, key=lambda s: -(s.score if s.score is not None else -1))

@@ -83,6 +83,7 @@ from market.access import UNIT_ROLES, require
 from market.accounts import units
 from market.assets import epc_for, tag_for
 from market.errors import Conflict, InvalidInput
+from market.fields import BIDI_MESSAGE, bidi_char, limit
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
@@ -199,8 +200,10 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("confidential", "是否涉密", ("是否涉密", "涉密", "是否涉密资产", "涉密资产", "密级", "涉密情况")),
 )
 SPECS = {c.field: c for c in COLUMNS}
-TEXT_LIMITS = {"name": 120, "model": 80, "brand": 60, "location": 200, "custodian": 60, "responsible": 60}
-TAG_LIMIT = 40
+TEXT_LIMITS = {"name": limit(Asset.name), "model": limit(Asset.model), "brand": limit(Asset.brand),  # the columns'
+               "location": limit(Asset.location), "custodian": limit(Asset.custodian),
+               "responsible": limit(Asset.responsible_person)}
+TAG_LIMIT = limit(Asset.tag)
 _BRACKETS = re.compile(r"[(\[{<]([^)\]}>]*)[)\]}>]")
 
 
@@ -680,6 +683,8 @@ def _parse_row(number: int, cells: tuple[Any, ...], by_field: dict[str, list[Map
                 setattr(d, fld, text[: TEXT_LIMITS[fld]])  # an over-long text is an error; what is kept is bounded
                 if len(text) > TEXT_LIMITS[fld]:
                     raise CellError(f"{SPECS[fld].label}超过 {TEXT_LIMITS[fld]} 个字")
+                if bidi_char(text):
+                    raise CellError(f"{SPECS[fld].label}{BIDI_MESSAGE}")
             elif fld == "category":
                 code = unicodedata.normalize("NFKC", _text(value)).strip()
                 if len(code) > CATEGORY_CODE_LIMIT:

@@ -104,6 +104,10 @@ class ListPage:
     def cells(self, row: Any) -> list[Any]:
         return [c.value(row, self.lookups) for c in self.spec.columns]
 
+    def cell(self, row: Any, key: str) -> Any:
+        """One column's value for ``row``: what the export writes, for a page that lays the row out itself."""
+        return next(c for c in self.spec.columns if c.key == key).value(row, self.lookups)
+
 
 def by_id(id_column: Any) -> dict[str, tuple[str, tuple[Any, ...]]]:
     """The two sorts every list of documents has, newest first (the default) and oldest first."""

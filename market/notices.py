@@ -19,6 +19,7 @@ from market.access import UNIT_ROLES, can, require, require_user, scoped, visibl
 from market.accounts import every_unit
 from market.catalogue import category_options
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
+from market.fields import cut
 from market.infra.db import transactional
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, like, named, names
@@ -41,7 +42,7 @@ def notify(db: Session, user_ids: list[int], kind: str, text: str, link: str, ke
     if not new:
         return 0
     now = utcnow()
-    rows = [{"user_id": uid, "kind": kind, "text": text[:300], "link": link[:200], "key": key[:80],
+    rows = [{"user_id": uid, "kind": kind, "text": cut(text, Notice.text), "link": link[:200], "key": key[:80],
              "created_at": now} for uid in new]
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (insert(Notice.__table__).values(rows).on_conflict_do_nothing(index_elements=["user_id", "key"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -43,6 +44,35 @@ T = TypeVar("T", bound=SQLModel)
 
 TURNAROUND_DAYS = 1  # days an item stays busy after a loan ends: return, check, cleaning
 CONDITION_RANK = {c: i for i, c in enumerate(CONDITIONS)}
+
+
+# A commitment of an item or an offer: its busy days, inclusive, ``None`` as the end meaning for good.
+Span = tuple[date, date | None]
+RENTAL_OUT = ("allocated", "on_loan")  # a rental order the vendor has promised and not yet taken back
+
+
+def still_out(span: Span, out: bool, today: date, after: int) -> Span:
+    """A commitment as a plan must count it: a loan or rental that is out past its end is not back yet, so it
+    stays busy until ``after`` days from today at least (its return, check and cleaning)."""
+    start, end = span
+    if out and end is not None and end < today + timedelta(days=after):
+        return start, today + timedelta(days=after)
+    return span
+
+
+def rentals_out(db: Session, offer_ids: list[int], today: date) -> dict[int, list[tuple[date, date, int]]]:
+    """Each offer's rentals promised and not yet back: (first day, last day, units), an overdue one until today."""
+    out: dict[int, list[tuple[date, date, int]]] = defaultdict(list)
+    if not offer_ids:
+        return out
+    for offer_id, qty, start, end, status in db.exec(
+        select(Order.rental_offer_id, Order.quantity, Order.start_date, Order.end_date, Order.status)
+        .where(Order.kind == "rental", Order.status.in_(RENTAL_OUT), Order.rental_offer_id.in_(offer_ids))
+        .order_by(Order.start_date, Order.id)
+    ):
+        start, end = still_out((start, end or start), status == "on_loan", today, 0)
+        out[offer_id].append((start, end, qty))
+    return out
 
 
 def busy_period(line: RequestLine) -> tuple[date, date | None]:
@@ -111,6 +141,15 @@ def _mark_allocated(db: Session, actor: User, req: Request) -> None:
                   {"status": "approved"}, {"status": "allocated"})
 
 
+@dataclass(frozen=True)
+class Part:
+    """A share of one order: ``quantity`` items of one listing, optionally only among ``among`` (a proposal's lot)."""
+
+    listing_id: int
+    quantity: int
+    among: list[int] | None = None
+
+
 @transactional
 def allocate_from_listing(
     db: Session,
@@ -122,41 +161,48 @@ def allocate_from_listing(
     proposal_id: int | None = None,
     among: list[int] | None = None,
 ) -> Order:
-    """Reserve ``quantity`` concrete items of a lot for a request line: a loan or a transfer order.
+    """Reserve ``quantity`` concrete items of a listing for a request line: a loan or a transfer order.
 
     ``among`` limits the pick to these items (a proposal's lot); otherwise any free item of the listing.
     """
+    return allocate(db, actor, line_id, [Part(listing_id, quantity, among)], cost, proposal_id)
+
+
+@transactional
+def allocate(db: Session, actor: User, line_id: int, parts: list[Part], cost: Decimal | float = 0,
+             proposal_id: int | None = None) -> Order:
+    """One loan or transfer order for a request line, its items picked from one or more listings of one
+    holder (a warehouse, or a unit's idle items): what the holder hands over in one go."""
     require(actor, "allocate")
-    # Lock the lot, then the request: two allocations from one lot or for one request queue here, so no item
+    # Lock the lots, then the request: two allocations from one lot or for one request queue here, so no item
     # is promised twice and no line served twice. (PostgreSQL's exclusion constraint backs the first up.)
-    listing = locked(db, PoolListing, listing_id, "listing_id")
-    line, req = _approved_line(db, line_id, quantity)
-    if listing.status != "active":
-        raise InvalidTransition(f"挂牌“{listing.title}”已撤回。", "listing_id")
-    if listing.category_id != line.category_id:
-        raise InvalidInput("挂牌资产与申请的资产分类不符。", "listing_id")
-    if not isinstance(quantity, int) or quantity < 1:
+    listings = {p.listing_id: locked(db, PoolListing, p.listing_id, "listing_id")
+                for p in sorted(parts, key=lambda p: p.listing_id)}
+    quantity = sum(p.quantity for p in parts) if all(isinstance(p.quantity, int) for p in parts) else None
+    if not parts or quantity is None or any(p.quantity < 1 for p in parts):
         raise InvalidInput("调配数量须为正整数。", "quantity")
+    line, req = _approved_line(db, line_id, quantity)
+    first = listings[parts[0].listing_id]
+    if len({(lst.warehouse_id, lst.holder_unit_id) for lst in listings.values()}) > 1:
+        raise InvalidInput("一张单据的物品须来自同一保管方（同一仓库或同一单位）。", "listing_id")
     kind = "transfer" if line.is_permanent else "loan"
-    if kind == "loan" and listing.mode == "transfer":
-        raise InvalidInput("该挂牌只接受调剂，不出借。", "listing_id")
-    if kind == "transfer" and listing.mode == "loan":
-        raise InvalidInput("该挂牌只出借，不接受调剂。", "listing_id")
     busy_from, busy_until = busy_period(line)
-    if listing.available_from and busy_from < listing.available_from:
-        raise InvalidInput(f"该挂牌 {listing.available_from} 起才可用。", "listing_id")
-    if listing.available_until and (busy_until is None or busy_until > listing.available_until):
-        raise InvalidInput(f"该挂牌须在 {listing.available_until} 前归还（含整理时间），期限不符。", "listing_id")
-    items = free_items(db, listing, busy_from, busy_until, among)
-    if len(items) < quantity:
-        raise Conflict(f"挂牌“{listing.title}”在该期间只剩 {len(items)} 件可用，不足 {quantity} 件。", "quantity")
+    picked = []
+    for part in parts:
+        listing = listings[part.listing_id]
+        _check_listing_serves(listing, line, kind, busy_from, busy_until)
+        items = free_items(db, listing, busy_from, busy_until, part.among)
+        if len(items) < part.quantity:
+            raise Conflict(f"挂牌“{listing.title}”在该期间只剩 {len(items)} 件可用，不足 {part.quantity} 件。",
+                           "quantity")
+        picked += items[:part.quantity]
     order = Order(kind=kind, status="allocated", proposal_id=proposal_id, request_line_id=line.id,
-                  listing_id=listing.id, from_unit_id=listing.holder_unit_id, to_unit_id=req.unit_id,
+                  listing_id=first.id, from_unit_id=first.holder_unit_id, to_unit_id=req.unit_id,
                   quantity=quantity, start_date=line.start_date, end_date=line.end_date, cost=money(cost),
                   created_by=actor.id)
     db.add(order)
     db.flush()
-    for a in items[:quantity]:
+    for a in picked:
         db.add(OrderItem(order_id=order.id, asset_id=a.id, condition_out=a.condition, busy_from=busy_from,
                          busy_until=busy_until))
         before = snapshot(a)
@@ -166,11 +212,29 @@ def allocate_from_listing(
         log_event(db, actor, "asset", a.id, "allocate",
                   f"调配给{db.get(Unit, req.unit_id).name}（{order.kind_label} {order.number}）", before, snapshot(a),
                   ref=("order", order.id))
-    log_event(db, actor, "order", order.id, "create", f"生成{order.kind_label}：{listing.title} × {quantity}",
-              after={"status": "allocated"})
+    titles = "、".join(f"{listings[p.listing_id].title} × {p.quantity}" for p in parts)
+    log_event(db, actor, "order", order.id, "create", f"生成{order.kind_label}：{titles}", after={"status": "allocated"})
     _mark_allocated(db, actor, req)
-    touch_listing(db, listing.id)
+    for listing_id in listings:
+        touch_listing(db, listing_id)
     return order
+
+
+def _check_listing_serves(listing: PoolListing, line: RequestLine, kind: str, busy_from: date,
+                          busy_until: date | None) -> None:
+    """The listing is active, of the line's category, offered for this kind and free over its days."""
+    if listing.status != "active":
+        raise InvalidTransition(f"挂牌“{listing.title}”已撤回。", "listing_id")
+    if listing.category_id != line.category_id:
+        raise InvalidInput("挂牌资产与申请的资产分类不符。", "listing_id")
+    if kind == "loan" and listing.mode == "transfer":
+        raise InvalidInput("该挂牌只接受调剂，不出借。", "listing_id")
+    if kind == "transfer" and listing.mode == "loan":
+        raise InvalidInput("该挂牌只出借，不接受调剂。", "listing_id")
+    if listing.available_from and busy_from < listing.available_from:
+        raise InvalidInput(f"该挂牌 {listing.available_from} 起才可用。", "listing_id")
+    if listing.available_until and (busy_until is None or busy_until > listing.available_until):
+        raise InvalidInput(f"该挂牌须在 {listing.available_until} 前归还（含整理时间），期限不符。", "listing_id")
 
 
 @transactional
@@ -246,6 +310,7 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
             raise InvalidInput("扫描结果与拣货单不符：" + "；".join(parts) + "。", "tags")
     # Another order holding the same items (for other days) that goes out at this moment is seen as gone.
     _lock_items(db, rows)
+    listing_ids = _listings_of(order, rows)  # before a transfer takes the items out of their listings
     now = utcnow()
     for item, a in rows:
         if a.status not in ("listed", "reserved"):
@@ -268,11 +333,19 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
     order.status = "on_loan" if order.kind == "loan" else "completed"
     log_event(db, actor, "order", order.id, "hand_out", f"{order.kind_label} {order.number} 出库 {len(rows)} 件",
               {"status": before_status}, {"status": order.status})
-    touch_listing(db, order.listing_id)
+    for listing_id in listing_ids:
+        touch_listing(db, listing_id)
+        if order.kind == "transfer":
+            _withdraw_if_empty(db, actor, listing_id)
     if order.kind == "transfer":
-        _withdraw_if_empty(db, actor, order.listing_id)
         close_request_if_done(db, actor, order)
     return order
+
+
+def _listings_of(order: Order, rows: list[tuple[OrderItem, Asset]]) -> list[int]:
+    """The listings an order's items come from (an order may take items of several listings of one holder)."""
+    return sorted({a.listing_id for _, a in rows if a.listing_id is not None}
+                  | ({order.listing_id} if order.listing_id else set()))
 
 
 def _withdraw_if_empty(db: Session, actor: User, listing_id: int | None) -> None:
@@ -331,7 +404,8 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
     if set(inspections) != ids:
         raise InvalidInput(f"归还须逐件验收：拣货单共 {len(ids)} 件，验收了 {len(set(inspections) & ids)} 件。",
                            "inspections")
-    listing = db.get(PoolListing, order.listing_id) if order.listing_id else None
+    listing_ids = _listings_of(order, rows)
+    listings = {i: db.get(PoolListing, i) for i in listing_ids}
     borrower = db.get(Unit, order.to_unit_id)
     holder_name = db.get(Unit, order.from_unit_id).name if order.from_unit_id else ""
     now = utcnow()
@@ -346,6 +420,7 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
         if not worse and ins.cause is not None:
             raise InvalidInput(f"资产 {a.tag} 状况未变差，不应登记损坏。", "inspections")
         before = snapshot(a)
+        listing = listings.get(a.listing_id) if a.listing_id else None
         item.returned_at, item.condition_in, item.active = now, ins.condition, False
         a.condition, a.custodian = ins.condition, holder_name
         if ins.condition in USABLE_CONDITIONS and listing is not None and listing.status == "active":
@@ -366,8 +441,9 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
     log_event(db, actor, "order", order.id, "return",
               f"出借单 {order.number} 归还 {len(rows)} 件" + (f"，其中 {damaged} 件损坏" if damaged else ""),
               {"status": "on_loan"}, {"status": "returned"})
-    touch_listing(db, order.listing_id)
-    _withdraw_if_empty(db, actor, order.listing_id)
+    for listing_id in listing_ids:
+        touch_listing(db, listing_id)
+        _withdraw_if_empty(db, actor, listing_id)
     close_request_if_done(db, actor, order)
     return order
 
@@ -440,7 +516,8 @@ def cancel_order(db: Session, actor: User, order_id: int, reason: str = "") -> O
     order = locked(db, Order, order_id)
     if order.status != "allocated":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能取消。")
-    for item, a in order_items(db, order.id, pick_list=False):
+    rows = order_items(db, order.id, pick_list=False)
+    for item, a in rows:
         item.active = False
         if a.status == "reserved":
             before = snapshot(a)
@@ -451,7 +528,8 @@ def cancel_order(db: Session, actor: User, order_id: int, reason: str = "") -> O
     order.status = "cancelled"
     log_event(db, actor, "order", order.id, "cancel", f"取消{('：' + reason) if reason else ''}",
               {"status": "allocated"}, {"status": "cancelled"})
-    touch_listing(db, order.listing_id)
+    for listing_id in _listings_of(order, rows):
+        touch_listing(db, listing_id)
     return order
 
 
@@ -475,6 +553,11 @@ class OrderView:
     can_cancel: bool
     can_settle: bool
     can_decide_allot: bool
+
+    @property
+    def tags(self) -> dict[int, str]:
+        """Asset id → the tag a person reads (hidden for a confidential item the viewer may not see)."""
+        return {a.id: a.tag for _, a in self.items}
 
 
 def order_view(db: Session, actor: User, order: Order) -> OrderView:

@@ -3,10 +3,11 @@ acceptance into orders, and the money saved against renting or buying everything
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +41,16 @@ from market.models import (
 )
 from market.models.orders import PROPOSAL_POLICIES, PROPOSAL_STATUSES
 from market.notices import notify, role_users
-from market.orders import TURNAROUND_DAYS, allocate_from_listing, create_rental_order, lock_for_allocation
+from market.orders import (
+    TURNAROUND_DAYS,
+    Part,
+    Span,
+    allocate,
+    create_rental_order,
+    lock_for_allocation,
+    rentals_out,
+    still_out,
+)
 from market.purchasing import needs_from_proposal
 from matcher.geo import haversine_km
 
@@ -51,33 +61,47 @@ Progress = Callable[[int, int], None]
 @dataclass
 class Built:
     problem: dict[str, Any]
-    lots: dict[str, dict[str, Any]]  # lot id → {"listing": id, "assets": [ids]}
-    transfer_only: list[dict[str, Any]] = field(default_factory=list)  # lots offered for 调剂 only
-
-
-# The matcher does not read a lot's ``serves`` yet (docs/matching.md, rule 3): any lot may serve any request
-# of its category. A listing offered for loan only must come back, so its lot gets an end date (rule 3 keeps
-# permanent requests off it). A listing offered for transfer only cannot be expressed: such lots are matched
-# in a second pass against the permanent demand the first pass left unmet (see ``run_matcher``).
-LOAN_ONLY_HORIZON = timedelta(days=3650)
+    lots: dict[str, dict[str, Any]]  # lot id → {"listing": id, "assets": [ids], "condition": …}
 
 
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _free_from(busy: list[tuple[date, date | None]], today: date) -> date | None:
-    """The first day an item is free of every commitment it has (None: promised for good)."""
-    start = today
-    for _, until in busy:
-        if until is None:
-            return None
-        start = max(start, until + timedelta(days=1))
-    return start
+def _item_commitments(db: Session, listing_ids: list[int], today: date) -> dict[int, tuple[Span, ...]]:
+    """Each item's active loans, reservations and permanent commitments (busy periods, turnaround included)."""
+    spans: dict[int, list[Span]] = defaultdict(list)
+    for asset_id, b_from, b_until, handed in db.exec(
+        select(OrderItem.asset_id, OrderItem.busy_from, OrderItem.busy_until, OrderItem.handed_out_at)
+        .join(Asset, Asset.id == OrderItem.asset_id)
+        .where(OrderItem.active, Asset.listing_id.in_(listing_ids))
+    ):
+        spans[asset_id].append(still_out((b_from, b_until), handed is not None, today, TURNAROUND_DAYS))
+    return {a: tuple(sorted(s, key=lambda x: (x[0], x[1] or date.max))) for a, s in spans.items()}
+
+
+def _booked(spans: tuple[Span, ...], units: int) -> list[dict[str, Any]]:
+    return [{"start": s.isoformat(), "end": _iso(e), "quantity": units} for s, e in spans]
+
+
+def _offer_bookings(db: Session, offer_ids: list[int], today: date) -> dict[int, list[dict[str, Any]]]:
+    """Every accepted, not yet returned rental as a booking on its offer (docs/matching.md rule 5)."""
+    return {o: [{"start": s.isoformat(), "end": e.isoformat(), "quantity": q} for s, e, q in spans]
+            for o, spans in rentals_out(db, offer_ids, today).items()}
+
+
+# A listing's ``mode`` as the lot's ``serves`` (docs/matching.md rule 3).
+SERVES = {"both": "any", "loan": "loan", "transfer": "transfer"}
 
 
 def build_problem(db: Session, policy: str = "tiered", today: date | None = None) -> Built:
-    """Approved requests, the pool's lots and the active rental offers as a docs/matching.md problem."""
+    """Approved requests, the pool's lots and the active rental offers as a docs/matching.md problem.
+
+    A lot is a listing's usable items of one condition that have exactly the same commitments: their loans
+    (turnaround added), reservations and permanent commitments are the lot's ``booked`` days, so each lot's
+    items are interchangeable, and the pick lists that accepting a proposal writes, first fit in start order,
+    always realise what the matcher proved feasible.
+    """
     today = today or utcnow().date()
     reqs = db.exec(select(Request, RequestLine).join(RequestLine, RequestLine.request_id == Request.id)
                    .where(Request.status == "approved").order_by(RequestLine.id)).all()
@@ -93,98 +117,108 @@ def build_problem(db: Session, policy: str = "tiered", today: date | None = None
         })
     wanted = {cats[line.category_id].id for _, line in reqs}
 
-    # Lots: a listing's usable items grouped by condition and by the day they are free from.
     warehouses = {w.id: w for w in db.exec(select(Warehouse))}
     listings = {lst.id: lst for lst in db.exec(select(PoolListing).where(
         PoolListing.status == "active", PoolListing.category_id.in_(wanted)))}
-    busy: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    groups: dict[tuple[int, str, tuple[Span, ...]], list[int]] = defaultdict(list)
     if listings:
-        for asset_id, b_from, b_until in db.exec(
-            select(OrderItem.asset_id, OrderItem.busy_from, OrderItem.busy_until)
-            .join(Asset, Asset.id == OrderItem.asset_id)
-            .where(OrderItem.active, Asset.listing_id.in_(list(listings)))
-        ):
-            busy[asset_id].append((b_from, b_until))
-    groups: dict[tuple[int, str, date | None], list[int]] = defaultdict(list)
-    if listings:
+        commitments = _item_commitments(db, list(listings), today)
         for a in db.exec(select(Asset).where(Asset.listing_id.in_(list(listings)),
                                              Asset.status.in_(["listed", "reserved", "on_loan"]),
                                              Asset.condition.in_(USABLE_CONDITIONS)).order_by(Asset.id)):
-            free = _free_from(busy.get(a.id, []), today)
-            if free is not None:
-                groups[(a.listing_id, a.condition, free)].append(a.id)
-    stock, lots, transfer_only = [], {}, []
-    for n, ((listing_id, condition, free), ids) in enumerate(sorted(groups.items(), key=lambda kv: kv[0][:2])):
+            groups[(a.listing_id, a.condition, commitments.get(a.id, ()))].append(a.id)
+    stock, lots = [], {}
+    for n, ((listing_id, condition, spans), ids) in enumerate(
+            sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], len(kv[0][2]), kv[1][0]))):
         lst = listings[listing_id]
         place = warehouses[lst.warehouse_id] if lst.warehouse_id else units[lst.holder_unit_id]
-        start = max(d for d in (free, lst.available_from) if d is not None)
         lot_id = f"K{listing_id}-{n}"
         lots[lot_id] = {"listing": listing_id, "assets": ids, "condition": condition}
-        until = lst.available_until or (today + LOAN_ONLY_HORIZON if lst.mode == "loan" else None)
-        lot = {
+        stock.append({
             "id": lot_id, "tier": lst.tier, "holder": place.name, "category": cats[lst.category_id].code,
             "quantity": len(ids), "location": [place.lat, place.lng],
-            "available_from": start.isoformat() if start > today or lst.available_from else None,
-            "available_until": _iso(until), "handling_cost": float(lst.handling_cost),
-            "listing": listing_id, "condition": condition,
-        }
-        (transfer_only if lst.mode == "transfer" else stock).append(lot)
+            "available_from": _iso(lst.available_from), "available_until": _iso(lst.available_until),
+            "handling_cost": float(lst.handling_cost), "booked": _booked(spans, len(ids)),
+            "serves": SERVES.get(lst.mode, "any"), "listing": listing_id, "condition": condition,
+        })
     vendors = {v.id: v for v in db.exec(select(RentalVendor).where(RentalVendor.is_active))}
+    offers = [o for o in db.exec(select(RentalOffer).where(RentalOffer.is_active, RentalOffer.category_id.in_(wanted))
+                                 .order_by(RentalOffer.id)) if o.vendor_id in vendors]
+    out = _offer_bookings(db, [o.id for o in offers], today)
     rentals = []
-    for o in db.exec(select(RentalOffer).where(RentalOffer.is_active, RentalOffer.category_id.in_(wanted))):
-        v = vendors.get(o.vendor_id)
-        if v is not None:
-            rentals.append({"id": f"M{o.id}", "vendor": v.name, "category": cats[o.category_id].code,
-                            "capacity": o.capacity, "price_per_unit_day": float(o.price_per_unit_day),
-                            "delivery_fee": float(o.delivery_fee), "location": [v.lat, v.lng]})
+    for o in offers:
+        v = vendors[o.vendor_id]
+        rentals.append({"id": f"M{o.id}", "vendor": v.name, "category": cats[o.category_id].code,
+                        "capacity": o.capacity, "price_per_unit_day": float(o.price_per_unit_day),
+                        "delivery_fee": float(o.delivery_fee), "location": [v.lat, v.lng],
+                        "booked": out.get(o.id, [])})
     rates = {c.code: float(c.transport_rate) for c in cats.values() if c.id in wanted}
     rates["*"] = DEFAULT_RATE
     problem = {"version": 1, "policy": policy, "turnaround_days": TURNAROUND_DAYS,
                "transport": {"per_unit_km": rates}, "requests": requests, "stock": stock, "rentals": rentals}
-    return Built(problem, lots, transfer_only)
+    return Built(problem, lots)
 
 
-def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[Decimal | None, Decimal]:
-    """What the units served would cost all rented (cheapest offer each line; None if a line cannot be
-    rented: a permanent transfer or no offer for its category) and all bought new (reference price)."""
+def _alternatives(problem: dict[str, Any], solution: dict[str, Any]) -> list[tuple[int, bool, float | None, float]]:
+    """For each request served: (units, permanent?, the cheapest rental of those units for its days — None when
+    it is a transfer or nobody rents its category out —, the units bought new at the reference price)."""
     reqs = {r["id"]: r for r in problem["requests"]}
     rates = problem["transport"]["per_unit_km"]
     served: dict[str, int] = defaultdict(int)
     for row in solution.get("assignments", []):
         served[row["request"]] += row["quantity"]
-    rented, new, all_rentable = 0.0, 0.0, True
+    out = []
     for rid, q in served.items():
         r = reqs[rid]
-        new += q * r["unmet_cost"]
         offers = [o for o in problem["rentals"] if o["category"] == r["category"]]
-        if r["end"] is None or not offers:
-            all_rentable = False
-            continue
-        days = (date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days + 1
-        rate = rates.get(r["category"], rates["*"])
-        rented += min(q * (o["price_per_unit_day"] * days + rate * haversine_km(*o["location"], *r["location"]))
-                      + o["delivery_fee"] for o in offers)
-    return (money(rented) if all_rentable else None), money(new)
+        rent = None
+        if r["end"] is not None and offers:
+            days = (date.fromisoformat(r["end"]) - date.fromisoformat(r["start"])).days + 1
+            rate = rates.get(r["category"], rates["*"])
+            rent = min(q * (o["price_per_unit_day"] * days + rate * haversine_km(*o["location"], *r["location"]))
+                       + o["delivery_fee"] for o in offers)
+        out.append((q, r["end"] is None, rent, q * r["unmet_cost"]))
+    return out
 
 
-def _second_pass(built: Built, solution: dict[str, Any], time_limit: float | None) -> dict[str, Any]:
-    """Transfer-only lots against the permanent demand left unmet; the stored problem then holds every lot,
-    and the merged allocation is reported as feasible (each pass was optimal, the whole is not proven so)."""
-    cats = {lot["category"] for lot in built.transfer_only}
-    reqs = {r["id"]: r for r in built.problem["requests"]}
-    unmet = [dict(reqs[u["request"]], quantity=u["quantity"]) for u in solution["unmet"]
-             if reqs[u["request"]]["end"] is None and reqs[u["request"]]["category"] in cats]
-    if not unmet:
-        return solution  # the stored problem stays the one that was solved, optimum and all
-    second = matcher.solve(dict(built.problem, requests=unmet, stock=built.transfer_only, rentals=[]),
-                           time_limit=time_limit)
-    if not second.get("assignments"):
-        return solution
-    built.problem["stock"] = built.problem["stock"] + built.transfer_only
-    rows = solution["assignments"] + second["assignments"]
-    merged = matcher.evaluate(built.problem, rows, status="feasible")
-    merged["explanation"] = "分两阶段求解：先按全部挂牌求解，再以“仅调剂”挂牌满足剩余的永久调剂需求。" + merged["explanation"]
-    return merged
+def counterfactuals(problem: dict[str, Any], solution: dict[str, Any]) -> tuple[Decimal | None, Decimal]:
+    """What the units served would cost all rented (cheapest offer each line; None if a line cannot be
+    rented: a permanent transfer or no offer for its category) and all bought new (reference price)."""
+    alts = _alternatives(problem, solution)
+    rented = None if any(rent is None for _, _, rent, _ in alts) else money(sum(rent for _, _, rent, _ in alts))
+    return rented, money(sum(new for *_, new in alts))
+
+
+@dataclass(frozen=True)
+class Savings:
+    """A proposal's money saved against the alternative that fits each line: a loan against renting the
+    items for its days (or buying them, when nobody rents the category out), a transfer against buying new."""
+
+    baseline: Decimal
+    saved: Decimal
+    loan_units_rent: int
+    loan_units_new: int
+    transfer_units: int
+
+    @property
+    def basis(self) -> str:
+        parts = []
+        if self.loan_units_rent:
+            parts.append(f"出借 {self.loan_units_rent} 件对照市场租金")
+        if self.loan_units_new:
+            parts.append(f"出借 {self.loan_units_new} 件无租赁报价、对照新购")
+        if self.transfer_units:
+            parts.append(f"永久调剂 {self.transfer_units} 件对照新购")
+        return "，".join(parts) or "未调配任何物品"
+
+
+def savings(prop: Proposal) -> Savings:
+    alts = _alternatives(prop.problem, prop.solution)
+    baseline = money(sum(new if permanent or rent is None else rent for _, permanent, rent, new in alts))
+    return Savings(baseline, baseline - prop.cost_total,
+                   sum(q for q, permanent, rent, _ in alts if not permanent and rent is not None),
+                   sum(q for q, permanent, rent, _ in alts if not permanent and rent is None),
+                   sum(q for q, permanent, *_ in alts if permanent))
 
 
 def _store(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
@@ -212,7 +246,6 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
     solution = matcher.solve(built.problem, time_limit=time_limit, progress=progress)
     if solution["status"] == "error":
         raise InvalidTransition(f"调配求解失败：{solution.get('message', '')}")
-    solution = _second_pass(built, solution, time_limit)
     prop = _store(db, actor, built, solution, (utcnow() - started).total_seconds())
     served = sum(a["quantity"] for a in solution["assignments"])
     log_event(db, actor, "proposal", prop.id, "create",
@@ -233,29 +266,48 @@ def _draft(db: Session, proposal_id: int) -> Proposal:
 
 @transactional
 def edit_proposal(db: Session, actor: User, proposal_id: int, quantities: dict[tuple[str, str], int]) -> Proposal:
-    """Set the quantities of (request, source) rows; the edited allocation is checked by the same rules."""
+    """Set the quantities of (request, source) rows; the edited allocation is checked by the same rules.
+
+    A source is a listing (``L<id>``: its quantity is spread over the listing's lots, keeping what each
+    already gives where it can), a rental offer (``M<id>``) or one lot (``K…``). Errors name requests and
+    sources by their numbers and titles. The result is re-checked, not re-solved, and says so.
+    """
     require(actor, "run_matcher")
     prop = _draft(db, proposal_id)
     prob = matcher.validate(prop.problem)
-    sources = {k.id for k in prob.stock} | {o.id for o in prob.rentals}
+    names = proposal_names(db, prop)
+    lots_of = _lots_by_listing(prop.problem)
+    offers = {o.id for o in prob.rentals}
+    lots = {k.id for k in prob.stock}
     wanted = {r.id: r.quantity for r in prob.requests}
     rows = {(a["request"], a["source"]): a["quantity"] for a in prop.solution["assignments"]}
     for (rid, source), qty in quantities.items():
         if rid not in wanted:
-            raise InvalidInput(f"方案中没有需求 {rid}。", "request")
-        if source not in sources:
+            raise InvalidInput(f"方案中没有需求行 {rid}。", "request")
+        if source not in offers and source not in lots and source not in lots_of:
             raise InvalidInput(f"方案中没有来源 {source}。", "source")
         if not isinstance(qty, int) or isinstance(qty, bool) or qty < 0:
-            raise InvalidInput(f"{rid} ← {source}：数量须为非负整数。", "quantity")
-        rows[(rid, source)] = qty
-    for rid, need in wanted.items():
-        got = sum(q for (r, _), q in rows.items() if r == rid)
-        if got > need:
-            raise InvalidInput(f"需求 {rid} 共需 {need} 件，调整后分配了 {got} 件。", "quantity")
+            raise InvalidInput(f"{names.of(rid)} ← {names.of(source)}：数量须为非负整数。", "quantity")
+    totals: dict[str, int] = defaultdict(int)  # units per request after the edit, checked before spreading
+    for (rid, _), qty in rows.items():
+        totals[rid] += qty
+    for (rid, source), qty in quantities.items():
+        before = sum(rows.get((rid, k), 0) for k in lots_of[source]) if source in lots_of else rows.get((rid, source), 0)
+        totals[rid] += qty - before
+    for rid, got in totals.items():
+        if got > wanted[rid]:
+            raise InvalidInput(f"{names.of(rid)} 共需 {wanted[rid]} 件，调整后分配了 {got} 件。", "quantity")
+    for (rid, source), qty in quantities.items():
+        if source in lots_of:
+            rows |= _spread(prob, rows, rid, lots_of[source], qty, names.of(source))
+        else:
+            rows[(rid, source)] = qty
     solution = matcher.evaluate(prob, [{"request": r, "source": s, "quantity": q} for (r, s), q in rows.items()])
     errors = matcher.check(prob, solution)
     if errors:
-        raise InvalidInput("调整后的方案不可行：" + "；".join(errors[:3]), "quantity")
+        raise InvalidInput("调整后的方案不可行：" + "；".join(names.readable(e) for e in errors[:3]), "quantity")
+    # The first sentence of the matcher's explanation is its status; an edit is checked, not solved.
+    solution["explanation"] = EDITED + solution["explanation"].split("。", 1)[-1]
     solution["edited_by"] = actor.username
     prop.solution = solution
     rented, new = counterfactuals(prop.problem, solution)
@@ -264,33 +316,75 @@ def edit_proposal(db: Session, actor: User, proposal_id: int, quantities: dict[t
     return prop
 
 
+EDITED = "已人工调整：按同样的规则复核可行，未重新求解，不保证最优。"
+
+
+def _lots_by_listing(problem: dict[str, Any]) -> dict[str, list[str]]:
+    """Listing key ``L<id>`` → the ids of its lots in the problem, in problem order."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for k in problem["stock"]:
+        out[f"L{k['listing']}"].append(k["id"])
+    return out
+
+
+def _spread(prob: matcher.Problem, rows: dict[tuple[str, str], int], rid: str, lots: list[str], qty: int,
+            name: str) -> dict[tuple[str, str], int]:
+    """The per-lot quantities that give request ``rid`` ``qty`` units of one listing: fewer taken from the lots
+    given last, more added where the lots have room on the request's days (bookings and the other rows)."""
+    now = {k: rows.get((rid, k), 0) for k in lots}
+    extra = qty - sum(now.values())
+    if extra < 0:
+        for k in reversed(lots):
+            cut = min(now[k], -extra)
+            now[k] -= cut
+            extra += cut
+    elif extra > 0:
+        current = matcher.evaluate(prob, [{"request": r, "source": s, "quantity": q} for (r, s), q in rows.items()])
+        room = {c["source"]: (c["free"] or 0) - c["taken"]
+                for c in matcher.candidates(prob, current, rid) if c["source"] in now}
+        for k in sorted(lots, key=lambda k: -room.get(k, 0)):
+            add = max(0, min(room.get(k, 0), extra))
+            now[k] += add
+            extra -= add
+        if extra > 0:
+            raise InvalidInput(f"{name} 在该需求的日期内最多能调出 {qty - extra} 件，不足 {qty} 件。", "quantity")
+    return {(rid, k): q for k, q in now.items()}
+
+
 @transactional
 def accept_proposal(db: Session, actor: User, proposal_id: int, progress: Progress | None = None) -> Proposal:
-    """Turn a proposal into loan, transfer and rental orders with pick lists, all or nothing.
+    """Turn a proposal into loan, transfer and rental orders with pick lists, all or nothing: one order per
+    request line and holder (a warehouse, a unit, a vendor's offer), however many listings and lots it takes.
 
     ``progress(done, total)`` is called after each order (the orders are committed together at the end).
     """
     require(actor, "allocate")
     prop = _draft(db, proposal_id)
     reqs = {r["id"]: r for r in prop.problem["requests"]}
-    # Earliest start first per lot: first-fit in start order always fits what the matcher proved feasible.
-    rows = sorted(prop.solution["assignments"], key=lambda a: (reqs[a["request"]]["start"], a["request"]))
-    lock_for_allocation(db, {prop.lots[a["source"]]["listing"] for a in rows if a["tier"] != "rental"},
-                        {int(a["request"][1:]) for a in rows})
-    for done, row in enumerate(rows, start=1):
-        line_id = int(row["request"][1:])
-        if row["tier"] == "rental":
-            create_rental_order(db, actor, line_id, int(row["source"][1:]), row["quantity"], row["cost"], prop.id)
+    listing_ids = {prop.lots[a["source"]]["listing"] for a in prop.solution["assignments"] if a["tier"] != "rental"}
+    holder = {i: f"W{w}" if w else f"U{u}" for i, w, u in db.exec(
+        select(PoolListing.id, PoolListing.warehouse_id, PoolListing.holder_unit_id)
+        .where(PoolListing.id.in_(listing_ids or {0}))).all()}
+    # Earliest start first: within each lot, first fit in start order always fits what the matcher proved
+    # feasible, and every lot's share of an order is picked among that lot's own items.
+    orders: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for a in sorted(prop.solution["assignments"], key=lambda a: (reqs[a["request"]]["start"], a["request"])):
+        source = a["source"] if a["tier"] == "rental" else holder.get(prop.lots[a["source"]]["listing"], "?")
+        orders[(a["request"], source)].append(a)
+    lock_for_allocation(db, listing_ids, {int(r[1:]) for r, _ in orders})
+    for done, ((rid, source), rows) in enumerate(orders.items(), start=1):
+        line_id, qty, cost = int(rid[1:]), sum(a["quantity"] for a in rows), sum(a["cost"] for a in rows)
+        if source.startswith("M"):
+            create_rental_order(db, actor, line_id, int(source[1:]), qty, cost, prop.id)
         else:
-            lot = prop.lots[row["source"]]
-            allocate_from_listing(db, actor, line_id, lot["listing"], row["quantity"], row["cost"], prop.id,
-                                  among=lot["assets"])
+            allocate(db, actor, line_id, [Part(prop.lots[a["source"]]["listing"], a["quantity"],
+                                               prop.lots[a["source"]]["assets"]) for a in rows], cost, prop.id)
         if progress:
-            progress(done, len(rows))
+            progress(done, len(orders))
     prop.status, prop.accepted_by, prop.accepted_at = "accepted", actor.id, utcnow()
     # What nobody could supply becomes purchase needs for central purchasing.
     needs_from_proposal(db, prop)
-    log_event(db, actor, "proposal", prop.id, "accept", f"采纳调配方案 #{prop.id}，生成 {len(rows)} 张单据",
+    log_event(db, actor, "proposal", prop.id, "accept", f"采纳调配方案 #{prop.id}，生成 {len(orders)} 张单据",
               {"status": "draft"}, {"status": "accepted"})
     return prop
 
@@ -324,36 +418,134 @@ class ProposalView:
     lines: list[ReviewLine]
     orders: list[Order]
     editable: bool  # a draft, and the actor may edit, accept or discard it
+    savings: Savings
 
 
 def proposal_detail(db: Session, actor: User, proposal_id: int) -> ProposalView:
     prop = visible_proposal(db, actor, proposal_id)
     orders = list(db.exec(scoped(actor, Order).where(Order.proposal_id == prop.id).order_by(Order.id)))
-    return ProposalView(prop, review_lines(db, prop), orders, prop.status == "draft" and can(actor, "run_matcher"))
+    return ProposalView(prop, review_lines(db, prop), orders, prop.status == "draft" and can(actor, "run_matcher"),
+                        savings(prop))
 
 
 @dataclass
 class ReviewLine:
-    """One request line of a proposal, with the rows that serve it, for the review page."""
+    """One request line of a proposal, with the sources that serve it, for the review page: one row per
+    listing or rental offer (a listing's lots added up), with what a reader needs to know the items."""
 
     request: dict[str, Any]
     category_name: str
+    number: str  # the request's number (XQ…)
     rows: list[dict[str, Any]]
     unmet: int
 
 
+@dataclass
+class Names:
+    """The proposal's request lines and sources as a reader knows them (numbers and titles, not ids)."""
+
+    names: dict[str, str]
+
+    def of(self, key: str) -> str:
+        return self.names.get(key, key)
+
+    def readable(self, text: str) -> str:
+        """A matcher message with every request, lot and offer id replaced by its name."""
+        return _IDS.sub(lambda m: self.of(m[1]), text)
+
+
+_IDS = re.compile(r"(?<![A-Za-z0-9-])([RKM][0-9]+(?:-[0-9]+)?)(?![A-Za-z0-9-])")
+
+
+def _listing_facts(db: Session, prop: Proposal) -> dict[int, dict[str, Any]]:
+    """Title and brand / model of every listing the proposal's lots come from (from the lots' own items, which
+    stay known after they are transferred away)."""
+    first = {}
+    for k in prop.problem["stock"]:
+        ids = prop.lots.get(k["id"], {}).get("assets") or []
+        if ids:
+            first.setdefault(k["listing"], ids[0])
+    facts: dict[int, dict[str, Any]] = {}
+    if first:
+        titles = dict(db.exec(select(PoolListing.id, PoolListing.title).where(PoolListing.id.in_(list(first)))).all())
+        assets = {a.id: a for a in db.exec(select(Asset).where(Asset.id.in_(list(first.values()))))}
+        for listing_id, asset_id in first.items():
+            a = assets.get(asset_id)
+            facts[listing_id] = {"title": titles.get(listing_id, f"挂牌 #{listing_id}"),
+                                 "make": " ".join(x for x in (a.brand, a.model) if x) if a else ""}
+    return facts
+
+
+def _offer_facts(db: Session, prop: Proposal) -> dict[str, str]:
+    ids = [int(o["id"][1:]) for o in prop.problem["rentals"]]
+    if not ids:
+        return {}
+    return {f"M{i}": d for i, d in db.exec(select(RentalOffer.id, RentalOffer.description)
+                                           .where(RentalOffer.id.in_(ids))).all()}
+
+
+def proposal_names(db: Session, prop: Proposal) -> Names:
+    names: dict[str, str] = {}
+    line_ids = [int(r["id"][1:]) for r in prop.problem["requests"]]
+    numbers = dict(db.exec(select(RequestLine.id, Request).join(Request, Request.id == RequestLine.request_id)
+                           .where(RequestLine.id.in_(line_ids or [0]))).all())
+    cats = {c.code: c.name for c in db.exec(select(Category))}
+    for r in prop.problem["requests"]:
+        req = numbers.get(int(r["id"][1:]))
+        names[r["id"]] = (f"{r.get('unit') or ''} 申请 {req.number if req else r['id']}"
+                          f"（{cats.get(r['category'], r['category'])} × {r['quantity']}）")
+    facts = _listing_facts(db, prop)
+    for k in prop.problem["stock"]:
+        f = facts.get(k["listing"], {"title": f"挂牌 #{k['listing']}"})
+        listing = f"挂牌 #{k['listing']}「{f['title']}」（{k.get('holder') or ''}）"
+        names[f"L{k['listing']}"] = listing
+        names[k["id"]] = f"{listing}中{k.get('condition') or ''}的一批"
+    offers = _offer_facts(db, prop)
+    for o in prop.problem["rentals"]:
+        names[o["id"]] = f"租赁 {o.get('vendor') or ''}「{offers.get(o['id']) or o['id']}」"
+    return Names(names)
+
+
 def review_lines(db: Session, prop: Proposal) -> list[ReviewLine]:
-    names = {c.code: c.name for c in db.exec(select(Category))}
-    holders = {k["id"]: k.get("holder") for k in prop.problem.get("stock", [])}
-    holders |= {o["id"]: o.get("vendor") for o in prop.problem.get("rentals", [])}
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    cats = {c.code: c.name for c in db.exec(select(Category))}
+    names = proposal_names(db, prop)
+    facts = _listing_facts(db, prop)
+    offers = _offer_facts(db, prop)
+    stock = {k["id"]: k for k in prop.problem.get("stock", [])}
+    rentals = {o["id"]: o for o in prop.problem.get("rentals", [])}
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
     for a in prop.solution.get("assignments", []):
-        rows[a["request"]].append(dict(a, holder=holders.get(a["source"])))
+        lot = stock.get(a["source"])
+        key = f"L{lot['listing']}" if lot else a["source"]
+        row = groups.get((a["request"], key))
+        if row is None:
+            if lot:
+                f = facts.get(lot["listing"], {})
+                row = {"key": key, "tier": a["tier"], "holder": lot.get("holder"), "title": f.get("title"),
+                       "make": f.get("make", ""), "link": f"/listings/{lot['listing']}", "parts": defaultdict(int)}
+            else:
+                o = rentals.get(a["source"], {})
+                row = {"key": key, "tier": "rental", "holder": o.get("vendor"), "title": offers.get(key) or "",
+                       "make": f"每件每天 {o.get('price_per_unit_day', 0):.2f} 元", "link": None,
+                       "parts": defaultdict(int)}
+            row |= {"quantity": 0, "cost": 0.0, "km": a["km"]}
+            groups[(a["request"], key)] = row
+        row["quantity"] += a["quantity"]
+        row["cost"] += a["cost"]
+        if lot and lot.get("condition"):
+            row["parts"][lot["condition"]] += a["quantity"]
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (rid, _), row in groups.items():
+        row["unit_cost"] = row["cost"] / row["quantity"] if row["quantity"] else 0.0
+        row["conditions"] = " · ".join(f"{c} {q} 件" for c, q in row.pop("parts").items())
+        rows[rid].append(row)
     unmet = {u["request"]: u["quantity"] for u in prop.solution.get("unmet", [])}
     out = []
     for r in prop.problem["requests"]:
-        served = sorted(rows.get(r["id"], []), key=lambda a: ("warehouse", "idle", "rental").index(a["tier"]))
-        out.append(ReviewLine(r, names.get(r["category"], r["category"]), served, unmet.get(r["id"], 0)))
+        served = sorted(rows.get(r["id"], []), key=lambda x: (("warehouse", "idle", "rental").index(x["tier"]),
+                                                               -x["quantity"]))
+        number = names.of(r["id"]).split("申请 ", 1)[-1].split("（", 1)[0]
+        out.append(ReviewLine(r, cats.get(r["category"], r["category"]), number, served, unmet.get(r["id"], 0)))
     return out
 
 
@@ -363,7 +555,7 @@ PROPOSAL_LIST = ListSpec(
         Column("id", "方案", lambda p, _: f"#{p.id}"),
         Column("created_at", "生成时间", lambda p, _: local_time(p.created_at)),
         Column("policy", "策略", lambda p, _: p.policy_label),
-        Column("solved", "求解", lambda p, _: "最优" if p.solution.get("status") == "optimal" else "可行"),
+        Column("solved", "求解", lambda p, _: p.solved_label),
         Column("cost_total", "费用（元）", lambda p, _: p.cost_total),
         Column("cost_all_new", "全部新购（元）", lambda p, _: p.cost_all_new),
         Column("status", "状态", lambda p, _: p.status_label),
@@ -376,3 +568,36 @@ PROPOSAL_LIST = ListSpec(
     ),
     search=(numbered(Proposal.id),),
 )
+
+
+@dataclass
+class Candidates:
+    """Every source of one request line's category, and why each could or could not serve it."""
+
+    prop: Proposal
+    request: dict[str, Any]
+    category_name: str
+    rows: list[dict[str, Any]]  # matcher.why.candidates rows, plus "title" and "condition" for lots
+
+
+def proposal_candidates(db: Session, actor: User, proposal_id: int, request_id: str) -> Candidates:
+    """For the reviewer: the lots and offers that could serve ``request_id`` in this proposal (taken, free on
+    its days, cost per unit) and the rules that hold the others back (booked, loan- or transfer-only, outside
+    the listing's availability, used by other lines)."""
+    prop = visible_proposal(db, actor, proposal_id)
+    if not re.fullmatch(r"R[0-9]{1,10}", request_id or ""):
+        raise InvalidInput("需求行编号须形如 R12。", "request")
+    request = next((r for r in prop.problem["requests"] if r["id"] == request_id), None)
+    if request is None:
+        raise InvalidInput(f"调配方案 #{prop.id} 中没有需求行 {request_id}。", "request")
+    rows = matcher.candidates(prop.problem, prop.solution, request_id)
+    stock = {k["id"]: k for k in prop.problem["stock"]}
+    titles = dict(db.exec(select(PoolListing.id, PoolListing.title).where(
+        PoolListing.id.in_({stock[r["source"]]["listing"] for r in rows if r["source"] in stock} or {0}))).all())
+    for r in rows:
+        lot = stock.get(r["source"])
+        r["title"] = titles.get(lot.get("listing")) if lot else None
+        r["condition"] = lot.get("condition") if lot else None
+    rows.sort(key=lambda r: (-r["taken"], r["free"] == 0, r["unit_cost"]))
+    category = db.exec(select(Category.name).where(Category.code == request["category"])).first()
+    return Candidates(prop, request, category or request["category"], rows)

@@ -25,6 +25,7 @@ from market.models import (
     Event,
     Order,
     PoolListing,
+    PurchaseNeed,
     Request,
     RequestLine,
     Unit,
@@ -195,6 +196,76 @@ def new_request_form(db: Session, actor: User | None, listing_id: int | None = N
     return NewRequestForm(db.get(Unit, actor.unit_id) if actor.unit_id else None, leaf_categories(db), listing)
 
 
+@dataclass(frozen=True)
+class LineProgress:
+    """How far one request line has got: units on orders, units handed to central purchasing, the rest."""
+
+    need: int
+    allocated: int  # on orders not cancelled or rejected
+    purchasing: int  # recorded as purchase needs (nobody could supply them)
+
+    @property
+    def unmet(self) -> int:
+        return max(0, self.need - self.allocated - self.purchasing)
+
+    @property
+    def state(self) -> str:
+        if self.allocated >= self.need:
+            return "allocated"
+        if self.allocated:
+            return "partly"
+        return "purchasing" if self.purchasing else "waiting"
+
+    def label(self, decided: bool) -> str:
+        """In Chinese; ``decided``: the matcher has run for the request, so what is missing is unmet, not waiting."""
+        if self.allocated >= self.need:
+            return f"已调配 {self.need} 件"
+        parts = [f"已调配 {self.allocated}/{self.need} 件"] if self.allocated else []
+        if self.purchasing:
+            parts.append(f"{self.purchasing} 件转集中采购")
+        if self.unmet:
+            parts.append(f"{self.unmet} 件未满足" if decided else f"{self.unmet} 件待调配")
+        return "，".join(parts)
+
+
+DECIDED = ("allocated", "closed")  # statuses in which the request's lines have been matched
+
+
+def line_progress(db: Session, line_ids: list[int]) -> dict[int, LineProgress]:
+    """Each line's progress, in three queries for any number of lines (list pages use it per page)."""
+    if not line_ids:
+        return {}
+    need = dict(db.exec(select(RequestLine.id, RequestLine.quantity).where(RequestLine.id.in_(line_ids))).all())
+    allocated = dict(db.exec(select(Order.request_line_id, func.sum(Order.quantity)).where(
+        Order.request_line_id.in_(line_ids), Order.status.not_in(["cancelled", "rejected"]))
+        .group_by(Order.request_line_id)).all())
+    buying = dict(db.exec(select(PurchaseNeed.request_line_id, func.sum(PurchaseNeed.quantity)).where(
+        PurchaseNeed.request_line_id.in_(line_ids), PurchaseNeed.status != "cancelled")
+        .group_by(PurchaseNeed.request_line_id)).all())
+    return {i: LineProgress(q, int(allocated.get(i, 0)), int(buying.get(i, 0))) for i, q in need.items()}
+
+
+def status_text(req: Request, progress: list[LineProgress]) -> str:
+    """The request's status as it truly is: an allocated or closed request with lines short never reads as done."""
+    if req.status not in DECIDED or all(p.allocated >= p.need for p in progress):
+        return req.status_label
+    short = sum(p.need - p.allocated for p in progress)
+    buying = sum(p.purchasing for p in progress)
+    head = "部分调配" if req.status == "allocated" else "已完成（部分未调配）"
+    return head + (f"：{buying} 件转集中采购" if buying else "") + (
+        f"，{short - buying} 件未满足" if short > buying else "")
+
+
+def _progress_by_request(db: Session, rows: list[Request]) -> dict[int, list[LineProgress]]:
+    lines = db.exec(select(RequestLine.id, RequestLine.request_id).where(
+        RequestLine.request_id.in_([r.id for r in rows] or [0]))).all()
+    progress = line_progress(db, [i for i, _ in lines])
+    out: dict[int, list[LineProgress]] = {r.id: [] for r in rows}
+    for line_id, req_id in lines:
+        out[req_id].append(progress[line_id])
+    return out
+
+
 @dataclass
 class RequestView:
     """A request as its detail page shows it to ``actor``, with the steps they may take on it now."""
@@ -207,6 +278,8 @@ class RequestView:
     events: list[Event]
     can_decide: bool
     can_withdraw: bool
+    progress: dict[int, LineProgress]  # line id → how far it has got
+    status_text: str  # status_text(): the request's state, shortfalls said
 
 
 def request_detail(db: Session, actor: User, request_id: int) -> RequestView:
@@ -215,8 +288,10 @@ def request_detail(db: Session, actor: User, request_id: int) -> RequestView:
     cats = {c.id: c for c in db.exec(select(Category).where(Category.id.in_({x.category_id for x in lines})))}
     orders = list(db.exec(scoped(actor, Order).where(Order.request_line_id.in_([x.id for x in lines]))
                           .order_by(Order.id)))
+    progress = line_progress(db, [x.id for x in lines])
     return RequestView(req, db.get(Unit, req.unit_id), lines, cats, orders, history(db, "request", req.id),
-                       can_decide(db, actor, req), can_withdraw(actor, req))
+                       can_decide(db, actor, req), can_withdraw(actor, req), progress,
+                       status_text(req, list(progress.values())))
 
 
 def _needed_from() -> Any:
@@ -234,7 +309,7 @@ REQUEST_LIST = ListSpec(
         Column("purpose", "用途", lambda r, _: r.purpose),
         Column("place", "送达地点", lambda r, _: r.place),
         Column("submitted_at", "提交时间", lambda r, _: local_time(r.submitted_at)),
-        Column("status", "状态", lambda r, _: r.status_label),
+        Column("status", "状态", lambda r, x: status_text(r, x["progress"][r.id])),
     ),
     sorts=by_id(Request.id) | {"needed": ("用物日期", (_needed_from(), Request.id))},
     filters=(
@@ -243,5 +318,6 @@ REQUEST_LIST = ListSpec(
         Filter("unit", "单位", lambda v: Request.unit_id == v, options=own_unit_options),
     ),
     search=(numbered(Request.id), like(Request.title), like(Request.place), named(Request.unit_id, Unit)),
-    lookups=lambda db, rows: {"units": names(db, Unit, [r.unit_id for r in rows])},
+    lookups=lambda db, rows: {"units": names(db, Unit, [r.unit_id for r in rows]),
+                              "progress": _progress_by_request(db, rows)},
 )

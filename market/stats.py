@@ -6,8 +6,10 @@ Definitions (shown beside every figure on the dashboard):
 - 闲置率: items idle at their unit or waiting in the pool (status 闲置 or 在池) ÷ 在账资产.
 - 公物池利用率: pool items (在池, 已调配, 出借中) handed out at least once in the last 365 days ÷ pool items.
 - 调配批次 / 件数: accepted proposals per month (a 批次), and the units they allocated (stock and rentals).
-- 节约资金: for each accepted proposal, (cost had everything been bought new at the category's reference
-  price − the proposal's cost), and likewise against renting everything where every line could be rented.
+- 节约资金（适用口径）: for each accepted proposal, the alternative that fits each line − the proposal's cost: a
+  loan against renting the items for its days from the cheapest vendor (buying them new when nobody rents the
+  category out), a transfer against buying new (market.proposals.savings). The figures against buying
+  everything new and against renting everything are shown beside it, each saying what it compares.
 - 减碳 / 减废: units served from stock (warehouse or idle, not rented) × the category's kg CO₂e per new
   item / typical weight per item: what making and later discarding new items would have caused.
 - 集中采购节约: for bought batches, (the category's reference price − the price paid) × quantity.
@@ -33,6 +35,7 @@ from market.assets import ASSET_COLUMNS, ASSET_FILTERS, ASSET_SEARCH
 from market.errors import InvalidInput
 from market.lists import Column, Filter, ListQuery, ListSpec, named, names, numbered
 from market.models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
+from market.proposals import savings
 from market.purchasing import total_saving
 
 ACTIVE = ("in_use", "idle", "listed", "reserved", "on_loan", "in_repair", "disposing")
@@ -103,6 +106,8 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
     used = db.exec(select(func.count(func.distinct(OrderItem.asset_id))).join(Asset, Asset.id == OrderItem.asset_id)
                    .where(OrderItem.handed_out_at >= year_ago, Asset.status.in_(POOL))).one()
     props = accepted_proposals(db)
+    fitting = [savings(p) for p in props]
+    saved_fit = sum((f.saved for f in fitting), Decimal(0))
     saved_new = sum((p.cost_all_new - p.cost_total for p in props if p.cost_all_new is not None), Decimal(0))
     rentable = [p for p in props if p.cost_all_rented is not None]
     saved_rent = sum((p.cost_all_rented - p.cost_total for p in rentable), Decimal(0))
@@ -126,8 +131,12 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
                "/stats/records?kind=pool"),
         Figure("调配批次", f"{len(props):,} 批次、{units_alloc:,} 件", "已采纳的调配方案数（批次）及其调配的件数（含租赁）。",
                "/stats/records?kind=batches"),
+        Figure("节约资金（适用口径）", _yuan(saved_fit),
+               "各已采纳方案：出借对照向最便宜的租赁商租用同样天数（无人出租的分类对照新购），永久调剂对照按分类参考单价新购，"
+               "对照成本 − 方案费用，求和。", "/stats/records?kind=batches"),
         Figure("节约资金（相对新购）", _yuan(saved_new),
-               "各已采纳方案：全部按分类参考单价新购的费用 − 方案费用，求和。", "/stats/records?kind=batches"),
+               "各已采纳方案：全部按分类参考单价新购的费用 − 方案费用，求和（出借几天也按买新计，偏高）。",
+               "/stats/records?kind=batches"),
         Figure("节约资金（相对租用）", _yuan(saved_rent),
                f"可全部租用的 {len(rentable)} 个方案：全部向最便宜的租赁商租用的费用 − 方案费用，求和。",
                "/stats/records?kind=batches"),
@@ -140,20 +149,18 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
         Figure("逾期出借", f"{overdue:,} 单", "出借中且已过归还日期的出借单。", "/stats/records?kind=overdue"),
     ]
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for p in props:
+    saved_by_month: dict[str, Decimal] = defaultdict(Decimal)
+    for p, f in zip(props, fitting, strict=True):
         key = p.accepted_at.strftime("%Y-%m")
         months[key][0] += 1
         months[key][1] += sum(a["quantity"] for a in p.solution.get("assignments", []))
-    for key in sorted(months)[-12:]:
+        saved_by_month[key] += f.saved
+    for key in last_months(today, 12):  # every month, the quiet ones too
         n, q = months[key]
-        d.batches.append(Row(key, n, f"{n} 批次", f"/stats/records?kind=batches&month={key.replace('-', '')}"))
-        d.months.append(Row(key, q, f"{q} 件", f"/stats/records?kind=batches&month={key.replace('-', '')}"))
-    saved_by_month: dict[str, Decimal] = defaultdict(Decimal)
-    for p in props:
-        if p.cost_all_new is not None:
-            saved_by_month[p.accepted_at.strftime("%Y-%m")] += p.cost_all_new - p.cost_total
-    d.savings = [Row(k, float(v), _yuan(v), f"/stats/records?kind=batches&month={k.replace('-', '')}")
-                 for k, v in sorted(saved_by_month.items())[-12:]]
+        link = f"/stats/records?kind=batches&month={key.replace('-', '')}"
+        d.batches.append(Row(key, n, f"{n} 批次", link))
+        d.months.append(Row(key, q, f"{q} 件", link))
+        d.savings.append(Row(key, float(saved_by_month[key]), _yuan(saved_by_month[key]), link))
     cat_rows = db.exec(select(Category.id, Category.name, func.count()).join(Asset, Asset.category_id == Category.id)
                        .where(Asset.status.in_(IDLE)).group_by(Category.id, Category.name)
                        .order_by(func.count().desc()).limit(10)).all()
@@ -221,6 +228,16 @@ def _month(value: int) -> Any:
     return and_(Proposal.accepted_at >= start, Proposal.accepted_at < end)
 
 
+def last_months(today: date, n: int) -> list[str]:
+    """The ``n`` calendar months up to ``today``'s, oldest first, as YYYY-MM."""
+    y, m = today.year, today.month
+    out = []
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out[::-1]
+
+
 def _months(db: Session, actor: User) -> dict[str, str]:
     return {k.replace("-", ""): k for k in sorted({p.accepted_at.strftime("%Y-%m") for p in accepted_proposals(db)},
                                                   reverse=True)}
@@ -256,6 +273,8 @@ RECORD_LISTS: dict[str, ListSpec] = {
                  Column("accepted", "采纳日期", lambda p, _: p.accepted_at.date()),
                  Column("quantity", "调配件数", lambda p, _: _allocated(p)),
                  Column("cost", "方案费用", lambda p, _: _money(p.cost_total)),
+                 Column("baseline", "对照成本（适用口径）", lambda p, _: _money(savings(p).baseline)),
+                 Column("saved_fit", "节约（适用口径）", lambda p, _: _money(savings(p).saved)),
                  Column("cost_all_new", "全部新购费用", lambda p, _: _money(p.cost_all_new)),
                  Column("saved", "节约（相对新购）", lambda p, _: _money(
                      None if p.cost_all_new is None else p.cost_all_new - p.cost_total))),

@@ -7,5 +7,6 @@ from .check import check
 from .evaluate import evaluate
 from .problem import Lot, Offer, Problem, ProblemError, Request, parse_json, validate
 from .solve import solve
+from .why import candidates
 
-__all__ = ["Lot", "Offer", "Problem", "ProblemError", "Request", "check", "evaluate", "parse_json", "solve", "validate"]
+__all__ = ["Lot", "candidates", "Offer", "Problem", "ProblemError", "Request", "check", "evaluate", "parse_json", "solve", "validate"]

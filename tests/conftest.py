@@ -201,6 +201,21 @@ def login(client, username: str, password: str | None = None):
                                        "csrf_token": csrf(page.text), "next": "/"})
 
 
+def restore_page_session(db, user, client) -> None:  # noqa: ANN001
+    """Put back the server's row of the page session that ``client``'s signed cookie names, after the database
+    was emptied under a signed-in client (the matrices rebuild their world; signing in again costs argon2)."""
+    import base64
+    import json
+
+    from market.accounts import SESSION_LIFETIME
+    from market.infra.principals import digest
+    from market.models import ApiToken, utcnow
+
+    payload = client.cookies["gwc_session"].split(".")[0]
+    sid = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))["sid"]
+    db.add(ApiToken(user_id=user.id, token_hash=digest(sid), kind="cookie", expires_at=utcnow() + SESSION_LIFETIME))
+
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 

@@ -158,6 +158,7 @@ def test_admin_transfer_and_disposal_through_the_api(http, world):
                                                            "reason": "损坏"}).json()
     steps = [(finance, {"step": "approve"}), (admin, {"step": "appraise", "value": "100", "appraiser": "某评估"}),
              (admin, {"step": "sell", "channel": "拍卖", "buyer": "回收公司", "proceeds": "95"}),
+             (finance, {"step": "confirm_sale"}),  # 95 of a book value of 5,000: finance approves again
              (admin, {"step": "remit", "voucher": "FS-1"}), (admin, {"step": "write_off"})]
     for who, body in steps:
         r = http.post(f"/api/disposals/{case['id']}/step", headers=who, json=body)

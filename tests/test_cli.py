@@ -9,8 +9,8 @@ import sys
 import pytest
 from sqlmodel import select
 
-from market.accounts import authenticate
 from market.models import Category
+from market.signin import authenticate
 
 
 def gwc(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -31,7 +31,7 @@ def test_user_add_creates_an_account_that_can_sign_in(clean_db, db):
     [
         (["user", "add", "xx1", "--role", "king", "--password-stdin"], "a-long-password\n", "未知角色"),
         (["user", "add", "xx2", "--role", "unit_staff", "--password-stdin"], "a-long-password\n", "所属单位"),
-        (["user", "add", "xx3", "--role", "sysadmin", "--password-stdin"], "short\n", "至少 8 位"),
+        (["user", "add", "xx3", "--role", "sysadmin", "--password-stdin"], "short\n", "至少 10 位"),
         (["user", "add", "xx4", "--role", "sysadmin"], "", "--password-stdin"),
         (["user", "add", "xx5", "--role", "unit_staff", "--unit", "NOPE", "--password-stdin"], "a-long-password\n",
          "找不到单位"),

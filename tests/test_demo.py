@@ -8,10 +8,10 @@ import pytest
 from conftest import empty_database
 from sqlalchemy import func, select
 
-from market.accounts import authenticate
 from market.demo import DEMO_ACCOUNTS, build_demo
 from market.infra.db import session_scope
 from market.models import Asset, DamageRecord, Event, Order, PoolListing, Request
+from market.signin import authenticate
 
 TODAY = date(2026, 11, 23)
 

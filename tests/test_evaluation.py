@@ -22,8 +22,10 @@ def test_scores_follow_the_definitions(db, world):
     year = utcnow().year
     scores = {s.unit.name: s for s in evaluation.evaluate(db, world.user("finance"), year)}
     edu = scores["市教育局"]
-    assert edu.values["idle_rate"] == pytest.approx(1 - 4 / 10)
-    assert edu.values["posted_share"] == pytest.approx(1 / 4)
+    # the rate is shown as measured (issue 16: the column 闲置率 used to show the score), the score beside it
+    assert edu.values["idle_rate"] == pytest.approx(4 / 10) and edu.points["idle_rate"] == pytest.approx(60.0)
+    assert edu.values["posted_share"] == pytest.approx(1 / 4) and edu.points["posted_share"] == pytest.approx(25.0)
+    assert edu.points["count_accuracy"] is None
     assert edu.values["count_accuracy"] is None and edu.values["on_time_returns"] is None
     # only two indicators have data: (30 × 60 + 20 × 25) / 50 = 46
     assert edu.score == pytest.approx(46.0)
@@ -39,8 +41,15 @@ def test_scores_follow_the_definitions(db, world):
 
 
 def test_evaluation_page(http, world):
+    from market.infra.db import session_scope
+
+    with session_scope(write=True) as db:
+        add_assets(db, world.edu, world.chair, 6, status="in_use", prefix="U")
+        add_assets(db, world.edu, world.chair, 4, status="idle", prefix="I")
+        db.commit()
     login(http, "admin")
     page = http.get("/evaluation").text
+    assert "40.0%<br><small class=\"muted\">得分 60.0</small>" in page  # 闲置率 as measured, its score beside
     assert "闲置资产入池率" in page and "指标定义" in page and "权重 30" in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     data = {"csrf_token": token, "idle_rate": "25", "posted_share": "25", "count_accuracy": "20",

@@ -377,11 +377,11 @@ def test_sale_disposal_full_path(db, world):
     dsp.approve_disposal(db, world.user("finance"), case.id)
     with pytest.raises(InvalidTransition):
         dsp.sell(db, world.user("admin"), case.id, "拍卖", "张三", "100")  # not appraised yet
-    dsp.appraise(db, world.user("admin"), case.id, "2000", "锦川正信资产评估有限公司", "评报字〔2026〕12号")
+    dsp.appraise(db, world.user("admin"), case.id, "6000", "锦川正信资产评估有限公司", "评报字〔2026〕12号")
     with pytest.raises(InvalidInput, match="低于评估价值"):
-        dsp.sell(db, world.user("admin"), case.id, "拍卖", "张三", "1799.99")
+        dsp.sell(db, world.user("admin"), case.id, "拍卖", "张三", "5399.99")
     assert case.status == "appraised"
-    dsp.sell(db, world.user("admin"), case.id, "拍卖", "张三", "1800")
+    dsp.sell(db, world.user("admin"), case.id, "拍卖", "张三", "5400")  # above half the book value: no review
     with pytest.raises(InvalidTransition):
         dsp.write_off(db, world.user("admin"), case.id)  # proceeds not yet remitted
     with pytest.raises(PermissionDenied):
@@ -404,7 +404,9 @@ def test_loss_writeoff_and_handover_paths(db, world):
     assert assets[0].status == "lost"
     gift, _ = _disposal(db, world, "donation", 1)
     dsp.approve_disposal(db, world.user("finance"), gift.id)
-    dsp.appraise(db, world.user("mgr_edu"), gift.id, "500", "某评估")
+    with pytest.raises(PermissionDenied):  # the applicant unit does not value what it gives up
+        dsp.appraise(db, world.user("mgr_edu"), gift.id, "500", "某评估")
+    dsp.appraise(db, world.user("admin"), gift.id, "500", "某评估")
     with pytest.raises(InvalidTransition):
         dsp.sell(db, world.user("admin"), gift.id, "转让", "x", "500")
     dsp.hand_over(db, world.user("admin"), gift.id, "锦川市希望小学")
@@ -471,11 +473,12 @@ def test_asset_history_posting_loan_damage_compensation_disposal(db, world):
     dsp.approve_disposal(db, world.user("finance"), case.id)
     dsp.appraise(db, world.user("admin"), case.id, "20", "锦川正信资产评估有限公司")
     dsp.sell(db, world.user("admin"), case.id, "拍卖", "锦川再生资源公司", "20")
+    dsp.confirm_sale(db, world.user("finance"), case.id)  # 20 of a book value of 300: finance approves again
     dsp.remit(db, world.user("admin"), case.id, "JK-0001")
     dsp.write_off(db, world.user("admin"), case.id)
     actions = [e.action for e in history(db, "asset", chair.id)]
     assert actions == ["list", "allocate", "hand_out", "return", "damage", "compensation", "dispose_apply",
-                       "dispose_approve", "appraise", "sell", "remit", "write_off", "disposed"]
+                       "dispose_approve", "appraise", "sell_review", "confirm_sale", "remit", "write_off", "disposed"]
     events = history(db, "asset", chair.id)
     assert all(e.at <= f.at for e, f in zip(events, events[1:], strict=False))
     assert "赔偿 300.00 元" in events[4].summary

@@ -62,6 +62,10 @@ def test_figures_match_the_ledger(db, world):
     overdue = _sql(db, "SELECT count(*) FROM \"order\" WHERE status = 'on_loan' AND end_date < '2027-01-20'")
     assert fig["逾期出借"].value == f"{overdue:,} 单" and overdue == 1
     assert sum(r.value for r in d.months) == units
+    # every one of the last twelve months, the quiet ones too (issue 17: February was missing)
+    assert [r.label for r in d.months] == [r.label for r in d.batches] == [r.label for r in d.savings]
+    assert len(d.months) == 12 and d.months[-1].label == "2027-01" and d.months[0].label == "2026-02"
+    assert sum(1 for r in d.months if r.value == 0) >= 10
     assert {r.label for r in d.idle_categories} == {"笔记本电脑", "会议椅"} or d.idle_categories[0].label == "笔记本电脑"
 
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import csrf
+from conftest import csrf, restore_page_session
 from test_permissions import empty  # the database emptied, quickly on PostgreSQL too
 from vis_world import PASSWORD, Marker, Obj, VisWorld, build_vis_world, who
 
@@ -94,6 +94,7 @@ POLICY: dict[str, Rule] = {
     "user": R({"sysadmin", *LEDGER}, {"sysadmin"}),  # unit roles: no accounts at all
     "unit": R({SIGNED}, {OWN_MANAGER, "admin"}),  # counting it, importing into it
     "warehouse": R({SIGNED}, {"admin"}),
+    "rental_offer": R({SIGNED}, {"admin", "sysadmin"}),  # an active offer: public like the pool
     "category": R({SIGNED}, {"admin", "sysadmin"}),
     "admin_tab.accounts": R({"sysadmin"}),  # units, users, approval rules
     "admin_tab.catalogue": R({"admin", "sysadmin"}),  # categories, vendors and offers, search synonyms
@@ -133,6 +134,7 @@ PREFIX_TYPES = {
     "/admin/users/": "user",
     "/users/": "user",
     "/admin/categories/": "category",
+    "/rentals/": "rental_offer",
     "/categories/": "category",
     "/admin/": "admin_tab",
 }
@@ -143,6 +145,12 @@ QUERY_OBJECTS = {
     "/assets/lookup": ("asset", "tag={tag}", True),
     "/api/assets/lookup": ("asset", "tag={tag}", True),
     "/requests/new": ("listing", "listing={id}", False),  # the form is for unit people: markers only
+}
+
+# Reads with a path parameter that also need a query naming a part of the object ({request}: a proposal's line).
+ID_QUERIES = {
+    "/proposals/{id}/candidates": "request={request}",
+    "/api/proposals/{id}/candidates": "request={request}",
 }
 
 # Lists, dashboards, exports: the queries to try, and what each must show to whoever may read it ("type:field").
@@ -344,7 +352,8 @@ def _plan() -> tuple[dict[str, list[Read]], list[Write], list[str]]:
                     if kind is None:
                         unmapped.append(f"route GET {path} has no object type in the visibility table")
                     else:
-                        reads.setdefault(path, []).append(Read(path, path, kind))
+                        query = ID_QUERIES.get(path)
+                        reads.setdefault(path, []).append(Read(path, f"{path}?{query}" if query else path, kind))
                 elif path in QUERY_OBJECTS:
                     kind, query, strict = QUERY_OBJECTS[path]
                     reads.setdefault(path, []).append(Read(path, f"{path}?{query}", kind, strict))
@@ -412,9 +421,12 @@ class Env:
         with session_scope(write=True) as db:
             for actor in ACTORS:
                 user = who(db, actor)
-                # the signed session cookies carry the user id: a rebuilt world must give the same ids
+                # the signed session cookies name page sessions kept on the server: a rebuilt world must give the
+                # same ids, and the signed-in page clients' sessions are put back
                 assert self.uids.setdefault(actor, user.id) == user.id
                 self.tokens[actor] = issue_token(db, user)
+                if actor in self.pages:
+                    restore_page_session(db, user, self.pages[actor])
             db.commit()
         self.by_token = {m.token: m for m in self.vw.markers}
         assert len(self.by_token) == len(self.vw.markers), "a marker token used twice"
@@ -551,7 +563,8 @@ def _format(template: str, env: Env, obj: Obj | None = None, variant: str | None
     values = {"edu": vw.unit_id("edu"), "health": vw.unit_id("health"), "bureau": vw.unit_id("bureau"),
               "step": variant or ""}
     if obj is not None:
-        values |= {"id": obj.id, "tab": obj.id, "job": obj.id, "tag": obj.tag or ""}
+        values |= {"id": obj.id, "tab": obj.id, "job": obj.id, "tag": obj.tag or "",
+                   "request": obj.extra.get("request", "")}
     return template.format(**values)
 
 
@@ -562,7 +575,7 @@ def _format(template: str, env: Env, obj: Obj | None = None, variant: str | None
 
 def test_every_route_is_in_the_visibility_table():
     assert not UNMAPPED, "\n".join(UNMAPPED)
-    stale = sorted({*QUERY_OBJECTS, *LISTS, *BODY_OBJECTS} - {r.path for rs in READS.values() for r in rs}
+    stale = sorted({*QUERY_OBJECTS, *LISTS, *BODY_OBJECTS, *ID_QUERIES} - {r.path for rs in READS.values() for r in rs}
                    - {w.path for w in WRITES})
     assert not stale, f"entries for routes the app no longer has: {stale}"
     kinds = {k.split(".")[0] for k in POLICY}

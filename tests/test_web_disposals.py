@@ -36,15 +36,16 @@ def test_sale_disposal_through_pages(http, world):
     assert "登记评估" in page
     files = {"report": ("report.pdf", b"%PDF-1.4 appraisal", "application/pdf")}
     r = http.post(url + "/appraise", data={"csrf_token": csrf(page), "appraiser": "锦川正信资产评估有限公司",
-                                           "value": "2,000"}, files=files)
+                                           "value": "6,000"}, files=files)
     assert r.status_code == 303
     page = http.get(url).text
-    assert "评估报告" in page and "¥1,800.00" in page  # the 90% floor shown
+    assert "评估报告" in page and "¥5,400.00" in page  # the 90% floor shown
+    assert "¥5,000.00" in page  # and half the book value, below which finance must approve the sale again
     assert http.get(url + "/report").content == b"%PDF-1.4 appraisal"
     r = http.post(url + "/sell", data={"csrf_token": csrf(page), "channel": "拍卖", "buyer": "张三",
                                        "proceeds": "1500"})
     assert r.status_code == 422 and "不得成交" in r.text
-    http.post(url + "/sell", data={"csrf_token": csrf(page), "channel": "拍卖", "buyer": "张三", "proceeds": "1900"})
+    http.post(url + "/sell", data={"csrf_token": csrf(page), "channel": "拍卖", "buyer": "张三", "proceeds": "5900"})
     http.post(url + "/remit", data={"csrf_token": csrf(page), "voucher": "FS2026-0088"})
     r = http.post(url + "/write_off", data={"csrf_token": csrf(page)})
     assert r.status_code == 303

@@ -43,7 +43,7 @@ def test_journey(http, world):
     review = http.get(prop_url).text
     assert "市卫生健康委员会" in review and "单位闲置" in review and "若全部新购" in review and "¥1,400.00" in review
     # Edit: take 3 instead of 4, then accept
-    field = re.search(r'name="(q\|R\d+\|K[^"]+)"', review).group(1)
+    field = re.search(r'name="(q\|R\d+\|L\d+)"', review).group(1)
     r = http.post(prop_url + "/edit", data={"csrf_token": csrf(review), field: "3"})
     assert r.status_code == 303
     assert "未满足 <strong>1</strong> 件" in http.get(prop_url).text

@@ -350,6 +350,7 @@ def build_vis_world() -> VisWorld:
             vw.new("unit", unit, f"{UNIT_CHAR[unit]} unit", id=vw.unit_id(unit))
         vw.new("warehouse", "bureau", "丙 warehouse", id=w.warehouse.id)
         vw.new("category", "system", "系 category 会议椅", id=db.get(Category, w.chair.id).id)
+        vw.new("rental_offer", "system", "系 rental offer 会议椅", id=w.chair_offer.id)
         for tab in ("units", "users", "rules"):
             vw.new("admin_tab.accounts", "system", f"系 admin tab {tab}", id=tab)
         for tab in ("categories", "vendors", "synonyms"):

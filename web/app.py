@@ -24,9 +24,12 @@ from starlette.staticfiles import StaticFiles
 from market.infra.config import settings
 from market.infra.db import REQUEST_THREADS
 from market.infra.serving import hold_shared
+from web import accesslog
+from web.accesslog import AccessLog
 from web.api import api_routes, hot_routes
 from web.bodylimit import BodyLimit
 from web.busy import pool_busy
+from web.headers import SecurityHeaders, allowed_methods, security_headers
 from web.pages import page_routes
 from web.responses import api_error, error_page
 
@@ -39,18 +42,26 @@ async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     message = HTTP_MESSAGES.get(status, "请求无法处理。")
     if request.url.path.startswith("/api/"):
-        return api_error(status, "not_found" if status == 404 else "http_error", message)
-    request.state.user = None
-    return error_page(request, status, message)
+        response = api_error(status, "not_found" if status == 404 else "http_error", message)
+    else:
+        request.state.user = None
+        response = error_page(request, status, message)
+    if status == 405:
+        response.headers["Allow"] = allowed_methods(request.app.router.routes, request.scope)
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     message = "服务器内部错误，操作未完成，请稍后重试或联系系统管理员。"
     if request.url.path.startswith("/api/"):
-        return api_error(500, "server_error", message)
-    request.state.user = None
-    return error_page(request, 500, message)
+        response = api_error(500, "server_error", message)
+    else:
+        request.state.user = None
+        response = error_page(request, 500, message)
+    # (this answer leaves outside the middleware: it gets the security headers here)
+    response.headers.update({k.decode(): v.decode() for k, v in security_headers(settings().https_only)})
+    return response
 
 
 def routes() -> list:
@@ -134,7 +145,11 @@ def _sweep() -> None:
 
 def create_app() -> Starlette:
     cfg = settings()
+    if os.environ.get("GONGWUCANG_ACCESS_LOG") == "1":
+        accesslog.enable()
     middleware = [
+        Middleware(AccessLog),
+        Middleware(SecurityHeaders, https=cfg.https_only),
         Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
         Middleware(BodyLimit),  # bodies counted as they arrive, before any endpoint reads them

@@ -6,6 +6,7 @@ Errors a user can cause print one line in Chinese and exit with status 2, never 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,6 +52,7 @@ def _prepare_database(build_demo: bool) -> None:
 
 
 def _serve(host: str, port: int, workers: int = 1) -> None:
+    os.environ.setdefault("GONGWUCANG_ACCESS_LOG", "1")  # one line per request on stdout (0: none)
     from web.serve import PortUnavailable, serve  # several workers: a socket each (see web/serve.py)
 
     try:

@@ -29,18 +29,23 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+SESSION_KEY = "sid"  # the signed cookie's field naming the page session kept on the server
+
+
+def session_id(request: Request) -> str | None:
+    """The page session the signed cookie names, if any."""
+    sid = request.session.get(SESSION_KEY)
+    return sid if isinstance(sid, str) and sid else None
+
+
 def current_user(request: Request, db: Session) -> User | None:
-    """The user of a bearer token (API) or of the signed session cookie (pages)."""
+    """The user of a bearer token (API) or of the page session the signed cookie names, each checked against
+    its row on the server: signed out, expired, or ended by a change of the account → None."""
     token = bearer_token(request)
     if token:
         return user_for_token(db, token)
-    uid = request.session.get("uid")
-    if uid is None:
-        return None
-    user = db.get(User, uid)
-    if user is None or not user.is_active or request.session.get("pw") != user.password_hash[-16:]:
-        return None  # the account was disabled or its password changed since this cookie was signed
-    return user
+    sid = session_id(request)
+    return user_for_token(db, sid, "cookie") if sid else None
 
 
 def csrf_token(request: Request) -> str:

@@ -21,14 +21,15 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from market.errors import Busy, MarketError
+from market.fields import BIDI_MESSAGE
 from market.infra import principals
 from market.infra.principals import Principal
 from market.models import User
 from market.notices import unread_count
 from market.pool.index import PoolIndex, pool_index, probe_due, ready_index
 from web import bodylimit
-from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database
-from web.params import has_nul
+from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database, session_id
+from web.params import bidi_at, check_body, has_nul
 from web.responses import NUL_MESSAGE, SIGN_IN_FIRST, FastJSONResponse, api_error, error_page
 
 log = logging.getLogger("gongwucang.web")
@@ -80,6 +81,10 @@ def page(path: str, method: str = "GET", *, login: bool = True, write: bool | No
                 if any(has_nul(v) for _, v in form.multi_items() if isinstance(v, str)):
                     request.state.user = None
                     return error_page(request, 400, NUL_MESSAGE)
+                bidi = next((k for k, v in form.multi_items() if bidi_at({k: v})), None)
+                if bidi:  # every text field of every form, in one place
+                    request.state.user = None
+                    return error_page(request, 422, f"提交的内容{BIDI_MESSAGE}（字段 {bidi}）")
                 if not csrf_ok(request, form.get(CSRF_FIELD)):  # type: ignore[arg-type]
                     request.state.user = None
                     return error_page(request, 403, "页面已过期或请求来源不明（缺少 CSRF 令牌），请刷新页面后重试。")
@@ -121,7 +126,19 @@ def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: 
     return wrap
 
 
-def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False):  # noqa: ANN201
+class _NotANumber(ValueError):
+    """NaN or Infinity in a JSON body: Python's reader takes them, JSON has no such numbers."""
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
+def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False,
+        body_schema: dict[str, Any] | None = None):  # noqa: ANN201
+    """``body_schema``: the JSON Schema the endpoint declares for its body (``web.api.registry``); its limits —
+    text lengths from the columns, number ranges — are checked here, before the handler, for every endpoint."""
+
     def wrap(fn: ApiHandler):  # noqa: ANN202
         def run(request: Request, body: Any) -> Response:
             try:
@@ -152,11 +169,20 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
                     return api_error(413, "too_large", "请求体过大。")
                 if raw:
                     try:
-                        body = json.loads(raw)
+                        body = json.loads(raw, parse_constant=_no_constant)
+                    except _NotANumber as exc:
+                        return api_error(422, "invalid", f"数字不能是 {exc}：须为有限的数字。")
                     except (ValueError, UnicodeDecodeError, RecursionError):
                         return api_error(400, "invalid_json", "请求体不是有效的 JSON。")
                     if has_nul(body):
                         return api_error(400, "invalid", NUL_MESSAGE)
+                    bidi = bidi_at(body)
+                    if bidi:
+                        return api_error(422, "invalid", f"字段 {bidi} {BIDI_MESSAGE}", bidi)
+                    try:
+                        check_body(body, body_schema)
+                    except MarketError as exc:
+                        return JSONResponse(exc.as_dict(), status_code=exc.status)
             return await run_in_threadpool(run, request, body)
 
         endpoint.__name__ = fn.__name__
@@ -178,16 +204,16 @@ def _cached_principal(request: Request) -> Principal | None:
     token = bearer_token(request)
     if token:
         return principals.cached_for_token(token)
-    uid = request.session.get("uid")
-    return principals.cached_for_session(uid, request.session.get("pw")) if isinstance(uid, int) else None
+    sid = session_id(request)
+    return principals.cached_for_token(sid, "cookie") if sid else None
 
 
 def _principal(request: Request, db: Session, again: bool = False) -> Principal | None:
     token = bearer_token(request)
     if token:
         return principals.for_token(db, token, again)
-    uid = request.session.get("uid")
-    return principals.for_session(db, uid, request.session.get("pw"), again) if isinstance(uid, int) else None
+    sid = session_id(request)
+    return principals.for_token(db, sid, again, "cookie") if sid else None
 
 
 def pool_read(fn: PoolHandler):  # noqa: ANN201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -10,6 +11,7 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.requests import Request
 
+from market import fields
 from market.errors import InvalidInput, NotFound
 from market.fields import amount
 
@@ -25,13 +27,15 @@ def small_id(raw: object) -> int | None:
     return number if 0 < number <= MAX_INT else None
 
 
-def text(data: Mapping[str, Any], name: str, label: str, required: bool = True, max_len: int = 500) -> str:
-    value = str(data.get(name) or "").strip()
-    if required and not value:
-        raise InvalidInput(f"请填写{label}。", name)
-    if len(value) > max_len:
-        raise InvalidInput(f"{label}不能超过 {max_len} 个字。", name)
-    return value
+def text(data: Mapping[str, Any], name: str, label: str, column: Any, required: bool = True) -> str:
+    """A form's text field within the length ``column`` declares (``Model.field``, or ``fields.REASON_LIMIT``
+    for text kept only in the event log): ``market.fields.text``."""
+    return fields.text(data.get(name), column, name, label, required)
+
+
+def number(data: Mapping[str, Any], name: str, label: str, minimum: float, maximum: float) -> float:
+    """A form's number field: finite, within [minimum, maximum] (``market.fields.number``)."""
+    return fields.number(data.get(name) or "", name, label, minimum, maximum)
 
 
 def integer(data: Mapping[str, Any], name: str, label: str, minimum: int | None = None,
@@ -79,6 +83,65 @@ def ids(values: list[Any], name: str, label: str) -> list[int]:
             raise InvalidInput(f"{label}编号无效。", name)
         out.append(number)
     return out
+
+
+def bidi_at(value: Any, where: str = "") -> str | None:
+    """The name of the first field of a JSON body or form whose text holds a bidirectional-control character
+    (``market.fields.BIDI_CONTROLS``), or None. Passwords are never shown, and are left as typed."""
+    if isinstance(value, str):
+        return where or "body" if fields.bidi_char(value) else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            name = f"{where}.{k}" if where else str(k)
+            if "password" in str(k):
+                continue
+            found = bidi_at(k, name) if isinstance(k, str) else None
+            found = found or bidi_at(v, name)
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            found = bidi_at(v, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def check_body(value: Any, schema: dict[str, Any] | None, where: str = "") -> None:
+    """A JSON body against the limits its endpoint declares (``web.api.registry``: text ``maxLength`` from the
+    columns, number ``minimum`` / ``maximum``, array ``maxItems``), and no number anywhere NaN or infinite;
+    InvalidInput naming the field and the limit. Types are checked where the handler reads the field."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(f"字段 {where or 'body'} 须为有限的数字。", where or None)
+    if isinstance(value, dict):
+        props = (schema or {}).get("properties") or {}
+        extra = (schema or {}).get("additionalProperties")
+        for k, v in value.items():
+            check_body(v, props.get(k) or (extra if isinstance(extra, dict) else None),
+                       f"{where}.{k}" if where else str(k))
+        return
+    if isinstance(value, list):
+        items = (schema or {}).get("items")
+        most = (schema or {}).get("maxItems")
+        if most is not None and len(value) > most:
+            raise InvalidInput(f"字段 {where} 最多 {most} 项（现为 {len(value)} 项）。", where)
+        for i, v in enumerate(value):
+            check_body(v, items, f"{where}[{i}]")
+        return
+    if not schema:
+        return
+    label = f"字段 {where}" + (f"（{schema['title']}）" if schema.get("title") else "")
+    if schema.get("format") == "decimal" and value not in (None, ""):
+        amount(value, where, label)  # an amount of 元: read as the handler will, NaN and beyond 1 亿 refused
+        return
+    # (the length as sent: a handler may store it unstripped)
+    if isinstance(value, str) and schema.get("maxLength") is not None and len(value) > schema["maxLength"]:
+        raise InvalidInput(fields.too_long(label, schema["maxLength"], len(value)), where)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InvalidInput(f"{label}须在 {low if low is not None else '-∞'} 至 "
+                               f"{high if high is not None else '∞'} 之间。", where)
 
 
 def has_nul(value: Any) -> bool:

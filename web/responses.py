@@ -8,7 +8,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from web.templating import local_time, render
+from market.infra import sheets
+from web.templating import render
 
 NUL_MESSAGE = "请求中含有不允许的控制字符（NUL）。"
 
@@ -32,40 +33,14 @@ class FastJSONResponse(JSONResponse):
 
 
 def table_file(headers: list[str], rows: list[list[Any]], fmt: str, name: str, title: str) -> Response:
-    """Rows as a download: CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese) or an Excel sheet."""
-    import csv
-    import io
-
+    """Rows as a download: CSV (UTF-8 with a byte-order mark, so that Excel reads the Chinese) or an Excel sheet,
+    written by ``market.infra.sheets`` (no cell can run as a formula)."""
     if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(headers)
-        writer.writerows([_plain(v) for v in row] for row in rows)
-        body, media = ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
+        body, media = sheets.csv_bytes(headers, rows), sheets.CSV_MEDIA
     else:
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title[:31])
-        ws.append(headers)
-        for row in rows:
-            ws.append([_cell(v) for v in row])
-        buf = io.BytesIO()
-        wb.save(buf)
-        body, media = buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''gongwucang-{name}.{fmt}"})
+        body, media = sheets.xlsx_bytes([(title, headers, rows)]), sheets.XLSX_MEDIA
+    return download(body, media, f"gongwucang-{name}.{fmt}")
 
 
-def _plain(value: Any) -> Any:
-    from datetime import datetime
-
-    if isinstance(value, datetime):  # a moment, as people read it here (and Excel keeps no time zone)
-        return local_time(value)
-    return "" if value is None else value
-
-
-def _cell(value: Any) -> Any:
-    from decimal import Decimal
-
-    return float(value) if isinstance(value, Decimal) else _plain(value)
+def download(body: bytes, media: str, filename: str) -> Response:
+    return Response(body, media_type=media, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from market import fields, models
 from market.access import can
 from market.models import ROLES
 from web.deps import csrf_token
@@ -25,7 +26,17 @@ def yuan(value) -> str:  # noqa: ANN001
     return "" if value is None else f"¥{value:,.2f}"
 
 
+def maxlen(ref: str) -> int:
+    """A form field's ``maxlength`` from the declaration the server reads it with: ``"Model.field"`` (the column's
+    length) or ``"REASON"`` (text kept only in the event log)."""
+    if ref == "REASON":
+        return fields.REASON_LIMIT
+    model, name = ref.split(".")
+    return fields.limit(getattr(getattr(models, model), name))
+
+
 templates.env.filters["local_time"] = local_time
+templates.env.globals["maxlen"] = maxlen
 templates.env.filters["yuan"] = yuan
 templates.env.globals["ROLES"] = ROLES
 templates.env.globals["can"] = can

@@ -17,7 +17,9 @@ class Settings:
     meili_url: str | None
     meili_master_key: str | None
     sale_floor_share: float  # a disposal sale below this share of the appraisal is refused
+    sale_review_share: float  # a disposal sale below this share of the book value waits for finance's approval
     https_only: bool  # session cookies marked Secure (behind an HTTPS reverse proxy)
+    public_url: str | None = None  # the address users reach the app at: what a label's QR code links to
 
     @property
     def is_sqlite(self) -> bool:
@@ -53,7 +55,9 @@ def load_settings() -> Settings:
         meili_url=os.environ.get("MEILI_URL") or None,
         meili_master_key=os.environ.get("MEILI_MASTER_KEY") or None,
         sale_floor_share=float(os.environ.get("GONGWUCANG_SALE_FLOOR", "0.9")),
+        sale_review_share=float(os.environ.get("GONGWUCANG_SALE_REVIEW", "0.5")),
         https_only=os.environ.get("GONGWUCANG_HTTPS", "").lower() in ("1", "true", "yes"),
+        public_url=(os.environ.get("GONGWUCANG_PUBLIC_URL") or "").rstrip("/") or None,
     )
 
 

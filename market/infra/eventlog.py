@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from market.fields import summary as fit_summary
 from market.models import Event, User
 
 
@@ -25,7 +26,7 @@ def log_event(
         entity=entity,
         entity_id=entity_id,
         action=action,
-        summary=summary,
+        summary=fit_summary(summary),  # cut to its column: what a person typed may make it long
         before=before,
         after=after,
         ref_entity=ref[0] if ref else None,
@@ -36,15 +37,17 @@ def log_event(
 
 
 def history(db: Session, entity: str, entity_id: int) -> list[Event]:
-    """Every event of one asset or document, oldest first."""
-    stmt = select(Event).where(Event.entity == entity, Event.entity_id == entity_id).order_by(Event.id)
+    """Every event of one asset or document, oldest first by the time it happened (events written later for an
+    earlier moment, as an import or the demo's back-dated history does, take their place in time)."""
+    stmt = (select(Event).where(Event.entity == entity, Event.entity_id == entity_id)
+            .order_by(Event.at, Event.id))
     return list(db.exec(stmt))
 
 
 def recent(db: Session, entity: str, ids: list[int], limit: int = 200) -> list[Event]:
-    """The latest events of several assets or documents, newest first."""
+    """The latest events of several assets or documents, newest first by the time they happened."""
     if not ids:
         return []
-    stmt = (select(Event).where(Event.entity == entity, Event.entity_id.in_(ids)).order_by(Event.id.desc())
-            .limit(limit))
+    stmt = (select(Event).where(Event.entity == entity, Event.entity_id.in_(ids))
+            .order_by(Event.at.desc(), Event.id.desc()).limit(limit))
     return list(db.exec(stmt))

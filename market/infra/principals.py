@@ -1,4 +1,5 @@
-"""Who is asking, remembered for a few seconds: the user behind a bearer token or a signed session cookie.
+"""Who is asking, remembered for a few seconds: the user behind a bearer token or a page session (both rows of
+``ApiToken``; the signed cookie carries only the page session's id).
 
 Searching the pool is asked for at every keystroke and by every browse page, and checking the token and the
 user's place against the database each time cost more than the search itself. Only search and suggest use
@@ -47,15 +48,15 @@ class Principal:
     role: str
     unit_id: int | None
     origin: tuple[float, float] | None  # where distances are measured from: the user's unit, else the bureau
-    expires_at: datetime | None  # the bearer token's expiry; None for a session cookie
-    password_tag: str  # the end of the password hash, which a session cookie carries
+    expires_at: datetime  # the token's or page session's expiry
     read_at: float  # time.monotonic() when read from the database
 
 
-# keyed by the token itself (a hit costs no hashing; the process holds the token while it answers anyway)
-# or by the user id of a session cookie
+# keyed by the kind and the token or session id itself (a hit costs no hashing; the process holds it while it
+# answers anyway)
 _cache: dict[tuple[str, object], Principal] = {}
 _claimed: set[Principal] = set()  # entries one request is reading again (``refresh_due``)
+_KEYS = {"api": "token", "cookie": "session"}  # a token's kind → its entries' key
 _epoch = 0  # bumped on every forget: an entry read before it is not stored after it
 _lock = threading.Lock()
 
@@ -63,14 +64,11 @@ _USER = User.__table__
 _TOKEN = ApiToken.__table__
 _UNIT = Unit.__table__
 # built once, run through Core
-_TOKEN_USER = (sa_select(_USER.c.id, _USER.c.role, _USER.c.unit_id, _USER.c.is_active, _USER.c.password_hash,
-                         _TOKEN.c.expires_at, _TOKEN.c.revoked)
+_TOKEN_USER = (sa_select(_USER.c.id, _USER.c.role, _USER.c.unit_id, _USER.c.is_active,
+                         _TOKEN.c.expires_at, _TOKEN.c.revoked, _TOKEN.c.kind)
                .join(_TOKEN, _TOKEN.c.user_id == _USER.c.id).where(_TOKEN.c.token_hash == bindparam("digest")))
-_USER_BY_ID = (sa_select(_USER.c.id, _USER.c.role, _USER.c.unit_id, _USER.c.is_active, _USER.c.password_hash)
-               .where(_USER.c.id == bindparam("id")))
 _UNIT_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.id == bindparam("id"))
 _BUREAU_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.is_bureau.is_(True)).limit(1)
-PASSWORD_TAG = 16  # characters of the hash a session cookie carries (web/pages/auth.py)
 
 
 def digest(token: str) -> str:
@@ -88,26 +86,18 @@ def _fresh(p: Principal | None) -> bool:
     return p is not None and time.monotonic() - p.read_at < TTL_SECONDS
 
 
-def cached_for_token(token: str) -> Principal | None:
-    """The token's user if it was checked less than ``TTL_SECONDS`` ago and has not expired; None: ask
-    ``for_token``."""
-    p = _cache.get(("token", token))
+def cached_for_token(token: str, kind: str = "api") -> Principal | None:
+    """The user of the token (``kind`` "api") or page session ("cookie") if it was checked less than
+    ``TTL_SECONDS`` ago and has not expired; None: ask ``for_token``."""
+    p = _cache.get((_KEYS[kind], token))
     if not _fresh(p) or p.expires_at <= utcnow():
-        return None
-    return p
-
-
-def cached_for_session(user_id: int, password_tag: str | None) -> Principal | None:
-    """The session cookie's user if checked less than ``TTL_SECONDS`` ago; None: ask ``for_session``."""
-    p = _cache.get(("user", user_id))
-    if not _fresh(p) or p.password_tag != password_tag:
         return None
     return p
 
 
 def refresh_due(p: Principal) -> bool:
     """True for one caller once the entry is ``REFRESH_SECONDS`` old: that caller reads it again
-    (``for_token`` / ``for_session`` with ``again=True``) while the others go on using it."""
+    (``for_token`` with ``again=True``) while the others go on using it."""
     if time.monotonic() - p.read_at < REFRESH_SECONDS:
         return False
     with _lock:
@@ -132,31 +122,17 @@ def _store(key: tuple[str, object], p: Principal | None, epoch: int) -> None:
         _cache[key] = p
 
 
-def for_token(db: Session, token: str, again: bool = False) -> Principal | None:
-    """The active user of a live token: from the cache, else (or ``again``) from the database, then cached."""
-    p = None if again else cached_for_token(token)
+def for_token(db: Session, token: str, again: bool = False, kind: str = "api") -> Principal | None:
+    """The active user of a live token (``kind`` "api") or page session ("cookie"): from the cache, else (or
+    ``again``) from the database, then cached."""
+    p = None if again else cached_for_token(token, kind)
     if p is not None:
         return p
-    epoch, key = _epoch, ("token", token)
+    epoch, key = _epoch, (_KEYS[kind], token)
     row = db.connection().execute(_TOKEN_USER, {"digest": digest(token)}).first()
-    if row is not None and not row.revoked and row.is_active and row.expires_at > utcnow():
-        p = Principal(row.id, row.role, row.unit_id, place_of(db, row.unit_id), row.expires_at,
-                      row.password_hash[-PASSWORD_TAG:], time.monotonic())
-    _store(key, p, epoch)
-    return p
-
-
-def for_session(db: Session, user_id: int, password_tag: str | None, again: bool = False) -> Principal | None:
-    """The active user of a session cookie whose password has not changed since it was signed."""
-    p = None if again else cached_for_session(user_id, password_tag)
-    if p is not None:
-        return p
-    epoch, key = _epoch, ("user", user_id)
-    row = db.connection().execute(_USER_BY_ID, {"id": user_id}).first()
-    if row is None or not row.is_active or row.password_hash[-PASSWORD_TAG:] != password_tag:
-        _store(key, None, epoch)  # an entry of a cookie signed for an older password goes too
-        return None
-    p = Principal(row.id, row.role, row.unit_id, place_of(db, row.unit_id), None, password_tag, time.monotonic())
+    if (row is not None and row.kind == kind and not row.revoked and row.is_active
+            and row.expires_at > utcnow()):
+        p = Principal(row.id, row.role, row.unit_id, place_of(db, row.unit_id), row.expires_at, time.monotonic())
     _store(key, p, epoch)
     return p
 

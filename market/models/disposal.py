@@ -23,6 +23,7 @@ DISPOSAL_STATUSES = {
     "approved": "已审批",
     "rejected": "已驳回",
     "appraised": "已评估",
+    "sale_review": "待财政复核",  # a sale far below book value waits for finance's second approval
     "sold": "已成交",
     "handed_over": "已交接",
     "remitted": "已上缴国库",
@@ -48,6 +49,7 @@ class DisposalCase(SQLModel, table=True):
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     approved_by: int | None = Field(default=None, foreign_key="user.id")
+    sale_approved_by: int | None = Field(default=None, foreign_key="user.id")  # finance's second approval
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
     @property

@@ -16,6 +16,8 @@ NOTICE_KINDS = {
     "loan_due": "出借即将到期",
     "loan_overdue": "出借已逾期",
     "wish_matched": "心愿单有新资产",
+    "disposal_waiting": "处置单待办理",
+    "login_failures": "登录失败告警",
 }
 
 

@@ -25,6 +25,7 @@ ORDER_STATUSES = {
 PROPOSAL_STATUSES = {"draft": "待采纳", "accepted": "已采纳", "discarded": "已作废"}
 PROPOSAL_POLICIES = {"tiered": "分层", "cost": "成本"}
 DAMAGE_CAUSES = {"user": "使用人损坏", "wear": "自然损耗"}
+DAMAGE_STATUSES = {"pending": "待赔偿", "settled": "已赔偿", "recorded": "已报损"}
 
 
 class Proposal(SQLModel, table=True):
@@ -50,6 +51,14 @@ class Proposal(SQLModel, table=True):
     @property
     def policy_label(self) -> str:
         return PROPOSAL_POLICIES.get(self.policy, self.policy)
+
+    @property
+    def solved_label(self) -> str:
+        """How the allocation came about, truthfully: proven optimal, edited by hand (checked, not solved
+        again), or the best found within the time limit."""
+        if self.solution.get("edited_by"):
+            return "人工调整（已复核）"
+        return "最优" if self.solution.get("status") == "optimal" else "可行（未证明最优）"
 
 
 class Order(SQLModel, table=True):
@@ -131,3 +140,11 @@ class DamageRecord(SQLModel, table=True):
     created_by: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     settled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+    @property
+    def status_label(self) -> str:
+        return DAMAGE_STATUSES.get(self.status, self.status)
+
+    @property
+    def cause_label(self) -> str:
+        return DAMAGE_CAUSES.get(self.cause, self.cause)

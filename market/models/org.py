@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
@@ -63,22 +64,30 @@ class User(SQLModel, table=True):
         return ROLES.get(self.role, self.role)
 
 
+TOKEN_KINDS = {"api": "API 令牌", "cookie": "网页会话"}
+
+
 class ApiToken(SQLModel, table=True):
-    """A bearer token for the JSON API; only its SHA-256 is kept."""
+    """A sign-in kept on the server: a bearer token of the JSON API (``kind`` "api") or the session a page
+    cookie names (``kind`` "cookie"). Only its SHA-256 is kept. Revoked when its holder signs out, and every
+    one of a user's when their password, role, unit or active state changes (``market.accounts``)."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
+    kind: str = Field(max_length=8, default="api", sa_column_kwargs={"server_default": "api"})
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     revoked: bool = Field(default=False)
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Every sign-in attempt, for throttling repeated failures and for the audit trail."""
+    """Every sign-in attempt, for throttling repeated failures and for the audit trail. A ``throttled``
+    attempt was refused before its password was looked at: it does not count towards the back-off."""
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=64, index=True)
-    ip: str = Field(max_length=64, default="")
+    ip: str = Field(max_length=64, default="", index=True)
     ok: bool = Field(default=False)
+    throttled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))

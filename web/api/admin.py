@@ -10,13 +10,11 @@ from starlette.responses import Response
 
 from market import accounts, approvals, catalogue
 from market.accounts import create_user
-from market.models import User
+from market.models import Category, RentalOffer, RentalVendor, Unit, User
 from web import lists
-from web.api.registry import INT, STR, declare, obj
+from web.api.registry import INT, LAT, LNG, MONEY, STR, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
-
-NUM = {"type": "number"}
 
 
 @declare("GET", "/api/units", "单位列表", "管理")
@@ -25,13 +23,14 @@ def units(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 
 @declare("POST", "/api/units", "新增单位", "管理", write=True, body=obj(
-    ["code", "name", "district", "lat", "lng"], code=STR, name=STR, district=STR, lat=NUM, lng=NUM, address=STR,
-    contact=STR, phone=STR))
+    ["code", "name", "district", "lat", "lng"], code=TEXT(Unit.code, "单位代码"), name=TEXT(Unit.name, "单位名称"),
+    district=TEXT(Unit.district, "区县"), lat=LAT, lng=LNG, address=TEXT(Unit.address, "地址"),
+    contact=TEXT(Unit.contact, "联系人"), phone=TEXT(Unit.phone, "电话")))
 def create_unit(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(accounts.save_unit(
-        db, user, field(body, "code", str)[:32], field(body, "name", str)[:100], field(body, "district", str)[:40],
+        db, user, field(body, "code", str), field(body, "name", str), field(body, "district", str),
         float(field(body, "lat", (int, float))), float(field(body, "lng", (int, float))),
-        (field(body, "address", str, required=False) or "")[:200], (field(body, "contact", str, required=False) or ""),
+        field(body, "address", str, required=False) or "", field(body, "contact", str, required=False) or "",
         (field(body, "phone", str, required=False) or "")))
 
 
@@ -42,11 +41,12 @@ def users(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 
 @declare("POST", "/api/users", "创建用户", "管理", write=True, body=obj(
-    ["username", "role", "password"], username=STR, role=STR, password=STR, unit_id=INT, display_name=STR))
+    ["username", "role", "password"], username=TEXT(User.username, "用户名"), role=STR, password=STR, unit_id=INT,
+    display_name=TEXT(User.display_name, "姓名")))
 def add_user(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(create_user(db, user, field(body, "username", str), field(body, "role", str),
                                field(body, "password", str), field(body, "unit_id", int, required=False),
-                               (field(body, "display_name", str, required=False) or "")[:64]))
+                               field(body, "display_name", str, required=False) or ""))
 
 
 @declare("POST", "/api/users/{id}", "修改角色、单位、启用状态或重置密码", "管理", write=True, body=obj(
@@ -65,7 +65,8 @@ def categories(request: Request, db: Session, user: User | None, body: Any) -> d
 
 
 @declare("POST", "/api/categories/{id}", "修改分类的运输费率与参考单价", "管理", write=True, body=obj(
-    ["transport_rate", "reference_price"], transport_rate=STR, reference_price=STR, name=STR))
+    ["transport_rate", "reference_price"], transport_rate={"type": ["string", "number"], "minimum": 0, "maximum": 1000},
+    reference_price=MONEY, name=TEXT(Category.name, "分类名称")))
 def update_category(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(catalogue.update_category(db, user, path_id(request), str(field(body, "transport_rate", (str, int, float))),
                                        str(field(body, "reference_price", (str, int, float))),
@@ -79,24 +80,27 @@ def vendors(request: Request, db: Session, user: User | None, body: Any) -> dict
 
 
 @declare("POST", "/api/vendors", "新增租赁公司", "管理", write=True, body=obj(
-    ["name", "lat", "lng"], name=STR, lat=NUM, lng=NUM, contact=STR, phone=STR, address=STR))
+    ["name", "lat", "lng"], name=TEXT(RentalVendor.name, "租赁公司名称"), lat=LAT, lng=LNG,
+    contact=TEXT(RentalVendor.contact, "联系人"), phone=TEXT(RentalVendor.phone, "电话"),
+    address=TEXT(RentalVendor.address, "地址")))
 def create_vendor(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(catalogue.save_vendor(db, user, field(body, "name", str), float(field(body, "lat", (int, float))),
                                    float(field(body, "lng", (int, float))),
-                                   (field(body, "contact", str, required=False) or "")[:40],
-                                   (field(body, "phone", str, required=False) or "")[:40],
-                                   (field(body, "address", str, required=False) or "")[:200]))
+                                   field(body, "contact", str, required=False) or "",
+                                   field(body, "phone", str, required=False) or "",
+                                   field(body, "address", str, required=False) or ""))
 
 
 @declare("POST", "/api/offers", "新增租赁报价", "管理", write=True, body=obj(
-    ["vendor_id", "category_id", "price_per_unit_day"], vendor_id=INT, category_id=INT, price_per_unit_day=STR,
-    delivery_fee=STR, capacity={"type": ["integer", "null"], "minimum": 1}, description=STR))
+    ["vendor_id", "category_id", "price_per_unit_day"], vendor_id=INT, category_id=INT, price_per_unit_day=MONEY,
+    delivery_fee=MONEY, capacity={"type": ["integer", "null"], "minimum": 1, "maximum": 1_000_000},
+    description=TEXT(RentalOffer.description, "说明")))
 def create_offer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(catalogue.save_offer(db, user, field(body, "vendor_id", int), field(body, "category_id", int),
                                   str(field(body, "price_per_unit_day", (str, int, float))),
                                   str(field(body, "delivery_fee", (str, int, float), required=False, default="0")),
                                   field(body, "capacity", int, required=False),
-                                  (field(body, "description", str, required=False) or "")[:200]))
+                                  field(body, "description", str, required=False) or ""))
 
 
 @declare("GET", "/api/rules", "审批规则", "管理")
@@ -106,7 +110,7 @@ def rules(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 @declare("POST", "/api/rules", "设置审批规则（自某金额起由某角色审批）", "管理", write=True, body=obj(
     ["action", "min_value", "role"], action={"enum": ["loan", "idle_transfer", "ownership_transfer", "disposal"]},
-    min_value=STR, role={"enum": ["warehouse_admin", "finance", "sysadmin"]}))
+    min_value=MONEY, role={"enum": ["warehouse_admin", "finance", "sysadmin"]}))
 def set_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(approvals.set_approval_rule(db, user, field(body, "action", str),
                                          str(field(body, "min_value", (str, int, float))), field(body, "role", str)))

@@ -11,9 +11,9 @@ from starlette.responses import Response
 
 from market import counts
 from market.errors import InvalidInput
-from market.models import User
+from market.models import CONDITIONS, CountLine, InventoryCount, User
 from web import lists
-from web.api.registry import INT, STR, declare, obj
+from web.api.registry import INT, STR, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
 
@@ -27,7 +27,7 @@ def list_counts(request: Request, db: Session, user: User | None, body: Any) -> 
 
 
 @declare("POST", "/api/counts", "开始盘点（仓库或单位）", "盘点", write=True,
-         body=obj([], warehouse_id=INT, unit_id=INT, title=STR))
+         body=obj([], warehouse_id=INT, unit_id=INT, title=TEXT(InventoryCount.title, "盘点名称")))
 def start(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     body = body or {}
     c = counts.start_count(db, user, field(body, "warehouse_id", int, required=False),
@@ -36,12 +36,13 @@ def start(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 
 @declare("POST", "/api/counts/{id}/reads", "提交扫描器读到的标签或 EPC", "盘点", write=True, body=obj(
-    ["reads"], reads={"type": "array", "items": STR, "maxItems": counts.MAX_READS}, location=STR, condition=STR))
+    ["reads"], reads={"type": "array", "items": STR, "maxItems": counts.MAX_READS},
+    location=TEXT(CountLine.seen_location, "实际位置"), condition={"enum": ["", *CONDITIONS]}))
 def reads(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     items = field(body, "reads", list)
     if not all(isinstance(x, str) for x in items):
         raise InvalidInput("reads 须为字符串列表。", "reads")
-    r = counts.record_reads(db, user, path_id(request), items, (field(body, "location", str, required=False) or "")[:200],
+    r = counts.record_reads(db, user, path_id(request), items, field(body, "location", str, required=False) or "",
                             field(body, "condition", str, required=False) or "")
     return asdict(r)
 
@@ -55,10 +56,10 @@ def get_count(request: Request, db: Session, user: User | None, body: Any) -> di
 
 
 @declare("POST", "/api/counts/lines/{id}/resolve", "处理一处差异", "盘点", write=True,
-         body=obj(["resolution"], resolution={"enum": ["found", "lost", "moved", "condition", "accepted"]}, note=STR))
+         body=obj(["resolution"], resolution={"enum": ["found", "lost", "moved", "condition", "accepted"]}, note=TEXT(CountLine.note, "说明")))
 def resolve(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(counts.resolve(db, user, path_id(request), field(body, "resolution", str),
-                                  (field(body, "note", str, required=False) or "")[:300]))
+                                  field(body, "note", str, required=False) or ""))
 
 
 @declare("POST", "/api/counts/{id}/close", "结束盘点", "盘点", write=True)

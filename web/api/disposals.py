@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import disposal as dsp
-from market.models import DISPOSAL_METHODS, User
+from market.fields import REASON_LIMIT
+from market.models import DISPOSAL_METHODS, DisposalCase, User
 from web import lists
-from web.api.registry import IDS, STR, declare, obj
+from web.api.registry import IDS, MONEY, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, int_list, path_id
 
@@ -27,10 +28,11 @@ def list_cases(request: Request, db: Session, user: User | None, body: Any) -> d
 
 
 @declare("POST", "/api/disposals", "申请处置", "调拨与处置", write=True, body=obj(
-    ["asset_ids", "method", "reason"], asset_ids=IDS, method={"enum": list(DISPOSAL_METHODS)}, reason=STR))
+    ["asset_ids", "method", "reason"], asset_ids=IDS, method={"enum": list(DISPOSAL_METHODS)},
+    reason=TEXT(DisposalCase.reason, "处置理由")))
 def apply(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return case_json(db, dsp.apply_disposal(db, user, int_list(body, "asset_ids"), field(body, "method", str),
-                                            field(body, "reason", str)[:500]))
+                                            field(body, "reason", str)))
 
 
 @declare("GET", "/api/disposals/{id}", "处置单详情", "调拨与处置")
@@ -38,13 +40,12 @@ def get_case(request: Request, db: Session, user: User | None, body: Any) -> dic
     return case_json(db, dsp.visible_case(db, user, path_id(request)))
 
 
-MONEY = {"type": "string"}
-
-
 @declare("POST", "/api/disposals/{id}/step", "办理处置的下一步", "调拨与处置", write=True, body=obj(
     ["step"], step={"enum": list(dsp.STEPS)},
-    reason=STR, value=MONEY, appraiser=STR, channel={"enum": ["拍卖", "转让"]}, buyer=STR, proceeds=MONEY,
-    recipient=STR, value_received=MONEY, voucher=STR))
+    reason=TEXT(REASON_LIMIT, "驳回理由"), value=MONEY, appraiser=TEXT(DisposalCase.appraiser, "评估机构"),
+    channel={"enum": list(dsp.SALE_CHANNELS)}, buyer=TEXT(DisposalCase.buyer, "买受人"), proceeds=MONEY,
+    recipient=TEXT(DisposalCase.buyer, "接收方"), value_received=MONEY,
+    voucher=TEXT(DisposalCase.remittance_ref, "缴款凭证号")))
 def step(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     case = dsp.visible_case(db, user, path_id(request))
     dsp.take_step(db, user, case.id, field(body, "step", str), body)

@@ -8,25 +8,26 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market.fields import amount
-from market.models import User
+from market.fields import REASON_LIMIT, amount
+from market.models import Asset, PoolListing, User
 from market.pool import listings as svc
 from web import lists
-from web.api.registry import DATE, INT, STR, declare, obj
+from web.api.registry import DATE, INT, MONEY, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, int_list, opt_date, path_id
 
 
 @declare("POST", "/api/listings", "把本单位的闲置资产挂牌到公物池", "公物池", write=True, body=obj(
-    ["asset_ids"], asset_ids={"type": "array", "items": INT, "minItems": 1}, title=STR,
-    mode={"enum": ["loan", "transfer", "both"]}, available_from=DATE, available_until=DATE, description=STR))
+    ["asset_ids"], asset_ids={"type": "array", "items": INT, "minItems": 1, "maxItems": 10000},
+    title=TEXT(PoolListing.title, "挂牌标题"), mode={"enum": ["loan", "transfer", "both"]}, available_from=DATE,
+    available_until=DATE, description=TEXT(PoolListing.description, "说明")))
 def create_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     ids = int_list(body, "asset_ids")
     listing = svc.post_idle_items(
-        db, user, ids, title=(field(body, "title", str, required=False) or "")[:120],
+        db, user, ids, title=field(body, "title", str, required=False) or "",
         mode=field(body, "mode", str, required=False) or "both", available_from=opt_date(body, "available_from"),
         available_until=opt_date(body, "available_until"),
-        description=(field(body, "description", str, required=False) or "")[:2000])
+        description=field(body, "description", str, required=False) or "")
     return to_json(listing, quantity=svc.listing_quantity(db, listing.id))
 
 
@@ -46,24 +47,25 @@ def get_listing(request: Request, db: Session, user: User | None, body: Any) -> 
                           for a in items])
 
 
-@declare("POST", "/api/listings/{id}/withdraw", "撤回挂牌", "公物池", write=True, body=obj([], reason=STR))
+@declare("POST", "/api/listings/{id}/withdraw", "撤回挂牌", "公物池", write=True, body=obj([], reason=TEXT(REASON_LIMIT, "撤回原因")))
 def withdraw_listing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    reason = (field(body or {}, "reason", str, required=False) or "")[:200]
+    reason = (field(body or {}, "reason", str, required=False) or "").strip()
     return to_json(svc.withdraw_listing(db, user, path_id(request), reason))
 
 
 @declare("POST", "/api/warehouse/receive", "新资产入库并挂牌", "公物池", write=True, body=obj(
     ["warehouse_id", "category_id", "name", "quantity", "original_value"], warehouse_id=INT, category_id=INT,
-    name=STR, quantity={"type": "integer", "minimum": 1, "maximum": 10000}, original_value=STR,
-    condition={"enum": ["全新", "良好", "一般"]}, brand=STR, model=STR, purchase_date=DATE,
-    mode={"enum": ["loan", "transfer", "both"]}, source=STR))
+    name=TEXT(Asset.name, "资产名称"), quantity={"type": "integer", "minimum": 1, "maximum": 10000},
+    original_value=MONEY, condition={"enum": ["全新", "良好", "一般"]}, brand=TEXT(Asset.brand, "品牌"),
+    model=TEXT(Asset.model, "规格型号"), purchase_date=DATE, mode={"enum": ["loan", "transfer", "both"]},
+    source=TEXT(REASON_LIMIT, "来源")))
 def receive(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     value = amount(field(body, "original_value", (str, int, float)), "original_value", "original_value")
     listing = svc.receive_items(
-        db, user, field(body, "warehouse_id", int), field(body, "category_id", int), field(body, "name", str)[:120],
+        db, user, field(body, "warehouse_id", int), field(body, "category_id", int), field(body, "name", str).strip(),
         field(body, "quantity", int), value, condition=field(body, "condition", str, required=False) or "全新",
-        brand=(field(body, "brand", str, required=False) or "")[:60],
-        model=(field(body, "model", str, required=False) or "")[:80],
+        brand=(field(body, "brand", str, required=False) or "").strip(),
+        model=(field(body, "model", str, required=False) or "").strip(),
         purchase_date=opt_date(body, "purchase_date"), mode=field(body, "mode", str, required=False) or "both",
-        source=(field(body, "source", str, required=False) or "")[:100])
+        source=(field(body, "source", str, required=False) or "").strip())
     return to_json(listing, quantity=svc.listing_quantity(db, listing.id))

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import notices as svc
-from market.models import User
+from market.models import User, Wish
 from web import lists
-from web.api.registry import INT, STR, declare, obj
+from web.api.registry import INT, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, opt_date, path_id
 
@@ -40,7 +40,8 @@ def my_wishes(request: Request, db: Session, user: User | None, body: Any) -> di
 
 
 @declare("POST", "/api/wishes", "保存心愿（可发布到需求广场）", "需求广场", write=True, body=obj(
-    ["title"], title=STR, keywords=STR, category_id=INT, quantity={"type": "integer", "minimum": 1},
+    ["title"], title=TEXT(Wish.title, "想要什么"), keywords=TEXT(Wish.keywords, "关键词"), category_id=INT,
+    quantity={"type": "integer", "minimum": 1, "maximum": 100000},
     needed_from={"type": "string", "format": "date"}, needed_until={"type": "string", "format": "date"},
     public={"type": "boolean"}))
 def create(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:

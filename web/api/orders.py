@@ -10,10 +10,10 @@ from starlette.responses import Response
 
 from market import orders as svc
 from market.errors import InvalidInput
-from market.fields import amount
-from market.models import CONDITIONS, DAMAGE_CAUSES, User
+from market.fields import REASON_LIMIT, amount
+from market.models import CONDITIONS, DAMAGE_CAUSES, DamageRecord, User
 from web import lists
-from web.api.registry import INT, STR, declare, obj
+from web.api.registry import INT, MONEY, STR, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
 
@@ -47,7 +47,8 @@ def hand_out(request: Request, db: Session, user: User | None, body: Any) -> dic
 
 
 INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": list(CONDITIONS)},
-                 cause={"enum": [*DAMAGE_CAUSES, None]}, description=STR, repair_cost={"type": ["string", "null"]})
+                 cause={"enum": [*DAMAGE_CAUSES, None]}, description=TEXT(DamageRecord.description, "说明"),
+                 repair_cost=MONEY | {"type": ["string", "number", "null"]})
 
 
 @declare("POST", "/api/orders/{id}/return", "归还并逐件验收", "单据", write=True,
@@ -64,19 +65,19 @@ def return_order(request: Request, db: Session, user: User | None, body: Any) ->
             raise InvalidInput(f"inspections[{i}].cause 须为 {'、'.join(DAMAGE_CAUSES)} 或 null。", "inspections")
         inspections[field(raw, "asset_id", int)] = svc.Inspection(
             condition=field(raw, "condition", str), cause=cause,
-            description=(field(raw, "description", str, required=False) or "")[:500],
+            description=(field(raw, "description", str, required=False) or "").strip(),
             repair_cost=None if cost in (None, "") else amount(str(cost), "inspections", f"inspections[{i}].repair_cost"))
     order = svc.visible_order(db, user, path_id(request))
     return order_json(db, user, svc.return_loan(db, user, order.id, inspections))
 
 
-@declare("POST", "/api/orders/{id}/cancel", "取消未出库的单据", "单据", write=True, body=obj([], reason=STR))
+@declare("POST", "/api/orders/{id}/cancel", "取消未出库的单据", "单据", write=True, body=obj([], reason=TEXT(REASON_LIMIT, "取消原因")))
 def cancel(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    reason = (field(body or {}, "reason", str, required=False) or "")[:200]
+    reason = (field(body or {}, "reason", str, required=False) or "").strip()
     return order_json(db, user, svc.cancel_order(db, user, path_id(request), reason))
 
 
-@declare("POST", "/api/damages/{id}/settle", "登记赔偿到账", "单据", write=True, body=obj([], note=STR))
+@declare("POST", "/api/damages/{id}/settle", "登记赔偿到账", "单据", write=True, body=obj([], note=TEXT(REASON_LIMIT, "备注")))
 def settle(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    note = (field(body or {}, "note", str, required=False) or "")[:200]
+    note = (field(body or {}, "note", str, required=False) or "").strip()
     return to_json(svc.settle_damage(db, user, path_id(request), note))

@@ -50,6 +50,13 @@ def get_proposal(request: Request, db: Session, user: User | None, body: Any) ->
     return proposal_json(svc.visible_proposal(db, user, path_id(request)))
 
 
+@declare("GET", "/api/proposals/{id}/candidates", "某需求行的全部候选来源：可用数量与不能调配的原因", "调配",
+         query=[("request", STR, "需求行编号，如 R12")])
+def candidates(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    c = svc.proposal_candidates(db, user, path_id(request), request.query_params.get("request", ""))
+    return {"proposal": c.prop.id, "request": c.request, "category_name": c.category_name, "sources": c.rows}
+
+
 @declare("POST", "/api/proposals/{id}/edit", "调整数量（按同样规则复核）", "调配", write=True, body=obj(
     ["changes"], changes={"type": "array", "minItems": 1, "maxItems": 10000, "items": obj(
         ["request", "source", "quantity"], request=STR, source=STR, quantity={"type": "integer", "minimum": 0})}))

@@ -10,9 +10,9 @@ from starlette.responses import Response
 
 from market import purchasing
 from market.lists import ListPage
-from market.models import User
+from market.models import Asset, PurchaseBatch, User
 from web import lists
-from web.api.registry import INT, STR, declare, obj
+from web.api.registry import INT, MONEY, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
 
@@ -37,7 +37,8 @@ def batch(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 
 @declare("POST", "/api/purchasing/batches/{id}/purchase", "登记采购", "集中采购", write=True,
-         body=obj(["supplier", "unit_price"], supplier=STR, unit_price=STR, quantity=INT))
+         body=obj(["supplier", "unit_price"], supplier=TEXT(PurchaseBatch.supplier, "供应商"), unit_price=MONEY,
+              quantity={"type": "integer", "minimum": 1, "maximum": 100000}))
 def purchase(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(purchasing.record_purchase(db, user, path_id(request), field(body, "supplier", str),
                                               str(field(body, "unit_price", (str, int, float))),
@@ -45,9 +46,10 @@ def purchase(request: Request, db: Session, user: User | None, body: Any) -> dic
 
 
 @declare("POST", "/api/purchasing/batches/{id}/receive", "采购资产入库（逐件贴标）", "集中采购", write=True,
-         body=obj(["warehouse_id", "name"], warehouse_id=INT, name=STR, brand=STR, model=STR))
+         body=obj(["warehouse_id", "name"], warehouse_id=INT, name=TEXT(Asset.name, "资产名称"),
+              brand=TEXT(Asset.brand, "品牌"), model=TEXT(Asset.model, "规格型号")))
 def receive(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(purchasing.receive_batch(db, user, path_id(request), field(body, "warehouse_id", int),
-                                            field(body, "name", str)[:120],
-                                            (field(body, "brand", str, required=False) or "")[:60],
-                                            (field(body, "model", str, required=False) or "")[:80]))
+                                            field(body, "name", str).strip(),
+                                            (field(body, "brand", str, required=False) or "").strip(),
+                                            (field(body, "model", str, required=False) or "").strip()))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from market.fields import LATITUDE, LONGITUDE, MONEY_SCHEMA, string
 from web.endpoints import ApiHandler, api
 
 
@@ -35,7 +36,7 @@ def declare(method: str, path: str, summary: str, tag: str, *, body: dict[str, A
     are also routed first)."""
 
     def deco(fn: ApiHandler) -> ApiHandler:
-        endpoint = wrap(fn) if wrap is not None else api(fn, auth=auth, write=write)
+        endpoint = wrap(fn) if wrap is not None else api(fn, auth=auth, write=write, body_schema=body)
         ENDPOINTS.append(Endpoint(method, path, summary, tag, endpoint, body, query or [], auth, wrap is not None))
         return fn
 
@@ -49,6 +50,10 @@ def obj(required: list[str], **props: dict[str, Any]) -> dict[str, Any]:
 STR = {"type": "string"}
 INT = {"type": "integer"}
 DATE = {"type": "string", "format": "date"}
+MONEY = MONEY_SCHEMA  # an amount of 元: text as people type it, or a number; 0 to 1 亿
+LAT = {"type": "number", "minimum": LATITUDE[0], "maximum": LATITUDE[1], "title": "纬度"}
+LNG = {"type": "number", "minimum": LONGITUDE[0], "maximum": LONGITUDE[1], "title": "经度"}
+TEXT = string  # TEXT(Model.field, label): a text field as long as its column
 IDS = {"type": "array", "items": INT, "minItems": 1, "maxItems": 10000}  # asset ids
 ERROR = {
     "type": "object",

@@ -11,10 +11,11 @@ from starlette.responses import Response
 
 from market import requests as svc
 from market.errors import InvalidInput
-from market.models import PURPOSES, User
+from market.models import PURPOSES, RequestLine, User
+from market.models import Request as Req
 from market.requests import LineInput
 from web import lists
-from web.api.registry import DATE, INT, STR, declare, obj
+from web.api.registry import DATE, INT, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, path_id
 
@@ -22,7 +23,7 @@ LINE = obj(["category_id", "quantity", "start_date"], category_id=INT,
            quantity={"type": "integer", "minimum": 1, "maximum": 100000}, start_date=DATE,
            end_date={"type": ["string", "null"], "format": "date"}, priority={"type": "integer", "minimum": 1,
                                                                                "maximum": 9},
-           listing_id={"type": ["integer", "null"]}, note=STR)
+           listing_id={"type": ["integer", "null"]}, note=TEXT(RequestLine.note, "备注"))
 
 
 def _date(raw: Any, name: str, required: bool) -> date | None:
@@ -45,28 +46,35 @@ def _line(i: int, raw: Any) -> LineInput:
         start_date=_date(raw.get("start_date"), f"{where}.start_date", True),
         end_date=_date(raw.get("end_date"), f"{where}.end_date", False),
         priority=field(raw, "priority", int, required=False, default=1),
-        listing_id=field(raw, "listing_id", int, required=False), note=(field(raw, "note", str, required=False) or "")[:500],
+        listing_id=field(raw, "listing_id", int, required=False), note=(field(raw, "note", str, required=False) or "").strip(),
     )
 
 
 def request_json(db: Session, req) -> dict[str, Any]:  # noqa: ANN001
-    return to_json(req, lines=[to_json(x) for x in svc.request_lines(db, req.id)])
+    lines = svc.request_lines(db, req.id)
+    progress = svc.line_progress(db, [x.id for x in lines])
+    decided = req.status in svc.DECIDED
+    return to_json(req, status_text=svc.status_text(req, list(progress.values())), lines=[to_json(
+        x, progress={"allocated": progress[x.id].allocated, "purchasing": progress[x.id].purchasing,
+                     "unmet": progress[x.id].unmet, "state": progress[x.id].state,
+                     "label": progress[x.id].label(decided)}) for x in lines])
 
 
 @declare("GET", "/api/requests", "申请列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "申请",
          query=lists.query_params(svc.REQUEST_LIST))
 def list_requests(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    return lists.list_json(request, db, user, svc.REQUEST_LIST, lambda lp: to_json)
+    return lists.list_json(request, db, user, svc.REQUEST_LIST,
+                           lambda lp: lambda r: to_json(r, status_text=lp.cell(r, "status")))
 
 
 @declare("POST", "/api/requests", "提交需求申请（可多行）", "申请", write=True, body=obj(
-    ["title", "lines"], title=STR, purpose={"enum": PURPOSES}, place=STR,
+    ["title", "lines"], title=TEXT(Req.title, "申请事由"), purpose={"enum": PURPOSES}, place=TEXT(Req.place, "送达地点"),
     lines={"type": "array", "items": LINE, "minItems": 1, "maxItems": 200}))
 def create_request(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     lines = field(body, "lines", list)
-    req = svc.submit_request(db, user, field(body, "title", str)[:120], [_line(i, x) for i, x in enumerate(lines)],
+    req = svc.submit_request(db, user, field(body, "title", str).strip(), [_line(i, x) for i, x in enumerate(lines)],
                              purpose=field(body, "purpose", str, required=False) or "大型会议",
-                             place=(field(body, "place", str, required=False) or "")[:200])
+                             place=(field(body, "place", str, required=False) or "").strip())
     return request_json(db, req)
 
 
@@ -81,9 +89,9 @@ def approve(request: Request, db: Session, user: User | None, body: Any) -> dict
 
 
 @declare("POST", "/api/requests/{id}/reject", "驳回申请（须填理由）", "申请", write=True,
-         body=obj(["reason"], reason=STR))
+         body=obj(["reason"], reason=TEXT(Req.reject_reason, "驳回理由")))
 def reject(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return request_json(db, svc.reject_request(db, user, path_id(request), field(body, "reason", str)[:500]))
+    return request_json(db, svc.reject_request(db, user, path_id(request), field(body, "reason", str)))
 
 
 @declare("POST", "/api/requests/{id}/withdraw", "撤回申请", "申请", write=True)

@@ -7,10 +7,11 @@ from typing import Any
 from sqlmodel import Session
 from starlette.requests import Request
 
-from market.accounts import authenticate, issue_token, revoke_token
+from market.accounts import issue_token, revoke_token
 from market.models import User
+from market.signin import authenticate
 from web.api.registry import STR, declare, obj
-from web.deps import bearer_token
+from web.deps import bearer_token, session_id
 from web.params import field
 
 
@@ -29,9 +30,11 @@ def create_session(request: Request, db: Session, user: User | None, body: Any) 
 
 @declare("DELETE", "/api/session", "退出，令牌作废", "会话", write=True)
 def delete_session(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    token = bearer_token(request)
+    token = bearer_token(request) or session_id(request)  # a bearer token, else the cookie's page session
     if token:
         revoke_token(db, token)
+    if not bearer_token(request):
+        request.session.clear()
     return {"ok": True}
 
 

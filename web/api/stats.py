@@ -61,7 +61,8 @@ def scores(request: Request, db: Session, user: User | None, body: Any) -> dict[
     year = evaluation.year(request.query_params.get("year", ""))
     return {"year": year, "weights": evaluation.weights(db),
             "indicators": {k: {"label": v[0], "method": v[1]} for k, v in evaluation.INDICATORS.items()},
-            "units": [{"unit": s.unit.name, "unit_id": s.unit.id, "values": s.values, "score": s.score}
+            "units": [{"unit": s.unit.name, "unit_id": s.unit.id, "values": s.values, "points": s.points,
+                       "score": s.score}
                       for s in evaluation.evaluate(db, user, year)]}
 
 

@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import transfers
-from market.models import User
+from market.models import Order, User
 from web import lists
 from web.api.orders import order_json
-from web.api.registry import IDS, INT, STR, declare, obj
+from web.api.registry import IDS, INT, TEXT, declare, obj
 from web.api.serialize import to_json
 from web.params import field, int_list, path_id
 
@@ -24,10 +24,11 @@ def list_transfers(request: Request, db: Session, user: User | None, body: Any) 
 
 
 @declare("POST", "/api/transfers", "申请把资产调拨给其他单位", "调拨与处置", write=True,
-         body=obj(["asset_ids", "to_unit_id"], asset_ids=IDS, to_unit_id=INT, note=STR))
+         body=obj(["asset_ids", "to_unit_id"], asset_ids=IDS, to_unit_id=INT,
+         note=TEXT(Order.note, "调拨说明")))
 def propose(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     order = transfers.propose_transfer(db, user, int_list(body, "asset_ids"), field(body, "to_unit_id", int),
-                                       (field(body, "note", str, required=False) or "")[:500])
+                                       (field(body, "note", str, required=False) or "").strip())
     return order_json(db, user, order)
 
 
@@ -36,6 +37,6 @@ def approve_transfer(request: Request, db: Session, user: User | None, body: Any
     return order_json(db, user, transfers.approve_transfer(db, user, path_id(request)))
 
 
-@declare("POST", "/api/transfers/{id}/reject", "驳回调拨", "调拨与处置", write=True, body=obj(["reason"], reason=STR))
+@declare("POST", "/api/transfers/{id}/reject", "驳回调拨", "调拨与处置", write=True, body=obj(["reason"], reason=TEXT(Order.note, "驳回理由")))
 def reject_transfer(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return order_json(db, user, transfers.reject_transfer(db, user, path_id(request), field(body, "reason", str)[:500]))
+    return order_json(db, user, transfers.reject_transfer(db, user, path_id(request), field(body, "reason", str)))

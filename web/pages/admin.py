@@ -11,7 +11,8 @@ from market import accounts, admin, approvals, catalogue
 from market.accounts import create_user
 from market.catalogue import load_categories, read_csv
 from market.errors import InvalidInput
-from market.models import ROLES, User
+from market.fields import LATITUDE, LONGITUDE
+from market.models import ROLES, RentalOffer, RentalVendor, Unit, User
 from market.pool import index as pool_index
 from web import lists, params
 from web.bodylimit import FORM_OVERHEAD
@@ -42,11 +43,8 @@ def admin_tab(request: Request, db: Session, user: User | None, form: FormData |
 
 
 def _float(form: FormData, name: str, label: str) -> float:
-    raw = str(form.get(name) or "").strip()
-    try:
-        return float(raw)
-    except ValueError:
-        raise InvalidInput(f"{label}须为数字。", name) from None
+    """A latitude or longitude: a finite number within its declared range."""
+    return params.number(form, name, label, *(LATITUDE if name == "lat" else LONGITUDE))
 
 
 def _act(path: str, tab: str, max_body: int | None = None):  # noqa: ANN202
@@ -57,19 +55,19 @@ def _act(path: str, tab: str, max_body: int | None = None):  # noqa: ANN202
 
 @_act("/admin/units", "units")
 def unit_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    accounts.save_unit(db, user, params.text(form, "code", "单位代码", max_len=32), params.text(form, "name", "单位名称", max_len=100),
-                  params.text(form, "district", "区县", max_len=40), _float(form, "lat", "纬度"), _float(form, "lng", "经度"),
-                  address=params.text(form, "address", "地址", required=False, max_len=200),
-                  contact=params.text(form, "contact", "联系人", required=False, max_len=40),
-                  phone=params.text(form, "phone", "电话", required=False, max_len=40),
+    accounts.save_unit(db, user, params.text(form, "code", "单位代码", Unit.code), params.text(form, "name", "单位名称", Unit.name),
+                  params.text(form, "district", "区县", Unit.district), _float(form, "lat", "纬度"), _float(form, "lng", "经度"),
+                  address=params.text(form, "address", "地址", Unit.address, required=False),
+                  contact=params.text(form, "contact", "联系人", Unit.contact, required=False),
+                  phone=params.text(form, "phone", "电话", Unit.phone, required=False),
                   unit_id=params.integer(form, "id", "单位", 1, required=False))
 
 
 @_act("/admin/users", "users")
 def user_add(request: Request, db: Session, user: User, form: FormData) -> None:
-    create_user(db, user, params.text(form, "username", "用户名", max_len=64), str(form.get("role") or ""),
+    create_user(db, user, params.text(form, "username", "用户名", User.username), str(form.get("role") or ""),
                 str(form.get("password") or ""), params.integer(form, "unit", "所属单位", 1, required=False),
-                params.text(form, "display_name", "姓名", required=False, max_len=64))
+                params.text(form, "display_name", "姓名", User.display_name, required=False))
 
 
 @_act("/admin/users/{id}", "users")
@@ -101,10 +99,10 @@ def category_import(request: Request, db: Session, user: User, form: FormData) -
 
 @_act("/admin/vendors", "vendors")
 def vendor_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    catalogue.save_vendor(db, user, params.text(form, "name", "公司名称", max_len=100), _float(form, "lat", "纬度"),
-                    _float(form, "lng", "经度"), contact=params.text(form, "contact", "联系人", required=False, max_len=40),
-                    phone=params.text(form, "phone", "电话", required=False, max_len=40),
-                    address=params.text(form, "address", "地址", required=False, max_len=200))
+    catalogue.save_vendor(db, user, params.text(form, "name", "公司名称", RentalVendor.name), _float(form, "lat", "纬度"),
+                    _float(form, "lng", "经度"), contact=params.text(form, "contact", "联系人", RentalVendor.contact, required=False),
+                    phone=params.text(form, "phone", "电话", RentalVendor.phone, required=False),
+                    address=params.text(form, "address", "地址", RentalVendor.address, required=False))
 
 
 @_act("/admin/offers", "vendors")
@@ -112,7 +110,7 @@ def offer_save(request: Request, db: Session, user: User, form: FormData) -> Non
     catalogue.save_offer(db, user, params.integer(form, "vendor", "租赁公司", 1), params.integer(form, "category", "资产分类", 1),
                    str(form.get("price_per_unit_day") or ""), str(form.get("delivery_fee") or "0"),
                    params.integer(form, "capacity", "日供应能力", 1, required=False),
-                   params.text(form, "description", "说明", required=False, max_len=200),
+                   params.text(form, "description", "说明", RentalOffer.description, required=False),
                    offer_id=params.integer(form, "id", "报价", 1, required=False),
                    is_active=form.get("is_active", "1") == "1")
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import accounts, assets
+from market.errors import NotFound
 from market.lists import ListPage
 from market.models import DISPOSAL_METHODS, LISTING_MODES, User
 from web import lists, params
 from web.endpoints import page
 from web.params import path_id
-from web.qr import qr_svg
+from web.qr import asset_qr
 from web.templating import render
 
 
@@ -22,7 +22,7 @@ from web.templating import render
 def asset_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     p = assets.asset_page(db, user, path_id(request))
     return render(request, "asset_detail.html", {
-        "asset": p.asset, "events": p.events, "names": p.names, "qr": Markup(qr_svg(p.asset.tag)),
+        "asset": p.asset, "events": p.events, "names": p.names, "qr": asset_qr(request, p.asset.id),
         "category": p.category, "owner": p.owner, "warehouse": p.warehouse, "listing": p.listing,
         "order_id": p.order_id,
     })
@@ -30,8 +30,14 @@ def asset_detail(request: Request, db: Session, user: User | None, form: FormDat
 
 @page("/assets/lookup")
 def asset_lookup(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    """Scan or type a tag (or an RFID EPC) and land on the asset's page."""
-    asset = assets.lookup(db, user, request.query_params.get("tag", ""))
+    """Scan or type a tag, an RFID EPC or a label's QR link and land on the asset's page; without one, the form."""
+    raw = request.query_params.get("tag", "")
+    if not raw.strip():
+        return render(request, "lookup.html", {"tag": ""})
+    try:
+        asset = assets.lookup(db, user, raw)
+    except NotFound as exc:
+        return render(request, "lookup.html", {"tag": raw[:200], "error": exc.message}, status_code=404)
     return RedirectResponse(f"/assets/{asset.id}", status_code=303)
 
 
@@ -40,7 +46,7 @@ def labels(request: Request, db: Session, user: User | None, form: FormData | No
     """A4 sheets of QR labels (3 × 8 a page) for the chosen assets, ready to print."""
     raw = request.query_params.getlist("id") + [x for x in request.query_params.get("ids", "").split(",") if x]
     sheet = assets.label_sheet(db, user, params.ids(raw[:assets.MAX_LABELS + 1], "id", "资产"))
-    cards = [{"asset": a, "owner": owner, "qr": Markup(qr_svg(a.tag, scale=3))} for a, owner in sheet]
+    cards = [{"asset": a, "owner": owner, "qr": asset_qr(request, a.id, scale=3)} for a, owner in sheet]
     pages = [cards[i:i + 24] for i in range(0, len(cards), 24)]
     return render(request, "labels.html", {"pages": pages})
 

@@ -9,9 +9,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.accounts import authenticate
+from market.accounts import issue_token, revoke_token
 from market.errors import NotAuthenticated, TooManyAttempts
 from market.models import User
+from market.signin import authenticate
+from web.deps import SESSION_KEY, session_id
 from web.endpoints import page
 from web.templating import render
 
@@ -40,12 +42,15 @@ def login_submit(request: Request, db: Session, user: User | None, form: FormDat
     except (NotAuthenticated, TooManyAttempts) as exc:
         return render(request, "login.html", {"error": exc.message, "username": username, "next": target},
                       status_code=exc.status)
-    request.session.clear()
-    request.session.update({"uid": account.id, "pw": account.password_hash[-16:]})
+    request.session.clear()  # a new session id and CSRF token at every sign-in
+    request.session[SESSION_KEY] = issue_token(db, account, "cookie")
     return RedirectResponse(target, status_code=303)
 
 
-@page("/logout", "POST", write=False, login=False)
+@page("/logout", "POST", login=False)
 def logout(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    sid = session_id(request)
+    if sid:
+        revoke_token(db, sid)  # ended on the server: a copy of the cookie kept elsewhere opens nothing
     request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from market import counts as svc
 from market.errors import InvalidInput
-from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, User
+from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount, User
 from web import lists, params
 from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import page
@@ -34,7 +34,7 @@ def count_start(request: Request, db: Session, user: User | None, form: FormData
         raise InvalidInput("请选择盘点的仓库或单位。", "scope")
     count = svc.start_count(db, user, warehouse_id=number if kind == "w" else None,
                             unit_id=number if kind == "u" else None,
-                            title=params.text(form, "title", "盘点名称", required=False, max_len=120))
+                            title=params.text(form, "title", "盘点名称", InventoryCount.title, required=False))
     return RedirectResponse(f"/counts/{count.id}", status_code=303)
 
 
@@ -65,8 +65,8 @@ def count_scan(request: Request, db: Session, user: User | None, form: FormData 
             reads += svc.parse_reads(data)
         if not reads:
             raise InvalidInput("请扫描或输入标签，或上传扫描器导出的文件。", "tags")
-        r = svc.record_scan(user.id, count.id, reads, params.text(form, "location", "实际位置", required=False,
-                                                                   max_len=200), str(form.get("condition") or ""))
+        r = svc.record_scan(user.id, count.id, reads, params.text(form, "location", "实际位置", CountLine.seen_location,
+                                                                   required=False), str(form.get("condition") or ""))
     except InvalidInput as exc:
         db.rollback()
         return _detail(request, db, user, count.id, error=exc.message, status=exc.status)
@@ -78,7 +78,7 @@ def count_scan(request: Request, db: Session, user: User | None, form: FormData 
 @page("/counts/lines/{id}/resolve", "POST")
 def count_resolve(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     line = svc.resolve(db, user, path_id(request), str(form.get("resolution") or ""),
-                       params.text(form, "note", "说明", required=False, max_len=300))
+                       params.text(form, "note", "说明", CountLine.note, required=False))
     return RedirectResponse(f"/counts/{line.count_id}", status_code=303)
 
 

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import evaluation as svc
-from market.errors import InvalidInput
 from market.models import User
+from web import params
 from web.endpoints import page
 from web.templating import render
 
@@ -26,10 +26,6 @@ def evaluation(request: Request, db: Session, user: User | None, form: FormData 
 def set_weights(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     new = {}
     for key, (label, _) in svc.INDICATORS.items():
-        raw = str(form.get(key) or "").strip()
-        try:
-            new[key] = float(raw)
-        except ValueError:
-            raise InvalidInput(f"{label}的权重须为数字。", key) from None
+        new[key] = params.number(form, key, f"{label}的权重", 0, 100)
     svc.set_weights(db, user, new)
     return RedirectResponse("/evaluation", status_code=303)

@@ -7,7 +7,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.models import LISTING_MODES, PoolListing, User
+from market.fields import REASON_LIMIT
+from market.models import LISTING_MODES, Asset, PoolListing, User
 from market.pool import listings as svc
 from web import lists, params
 from web.endpoints import form_action, page
@@ -20,11 +21,11 @@ from web.templating import render
 def listing_create(request: Request, db: Session, user: User, form: FormData) -> PoolListing:
     return svc.post_idle_items(
         db, user, params.ids(form.getlist("asset"), "asset_ids", "资产"),
-        title=params.text(form, "title", "挂牌标题", required=False, max_len=120),
+        title=params.text(form, "title", "挂牌标题", PoolListing.title, required=False),
         mode=str(form.get("mode") or "both"),
         available_from=params.day(form, "available_from", "可用开始日期", required=False),
         available_until=params.day(form, "available_until", "可用截止日期", required=False),
-        description=params.text(form, "description", "说明", required=False, max_len=2000),
+        description=params.text(form, "description", "说明", PoolListing.description, required=False),
     )
 
 
@@ -45,7 +46,7 @@ def listing_detail(request: Request, db: Session, user: User | None, form: FormD
 
 @page("/listings/{id}/withdraw", "POST")
 def listing_withdraw(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    listing = svc.withdraw_listing(db, user, path_id(request), params.text(form, "reason", "撤回原因", required=False))
+    listing = svc.withdraw_listing(db, user, path_id(request), params.text(form, "reason", "撤回原因", REASON_LIMIT, required=False))
     return RedirectResponse(f"/listings/{listing.id}", status_code=303)
 
 
@@ -69,15 +70,15 @@ def receive_submit(request: Request, db: Session, user: User, form: FormData) ->
             db, user,
             warehouse_id=params.integer(form, "warehouse", "仓库", 1),
             category_id=params.integer(form, "category", "资产分类", 1),
-            name=params.text(form, "name", "资产名称", max_len=120),
+            name=params.text(form, "name", "资产名称", Asset.name),
             quantity=params.integer(form, "quantity", "数量", 1, 10000),
             original_value=params.money(form, "original_value", "单价（原值）", required=True),
             condition=str(form.get("condition") or "全新"),
-            brand=params.text(form, "brand", "品牌", required=False, max_len=60),
-            model=params.text(form, "model", "规格型号", required=False, max_len=80),
+            brand=params.text(form, "brand", "品牌", Asset.brand, required=False),
+            model=params.text(form, "model", "规格型号", Asset.model, required=False),
             purchase_date=params.day(form, "purchase_date", "取得日期", required=False),
             mode=str(form.get("mode") or "both"),
-            source=params.text(form, "source", "来源", required=False, max_len=100),
+            source=params.text(form, "source", "来源", REASON_LIMIT, required=False),
         )
 
 

@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import orders as svc
-from market.models import CONDITIONS, DAMAGE_CAUSES, Order, User
+from market.documents import slip_title
+from market.fields import REASON_LIMIT
+from market.models import CONDITIONS, DAMAGE_CAUSES, DamageRecord, Order, User
 from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
@@ -25,7 +27,8 @@ def order_list(request: Request, db: Session, user: User | None, form: FormData 
 def _detail(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:
     view = svc.order_detail(db, user, path_id(request))
     return render(request, "order_detail.html", {"v": view, "order": view.order, "conditions": CONDITIONS,
-                                                 "causes": DAMAGE_CAUSES, "error": error}, status_code=status)
+                                                 "causes": DAMAGE_CAUSES, "slip_title": slip_title(view.order),
+                                                 "error": error}, status_code=status)
 
 
 @page("/orders/{id}")
@@ -60,7 +63,7 @@ def order_return(request: Request, db: Session, user: User, form: FormData) -> O
         inspections[asset.id] = svc.Inspection(
             condition=str(form.get(f"condition_{asset.id}") or item.condition_out),
             cause=cause,
-            description=params.text(form, f"note_{asset.id}", f"{asset.tag} 的说明", required=False),
+            description=params.text(form, f"note_{asset.id}", f"{asset.tag} 的说明", DamageRecord.description, required=False),
             repair_cost=params.money(form, f"repair_{asset.id}", f"{asset.tag} 的维修费用"),
         )
     return svc.return_loan(db, user, order.id, inspections)
@@ -68,13 +71,13 @@ def order_return(request: Request, db: Session, user: User, form: FormData) -> O
 
 @page("/orders/{id}/cancel", "POST")
 def order_cancel(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    order = svc.cancel_order(db, user, path_id(request), str(form.get("reason") or ""))
+    order = svc.cancel_order(db, user, path_id(request), params.text(form, "reason", "取消原因", REASON_LIMIT, required=False))
     return RedirectResponse(f"/orders/{order.id}", status_code=303)
 
 
 @page("/damages/{id}/settle", "POST")
 def damage_settle(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    rec = svc.settle_damage(db, user, path_id(request), params.text(form, "note", "备注", required=False))
+    rec = svc.settle_damage(db, user, path_id(request), params.text(form, "note", "备注", REASON_LIMIT, required=False))
     return RedirectResponse(f"/orders/{rec.order_id}" if rec.order_id else f"/assets/{rec.asset_id}", status_code=303)
 
 

@@ -41,6 +41,12 @@ def proposal_detail(request: Request, db: Session, user: User | None, form: Form
     return _review(request, db, user)
 
 
+@page("/proposals/{id}/candidates")
+def proposal_candidates(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    c = svc.proposal_candidates(db, user, path_id(request), request.query_params.get("request", ""))
+    return render(request, "proposal_candidates.html", {"c": c, "prop": c.prop})
+
+
 def _review_again(request: Request, db: Session, user: User, error: str, status: int, form: FormData) -> Response:
     return _review(request, db, user, error, status)
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import purchasing as svc
-from market.models import User
+from market.models import Asset, PurchaseBatch, User
 from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
@@ -37,16 +37,16 @@ def batch_create(request: Request, db: Session, user: User, form: FormData) -> N
 
 @_act("/purchasing/batches/{id}/purchase")
 def batch_purchase(request: Request, db: Session, user: User, form: FormData) -> None:
-    svc.record_purchase(db, user, path_id(request), params.text(form, "supplier", "供应商", max_len=100),
-                        params.text(form, "unit_price", "成交单价", max_len=20).replace(",", ""),
+    svc.record_purchase(db, user, path_id(request), params.text(form, "supplier", "供应商", PurchaseBatch.supplier),
+                        params.money(form, "unit_price", "成交单价", required=True),
                         params.integer(form, "quantity", "采购数量", 1, 100000, required=False))
 
 
 @_act("/purchasing/batches/{id}/receive")
 def batch_receive(request: Request, db: Session, user: User, form: FormData) -> None:
     svc.receive_batch(db, user, path_id(request), params.integer(form, "warehouse", "仓库", 1),
-                      params.text(form, "name", "资产名称", max_len=120),
-                      params.text(form, "brand", "品牌", required=False, max_len=60),
-                      params.text(form, "model", "规格型号", required=False, max_len=80))
+                      params.text(form, "name", "资产名称", Asset.name),
+                      params.text(form, "brand", "品牌", Asset.brand, required=False),
+                      params.text(form, "model", "规格型号", Asset.model, required=False))
 
 

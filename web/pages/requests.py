@@ -8,7 +8,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from market import requests as svc
-from market.models import PURPOSES, User
+from market.models import PURPOSES, RequestLine, User
+from market.models import Request as Req
 from market.requests import LineInput
 from web import lists, params
 from web.endpoints import form_action, page
@@ -40,7 +41,7 @@ def _lines_from_form(form: FormData) -> list[LineInput]:
             end_date=None if permanent else params.day(form, f"end_{i}", f"{label}的归还日期"),
             priority=params.integer(form, f"priority_{i}", f"{label}的优先级", 1, 9, required=False) or 1,
             listing_id=params.integer(form, f"listing_{i}", f"{label}的挂牌", 1, required=False),
-            note=params.text(form, f"note_{i}", f"{label}的备注", required=False),
+            note=params.text(form, f"note_{i}", f"{label}的备注", RequestLine.note, required=False),
         ))
     return lines
 
@@ -64,9 +65,9 @@ def _new_again(request: Request, db: Session, user: User, error: str, status: in
 @form_action("/requests/new", lambda request, req: f"/requests/{req.id}", _new_again)
 def request_create(request: Request, db: Session, user: User, form: FormData) -> Request:
     svc.require_submitter(user)
-    return svc.submit_request(db, user, params.text(form, "title", "申请事由", max_len=120), _lines_from_form(form),
+    return svc.submit_request(db, user, params.text(form, "title", "申请事由", Req.title), _lines_from_form(form),
                               purpose=str(form.get("purpose") or ""),
-                              place=params.text(form, "place", "送达地点", required=False, max_len=200))
+                              place=params.text(form, "place", "送达地点", Req.place, required=False))
 
 
 @page("/requests/{id}")
@@ -83,7 +84,7 @@ def request_approve(request: Request, db: Session, user: User | None, form: Form
 
 @page("/requests/{id}/reject", "POST")
 def request_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    req = svc.reject_request(db, user, path_id(request), str(form.get("reason") or ""))
+    req = svc.reject_request(db, user, path_id(request), params.text(form, "reason", "驳回理由", Req.reject_reason, required=False))
     return RedirectResponse(f"/requests/{req.id}", status_code=303)
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
-from decimal import Decimal
-
-from openpyxl import Workbook
 from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from market import stats
+from market.infra import sheets
 from market.models import User
 from web import lists
 from web.endpoints import page
+from web.responses import download
 from web.templating import render
 
 
@@ -33,13 +31,4 @@ def records(request: Request, db: Session, user: User | None, form: FormData | N
 @page("/stats/export.xlsx")
 def export(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     """The dashboard and every record behind it as an Excel workbook."""
-    wb = Workbook(write_only=True)
-    for title, headers, rows in stats.workbook(db, user):
-        sheet = wb.create_sheet(title)
-        sheet.append(headers)
-        for row in rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename*=UTF-8''gongwucang-stats.xlsx"})
+    return download(sheets.xlsx_bytes(stats.workbook(db, user)), sheets.XLSX_MEDIA, "gongwucang-stats.xlsx")

@@ -25,7 +25,7 @@ def transfer_list(request: Request, db: Session, user: User | None, form: FormDa
 def transfer_create(request: Request, db: Session, user: User, form: FormData) -> Order:
     return transfers.propose_transfer(db, user, params.ids(form.getlist("asset"), "asset_ids", "资产"),
                                       params.integer(form, "to_unit", "调入单位", 1),
-                                      params.text(form, "note", "调拨说明", required=False))
+                                      params.text(form, "note", "调拨说明", Order.note, required=False))
 
 
 @page("/orders/{id}/approve-transfer", "POST")
@@ -36,5 +36,5 @@ def allot_approve(request: Request, db: Session, user: User | None, form: FormDa
 
 @page("/orders/{id}/reject-transfer", "POST")
 def allot_reject(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    order = transfers.reject_transfer(db, user, path_id(request), str(form.get("reason") or ""))
+    order = transfers.reject_transfer(db, user, path_id(request), params.text(form, "reason", "驳回理由", Order.note, required=False))
     return RedirectResponse(f"/orders/{order.id}", status_code=303)

@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from market import notices as svc
 from market.catalogue import leaf_categories
-from market.models import User
+from market.models import User, Wish
 from web import lists, params
 from web.endpoints import form_action, page
 from web.params import path_id
@@ -34,8 +34,8 @@ def board(request: Request, db: Session, user: User | None, form: FormData | Non
     request, db, user, error, form, status))
 def wish_create(request: Request, db: Session, user: User, form: FormData) -> None:
     svc.create_wish(
-            db, user, params.text(form, "title", "想要什么", max_len=120),
-            keywords=params.text(form, "keywords", "关键词", required=False, max_len=200),
+            db, user, params.text(form, "title", "想要什么", Wish.title),
+            keywords=params.text(form, "keywords", "关键词", Wish.keywords, required=False),
             category_id=params.integer(form, "category", "资产分类", 1, required=False),
             quantity=params.integer(form, "quantity", "数量", 1, 100000, required=False),
             needed_from=params.day(form, "needed_from", "需要开始日期", required=False),

@@ -1,0 +1,36 @@
+// The pages' only script (the Content-Security-Policy allows no inline script, web/headers.py).
+// Every page works without it.
+(function () {
+  'use strict';
+
+  // "返回" links: back in history when there is one (the link's own href otherwise).
+  document.querySelectorAll('[data-back]').forEach(function (a) {
+    a.addEventListener('click', function (e) {
+      if (window.history.length > 1) { e.preventDefault(); window.history.back(); }
+    });
+  });
+
+  // "打印" buttons.
+  document.querySelectorAll('[data-print]').forEach(function (b) {
+    b.addEventListener('click', function () { window.print(); });
+  });
+
+  // Suggestions as you type in the pool's search box.
+  var q = document.getElementById('q'), list = document.getElementById('suggestions'), timer;
+  if (q && list) {
+    q.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (!q.value.trim()) { list.innerHTML = ''; return; }
+        fetch('/api/suggest?q=' + encodeURIComponent(q.value), {credentials: 'same-origin'})
+          .then(function (r) { return r.ok ? r.json() : {suggestions: []}; })
+          .then(function (data) {
+            list.innerHTML = '';
+            data.suggestions.forEach(function (s) {
+              var o = document.createElement('option'); o.value = s; list.appendChild(o);
+            });
+          });
+      }, 150);
+    });
+  }
+})();
