@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, insert, update
 from sqlmodel import Session, select
 
 from market.access import (
@@ -47,7 +48,10 @@ from market.pool.listings import touch_listing
 
 WAREHOUSE_PRESENT = ("listed", "reserved", "idle", "in_repair")
 UNIT_PRESENT = ("in_use", "idle", "listed", "reserved", "in_repair")
-MAX_READS = 200_000
+MAX_READS = 100_000  # reads in one upload
+MAX_UNEXPECTED = 10_000  # lines of a count that are not in the ledger (a wrong file, not a count)
+TAG_CHARS = 64  # what a count line keeps of a read (CountLine.tag)
+WRITE_CHUNK = 2000  # count lines in one INSERT
 
 
 def _check_scope(actor: User, count: InventoryCount) -> None:
@@ -102,22 +106,47 @@ def start_count(db: Session, actor: User, warehouse_id: int | None = None, unit_
 
 
 def parse_reads(data: bytes) -> list[str]:
-    """Tags or EPCs from a scanner's file: one per line, or CSV (a column named 资产编号/标签/tag/EPC, else the first)."""
+    """Tags or EPCs from a scanner's file: one per line, or CSV (a column named 资产编号/标签/tag/EPC, else the first).
+
+    Read as a stream with its limits checked on the way (at most ``MAX_READS`` reads, none longer than
+    ``TAG_CHARS``): the file's size is bounded by its upload limit, what is kept by these. No database."""
     text = decode_text(data)
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
+    reader = csv.reader(io.StringIO(text))
+    reads: list[str] = []
+    try:
+        first = next(reader, None)
+        if first is None:
+            raise InvalidInput("文件中没有读到任何标签。", "file")
+        col = 0
+        header = [h.strip().lower() for h in first]
+        named = next((name for name in ("资产编号", "标签", "tag", "epc") if name in header), None)
+        rows = reader if named is not None else itertools.chain([first], reader)
+        if named is not None:
+            col = header.index(named)
+        for row in rows:
+            if len(row) > col and (value := row[col].strip()):
+                if len(value) > TAG_CHARS:
+                    raise InvalidInput(f"第 {reader.line_num} 行的标签超过 {TAG_CHARS} 个字符，不是扫描器读到的标签。",
+                                       "file")
+                reads.append(value)
+                if len(reads) > MAX_READS:
+                    raise InvalidInput(f"一次最多导入 {MAX_READS} 条读取记录。", "file")
+    except csv.Error:
+        raise InvalidInput(f"文件格式有误（第 {reader.line_num} 行）：引号不配对或字段过长。", "file") from None
+    if not reads:
         raise InvalidInput("文件中没有读到任何标签。", "file")
-    col = 0
-    header = [h.strip().lower() for h in rows[0]]
-    for name in ("资产编号", "标签", "tag", "epc"):
-        if name in header:
-            col = header.index(name)
-            rows = rows[1:]
-            break
-    reads = [r[col].strip() for r in rows if len(r) > col and r[col].strip()]
-    if len(reads) > MAX_READS:
-        raise InvalidInput(f"一次最多导入 {MAX_READS} 条读取记录。", "file")
     return reads
+
+
+def record_scan(actor_id: int, count_id: int, reads: list[str], location: str = "", condition: str = "",
+                ) -> ScanResult:
+    """``record_reads`` in a write transaction of its own, for a page that read the scanner's file before (its
+    parsing then never holds SQLite's write lock)."""
+    from market.accounts import user_by_id
+    from market.infra.db import session_scope
+
+    with session_scope(write=True) as db:
+        return record_reads(db, user_by_id(db, actor_id), count_id, reads, location, condition)
 
 
 @dataclass
@@ -127,37 +156,85 @@ class ScanResult:
     repeated: int
 
 
+CHUNK = 500  # tags in one IN (…) list
+
+
 @transactional
 def record_reads(db: Session, actor: User, count_id: int, reads: list[str], location: str = "",
                  condition: str = "") -> ScanResult:
+    """Mark what was read. Set-wise: a few queries per 500 distinct reads and bulk writes, the lines held as
+    plain tuples, so that a file of 200,000 reads is seconds of write lock and tens of MB, not minutes and GB."""
     count = visible_count(db, actor, count_id)
     _check_scope(actor, count)
     if count.status != "open":
         raise InvalidTransition("该盘点已结束。")
     if condition and condition not in CONDITIONS:
         raise InvalidInput(f"状况须为{'、'.join(CONDITIONS)}之一。", "condition")
-    lines = {line.asset_id: line for line in db.exec(select(CountLine).where(CountLine.count_id == count.id))}
-    by_tag = {line.tag: line for line in lines.values()}
+    if len(reads) > MAX_READS:
+        raise InvalidInput(f"一次最多导入 {MAX_READS} 条读取记录。", "reads")
+    raws = list(dict.fromkeys(r.strip()[:TAG_CHARS] for r in reads if r and r.strip()))
+    # line: [id, asset_id, tag, expected, seen]
+    by_asset: dict[int, list[Any]] = {}
+    by_tag: dict[str, list[Any]] = {}
+    for row in db.exec(select(CountLine.id, CountLine.asset_id, CountLine.tag, CountLine.expected, CountLine.seen)
+                       .where(CountLine.count_id == count.id)):
+        line = list(row)
+        if line[1] is not None:
+            by_asset[line[1]] = line
+        by_tag[line[2]] = line
+    already_unexpected = sum(1 for line in by_tag.values() if not line[3])
+    scope = in_scope(db, count)
+    by_read_tag: dict[str, tuple[int, str]] = {}
+    by_read_epc: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(raws), CHUNK):
+        chunk = raws[start : start + CHUNK]
+        upper = [r.upper() for r in chunk]
+        for asset_id, tag, epc in db.exec(select(Asset.id, Asset.tag, Asset.epc)
+                                          .where(Asset.tag.in_(chunk) | Asset.epc.in_(upper), scope)):
+            by_read_tag[tag] = (asset_id, tag)
+            if epc:
+                by_read_epc[epc] = (asset_id, tag)
     matched = unexpected = repeated = 0
-    for raw in dict.fromkeys(r.strip()[:64] for r in reads if r and r.strip()):
-        asset = db.exec(select(Asset).where((Asset.tag == raw) | (Asset.epc == raw.upper()), in_scope(db, count))).first()
-        line = lines.get(asset.id) if asset else by_tag.get(raw)
+    seen_ids: list[int] = []
+    new_lines: list[list[Any]] = []
+    for raw in raws:
+        hit = by_read_tag.get(raw) or by_read_epc.get(raw.upper())
+        line = by_asset.get(hit[0]) if hit else by_tag.get(raw)
         if line is None:
-            line = CountLine(count_id=count.id, asset_id=asset.id if asset else None,
-                             tag=asset.tag if asset else raw, expected=False)
-            db.add(line)
-            if asset:
-                lines[asset.id] = line
+            line = [None, hit[0] if hit else None, hit[1] if hit else raw, False, False]
+            new_lines.append(line)
+            if hit:
+                by_asset[hit[0]] = line
             else:
                 by_tag[raw] = line
             unexpected += 1
-        elif line.seen:
+        elif line[4]:
             repeated += 1
-        elif line.expected:
+        elif line[3]:
             matched += 1
-        line.seen = True
-        line.seen_location = location.strip()[:200] or line.seen_location
-        line.seen_condition = condition or line.seen_condition
+        if line[0] is not None:
+            seen_ids.append(line[0])
+        line[4] = True
+    if new_lines and already_unexpected + len(new_lines) > MAX_UNEXPECTED:
+        raise InvalidInput(f"本次读到 {unexpected} 个不在账上的标签，本盘点的账外标签将超过 {MAX_UNEXPECTED} 个：请检查是否选错了"
+                           "文件（未记录任何读取）。", "file")
+    place = location.strip()[:200]
+    changes: dict[str, Any] = {"seen": True}
+    if place:
+        changes["seen_location"] = place
+    if condition:
+        changes["seen_condition"] = condition
+    for start in range(0, len(seen_ids), CHUNK):
+        db.execute(update(CountLine).where(CountLine.id.in_(seen_ids[start : start + CHUNK])).values(**changes)
+                   .execution_options(synchronize_session=False))
+    for start in range(0, len(new_lines), WRITE_CHUNK):
+        db.execute(insert(CountLine), [
+            {"count_id": count.id, "asset_id": asset_id, "tag": tag, "expected": False, "seen": True,
+             "seen_location": place, "seen_condition": condition, "resolution": "", "note": ""}
+            for _, asset_id, tag, _, _ in new_lines[start : start + WRITE_CHUNK]])
+    for obj in list(db.identity_map.values()):  # lines this session loaded before are read again when used
+        if isinstance(obj, CountLine):
+            db.expire(obj)
     return ScanResult(matched, unexpected, repeated)
 
 

@@ -50,6 +50,14 @@ class Conflict(MarketError):
     status = 409
 
 
+class Busy(MarketError):
+    """The database could not be had in time (another write holds it); nothing was done. Try again later."""
+
+    code = "busy"
+    status = 503
+    retry_after = 5  # seconds, sent as Retry-After
+
+
 class TooManyAttempts(MarketError):
     code = "throttled"
     status = 429

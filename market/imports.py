@@ -68,7 +68,6 @@ import os
 import re
 import time
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -89,6 +88,7 @@ from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.infra.textfiles import decode_text
+from market.infra.workbook_reader import MAX_CELL_CHARS, MAX_SHEET_ROWS, SheetTooLarge
 from market.models import USABLE_CONDITIONS, Asset, Category, Event, Unit, User, utcnow
 from market.pool.listings import post_idle_items
 
@@ -99,6 +99,8 @@ MAX_QUANTITY = 10_000  # 数量 of one row, as for 入库
 HEADER_SCAN_ROWS = 20
 MAX_COLUMNS = 200
 MAX_VALUE = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_LISTED_ERRORS = 1000  # errors a rejection lists (all are counted)
+CATEGORY_CODE_LIMIT = 40
 WRITE_CHUNK = 2000
 PROGRESS_EVERY = 500
 DEFAULT_CATALOGUE = "GB/T 14885-2022"
@@ -111,7 +113,7 @@ Progress = Callable[[int, int], None]
 # --- errors and results -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     """One problem in the file: the Excel row (the header is row 1), the column as the file names it."""
 
@@ -131,14 +133,19 @@ class ImportRejected(InvalidInput):
 
     code = "import_rejected"
 
-    def __init__(self, errors: list[RowError], message: str | None = None) -> None:
-        self.errors = sorted(errors, key=lambda e: e.row)  # stable: a row's errors stay in column order
-        self.bad_rows = len({e.row for e in self.errors})
+    def __init__(self, errors: list[RowError], message: str | None = None, bad_rows: int | None = None,
+                 error_count: int | None = None) -> None:
+        errors = sorted(errors, key=lambda e: e.row)  # stable: a row's errors stay in column order
+        self.bad_rows = bad_rows if bad_rows is not None else len({e.row for e in errors})
+        count = max(error_count or 0, len(errors))
+        self.errors = errors[:MAX_LISTED_ERRORS]  # a hostile file's millions of errors are not kept
         if message is None:
             message = f"共 {self.bad_rows} 行有误"
-            if len(self.errors) > self.bad_rows:
-                message += f"（{len(self.errors)} 处错误）"
+            if count > self.bad_rows:
+                message += f"（{count} 处错误）"
             message += "，未导入任何数据。"
+            if count > len(self.errors):
+                message += f"下面列出前 {len(self.errors)} 处。"
         super().__init__(message, "file")
 
     def as_dict(self) -> dict:
@@ -283,39 +290,28 @@ def _kind(filename: str, data: bytes) -> str:
     return "csv"
 
 
-def _read_xlsx(data: bytes) -> Iterator[tuple[str, Iterator[tuple[Any, ...]]]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def _read_xlsx(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
+    from market.infra.workbook_reader import read_workbook
 
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
-        raise InvalidInput("无法读取这个 Excel 文件：文件已损坏，或不是 .xlsx 格式的工作簿。", "file") from exc
-    try:
-        sheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")]
-        active = wb.active if hasattr(wb.active, "iter_rows") else None
-        if active is not None:
-            sheets.remove(active)
-            sheets.insert(0, active)
-        for ws in sheets:
-            ws.reset_dimensions()  # some writers leave a wrong <dimension>; read what is there
-            yield ws.title, ws.iter_rows(min_row=1, values_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InvalidInput("无法读取这个 Excel 文件：文件已损坏。", "file") from exc
-    finally:
-        wb.close()
+    return read_workbook(data)  # bounded: decompressed size, rows, cells, cell length (market/infra/workbook_reader.py)
 
 
-def _read_csv(data: bytes) -> Iterator[tuple[str | None, Iterator[tuple[Any, ...]]]]:
+def _read_csv(data: bytes) -> Iterator[tuple[str | None, Iterator[tuple[int, tuple[Any, ...]]]]]:
     text = decode_text(data)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([",", "\t", ";"], key=first.count) if first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
-    def rows() -> Iterator[tuple[Any, ...]]:
+    def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
         try:
-            for row in reader:
-                yield tuple(row)
+            for number, row in enumerate(reader, start=1):
+                if number > MAX_SHEET_ROWS:
+                    raise SheetTooLarge(f"文件超过 {MAX_SHEET_ROWS} 行（含空行），请只保留有数据的行，或拆分后分批导入。",
+                                        "file")
+                if any(len(c) > MAX_CELL_CHARS for c in row):
+                    raise SheetTooLarge(f"第 {reader.line_num} 行有超过 {MAX_CELL_CHARS} 个字符的单元格，无法导入。",
+                                        "file")
+                yield number, tuple(row)
         except csv.Error as exc:
             raise InvalidInput(f"CSV 文件格式有误（第 {reader.line_num} 行）：引号不配对或字段中有非法字符。",
                                "file") from exc
@@ -346,7 +342,7 @@ def read_table(source: Source, filename: str | None = None) -> Table:
         header_row = 0
         scanned = 0
         body: list[tuple[int, tuple[Any, ...]]] = []
-        for number, cells in enumerate(rows, start=1):
+        for number, cells in rows:
             if header is None:
                 if all(_blank(c) for c in cells):
                     continue
@@ -589,7 +585,7 @@ def parse_bool(value: Any) -> bool:
 # --- parsing rows -------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RowDraft:
     """One data row, typed. ``tag`` empty: tags are generated."""
 
@@ -620,7 +616,8 @@ class ParsedFile:
     columns: list[MappedColumn]
     ignored_columns: list[str]
     rows: list[RowDraft]
-    errors: list[RowError]
+    errors: list[RowError]  # the first MAX_LISTED_ERRORS of them
+    error_count: int = 0  # all of them
 
     @property
     def item_count(self) -> int:
@@ -645,7 +642,11 @@ def parse_rows(source: Source, filename: str | None = None, today: date | None =
         by_field.setdefault(c.field, []).append(c)
     errors: list[RowError] = []
     drafts = [_parse_row(number, cells, by_field, today, errors) for number, cells in table.rows]
-    return ParsedFile(filename, table.sheet, table.header_row, columns, ignored, drafts, errors)
+    for d in drafts:
+        if not d.ok:  # never written: keep what the database checks need (tag, category), not the texts
+            d.name = d.model = d.brand = d.location = d.custodian = d.responsible = ""
+    return ParsedFile(filename, table.sheet, table.header_row, columns, ignored, drafts, errors[:MAX_LISTED_ERRORS],
+                      len(errors))
 
 
 def _cell(cells: tuple[Any, ...], col: MappedColumn) -> Any:
@@ -679,13 +680,15 @@ def _parse_row(number: int, cells: tuple[Any, ...], by_field: dict[str, list[Map
         try:
             if fld in TEXT_LIMITS:
                 text = _text(value)
-                setattr(d, fld, text)
+                setattr(d, fld, text[: TEXT_LIMITS[fld]])  # an over-long text is an error; what is kept is bounded
                 if len(text) > TEXT_LIMITS[fld]:
                     raise CellError(f"{SPECS[fld].label}超过 {TEXT_LIMITS[fld]} 个字")
                 if bidi_char(text):
                     raise CellError(f"{SPECS[fld].label}{BIDI_MESSAGE}")
             elif fld == "category":
                 code = unicodedata.normalize("NFKC", _text(value)).strip()
+                if len(code) > CATEGORY_CODE_LIMIT:
+                    raise CellError(f"资产分类代码超过 {CATEGORY_CODE_LIMIT} 个字符")
                 if code:
                     d.category_code = code
             elif fld == "tag":
@@ -738,6 +741,11 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def rejected(self) -> ImportRejected:
+        """The refusal listing the first errors and counting all of them (rows: every row marked not ok)."""
+        return ImportRejected(self.errors, bad_rows=sum(1 for d in self.parsed.rows if not d.ok) or None,
+                              error_count=self.parsed.error_count + len(self.errors) - len(self.parsed.errors))
 
 
 def _categories(db: Session) -> dict[str, int | None]:
@@ -930,17 +938,50 @@ def check_import(db: Session, actor: User, unit_id: int, post_idle: bool = False
     return get_or_404(db, Unit, unit_id, "unit")
 
 
+def parse_upload(source: Source, filename: str | None = None) -> ParsedFile:
+    """``parse_rows`` for a file from outside: in a worker process with a memory and a time limit
+    (``market.infra.worker``), so a hostile file costs the server nothing; the server gets the typed rows."""
+    from market.infra import worker
+
+    if filename is None and isinstance(source, str | os.PathLike):
+        filename = Path(source).name
+    return worker.run(parse_rows, _read_source(source), filename)
+
+
+def import_upload(user_id: int, unit_id: int, source: Source, filename: str | None = None,
+                  progress: Progress | None = None, post_idle: bool = False) -> ImportResult:
+    """The import of an uploaded file (the import page's job, the ``import`` command), each step where it costs
+    the least: the file is read in a worker process (``parse_upload``: no database); the rows are checked in a
+    read transaction (a file with errors never takes SQLite's write lock); only then ``import_assets`` checks
+    them again and writes, in one write transaction. Raises ``ImportRejected`` with every error."""
+    from market.accounts import user_by_id
+    from market.infra.db import session_scope
+
+    parsed = parse_upload(source, filename)
+    with session_scope() as db:
+        actor = user_by_id(db, user_id)
+        require(actor, "import_assets", unit_id)
+        plan = check_rows(db, get_or_404(db, Unit, unit_id, "unit_id"), parsed)
+    if plan.errors:
+        raise plan.rejected()
+    with session_scope(write=True) as db:
+        return import_assets(db, user_by_id(db, user_id), unit_id, parsed, progress=progress, post_idle=post_idle)
+
+
 @transactional
 def import_assets(
     db: Session,
     actor: User,
     unit_id: int,
-    source: Source,
+    source: Source | ParsedFile,
     filename: str | None = None,
     progress: Progress | None = None,
     post_idle: bool = False,
 ) -> ImportResult:
     """Import a unit's ledger: every row is checked first; then all items are written, or none.
+
+    ``source`` is a file (read here, in this process) or a ``ParsedFile`` read beforehand (``import_upload``
+    reads an uploaded one in a worker process, outside the transaction).
 
     With ``post_idle`` the items marked 闲置 (usable, not confidential) are posted to the pool as one lot per
     category in the same transaction: a crash or an error leaves neither the items nor their lots.
@@ -952,7 +993,7 @@ def import_assets(
     require(actor, "import_assets", unit_id)
     if post_idle:
         require(actor, "post_listing", unit_id)
-    parsed = parse_rows(source, filename)
+    parsed = source if isinstance(source, ParsedFile) else parse_rows(source, filename)
     # Lock the unit row while tags are generated (PostgreSQL); SQLite's writer holds the database lock.
     unit = db.exec(select(Unit).where(Unit.id == unit_id).with_for_update()).first()
     if unit is None:
@@ -960,7 +1001,7 @@ def import_assets(
     total = len(parsed.rows) + parsed.item_count
     plan = check_rows(db, unit, parsed, progress, total)
     if plan.errors:
-        raise ImportRejected(plan.errors)
+        raise plan.rejected()
     if post_idle:
         total += sum(1 for item in plan.items if _postable(item))
     done = len(parsed.rows)
@@ -1007,6 +1048,7 @@ def import_assets(
 
 __all__ = [
     "COLUMNS", "ImportPlan", "ImportRejected", "ImportResult", "ParsedFile", "RowDraft", "RowError",
-    "check_import", "check_rows", "import_assets", "import_units", "parse_rows", "preview_import", "read_table",
+    "check_import", "check_rows", "import_assets", "import_units", "import_upload", "parse_rows", "parse_upload",
+    "preview_import", "read_table",
 ]
 

@@ -23,9 +23,11 @@ from starlette.staticfiles import StaticFiles
 
 from market.infra.config import settings
 from market.infra.db import REQUEST_THREADS
+from market.infra.serving import hold_shared
 from web import accesslog
 from web.accesslog import AccessLog
 from web.api import api_routes, hot_routes
+from web.bodylimit import BodyLimit
 from web.busy import pool_busy
 from web.headers import SecurityHeaders, allowed_methods, security_headers
 from web.pages import page_routes
@@ -80,6 +82,7 @@ async def lifespan(app: Starlette):  # noqa: ANN201
     """Every hour: remind borrowers of loans due within three days or overdue."""
     # No more threads run sync endpoints than there are database connections for them (market/infra/db.py).
     anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    hold_shared()  # this process serves the data directory: ``restore`` refuses until it exits
 
     async def sweeper() -> None:
         while True:
@@ -149,6 +152,7 @@ def create_app() -> Starlette:
         Middleware(SecurityHeaders, https=cfg.https_only),
         Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
+        Middleware(BodyLimit),  # bodies counted as they arrive, before any endpoint reads them
     ]
     return Starlette(routes=routes(), middleware=middleware, lifespan=lifespan,
                      exception_handlers={HTTPException: http_error, PoolTimeout: pool_busy,

@@ -132,28 +132,27 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from market.imports import ImportRejected, import_assets
+    from market.imports import ImportRejected, import_upload
     from market.infra.db import session_scope
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"文件不存在：{path}")
     _prepare_database(build_demo=False)
-    with session_scope(write=True) as db:
+    with session_scope() as db:
         unit = _unit(db, args.unit)
         actor = _user(db, args.user)
-        bar, progress = _progress_bar("行", "导入", args.quiet)
-
-        try:
-            result = import_assets(db, actor, unit.id, path.read_bytes(), path.name, progress=progress)
-        except ImportRejected as exc:
-            bar.close()
-            for err in exc.errors[: args.max_errors]:
-                print(f"  第 {err.row} 行 [{err.column}]：{err.reason}", file=sys.stderr)
-            if len(exc.errors) > args.max_errors:
-                print(f"  …另有 {len(exc.errors) - args.max_errors} 处错误未列出", file=sys.stderr)
-            raise CliError(exc.message) from None
+    bar, progress = _progress_bar("行", "导入", args.quiet)
+    try:  # read in a worker process, checked, then written in one transaction (market.imports.import_upload)
+        result = import_upload(actor.id, unit.id, path, path.name, progress=progress)
+    except ImportRejected as exc:
         bar.close()
+        for err in exc.errors[: args.max_errors]:
+            print(f"  第 {err.row} 行 [{err.column}]：{err.reason}", file=sys.stderr)
+        if len(exc.errors) > args.max_errors:
+            print(f"  …另有 {len(exc.errors) - args.max_errors} 处错误未列出", file=sys.stderr)
+        raise CliError(exc.message) from None
+    bar.close()
     print(f"已导入 {result.created} 件资产到{unit.name}，用时 {result.seconds:.1f} 秒。")
 
 
@@ -288,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     bak = sub.add_parser("backup", help="在线备份 SQLite 数据库（服务运行时也安全）")
     bak.add_argument("file", nargs="?", help="备份文件路径（默认 data/backups/ 下按时间命名）")
     bak.set_defaults(func=cmd_backup)
-    res = sub.add_parser("restore", help="从备份恢复 SQLite 数据库（请先停止服务）")
+    res = sub.add_parser("restore", help="从备份恢复 SQLite 数据库（服务运行时拒绝执行，请先停止服务）")
     res.add_argument("file")
     res.set_defaults(func=cmd_restore)
 
@@ -304,9 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that only read (or that take the data directory alone) do not mark it as in use.
+NOT_USING = {"backup", "restore"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command not in NOT_USING:
+            from market.infra.serving import hold_shared
+
+            hold_shared()  # ``restore`` refuses while this process runs (market/infra/serving.py)
         args.func(args)
     except (CliError, MarketError) as exc:
         print(f"gongwucang: {exc}", file=sys.stderr)

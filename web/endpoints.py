@@ -20,20 +20,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from market.errors import MarketError
+from market.errors import Busy, MarketError
 from market.fields import BIDI_MESSAGE
 from market.infra import principals
 from market.infra.principals import Principal
 from market.models import User
 from market.notices import unread_count
 from market.pool.index import PoolIndex, pool_index, probe_due, ready_index
+from web import bodylimit
 from web.deps import CSRF_FIELD, CSRF_HEADER, bearer_token, csrf_ok, current_user, database, session_id
 from web.params import bidi_at, check_body, has_nul
 from web.responses import NUL_MESSAGE, SIGN_IN_FIRST, FastJSONResponse, api_error, error_page
 
 log = logging.getLogger("gongwucang.web")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_JSON_BYTES = 1_000_000
+MAX_JSON_BYTES = bodylimit.JSON_LIMIT
 
 PageHandler = Callable[[Request, Session, User | None, FormData | None], Response]
 ApiHandler = Callable[[Request, Session, User | None, Any], Any]
@@ -42,25 +43,33 @@ ApiHandler = Callable[[Request, Session, User | None, Any], Any]
 PAGE_ROUTES: list[Route] = []  # every page module declares its own routes here (``page``, ``form_action``)
 
 
-def page(path: str, method: str = "GET", *, login: bool = True, write: bool | None = None):  # noqa: ANN201
+def page(path: str, method: str = "GET", *, login: bool = True, write: bool | None = None,  # noqa: ANN201
+         max_body: int | None = None):
     """Serve ``fn(request, db, user, form)`` as the page at ``path``: one database session (a write transaction
     for a POST unless ``write=False``), the signed-in user (else a redirect to sign in, unless ``login=False``),
-    CSRF checked on a POST, a ``MarketError`` shown as the error page with its status."""
+    CSRF checked on a POST, a ``MarketError`` shown as the error page with its status. ``max_body``: the bytes
+    an upload may send (``web.bodylimit``; otherwise its ``JSON_LIMIT``)."""
     write = method != "GET" if write is None else write
+    if max_body is not None:
+        bodylimit.allow(method, path, max_body)
 
     def wrap(fn: PageHandler):  # noqa: ANN202
         def run(request: Request, form: FormData | None) -> Response:
-            with database(write) as db:
-                user = current_user(request, db)
-                request.state.user = user
-                if login and user is None:
-                    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-                request.state.unread = unread_count(db, user) if user is not None else 0
-                try:
-                    return fn(request, db, user, form)
-                except MarketError as exc:
-                    db.rollback()
-                    return error_page(request, exc.status, exc.message)
+            try:
+                with database(write) as db:
+                    user = current_user(request, db)
+                    request.state.user = user
+                    if login and user is None:
+                        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                    request.state.unread = unread_count(db, user) if user is not None else 0
+                    try:
+                        return fn(request, db, user, form)
+                    except MarketError as exc:
+                        db.rollback()
+                        return error_page(request, exc.status, exc.message)
+            except Busy as exc:  # the write transaction could not begin: nothing was done
+                request.state.user, request.state.unread = None, 0
+                return _busy(error_page(request, exc.status, exc.message), exc)
 
         async def endpoint(request: Request) -> Response:
             form = None
@@ -92,14 +101,15 @@ def page(path: str, method: str = "GET", *, login: bool = True, write: bool | No
 Rerender = Callable[[Request, Session, User, str, int, FormData], Response]
 
 
-def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: Rerender):  # noqa: ANN201
+def form_action(path: str, done: str | Callable[[Request, Any], str], rerender: Rerender,  # noqa: ANN201
+                max_body: int | None = None):
     """The one way a page form is handled: a POST at ``path`` runs ``fn(request, db, user, form)`` (which calls
     one service) and redirects to ``done`` (a path, or ``done(request, result)``); a mistake of the user's is
     shown on the page it came from (``rerender``, nothing written, the values kept), a refusal or a missing
     object as the error page."""
 
     def wrap(fn: Callable[[Request, Session, User, FormData], Any]):  # noqa: ANN202
-        @page(path, "POST")
+        @page(path, "POST", max_body=max_body)
         def endpoint(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
             try:
                 result = fn(request, db, user, form)
@@ -131,20 +141,23 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
 
     def wrap(fn: ApiHandler):  # noqa: ANN202
         def run(request: Request, body: Any) -> Response:
-            with database(write) as db:
-                user = current_user(request, db)
-                if auth and user is None:
-                    return api_error(401, "unauthenticated", SIGN_IN_FIRST)
-                # A cookie-authenticated change needs the CSRF header; endpoints open to anyone act as nobody.
-                if (auth and request.method in UNSAFE and user is not None and not bearer_token(request)
-                        and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
-                    return api_error(403, "csrf", "以会话 Cookie 调用须带 X-CSRF-Token 请求头。")
-                try:
-                    result = fn(request, db, user, body)
-                except MarketError as exc:
-                    db.rollback()
-                    return JSONResponse(exc.as_dict(), status_code=exc.status)
-                return result if isinstance(result, Response) else JSONResponse(result)
+            try:
+                with database(write) as db:
+                    user = current_user(request, db)
+                    if auth and user is None:
+                        return api_error(401, "unauthenticated", SIGN_IN_FIRST)
+                    # A cookie-authenticated change needs the CSRF header; endpoints open to anyone act as nobody.
+                    if (auth and request.method in UNSAFE and user is not None and not bearer_token(request)
+                            and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
+                        return api_error(403, "csrf", "以会话 Cookie 调用须带 X-CSRF-Token 请求头。")
+                    try:
+                        result = fn(request, db, user, body)
+                    except MarketError as exc:
+                        db.rollback()
+                        return JSONResponse(exc.as_dict(), status_code=exc.status)
+                    return result if isinstance(result, Response) else JSONResponse(result)
+            except Busy as exc:  # the write transaction could not begin: nothing was done
+                return _busy(JSONResponse(exc.as_dict(), status_code=exc.status), exc)
 
         async def endpoint(request: Request) -> Response:
             body = None
@@ -176,6 +189,11 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
         return endpoint
 
     return wrap(handler) if handler else wrap
+
+
+def _busy(response: Response, exc: Busy) -> Response:
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 PoolHandler = Callable[[Request, Principal, PoolIndex, bool], Any]

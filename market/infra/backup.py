@@ -1,5 +1,8 @@
 """Backups of the SQLite database with SQLite's online backup API (safe while the app runs), and
-restoring one. PostgreSQL is backed up with pg_dump (see the README's deployment guide)."""
+restoring one, which refuses while any other process serves or writes the data directory
+(``market.infra.serving``): a server that kept its open database would go on acknowledging writes into a
+file the restore has just replaced. PostgreSQL is backed up with pg_dump and restored with pg_restore, the
+app stopped (see the README's deployment guide); ``restore`` says so, after the same check."""
 
 from __future__ import annotations
 
@@ -10,11 +13,16 @@ from pathlib import Path
 
 from market.errors import InvalidInput
 from market.infra.config import settings
+from market.infra.serving import exclusive
+
+POSTGRES = ("当前使用 PostgreSQL：请先停止服务，再用 pg_restore --clean --if-exists 恢复 pg_dump 的备份"
+            "（见 README 部署指南）；未做任何改动。")
 
 
-def _sqlite_path(url: str) -> Path:
+def _sqlite_path(url: str, message: str = "当前使用 PostgreSQL：请用 pg_dump / pg_restore 备份和恢复（见 README 部署指南）。",
+                 ) -> Path:
     if not url.startswith("sqlite"):
-        raise InvalidInput("当前使用 PostgreSQL：请用 pg_dump / pg_restore 备份和恢复（见 README 部署指南）。")
+        raise InvalidInput(message)
     return Path(url.split("///", 1)[1])
 
 
@@ -58,9 +66,15 @@ def check_backup(path: Path) -> int:
 
 
 def restore(path: Path, url: str | None = None) -> Path:
-    """Replace the database with a backup (stop the app first). The current file is kept beside it."""
-    check_backup(path)
-    live = _sqlite_path(url or settings().database_url)
+    """Replace the database with a backup. The current file is kept beside it. Refused (``Conflict``) while
+    another process serves or writes the data directory; the lock is held until the new file is in place."""
+    with exclusive():
+        live = _sqlite_path(url or settings().database_url, POSTGRES)
+        check_backup(path)
+        return _replace(path, live)
+
+
+def _replace(path: Path, live: Path) -> Path:
     kept = None
     if live.exists():
         kept = live.with_name(f"{live.name}.before-restore-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}")

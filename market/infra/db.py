@@ -11,11 +11,11 @@ from typing import ParamSpec, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, inspect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
-from market.errors import Conflict
+from market.errors import Busy, Conflict
 from market.infra.config import settings
 from market.models.orders import OVERLAP_CONSTRAINT
 
@@ -33,11 +33,21 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
     cur.close()
 
 
+WRITE_BUSY = "数据库正忙（其他人正在写入大量数据），本次操作未执行，请稍后重试。"
+
+
 def _sqlite_begin(conn) -> None:  # noqa: ANN001
     # Writers take the write lock up front (BEGIN IMMEDIATE), so two writers queue on
     # busy_timeout instead of failing half-way when a read lock cannot be upgraded.
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    try:
+        conn.exec_driver_sql(f"BEGIN {mode}")
+    except OperationalError as exc:
+        # The one place a write transaction waits for SQLite's lock: another writer held it past busy_timeout.
+        # Nothing has been done yet, so this is "busy, try again" (503 with Retry-After), never a 500.
+        if _locked(exc):
+            raise Busy(WRITE_BUSY) from exc
+        raise
 
 
 # Connections per process, and the threads that may hold them at once.
@@ -128,9 +138,15 @@ def as_conflict(exc: DBAPIError) -> Conflict | None:
         return Conflict(BOOKED_TWICE, "quantity")
     if getattr(orig, "sqlstate", None) in CONTENTION_STATES:
         return Conflict(CONTENDED)
-    if getattr(orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED") or "database is locked" in str(orig):
+    if _locked(exc):
         return Conflict(CONTENDED)
     return None
+
+
+def _locked(exc: DBAPIError) -> bool:
+    """SQLite's lock not granted within busy_timeout."""
+    orig = exc.orig
+    return getattr(orig, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED") or "database is locked" in str(orig)
 
 
 def transactional(fn: Callable[P, R]) -> Callable[P, R]:

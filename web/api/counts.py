@@ -36,7 +36,7 @@ def start(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 
 @declare("POST", "/api/counts/{id}/reads", "提交扫描器读到的标签或 EPC", "盘点", write=True, body=obj(
-    ["reads"], reads={"type": "array", "items": STR, "maxItems": 200000},
+    ["reads"], reads={"type": "array", "items": STR, "maxItems": counts.MAX_READS},
     location=TEXT(CountLine.seen_location, "实际位置"), condition={"enum": ["", *CONDITIONS]}))
 def reads(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     items = field(body, "reads", list)

@@ -15,6 +15,7 @@ from market.fields import LATITUDE, LONGITUDE
 from market.models import ROLES, RentalOffer, RentalVendor, Unit, User
 from market.pool import index as pool_index
 from web import lists, params
+from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import form_action, page
 from web.params import path_id
 from web.templating import render
@@ -46,10 +47,10 @@ def _float(form: FormData, name: str, label: str) -> float:
     return params.number(form, name, label, *(LATITUDE if name == "lat" else LONGITUDE))
 
 
-def _act(path: str, tab: str):  # noqa: ANN202
+def _act(path: str, tab: str, max_body: int | None = None):  # noqa: ANN202
     """A POST on an admin tab; a user's mistake shows on the same tab with the message."""
     return form_action(path, f"/admin/{tab}", lambda request, db, user, message, status, form: _render(
-        request, db, user, tab, message, status))
+        request, db, user, tab, message, status), max_body)
 
 
 @_act("/admin/units", "units")
@@ -83,7 +84,7 @@ def category_update(request: Request, db: Session, user: User, form: FormData) -
                         str(form.get("reference_price") or ""))
 
 
-@_act("/admin/categories/import", "categories")
+@_act("/admin/categories/import", "categories", MAX_CSV_BYTES + FORM_OVERHEAD)
 def category_import(request: Request, db: Session, user: User, form: FormData) -> None:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:

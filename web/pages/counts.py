@@ -11,6 +11,7 @@ from market import counts as svc
 from market.errors import InvalidInput
 from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount, User
 from web import lists, params
+from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import page
 from web.params import path_id
 from web.templating import render
@@ -50,8 +51,9 @@ def count_detail(request: Request, db: Session, user: User | None, form: FormDat
     return _detail(request, db, user, path_id(request))
 
 
-@page("/counts/{id}/scan", "POST")
+@page("/counts/{id}/scan", "POST", max_body=MAX_FILE + FORM_OVERHEAD, write=False)
 def count_scan(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    # The file is read before any write transaction; the reads are then recorded in one of their own.
     count = svc.visible_count(db, user, path_id(request))
     try:
         reads = [t for t in str(form.get("tags") or "").split() if t]
@@ -63,12 +65,13 @@ def count_scan(request: Request, db: Session, user: User | None, form: FormData 
             reads += svc.parse_reads(data)
         if not reads:
             raise InvalidInput("请扫描或输入标签，或上传扫描器导出的文件。", "tags")
-        r = svc.record_reads(db, user, count.id, reads, params.text(form, "location", "实际位置", CountLine.seen_location,
-                                                                     required=False), str(form.get("condition") or ""))
+        r = svc.record_scan(user.id, count.id, reads, params.text(form, "location", "实际位置", CountLine.seen_location,
+                                                                   required=False), str(form.get("condition") or ""))
     except InvalidInput as exc:
         db.rollback()
         return _detail(request, db, user, count.id, error=exc.message, status=exc.status)
     msg = f"读取 {len(reads)} 条：账内 {r.matched} 件，账外 {r.unexpected} 件，重复 {r.repeated} 条。"
+    db.rollback()  # end the read begun before the write: the page shows what was just recorded
     return _detail(request, db, user, count.id, message=msg)
 
 

@@ -16,6 +16,7 @@ from market.errors import InvalidInput, NotFound
 from market.infra.config import settings
 from market.models import DisposalCase, User
 from web import lists, params
+from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import form_action, page
 from web.params import path_id
 from web.templating import render
@@ -68,7 +69,8 @@ def _detail_again(request: Request, db: Session, user: User, error: str, status:
     return _detail(request, db, user, error, status)
 
 
-@form_action("/disposals/{id}/{step}", lambda request, case: f"/disposals/{case.id}", _detail_again)
+@form_action("/disposals/{id}/{step}", lambda request, case: f"/disposals/{case.id}", _detail_again,
+             MAX_REPORT + FORM_OVERHEAD)
 def case_step(request: Request, db: Session, user: User, form: FormData) -> DisposalCase:
     case = svc.visible_case(db, user, path_id(request))
     step = request.path_params["step"]

@@ -11,6 +11,7 @@ from market.errors import InvalidInput, NotFound, PermissionDenied
 from market.imports import check_import, import_units
 from market.models import User
 from web import jobs, params
+from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import page
 from web.templating import render
 
@@ -24,25 +25,21 @@ def import_form(request: Request, db: Session, user: User | None, form: FormData
 
 def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bool = False):  # noqa: ANN202
     def work(progress) -> dict:  # noqa: ANN001
-        from market.accounts import user_by_id
-        from market.imports import ImportRejected, import_assets
-        from market.infra.db import session_scope
+        from market.imports import ImportRejected, import_upload
 
-        with session_scope(write=True) as db:
-            actor = user_by_id(db, user_id)
-            try:
-                # posting is part of the import's one transaction: a crash leaves neither items nor lots
-                result = import_assets(db, actor, unit_id, data, filename, progress=progress, post_idle=post)
-            except ImportRejected as exc:
-                return {"ok": False, "message": exc.message, "total": 0,
-                        "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
-            return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
-                    "total": result.created, "listings": result.listings}
+        try:
+            # read in a worker process, checked, then written (and posted) in one transaction
+            result = import_upload(user_id, unit_id, data, filename, progress=progress, post_idle=post)
+        except ImportRejected as exc:
+            return {"ok": False, "message": exc.message, "total": 0,
+                    "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
+        return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
+                "total": result.created, "listings": result.listings}
 
     return work
 
 
-@page("/imports", "POST")
+@page("/imports", "POST", max_body=MAX_BYTES + FORM_OVERHEAD, write=False)  # the job writes, later
 def import_submit(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     unit_id = params.integer(form, "unit", "单位", 1)
     post = form.get("post") == "1"
