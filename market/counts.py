@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, update
 from sqlmodel import Session, select
 
+from market import fields
 from market.access import (
     HIDDEN,
     SUPERVISORS,
@@ -173,6 +174,9 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
     if len(reads) > MAX_READS:
         raise InvalidInput(f"一次最多导入 {MAX_READS} 条读取记录。", "reads")
     raws = list(dict.fromkeys(r.strip()[:TAG_CHARS] for r in reads if r and r.strip()))
+    reversed_tag = next((r for r in raws if fields.bidi_char(r)), None)  # typed, uploaded or sent alike
+    if reversed_tag is not None:
+        raise InvalidInput(f"读取记录{fields.BIDI_MESSAGE}", "reads")
     # line: [id, asset_id, tag, expected, seen]
     by_asset: dict[int, list[Any]] = {}
     by_tag: dict[str, list[Any]] = {}

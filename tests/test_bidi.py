@@ -145,3 +145,21 @@ def perm_copy(value):  # noqa: ANN001, ANN201
 def test_zz_figures():
     print(f"\nbidi: {STATS['requests']} requests with a reversed text field to {len(STATS['routes'])} routes, "
           f"all refused (422, Chinese)")
+
+
+def test_a_reversed_tag_in_a_scanner_file_is_refused(http, world):
+    """Tags read from an uploaded scanner file pass the same check as typed ones (nothing written)."""
+    from market import counts
+    from market.errors import InvalidInput
+
+    count_id = _count(http, world)
+    before = [(x.tag, x.seen) for x in _lines(count_id)]
+    reads = counts.parse_reads(f"资产编号\n{before[0][0]}\nJYJ-\u202e0001\n".encode())
+    with session_scope(write=True) as db:
+        mgr = db.exec(select(User).where(User.username == "mgr_edu")).one()
+        try:
+            counts.record_reads(db, mgr, count_id, reads)
+            raise AssertionError("a reversed tag was taken")
+        except InvalidInput as exc:
+            assert exc.field == "reads" and "控制字符" in exc.message
+    assert [(x.tag, x.seen) for x in _lines(count_id)] == before
