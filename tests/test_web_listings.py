@@ -85,7 +85,8 @@ def test_label_sheet(http, world):
     page = http.get("/assets/labels", params={"id": [str(i) for i in ids]})
     assert page.status_code == 200
     assert page.text.count('class="label"') == 30 and page.text.count('class="sheet"') == 2
-    assert page.text.count("<svg") == 30 and "size: A4" in page.text
+    assert page.text.count("<svg") == 30 and 'href="/static/labels.css"' in page.text
+    assert "size: A4" in http.get("/static/labels.css").text  # the sheet's layout, outside the page (CSP)
     assert http.get("/assets/labels").status_code == 422
     _as(http, "staff_edu")
     assert http.get("/assets/labels", params={"id": str(ids[0])}).status_code == 403
