@@ -178,6 +178,26 @@ def live_server(database_url: str):
 
 
 @pytest.fixture()
+def served(fresh_database_url: str, tmp_path: Path):
+    """The app as its own process (``gongwucang serve``) on a fresh database with the test world: (server, world,
+    data directory, database URL), for tests that measure or kill a real server."""
+    from factories import build_world
+    from served import Served
+
+    from market.infra.db import dispose_engines, session_scope, upgrade
+
+    url = fresh_database_url
+    upgrade(url)
+    with session_scope(url, write=True) as db:
+        w = build_world(db)
+        db.commit()
+    data = tmp_path / "data"
+    with Served(data, url) as server:
+        yield server, w, data, url
+    dispose_engines()
+
+
+@pytest.fixture()
 def http(live_server: str, world):
     import httpx
 

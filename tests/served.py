@@ -66,7 +66,7 @@ class Served:
                 if httpx.get(f"{self.base}/login", timeout=5).status_code == 200:
                     break
             except httpx.TransportError:
-                pass
+                time.sleep(0)  # not listening yet: the loop waits and asks again
             if time.monotonic() > deadline:
                 raise AssertionError(f"server not ready within {DEADLINE:.0f} s")
             time.sleep(0.1)

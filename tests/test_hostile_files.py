@@ -25,12 +25,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import httpx
-import pytest
-from factories import PASSWORD, build_world
+from factories import PASSWORD
 from served import Served
 from sqlalchemy import text
 
-from market.infra.db import dispose_engines, session_scope, upgrade
+from market.infra.db import session_scope
 
 MB = 1024 * 1024
 HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>资产名称</t></is></c><c r="B1" t="inlineStr"><is><t>资产分类代码</t></is></c></row>'
@@ -203,19 +202,6 @@ class OtherUser:
         self._stop.set()
         self._thread.join()
         return self.answers
-
-
-@pytest.fixture()
-def served(fresh_database_url, tmp_path):
-    url = fresh_database_url
-    upgrade(url)
-    with session_scope(url, write=True) as db:
-        w = build_world(db)
-        db.commit()
-    data = tmp_path / "data"
-    with Served(data, url) as server:
-        yield server, w, data, url
-    dispose_engines()
 
 
 def _assets(url: str) -> int:

@@ -15,24 +15,8 @@ import threading
 import time
 
 import pytest
-from factories import PASSWORD, build_world
-from served import Served
+from factories import PASSWORD
 from test_hostile_files import OtherUser, import_file, page_login
-
-from market.infra.db import dispose_engines, session_scope, upgrade
-
-
-@pytest.fixture()
-def served(fresh_database_url, tmp_path):
-    url = fresh_database_url
-    upgrade(url)
-    with session_scope(url, write=True) as db:
-        w = build_world(db)
-        db.commit()
-    data = tmp_path / "data"
-    with Served(data, url) as server:
-        yield server, w, data, url
-    dispose_engines()
 
 
 def test_write_lock_held_elsewhere_is_503_not_500(served):

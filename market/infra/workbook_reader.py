@@ -142,8 +142,9 @@ def read_workbook(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, tuple[
     class Sheet(ReadOnlyWorksheet):
         def _get_size(self) -> None:
             # openpyxl looks for <dimension> with an ElementTree iterparse that, when there is none, builds the
-            # whole <sheetData> (14 million empty rows: gigabytes) before it gives up. The size is not needed.
-            pass
+            # whole <sheetData> (14 million empty rows: gigabytes) before it gives up. The size is not needed,
+            # so this override deliberately does nothing.
+            return None
 
     class Reader(excel.ExcelReader):
         def read_strings(self) -> None:  # openpyxl's, with the limits

@@ -64,7 +64,7 @@ def run(function: Callable[..., Any], *args: Any) -> Any:
                 with proc.stdin:
                     proc.stdin.write(payload)  # the child reads all of it before it writes anything
             except BrokenPipeError:
-                pass  # the child died at once; its exit status tells
+                payload = b""  # the child died at once: nothing more to send; its exit status below tells why
             try:
                 # unpickled straight from the pipe: the answer's bytes are never held whole beside its objects
                 answer = pickle.load(proc.stdout)  # noqa: S301  our own child's answer
