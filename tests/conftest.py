@@ -15,7 +15,9 @@ PG_SCHEMA = f"gwc_test_{os.getpid()}"  # a schema per run: two runs on one serve
 
 
 def _test_database_url(tmp: Path) -> str:
-    url = os.environ.get("DATABASE_URL", "")
+    # The URL the run was started with, kept aside: under pytest-xdist every worker inherits the controller's
+    # environment, where DATABASE_URL already names the controller's schema; each process takes its own.
+    url = os.environ.setdefault("GWC_TEST_BASE_DATABASE_URL", os.environ.get("DATABASE_URL", ""))
     if url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
         # A schema of our own on the shared server, so nothing else in the database is touched.
         import psycopg
