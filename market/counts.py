@@ -9,7 +9,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, insert, update
+from sqlalchemy import and_, case, func, insert, or_, update
 from sqlmodel import Session, select
 
 from market import fields
@@ -43,7 +43,7 @@ from market.models import (
     Warehouse,
     utcnow,
 )
-from market.models.counts import COUNT_STATUSES
+from market.models.counts import COUNT_ISSUES, COUNT_STATUSES
 from market.orders import own_unit_options
 from market.pool.listings import touch_listing
 
@@ -95,41 +95,57 @@ def start_count(db: Session, actor: User, warehouse_id: int | None = None, unit_
     else:
         where = get_or_404(db, Unit, unit_id, "unit_id")
     present = WAREHOUSE_PRESENT if warehouse_id is not None else UNIT_PRESENT
-    assets = db.exec(select(Asset).where(in_scope(db, count), Asset.status.in_(present)).order_by(Asset.tag)).all()
+    assets = db.exec(select(Asset.id, Asset.tag).where(in_scope(db, count), Asset.status.in_(present))
+                     .order_by(Asset.tag)).all()
     count.title = (title.strip() or f"{where.name} {utcnow():%Y年%m月}盘点")[:120]
     count.expected = len(assets)
     db.add(count)
     db.flush()
-    for a in assets:
-        db.add(CountLine(count_id=count.id, asset_id=a.id, tag=a.tag))
+    for start in range(0, len(assets), WRITE_CHUNK):
+        db.execute(insert(CountLine), [
+            {"count_id": count.id, "asset_id": a.id, "tag": a.tag, "expected": True, "seen": False,
+             "seen_location": "", "seen_condition": "", "resolution": "", "note": ""}
+            for a in assets[start : start + WRITE_CHUNK]])
     log_event(db, actor, "count", count.id, "start", f"开始盘点：{count.title}（账面 {len(assets)} 件）")
     return count
 
 
-def parse_reads(data: bytes) -> list[str]:
-    """Tags or EPCs from a scanner's file: one per line, or CSV (a column named 资产编号/标签/tag/EPC, else the first).
+Read = tuple[str, str]  # a tag or EPC as read, and where it was read ("" when the reader did not say)
+
+TAG_HEADERS = ("资产编号", "标签", "tag", "epc")
+PLACE_HEADERS = ("位置", "实际位置", "存放地点", "location")
+
+
+def parse_reads(data: bytes) -> list[Read]:
+    """Tags or EPCs from a scanner's file: one per line, or CSV (a column named 资产编号/标签/tag/EPC, else the first),
+    each with the place it was read at when the file has a column for it (位置/实际位置/存放地点/location).
 
     Read as a stream with its limits checked on the way (at most ``MAX_READS`` reads, none longer than
     ``TAG_CHARS``): the file's size is bounded by its upload limit, what is kept by these. No database."""
     text = decode_text(data)
     reader = csv.reader(io.StringIO(text))
-    reads: list[str] = []
+    reads: list[Read] = []
+    place_chars = fields.limit(CountLine.seen_location)
     try:
         first = next(reader, None)
         if first is None:
             raise InvalidInput("文件中没有读到任何标签。", "file")
-        col = 0
+        col, place_col = 0, None
         header = [h.strip().lower() for h in first]
-        named = next((name for name in ("资产编号", "标签", "tag", "epc") if name in header), None)
+        named = next((name for name in TAG_HEADERS if name in header), None)
         rows = reader if named is not None else itertools.chain([first], reader)
         if named is not None:
             col = header.index(named)
+            place_col = next((header.index(name) for name in PLACE_HEADERS if name in header), None)
         for row in rows:
             if len(row) > col and (value := row[col].strip()):
                 if len(value) > TAG_CHARS:
                     raise InvalidInput(f"第 {reader.line_num} 行的标签超过 {TAG_CHARS} 个字符，不是扫描器读到的标签。",
                                        "file")
-                reads.append(value)
+                place = row[place_col].strip() if place_col is not None and len(row) > place_col else ""
+                if len(place) > place_chars:
+                    raise InvalidInput(f"第 {reader.line_num} 行的位置超过 {place_chars} 个字符。", "file")
+                reads.append((value, place))
                 if len(reads) > MAX_READS:
                     raise InvalidInput(f"一次最多导入 {MAX_READS} 条读取记录。", "file")
     except csv.Error:
@@ -139,7 +155,7 @@ def parse_reads(data: bytes) -> list[str]:
     return reads
 
 
-def record_scan(actor_id: int, count_id: int, reads: list[str], location: str = "", condition: str = "",
+def record_scan(actor_id: int, count_id: int, reads: list[str | Read], location: str = "", condition: str = "",
                 ) -> ScanResult:
     """``record_reads`` in a write transaction of its own, for a page that read the scanner's file before (its
     parsing then never holds SQLite's write lock)."""
@@ -161,10 +177,14 @@ CHUNK = 500  # tags in one IN (…) list
 
 
 @transactional
-def record_reads(db: Session, actor: User, count_id: int, reads: list[str], location: str = "",
+def record_reads(db: Session, actor: User, count_id: int, reads: list[str | Read], location: str = "",
                  condition: str = "") -> ScanResult:
     """Mark what was read. Set-wise: a few queries per 500 distinct reads and bulk writes, the lines held as
-    plain tuples, so that a file of 200,000 reads is seconds of write lock and tens of MB, not minutes and GB."""
+    plain tuples, so that a file of 200,000 reads is seconds of write lock and tens of MB, not minutes and GB.
+
+    A read is a tag, or a (tag, place) pair from a file that says where each item was read. A read's own place
+    wins; ``location`` stands for the reads that have none; with neither, no place is recorded (and so no
+    "wrong place" difference can come of it)."""
     count = visible_count(db, actor, count_id)
     _check_scope(actor, count)
     if count.status != "open":
@@ -173,8 +193,16 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
         raise InvalidInput(f"状况须为{'、'.join(CONDITIONS)}之一。", "condition")
     if len(reads) > MAX_READS:
         raise InvalidInput(f"一次最多导入 {MAX_READS} 条读取记录。", "reads")
-    raws = list(dict.fromkeys(r.strip()[:TAG_CHARS] for r in reads if r and r.strip()))
-    reversed_tag = next((r for r in raws if fields.bidi_char(r)), None)  # typed, uploaded or sent alike
+    place_chars = fields.limit(CountLine.seen_location)
+    fallback = location.strip()[:place_chars]
+    places: dict[str, str] = {}  # tag as read -> where (the first place given for a tag read twice)
+    for r in reads:
+        tag, place = (r, "") if isinstance(r, str) else r
+        tag = tag.strip()[:TAG_CHARS] if tag else ""
+        if tag and tag not in places:
+            places[tag] = place.strip()[:place_chars] or fallback
+    raws = list(places)
+    reversed_tag = next((r for r in (*raws, *places.values()) if fields.bidi_char(r)), None)  # typed, uploaded or sent alike
     if reversed_tag is not None:
         raise InvalidInput(f"读取记录{fields.BIDI_MESSAGE}", "reads")
     # line: [id, asset_id, tag, expected, seen]
@@ -199,14 +227,14 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
             if epc:
                 by_read_epc[epc] = (asset_id, tag)
     matched = unexpected = repeated = 0
-    seen_ids: list[int] = []
+    seen_ids: dict[str, list[int]] = {}  # place -> the lines seen there
     new_lines: list[list[Any]] = []
     for raw in raws:
         hit = by_read_tag.get(raw) or by_read_epc.get(raw.upper())
         line = by_asset.get(hit[0]) if hit else by_tag.get(raw)
         if line is None:
             line = [None, hit[0] if hit else None, hit[1] if hit else raw, False, False]
-            new_lines.append(line)
+            new_lines.append((line, places[raw]))
             if hit:
                 by_asset[hit[0]] = line
             else:
@@ -217,25 +245,25 @@ def record_reads(db: Session, actor: User, count_id: int, reads: list[str], loca
         elif line[3]:
             matched += 1
         if line[0] is not None:
-            seen_ids.append(line[0])
+            seen_ids.setdefault(places[raw], []).append(line[0])
         line[4] = True
     if new_lines and already_unexpected + len(new_lines) > MAX_UNEXPECTED:
         raise InvalidInput(f"本次读到 {unexpected} 个不在账上的标签，本盘点的账外标签将超过 {MAX_UNEXPECTED} 个：请检查是否选错了"
                            "文件（未记录任何读取）。", "file")
-    place = location.strip()[:200]
-    changes: dict[str, Any] = {"seen": True}
-    if place:
-        changes["seen_location"] = place
-    if condition:
-        changes["seen_condition"] = condition
-    for start in range(0, len(seen_ids), CHUNK):
-        db.execute(update(CountLine).where(CountLine.id.in_(seen_ids[start : start + CHUNK])).values(**changes)
-                   .execution_options(synchronize_session=False))
+    for place, ids in seen_ids.items():
+        changes: dict[str, Any] = {"seen": True}
+        if place:
+            changes["seen_location"] = place
+        if condition:
+            changes["seen_condition"] = condition
+        for start in range(0, len(ids), CHUNK):
+            db.execute(update(CountLine).where(CountLine.id.in_(ids[start : start + CHUNK])).values(**changes)
+                       .execution_options(synchronize_session=False))
     for start in range(0, len(new_lines), WRITE_CHUNK):
         db.execute(insert(CountLine), [
-            {"count_id": count.id, "asset_id": asset_id, "tag": tag, "expected": False, "seen": True,
+            {"count_id": count.id, "asset_id": line[1], "tag": line[2], "expected": False, "seen": True,
              "seen_location": place, "seen_condition": condition, "resolution": "", "note": ""}
-            for _, asset_id, tag, _, _ in new_lines[start : start + WRITE_CHUNK]])
+            for line, place in new_lines[start : start + WRITE_CHUNK]])
     for obj in list(db.identity_map.values()):  # lines this session loaded before are read again when used
         if isinstance(obj, CountLine):
             db.expire(obj)
@@ -247,9 +275,14 @@ def issues(db: Session, count: InventoryCount, viewer: User | None = None,
     """The differences between the ledger and what was read, unresolved ones first. Each line's asset is one the
     count covers (``in_scope``), shown as ``viewer`` may see it (a confidential item of another unit: its tag)."""
     out = []
+    # Only the lines that differ come back from the database: a count of thousands of items that were all found
+    # where they should be loads nothing. Python then names each difference.
+    differs = or_(CountLine.expected.is_(False), CountLine.seen.is_(False),
+                  and_(CountLine.seen_location != "", Asset.location != CountLine.seen_location),
+                  and_(CountLine.seen_condition != "", Asset.condition != CountLine.seen_condition))
     rows = db.exec(select(CountLine, Asset)
                    .outerjoin(Asset, (Asset.id == CountLine.asset_id) & in_scope(db, count))
-                   .where(CountLine.count_id == count.id).order_by(CountLine.id)).all()
+                   .where(CountLine.count_id == count.id, differs).order_by(CountLine.id)).all()
     for line, asset in rows:
         if line.expected and not line.seen:
             out.append(("missing", line, asset))
@@ -277,51 +310,103 @@ ALLOWED = {"missing": {"found", "lost"}, "unexpected": {"accepted", "moved"}, "w
            "wrong_condition": {"condition", "accepted"}}
 
 
+@dataclass
+class Settled:
+    """What one settling action did: how many differences it settled, and the loss write-offs it applied for."""
+
+    lines: int
+    cases: list[str]
+
+
 @transactional
 def resolve(db: Session, actor: User, line_id: int, resolution: str, note: str = "") -> CountLine:
+    """Settle one difference (the page's per-line form and the API's)."""
     line = visible(db, actor, CountLine, line_id)
-    count = visible_count(db, actor, line.count_id)
+    settle(db, actor, line.count_id, resolution, note, line_ids=[line.id])
+    return line
+
+
+@transactional
+def settle(db: Session, actor: User, count_id: int, resolution: str, note: str = "",
+           line_ids: list[int] | None = None, kind: str | None = None) -> Settled:
+    """Settle many differences at once: the lines named (``line_ids``), or every unsettled one of a ``kind``.
+
+    All or nothing: when a chosen line cannot be settled that way, nothing is. Items confirmed lost become one
+    loss write-off (报损核销) per owning unit, not one per item. The differences are computed once, so a count of
+    thousands of items is settled in one statement's worth of work."""
+    count = visible_count(db, actor, count_id)
     _check_scope(actor, count)
     if count.status != "open":
         raise InvalidTransition("该盘点已结束。")
     if resolution not in RESOLUTIONS:
         raise InvalidInput("处理方式无效。", "resolution")
-    kinds = {k for k, x, _ in issues(db, count) if x.id == line.id}
-    if not kinds or not any(resolution in ALLOWED[k] for k in kinds):
+    if (line_ids is None) == (kind is None):
+        raise InvalidInput("请勾选要处理的差异，或选择一类差异。", "lines")
+    if kind is not None and kind not in COUNT_ISSUES:
+        raise InvalidInput("差异类型无效。", "kind")
+    open_lines: dict[int, tuple[list[str], CountLine, Asset | None]] = {}
+    for k, line, asset in issues(db, count):
+        if not line.resolution:
+            open_lines.setdefault(line.id, ([], line, asset))[0].append(k)
+    if line_ids is not None:
+        gone = [i for i in line_ids if i not in open_lines]
+        if gone:
+            raise InvalidInput(f"所选的 {len(gone)} 处差异已处理或不属于本盘点，请刷新页面后重试。", "lines")
+        chosen = [open_lines[i] for i in dict.fromkeys(line_ids)]
+    else:
+        chosen = [entry for entry in open_lines.values() if kind in entry[0]]
+    if not chosen:
+        raise InvalidInput("没有需要处理的差异。", "lines")
+    wrong = [line.tag for kinds, line, _ in chosen if not any(resolution in ALLOWED[k] for k in kinds)]
+    if wrong and len(chosen) == 1:
         raise InvalidInput("该差异不能这样处理。", "resolution")
-    asset = db.exec(select(Asset).where(Asset.id == line.asset_id, in_scope(db, count))).first() if line.asset_id else None
-    if resolution == "found":
-        line.seen = True
-    elif resolution == "lost":
-        if asset.status in ("listed", "reserved"):
+    if wrong:
+        raise InvalidInput(f"所选差异中有 {len(wrong)} 处不能“{RESOLUTIONS[resolution]}”（如 {wrong[0]}），"
+                           "请按差异类型分别处理；未处理任何差异。", "resolution")
+    note = note.strip()
+    lost: dict[int, list[tuple[CountLine, Asset]]] = {}
+    for _kinds, line, asset in chosen:
+        if resolution == "found":
+            line.seen = True
+        elif resolution == "lost":
+            if asset is None:
+                raise InvalidInput(f"资产 {line.tag} 已不在本盘点范围内，不能在此报损；未处理任何差异。", "lines")
+            lost.setdefault(asset.owner_unit_id, []).append((line, asset))
+        elif resolution == "moved" and asset is not None:
             before = snapshot(asset)
-            listing = asset.listing_id
-            asset.status, asset.listing_id = "idle", None
+            asset.location = line.seen_location or asset.location  # the owner stays; only the place is corrected
             stamp(asset)
-            log_event(db, actor, "asset", asset.id, "unlist", "盘点未找到，撤出公物池", before, snapshot(asset),
-                      ref=("count", count.id))
-            touch_listing(db, listing)
-        case = apply_disposal(db, actor, [asset.id], "loss_writeoff",
+            log_event(db, actor, "asset", asset.id, "relocate", f"盘点更正存放地点：{asset.location}", before,
+                      snapshot(asset), ref=("count", count.id))
+        elif resolution == "condition" and asset is not None:
+            before = snapshot(asset)
+            asset.condition = line.seen_condition
+            stamp(asset)
+            log_event(db, actor, "asset", asset.id, "recondition", f"盘点更正状况：{asset.condition}", before,
+                      snapshot(asset), ref=("count", count.id))
+            touch_listing(db, asset.listing_id)
+        line.resolution = resolution
+        line.note = note[:300]
+    cases = []
+    for pairs in lost.values():
+        for _line, asset in pairs:
+            if asset.status in ("listed", "reserved"):
+                before = snapshot(asset)
+                listing = asset.listing_id
+                asset.status, asset.listing_id = "idle", None
+                stamp(asset)
+                log_event(db, actor, "asset", asset.id, "unlist", "盘点未找到，撤出公物池", before, snapshot(asset),
+                          ref=("count", count.id))
+                touch_listing(db, listing)
+        case = apply_disposal(db, actor, [a.id for _, a in pairs], "loss_writeoff",
                               f"盘点未找到（{count.title}）{('：' + note) if note else ''}")
-        line.note = f"已申请损失核销：{case.number}"
-    elif resolution == "moved" and asset is not None:
-        before = snapshot(asset)
-        asset.location = line.seen_location or asset.location  # the owner stays; only the place is corrected
-        stamp(asset)
-        log_event(db, actor, "asset", asset.id, "relocate", f"盘点更正存放地点：{asset.location}", before,
-                  snapshot(asset), ref=("count", count.id))
-    elif resolution == "condition" and asset is not None:
-        before = snapshot(asset)
-        asset.condition = line.seen_condition
-        stamp(asset)
-        log_event(db, actor, "asset", asset.id, "recondition", f"盘点更正状况：{asset.condition}", before,
-                  snapshot(asset), ref=("count", count.id))
-        touch_listing(db, asset.listing_id)
-    line.resolution = resolution
-    line.note = (line.note or note)[:300]
-    log_event(db, actor, "count", count.id, "resolve", f"处理盘点差异 {line.tag}：{RESOLUTIONS[resolution]}",
-              after={"line": line.id, "resolution": resolution})
-    return line
+        cases.append(case.number)
+        for line, _ in pairs:
+            line.note = f"已申请损失核销：{case.number}"
+    what = chosen[0][1].tag if len(chosen) == 1 else f"{len(chosen)} 处"
+    log_event(db, actor, "count", count.id, "resolve", f"处理盘点差异 {what}：{RESOLUTIONS[resolution]}",
+              after={"lines": [line.id for _, line, _ in chosen][:1000], "resolution": resolution})
+    return Settled(len(chosen), cases)
 
 
 @transactional
@@ -335,9 +420,18 @@ def close_count(db: Session, actor: User, count_id: int) -> InventoryCount:
         raise InvalidTransition(f"还有 {len(open_issues)} 处差异未处理，处理完才能结束盘点。")
     count.status, count.closed_at = "closed", utcnow()
     s = summary(db, count)
+    settled = "；".join(f"{RESOLUTIONS[r]} {n} 处" for r, n in settlement(db, count).items())
     log_event(db, actor, "count", count.id, "close",
-              f"结束盘点：账面 {s['expected']} 件，实盘 {s['found']} 件，准确率 {s['accuracy']}")
+              f"结束盘点：账面 {s['expected']} 件，实盘 {s['found']} 件，准确率 {s['accuracy']}"
+              f"{('；' + settled) if settled else '；无差异'}")
     return count
+
+
+def settlement(db: Session, count: InventoryCount) -> dict[str, int]:
+    """How the count's differences were settled: resolution -> lines, in the order of ``RESOLUTIONS``."""
+    rows = dict(db.exec(select(CountLine.resolution, func.count()).where(
+        CountLine.count_id == count.id, CountLine.resolution != "").group_by(CountLine.resolution)).all())
+    return {r: rows[r] for r in RESOLUTIONS if rows.get(r)}
 
 
 def _tally(condition: Any) -> Any:
@@ -382,10 +476,18 @@ class CountView:
     summary: dict
     issues: list[tuple[str, CountLine, Asset | HiddenAsset | None]]
     can_work: bool
+    open_kinds: dict[str, int]  # kind -> unsettled differences of that kind, for "settle every … at once"
+    settled: dict[str, int]  # resolution -> lines settled that way
 
 
 def count_view(db: Session, actor: User, count: InventoryCount) -> CountView:
-    return CountView(count, summary(db, count), issues(db, count, actor), may_work(actor, count))
+    shown = issues(db, count, actor)
+    open_kinds: dict[str, int] = {}
+    for kind, line, _ in shown:
+        if not line.resolution:
+            open_kinds[kind] = open_kinds.get(kind, 0) + 1
+    return CountView(count, summary(db, count), shown, may_work(actor, count),
+                     {k: open_kinds[k] for k in COUNT_ISSUES if k in open_kinds}, settlement(db, count))
 
 
 def count_detail(db: Session, actor: User, count_id: int) -> CountView:

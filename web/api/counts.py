@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from market import counts
 from market.errors import InvalidInput
-from market.models import CONDITIONS, CountLine, InventoryCount, User
+from market.models import COUNT_ISSUES, CONDITIONS, RESOLUTIONS, CountLine, InventoryCount, User
 from web import lists
 from web.api.registry import INT, STR, TEXT, declare, obj
 from web.api.serialize import to_json
@@ -35,13 +35,21 @@ def start(request: Request, db: Session, user: User | None, body: Any) -> dict[s
     return to_json(c, summary=counts.summary(db, c))
 
 
-@declare("POST", "/api/counts/{id}/reads", "提交扫描器读到的标签或 EPC", "盘点", write=True, body=obj(
-    ["reads"], reads={"type": "array", "items": STR, "maxItems": counts.MAX_READS},
-    location=TEXT(CountLine.seen_location, "实际位置"), condition={"enum": ["", *CONDITIONS]}))
+READ = {"oneOf": [STR, obj(["tag"], tag=STR, location=TEXT(CountLine.seen_location, "读取位置"))]}
+
+
+@declare("POST", "/api/counts/{id}/reads", "提交扫描器读到的标签或 EPC（可逐条带读取位置）", "盘点", write=True, body=obj(
+    ["reads"], reads={"type": "array", "items": READ, "maxItems": counts.MAX_READS},
+    location=TEXT(CountLine.seen_location, "实际位置（未逐条给出位置的读取）"), condition={"enum": ["", *CONDITIONS]}))
 def reads(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    items = field(body, "reads", list)
-    if not all(isinstance(x, str) for x in items):
-        raise InvalidInput("reads 须为字符串列表。", "reads")
+    items: list[str | counts.Read] = []
+    for x in field(body, "reads", list):
+        if isinstance(x, dict) and isinstance(x.get("tag"), str) and isinstance(x.get("location", ""), str):
+            items.append((x["tag"], x.get("location", "")))
+        elif isinstance(x, str):
+            items.append(x)
+        else:
+            raise InvalidInput("reads 的每一项须为标签字符串，或 {\"tag\": …, \"location\": …}。", "reads")
     r = counts.record_reads(db, user, path_id(request), items, field(body, "location", str, required=False) or "",
                             field(body, "condition", str, required=False) or "")
     return asdict(r)
@@ -60,6 +68,20 @@ def get_count(request: Request, db: Session, user: User | None, body: Any) -> di
 def resolve(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(counts.resolve(db, user, path_id(request), field(body, "resolution", str),
                                   field(body, "note", str, required=False) or ""))
+
+
+@declare("POST", "/api/counts/{id}/settle", "批量处理差异（所列差异，或某一类全部未处理的差异）", "盘点", write=True,
+         body=obj(["resolution"], resolution={"enum": list(RESOLUTIONS)}, note=TEXT(CountLine.note, "说明"),
+                  lines={"type": "array", "items": {"type": "integer"}, "maxItems": counts.MAX_READS},
+                  kind={"enum": list(COUNT_ISSUES)}))
+def settle(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    lines = field(body, "lines", list, required=False)
+    if lines is not None and not all(isinstance(x, int) and not isinstance(x, bool) for x in lines):
+        raise InvalidInput("lines 须为差异编号（整数）列表。", "lines")
+    done = counts.settle(db, user, path_id(request), field(body, "resolution", str),
+                         field(body, "note", str, required=False) or "", line_ids=lines,
+                         kind=field(body, "kind", str, required=False))
+    return asdict(done)
 
 
 @declare("POST", "/api/counts/{id}/close", "结束盘点", "盘点", write=True)

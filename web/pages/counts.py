@@ -82,6 +82,25 @@ def count_resolve(request: Request, db: Session, user: User | None, form: FormDa
     return RedirectResponse(f"/counts/{line.count_id}", status_code=303)
 
 
+@page("/counts/{id}/settle", "POST")
+def count_settle(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    """Settle many differences at once: the ticked lines, or every unsettled one of a kind."""
+    count_id = path_id(request)
+    scope = str(form.get("scope") or "selected")
+    ids = [params.small_id(v) for v in form.getlist("line")] if scope == "selected" else None
+    try:
+        if ids is not None and (not ids or None in ids):
+            raise InvalidInput("请先勾选要处理的差异，或在“处理范围”中选择一类差异。", "lines")
+        done = svc.settle(db, user, count_id, str(form.get("resolution") or ""),
+                          params.text(form, "note", "说明", CountLine.note, required=False),
+                          line_ids=ids, kind=None if ids is not None else scope)
+    except InvalidInput as exc:
+        db.rollback()
+        return _detail(request, db, user, count_id, error=exc.message, status=exc.status)
+    cases = f"，已申请损失核销：{'、'.join(done.cases)}" if done.cases else ""
+    return _detail(request, db, user, count_id, message=f"已处理 {done.lines} 处差异{cases}。")
+
+
 @page("/counts/{id}/close", "POST")
 def count_close(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     count = svc.close_count(db, user, path_id(request))

@@ -15,6 +15,23 @@
     b.addEventListener('click', function () { window.print(); });
   });
 
+  // "全选" boxes: data-check-all="<name>" ticks or clears every box of that name in the same form.
+  document.querySelectorAll('[data-check-all]').forEach(function (all) {
+    all.addEventListener('change', function () {
+      var owner = all.getAttribute('form');
+      var sel = 'input[type=checkbox][name="' + all.getAttribute('data-check-all') + '"]' +
+        (owner ? '[form="' + owner + '"]' : '');
+      document.querySelectorAll(sel).forEach(function (box) { box.checked = all.checked; });
+    });
+  });
+
+  // Irreversible actions ask first: a form with data-confirm="…" submits only when the person says yes.
+  document.querySelectorAll('form[data-confirm]').forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      if (!window.confirm(f.getAttribute('data-confirm'))) { e.preventDefault(); }
+    });
+  });
+
   // Suggestions as you type in the pool's search box.
   var q = document.getElementById('q'), list = document.getElementById('suggestions'), timer;
   if (q && list) {
