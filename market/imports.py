@@ -82,11 +82,13 @@ from sqlmodel import Session, select
 from market.access import UNIT_ROLES, require
 from market.accounts import units
 from market.assets import epc_for, tag_for
+from market.catalogue import categories, leaf_categories
 from market.errors import Conflict, InvalidInput
 from market.fields import BIDI_MESSAGE, bidi_char, limit
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
+from market.infra.sheets import xlsx_bytes
 from market.infra.textfiles import decode_text
 from market.infra.workbook_reader import MAX_CELL_CHARS, MAX_SHEET_ROWS, SheetTooLarge
 from market.models import USABLE_CONDITIONS, Asset, Category, Event, Unit, User, utcnow
@@ -748,29 +750,48 @@ class ImportPlan:
                               error_count=self.parsed.error_count + len(self.errors) - len(self.parsed.errors))
 
 
-def _categories(db: Session) -> dict[str, int | None]:
-    """code (upper case) → category id; None when the code is in several catalogues and none is the default."""
-    found: dict[str, list[tuple[int, str]]] = {}
-    for cid, code, catalogue in db.exec(select(Category.id, Category.code, Category.catalogue)):
-        found.setdefault(code.strip().upper(), []).append((cid, catalogue))
-    out: dict[str, int | None] = {}
+@dataclass
+class CategoryCode:
+    id: int | None  # None when the code is in several catalogues and none is the default
+    name: str
+    is_leaf: bool
+
+
+def _categories(db: Session) -> dict[str, CategoryCode]:
+    """code (upper case) → the category it names."""
+    found: dict[str, list[tuple[int, str, str, bool]]] = {}
+    for cid, code, catalogue, name, leaf in db.exec(
+            select(Category.id, Category.code, Category.catalogue, Category.name, Category.is_leaf)):
+        found.setdefault(code.strip().upper(), []).append((cid, catalogue, name, leaf))
+    out: dict[str, CategoryCode] = {}
     for code, rows in found.items():
         if len(rows) == 1:
-            out[code] = rows[0][0]
+            out[code] = CategoryCode(rows[0][0], rows[0][2], rows[0][3])
         else:
-            default = [cid for cid, cat in rows if cat == DEFAULT_CATALOGUE]
-            out[code] = default[0] if len(default) == 1 else None
+            default = [r for r in rows if r[1] == DEFAULT_CATALOGUE]
+            out[code] = (CategoryCode(default[0][0], default[0][2], default[0][3]) if len(default) == 1
+                         else CategoryCode(None, rows[0][2], rows[0][3]))
     return out
 
 
-def _category_id(code: str, categories: dict[str, int | None]) -> int | None | str:
-    key = code.upper()
-    if key in categories:
-        return categories[key]
-    m = re.match(r"^([A-Za-z]?\d+)", key)  # "A05010201 会议椅"
-    if m and m.group(1) in categories:
-        return categories[m.group(1)]
-    return "missing"
+# A code followed by its name ("A05010201 会议椅", "A05010201-会议椅"); a code run on into more letters or digits
+# ("A0502XXXX") is not a code followed by anything: it is refused, never filed under the group it starts with.
+_CODE_AND_NAME = re.compile(r"^([A-Za-z]?\d+)(?:[\s:：\-—|/（(].*)?$")
+
+
+def _category_id(code: str, categories: dict[str, CategoryCode]) -> int | None | str:
+    """The category a row names: its exact code (optionally followed by its name). "missing" when no category has
+    that code, "group" when it names a group rather than a leaf (items are filed under leaves only)."""
+    key = code.strip().upper()
+    hit = categories.get(key)
+    if hit is None:
+        m = _CODE_AND_NAME.match(key)
+        hit = categories.get(m.group(1)) if m else None
+    if hit is None:
+        return "missing"
+    if not hit.is_leaf:
+        return "group"
+    return hit.id
 
 
 def _existing_tags(db: Session, tags: Iterable[str]) -> set[str]:
@@ -845,7 +866,12 @@ def check_rows(db: Session, unit: Unit, parsed: ParsedFile, progress: Progress |
             progress(i, total)
         cid = _category_id(d.category_code, categories) if d.category_code else None
         if cid == "missing":
-            errors.append(RowError(d.row, cat_header, f"资产分类代码 {d.category_code} 不存在"))
+            errors.append(RowError(d.row, cat_header, f"资产分类代码 {d.category_code} 不存在（可用的代码见导入模板的“分类代码”表）"))
+            d.ok = False
+        elif cid == "group":
+            group = categories[_CODE_AND_NAME.match(d.category_code.strip().upper()).group(1)]
+            errors.append(RowError(d.row, cat_header, f"资产分类代码 {d.category_code}（{group.name}）是分类组，"
+                                                      "请填写其下的末级分类代码（见导入模板的“分类代码”表）"))
             d.ok = False
         elif cid is None and d.category_code:
             errors.append(RowError(d.row, cat_header, f"资产分类代码 {d.category_code} 在多个分类目录中都有，无法确定"))
@@ -887,6 +913,40 @@ def check_rows(db: Session, unit: Unit, parsed: ParsedFile, progress: Progress |
 def _summary(filename: str, row: int) -> str:
     name = filename if len(filename) <= 200 else filename[:95] + "…" + filename[-95:]
     return f"从台账导入（文件 {name} 第 {row} 行）"
+
+
+TEMPLATE_EXAMPLE = {"tag": "", "name": "会议椅", "category": "A05010201", "model": "AD-01", "brand": "震旦",
+                    "quantity": 10, "value": 3000, "unit_price": "", "purchase_date": date(2023, 5, 1),
+                    "condition": "良好", "status": "闲置", "location": "三楼会议室", "custodian": "张三",
+                    "responsible": "李四", "confidential": "否"}
+
+
+def template_workbook(db: Session) -> bytes:
+    """The import template: a sheet with every column this import reads (required ones marked *) and one example
+    row, a sheet of the leaf category codes a row may name, and a sheet saying how each column is read."""
+    leaves = leaf_categories(db)
+    names = {c.id: c.name for c in categories(db)}
+    example = dict(TEMPLATE_EXAMPLE)
+    if leaves and not any(c.code == example["category"] for c in leaves):
+        example["category"], example["name"] = leaves[0].code, leaves[0].name
+    headers = [("*" if c.required else "") + c.label for c in COLUMNS]
+    notes = [
+        ("资产编号", "留空时自动生成；数量大于 1 时在编号后加 -001、-002 …"),
+        ("资产名称", "必填"),
+        ("资产分类代码", "必填；填“分类代码”表中的末级代码（可在代码后加空格和名称）"),
+        ("数量", "整数 1～10000，默认 1；大于 1 时生成多件"),
+        ("原值", "整行的原值（元）；也可改填“单价”"),
+        ("取得日期", "如 2023-05-01、2023/5/1、2023年5月1日"),
+        ("使用状况", "全新、良好、一般、待维修、报废"),
+        ("资产状态", "在用（默认）或闲置"),
+        ("是否涉密", "是 / 否"),
+    ]
+    return xlsx_bytes([
+        ("资产台账", headers, [[example[c.field] for c in COLUMNS]]),
+        ("分类代码", ["分类代码", "分类名称", "上级分类", "计量单位"],
+         [[c.code, c.name, names.get(c.parent_id, ""), c.measure_unit] for c in leaves]),
+        ("填写说明", ["列", "说明"], notes),
+    ])
 
 
 def preview_import(db: Session, actor: User, unit_id: int, source: Source, filename: str | None = None) -> ImportPlan:
@@ -966,6 +1026,23 @@ def import_upload(user_id: int, unit_id: int, source: Source, filename: str | No
         raise plan.rejected()
     with session_scope(write=True) as db:
         return import_assets(db, user_by_id(db, user_id), unit_id, parsed, progress=progress, post_idle=post_idle)
+
+
+def upload_job(user_id: int, unit_id: int, data: bytes, filename: str, post_idle: bool = False,
+               ) -> Callable[[Progress], dict[str, Any]]:
+    """The background job of an uploaded ledger (the import page's and the API's): its result is what the status
+    page and ``GET /api/imports/{job}`` show — the items created, or every row error."""
+
+    def work(progress: Progress) -> dict[str, Any]:
+        try:
+            result = import_upload(user_id, unit_id, data, filename, progress=progress, post_idle=post_idle)
+        except ImportRejected as exc:
+            return {"ok": False, "message": exc.message, "total": 0,
+                    "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
+        return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
+                "total": result.created, "listings": result.listings}
+
+    return work
 
 
 @transactional

@@ -135,9 +135,10 @@ def _no_constant(name: str) -> Any:
 
 
 def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = False,
-        body_schema: dict[str, Any] | None = None):  # noqa: ANN201
+        body_schema: dict[str, Any] | None = None, upload: int | None = None):  # noqa: ANN201
     """``body_schema``: the JSON Schema the endpoint declares for its body (``web.api.registry``); its limits —
-    text lengths from the columns, number ranges — are checked here, before the handler, for every endpoint."""
+    text lengths from the columns, number ranges — are checked here, before the handler, for every endpoint.
+    ``upload``: the body is a file of at most that many bytes, handed to the handler as bytes (not JSON)."""
 
     def wrap(fn: ApiHandler):  # noqa: ANN202
         def run(request: Request, body: Any) -> Response:
@@ -163,7 +164,11 @@ def api(handler: ApiHandler | None = None, *, auth: bool = True, write: bool = F
             body = None
             if has_nul(request.url.path) or any(has_nul(v) for _, v in request.query_params.multi_items()):
                 return api_error(400, "invalid", NUL_MESSAGE)
-            if request.method in UNSAFE:
+            if request.method in UNSAFE and upload is not None:
+                body = await request.body()
+                if len(body) > upload:
+                    return api_error(413, "too_large", f"文件超过 {upload // (1024 * 1024)} MB。")
+            elif request.method in UNSAFE:
                 raw = await request.body()
                 if len(raw) > MAX_JSON_BYTES:
                     return api_error(413, "too_large", "请求体过大。")

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from market.errors import NotFound, PermissionDenied
 from market.infra.config import settings
 from market.infra.db import JOB_CONNECTIONS
 
@@ -125,3 +126,13 @@ def start(owner_id: int, kind: str, work: Callable[[Callable[[int, int], None]],
 
     threading.Thread(target=run, name=f"job-{job_id}", daemon=True).start()
     return job_id
+
+
+def owned(job_id: str, user_id: int) -> dict[str, Any]:
+    """A job's state for the person who started it (the status page and the API alike)."""
+    state = read(job_id)
+    if state is None:
+        raise NotFound("导入任务不存在或已过期。")
+    if state["owner"] != user_id:
+        raise PermissionDenied("只能查看自己发起的导入。")
+    return state

@@ -11,6 +11,7 @@ from web.api import (  # noqa: F401  (they declare the endpoints)
     assets,
     counts,
     disposals,
+    imports,
     listings,
     notices,
     orders,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from market.fields import LATITUDE, LONGITUDE, MONEY_SCHEMA, string
+from web import bodylimit
 from web.endpoints import ApiHandler, api
 
 
@@ -23,6 +24,7 @@ class Endpoint:
     query: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)  # (name, schema, description)
     auth: bool = True
     hot: bool = False  # asked for at every keystroke (search, suggest): routed before everything else
+    upload: dict[str, Any] | None = None  # media type -> schema of a file sent as the body
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -31,13 +33,18 @@ ENDPOINTS: list[Endpoint] = []
 def declare(method: str, path: str, summary: str, tag: str, *, body: dict[str, Any] | None = None,
             query: list[tuple[str, dict[str, Any], str]] | None = None, auth: bool = True,
             write: bool = False, wrap: Callable[[Callable], Callable] | None = None,
-            ) -> Callable[[ApiHandler], ApiHandler]:
+            upload: tuple[int, tuple[str, ...]] | None = None) -> Callable[[ApiHandler], ApiHandler]:
     """``wrap`` makes the endpoint from the function instead of ``api`` (``pool_read``: search and suggest, which
-    are also routed first)."""
+    are also routed first). ``upload``: (bytes, media types) of a file sent as the request body."""
 
     def deco(fn: ApiHandler) -> ApiHandler:
-        endpoint = wrap(fn) if wrap is not None else api(fn, auth=auth, write=write, body_schema=body)
-        ENDPOINTS.append(Endpoint(method, path, summary, tag, endpoint, body, query or [], auth, wrap is not None))
+        if upload is not None:
+            bodylimit.allow(method, path, upload[0])
+        endpoint = wrap(fn) if wrap is not None else api(fn, auth=auth, write=write, body_schema=body,
+                                                         upload=upload[0] if upload else None)
+        files = {m: {"type": "string", "format": "binary", "maxLength": upload[0]} for m in upload[1]} if upload else None
+        ENDPOINTS.append(Endpoint(method, path, summary, tag, endpoint, body, query or [], auth, wrap is not None,
+                                  files))
         return fn
 
     return deco
@@ -66,7 +73,7 @@ ERROR = {
 def openapi() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for e in ENDPOINTS:
-        params = [{"name": n, "in": "path", "required": True, "schema": INT}
+        params = [{"name": n, "in": "path", "required": True, "schema": INT if n == "id" else STR}
                   for n in re.findall(r"{(\w+)}", e.path)]
         params += [{"name": n, "in": "query", "required": False, "schema": s, "description": d}
                    for n, s, d in e.query]
@@ -81,6 +88,8 @@ def openapi() -> dict[str, Any]:
         }
         if e.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": e.body}}}
+        if e.upload is not None:
+            op["requestBody"] = {"required": True, "content": {m: {"schema": s} for m, s in e.upload.items()}}
         if not e.auth:
             op["security"] = []
         paths.setdefault(e.path, {})[e.method.lower()] = op

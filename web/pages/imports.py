@@ -7,12 +7,14 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market.errors import InvalidInput, NotFound, PermissionDenied
-from market.imports import check_import, import_units
+from market.errors import InvalidInput
+from market.imports import check_import, import_units, template_workbook, upload_job
+from market.infra.sheets import XLSX_MEDIA
 from market.models import User
 from web import jobs, params
 from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import page
+from web.responses import download
 from web.templating import render
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -21,22 +23,6 @@ MAX_BYTES = 20 * 1024 * 1024
 @page("/imports/new")
 def import_form(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     return render(request, "import.html", {"units": import_units(db, user)})
-
-
-def _run_import(user_id: int, unit_id: int, data: bytes, filename: str, post: bool = False):  # noqa: ANN202
-    def work(progress) -> dict:  # noqa: ANN001
-        from market.imports import ImportRejected, import_upload
-
-        try:
-            # read in a worker process, checked, then written (and posted) in one transaction
-            result = import_upload(user_id, unit_id, data, filename, progress=progress, post_idle=post)
-        except ImportRejected as exc:
-            return {"ok": False, "message": exc.message, "total": 0,
-                    "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in exc.errors]}
-        return {"ok": True, "created": result.created, "seconds": round(result.seconds, 2),
-                "total": result.created, "listings": result.listings}
-
-    return work
 
 
 @page("/imports", "POST", max_body=MAX_BYTES + FORM_OVERHEAD, write=False)  # the job writes, later
@@ -50,15 +36,17 @@ def import_submit(request: Request, db: Session, user: User | None, form: FormDa
     data = upload.file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise InvalidInput("文件超过 20 MB，请拆分后导入。", "file")
-    job_id = jobs.start(user.id, "import", _run_import(user.id, unit_id, data, upload.filename, post))
+    job_id = jobs.start(user.id, "import", upload_job(user.id, unit_id, data, upload.filename, post))
     return RedirectResponse(f"/imports/{job_id}", status_code=303)
+
+
+@page("/imports/template.xlsx")
+def import_template(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    import_units(db, user)  # the template is for those who may import
+    return download(template_workbook(db), XLSX_MEDIA, "gongwucang-import-template.xlsx")
 
 
 @page("/imports/{job}")
 def import_status(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    state = jobs.read(request.path_params["job"])
-    if state is None:
-        raise NotFound("导入任务不存在或已过期。")
-    if state["owner"] != user.id:
-        raise PermissionDenied("只能查看自己发起的导入。")
+    state = jobs.owned(request.path_params["job"], user.id)
     return render(request, "import_status.html", {"job": state})
