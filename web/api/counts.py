@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from market import counts
 from market.errors import InvalidInput
-from market.models import COUNT_ISSUES, CONDITIONS, RESOLUTIONS, CountLine, InventoryCount, User
+from market.models import CONDITIONS, COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount, User
 from web import lists
 from web.api.registry import INT, STR, TEXT, declare, obj
 from web.api.serialize import to_json
