@@ -93,3 +93,16 @@ def build_world(db: Session) -> World:
     }
     db.commit()
     return w
+
+
+def lengthen_back_off(username: str, extra: int = 4) -> None:
+    """More failed sign-ins of ``username`` from the test client's address, recorded as made just now: with the
+    failures a test made over HTTP, the back-off is then 2**extra seconds instead of one, so a slow machine's
+    next request still meets it."""
+    from market.infra.db import session_scope
+    from market.models import LoginAttempt
+
+    with session_scope(write=True) as db:
+        for _ in range(extra):
+            db.add(LoginAttempt(username=username, ip="127.0.0.1", ok=False))
+        db.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import login
-from factories import PASSWORD, add_assets
+from factories import PASSWORD, add_assets, lengthen_back_off
 
 from market.infra.db import session_scope
 from market.pool import listings as pool
@@ -115,6 +115,7 @@ def test_api_errors_are_structured(http):
 def test_repeated_failures_slow_the_name_down_for_a_while(http):
     for _ in range(5):
         assert login(http, "staff_edu", "wrong-password").status_code == 401
+    lengthen_back_off("staff_edu")
     r = login(http, "staff_edu")  # even the right password is refused now
     assert r.status_code == 429 and "秒后再试" in r.text
     r = http.post("/api/session", json={"username": "staff_edu", "password": PASSWORD})
