@@ -166,7 +166,10 @@ def live_server(database_url: str):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    # Keep-alive outlasts any pause of a test: with uvicorn's 5 s, a client reusing a connection the server is just
+    # closing (a test that paused longer on a busy machine) was answered "connection reset".
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning",
+                                          timeout_keep_alive=600))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
