@@ -21,6 +21,22 @@ class InvalidInput(MarketError):
     status = 422
 
 
+class InvalidInputs(InvalidInput):
+    """Several mistakes in one submission, each with its field: a form shows every one at once, next to its field,
+    and the API lists them all (``errors``) besides the first one's ``message`` and ``field``."""
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        first = problems[0]
+        more = f"（共 {len(problems)} 处需要修改）" if len(problems) > 1 else ""
+        super().__init__(first.message + more, first.field)
+        self.problems = problems
+
+    def as_dict(self) -> dict:
+        out = super().as_dict()
+        out["error"]["errors"] = [{"field": p.field, "message": p.message} for p in self.problems]
+        return out
+
+
 class NotFound(MarketError):
     code = "not_found"
     status = 404

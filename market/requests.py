@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from market.access import can, require, require_user, scoped, visible
 from market.approvals import approver_role, require_approver
 from market.catalogue import leaf_categories
-from market.errors import InvalidInput, InvalidTransition
+from market.errors import InvalidInput, InvalidInputs, InvalidTransition
 from market.infra.db import transactional
 from market.infra.eventlog import history, log_event
 from market.infra.rows import get_or_404
@@ -36,6 +36,8 @@ from market.notices import notify, unit_users
 from market.orders import own_unit_options
 
 MAX_LINE_QUANTITY = 100_000
+# What a line's priority means to the matcher (MATCHING.md: unmet units weigh priority × units): said on the form.
+PRIORITY_HELP = "优先级 1～9，数字越大越优先：物品不够分时，先满足优先级高的行；一般填 1。"
 MAX_LINES = 200
 
 
@@ -48,23 +50,42 @@ class LineInput:
     priority: int = 1
     listing_id: int | None = None
     note: str = ""
+    row: int | None = None  # the line's place on a form that left some rows out (blank ones): its messages say so
 
 
-def _check_line(db: Session, actor: User, i: int, line: LineInput) -> None:
+def _check_line(db: Session, actor: User, i: int, line: LineInput) -> list[InvalidInput]:
+    """Every mistake of one line (the form shows them all at once)."""
     where = f"第 {i + 1} 行"
-    get_or_404(db, Category, line.category_id, f"lines[{i}].category_id")
+    out: list[InvalidInput] = []
+    get_or_404(db, Category, line.category_id, f"lines[{i}].category_id")  # a form offers only existing ones
     if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
-        raise InvalidInput(f"{where}：数量须为正整数。", f"lines[{i}].quantity")
-    if line.quantity > MAX_LINE_QUANTITY:
-        raise InvalidInput(f"{where}：数量不能超过 {MAX_LINE_QUANTITY}。", f"lines[{i}].quantity")
+        out.append(InvalidInput(f"{where}：数量须为正整数。", f"lines[{i}].quantity"))
+    elif line.quantity > MAX_LINE_QUANTITY:
+        out.append(InvalidInput(f"{where}：数量不能超过 {MAX_LINE_QUANTITY}。", f"lines[{i}].quantity"))
     if line.end_date is not None and line.end_date < line.start_date:
-        raise InvalidInput(f"{where}：结束日期不能早于开始日期。", f"lines[{i}].end_date")
-    if not isinstance(line.priority, int) or not 1 <= line.priority <= 9:
-        raise InvalidInput(f"{where}：优先级须为 1 至 9。", f"lines[{i}].priority")
+        out.append(InvalidInput(f"{where}：归还日期不能早于开始日期。", f"lines[{i}].end_date"))
+    if not isinstance(line.priority, int) or isinstance(line.priority, bool) or not 1 <= line.priority <= 9:
+        out.append(InvalidInput(f"{where}：优先级须为 1 至 9。", f"lines[{i}].priority"))
     if line.listing_id is not None:
         listing = visible(db, actor, PoolListing, line.listing_id, f"lines[{i}].listing_id")
         if listing.category_id != line.category_id:
-            raise InvalidInput(f"{where}：所选挂牌资产与资产分类不符。", f"lines[{i}].listing_id")
+            out.append(InvalidInput(f"{where}：所选挂牌资产与资产分类不符。", f"lines[{i}].listing_id"))
+    return out
+
+
+def request_problems(db: Session, actor: User, title: str, lines: list[LineInput], purpose: str,
+                     ) -> list[InvalidInput]:
+    """Every mistake of a request as submitted (nothing written): the title, the purpose and each line."""
+    out: list[InvalidInput] = []
+    if not title or not title.strip():
+        out.append(InvalidInput("请填写申请事由。", "title"))
+    if purpose not in PURPOSES:
+        out.append(InvalidInput(f"用途须为：{'、'.join(PURPOSES)}。", "purpose"))
+    if len(lines) > MAX_LINES:
+        out.append(InvalidInput(f"一次申请最多 {MAX_LINES} 行明细。", "lines"))
+    for i, line in enumerate(lines[:MAX_LINES]):
+        out += _check_line(db, actor, line.row if line.row is not None else i, line)
+    return out
 
 
 @transactional
@@ -81,16 +102,11 @@ def submit_request(
     unit_id = unit_id if unit_id is not None else actor.unit_id
     require(actor, "submit_request", unit_id)
     unit = get_or_404(db, Unit, unit_id, "unit_id")
-    if not title or not title.strip():
-        raise InvalidInput("请填写申请事由。", "title")
-    if purpose not in PURPOSES:
-        raise InvalidInput(f"用途须为：{'、'.join(PURPOSES)}。", "purpose")
+    problems = request_problems(db, actor, title, lines, purpose)
     if not lines:
-        raise InvalidInput("申请至少包含一行明细。", "lines")
-    if len(lines) > MAX_LINES:
-        raise InvalidInput(f"一次申请最多 {MAX_LINES} 行明细。", "lines")
-    for i, line in enumerate(lines):
-        _check_line(db, actor, i, line)
+        problems.append(InvalidInput("申请至少包含一行明细。", "lines"))
+    if problems:
+        raise InvalidInputs(problems)
     lat, lng = location if location else (unit.lat, unit.lng)
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise InvalidInput("送达地点坐标无效。", "location")

@@ -307,6 +307,7 @@ class Entry:
     clone: bool = False  # sign-in and sign-out act on a copy of the actor's cookies
     fresh_token: bool = False  # signing out of the API revokes the token: use one of its own
     background: bool = False  # the work finishes in a background job after the redirect
+    content: Callable[[Make, dict[str, Any]], bytes] | None = None  # an API body that is a file, not JSON
 
     @property
     def api(self) -> bool:
@@ -454,6 +455,8 @@ def _pages() -> list[Entry]:
         P("/counts/{id}/scan", ADMIN, lambda m: m.count("warehouse"), lambda m, p: {"tags": f"UNKNOWN-{m.n()}"},
           variant="warehouse", logged=False),
         P("/counts/{id}/close", OWNER_OR_ADMIN, lambda m: m.count(all_seen=True)),
+        P("/counts/{id}/settle", OWNER_OR_ADMIN, lambda m: m.count(stray=True),
+          {"scope": "unexpected", "resolution": "accepted"}),
         P("/counts/lines/{id}/resolve", OWNER_OR_ADMIN, lambda m: {"id": m.count(stray=True)["line"]},
           {"resolution": "accepted"}),
         P("/notices/read", SIGNED, lambda m: m.notice(), lambda m, p: {"id": str(p["id"])},
@@ -540,6 +543,10 @@ def _apis() -> list[Entry]:
         A("/api/counts/{id}/reads", ADMIN, lambda m: m.count("warehouse"),
           lambda m, p: {"reads": [f"UNKNOWN-{m.n()}"]}, variant="warehouse", logged=False),
         A("/api/counts/{id}/close", OWNER_OR_ADMIN, lambda m: m.count(all_seen=True)),
+        A("/api/counts/{id}/settle", OWNER_OR_ADMIN, lambda m: m.count(stray=True),
+          {"kind": "unexpected", "resolution": "accepted"}),
+        A("/api/imports", OWNER_OR_ADMIN, lambda m: {"unit": w(m).edu.id}, url="/api/imports?unit={unit}",
+          content=lambda m, p: _ledger(m, p)["file"][1], background=True),
         A("/api/counts/lines/{id}/resolve", OWNER_OR_ADMIN, lambda m: {"id": m.count(stray=True)["line"]},
           {"resolution": "accepted"}),
         A("/api/notices/read", SIGNED, lambda m: m.notice(), lambda m, p: {"id": p["id"]},
@@ -737,8 +744,9 @@ def _send(env: Env, entry: Entry, actor: str, params: dict[str, Any], *, csrf_ok
     data = entry.data(m, params) if entry.data else None
     files = entry.files(m, params) if entry.files else None
     if entry.api:
+        body = {"content": entry.content(m, params)} if entry.content else {"json": data}
         if via_cookie:  # the session cookie of the page client, no bearer token, no X-CSRF-Token header
-            return env.pages[actor].request(entry.method, path, json=data)
+            return env.pages[actor].request(entry.method, path, **body)
         headers = {}
         if actor != "anonymous":
             token = env.tokens[actor]
@@ -749,7 +757,7 @@ def _send(env: Env, entry: Entry, actor: str, params: dict[str, Any], *, csrf_ok
                     token = issue_token(db, Make.who(db, actor))
             headers["Authorization"] = f"Bearer {token}"
         env.api.cookies.clear()
-        return env.api.request(entry.method, path, json=data, headers=headers)
+        return env.api.request(entry.method, path, headers=headers, **body)
     client = env.pages[actor]
     form = dict(data or {})
     form["csrf_token"] = _csrf_of(client) if csrf_ok else "not-the-token"
@@ -765,12 +773,12 @@ def _settle(env: Env, entry: Entry, r: httpx.Response) -> None:
         return
     from web import jobs
 
-    job = r.headers["location"].rsplit("/", 1)[-1]
+    job = r.json()["job"] if entry.api else r.headers["location"].rsplit("/", 1)[-1]
     deadline = time.monotonic() + 60
     while (state := jobs.read(job)) is not None and state["status"] in ("queued", "running"):
         assert time.monotonic() < deadline, "the import job did not finish"
         time.sleep(0.05)
-    assert state is not None and state["status"] == "done" and state["result"]["ok"], state
+    assert state is not None and state["status"] == "done" and state["result"]["ok"], (state, state and state.get("result"))
 
 
 def _alert(html: str) -> str:

@@ -34,7 +34,7 @@ def test_bad_form_keeps_what_was_typed(http, world):
     r = _submit(http, world, category_0=str(world.chair.id), quantity_0="0", start_0="2026-12-03", end_0="2026-12-05")
     assert r.status_code == 422 and "第 1 行的数量不能小于 1" in r.text and "全市教育工作会议" in r.text
     r = _submit(http, world, category_0=str(world.chair.id), quantity_0="5", start_0="2026-12-05", end_0="2026-12-03")
-    assert r.status_code == 422 and "结束日期不能早于开始日期" in r.text
+    assert r.status_code == 422 and "归还日期不能早于开始日期" in r.text
     r = _submit(http, world, category_0=str(world.chair.id), quantity_0="5", start_0="明天", end_0="2026-12-03")
     assert r.status_code == 422 and "不是有效日期" in r.text
     r = _submit(http, world)

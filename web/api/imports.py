@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from market.errors import InvalidInput
 from market.imports import MAX_FILE_BYTES, check_import, import_units, template_workbook, upload_job
-from market.infra.sheets import CSV_MEDIA, XLSX_MEDIA
+from market.infra.sheets import XLSX_MEDIA
 from market.models import User
 from web import jobs, params
 from web.api.registry import INT, STR, declare
@@ -28,7 +28,7 @@ def template(request: Request, db: Session, user: User | None, body: Any) -> Res
 @declare("POST", "/api/imports", "导入资产台账：请求体为 .xlsx 或 .csv 文件本身；返回任务编号（202），轮询其进度与逐行错误",
          "导入", upload=(MAX_FILE_BYTES, MEDIA), query=[
              ("unit", INT, "导入到的单位编号"), ("post", {"enum": ["0", "1"]}, "1：导入后把闲置资产挂牌到公物池"),
-             ("filename", STR, "文件名（.xlsx 或 .csv；缺省时按 Content-Type 判断）")])
+             ("filename", STR, "文件名（.xlsx 或 .csv；缺省时按文件内容判断）")])
 def start(request: Request, db: Session, user: User | None, body: Any) -> Response:
     q = request.query_params
     unit_id = params.integer(q, "unit", "单位", 1)
@@ -36,8 +36,8 @@ def start(request: Request, db: Session, user: User | None, body: Any) -> Respon
     check_import(db, user, unit_id, post)
     if not body:
         raise InvalidInput("请求体为空：请把 .xlsx 或 .csv 文件本身作为请求体上传。", "file")
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    filename = q.get("filename") or ("upload.csv" if kind in ("text/csv", CSV_MEDIA.split(";")[0]) else "upload.xlsx")
+    # the file's own bytes say what it is when no name is given: a workbook is a zip archive
+    filename = q.get("filename") or ("upload.xlsx" if body[:2] == b"PK" else "upload.csv")
     job_id = jobs.start(user.id, "import", upload_job(user.id, unit_id, body, filename, post))
     return JSONResponse({"job": job_id, "status": "queued", "progress_url": f"/api/imports/{job_id}"},
                         status_code=202)

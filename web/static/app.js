@@ -32,6 +32,39 @@
     });
   });
 
+  // The request form's lines: add and remove rows in the page; a permanent line has no return date.
+  var lines = document.querySelector('[data-lines]'), tpl = document.querySelector('[data-line-template]');
+  var count = document.querySelector('[data-line-count]'), add = document.querySelector('[data-add-line]');
+  function wire(row) {
+    var perm = row.querySelector('[data-permanent]'), end = row.querySelector('[data-end]');
+    if (perm && end) {
+      perm.addEventListener('change', function () { end.disabled = perm.checked; if (perm.checked) { end.value = ''; } });
+    }
+    var remove = row.querySelector('[data-remove-line]');
+    if (remove) {
+      remove.hidden = false;
+      remove.addEventListener('click', function () {
+        if (lines.querySelectorAll('[data-line]').length > 1) { row.remove(); }
+      });
+    }
+  }
+  if (lines && tpl && count && add) {
+    lines.querySelectorAll('[data-line]').forEach(wire);
+    add.addEventListener('click', function (e) {
+      e.preventDefault();
+      var i = parseInt(count.value, 10) || 0;
+      var holder = document.createElement('tbody');
+      holder.innerHTML = tpl.innerHTML.split('__i__').join(String(i));
+      var row = holder.querySelector('[data-line]');
+      row.querySelector('td').textContent = String(lines.querySelectorAll('[data-line]').length + 1);
+      lines.appendChild(row);
+      count.value = String(i + 1);
+      wire(row);
+      var first = row.querySelector('select, input');
+      if (first) { first.focus(); }
+    });
+  }
+
   // Suggestions as you type in the pool's search box.
   var q = document.getElementById('q'), list = document.getElementById('suggestions'), timer;
   if (q && list) {
