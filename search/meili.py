@@ -238,12 +238,14 @@ class MeiliBackend:
         elif query.sort == fd.NEWEST.key or not query.q.strip():
             params["sort"] = [f"{_CREATED_TS}:desc"]
         words = tx.segment_query(query.q)
-        # every word in the listing's own fields; then in its holder's name too; then some of the words (relaxed)
+        # every word in the listing's own fields; then in its holder's name too; then some of the words (relaxed),
+        # the most frequent dropped first as the embedded backend ranks the rarer words' matches first: 锦川 帐篷
+        # (锦川 in most holders' names) answers the tents, not every item of every holder named 锦川
         attempts = [(OWN, "all", False)]
         if words:
             attempts.append((WITH_HOLDER, "all", False))
             if len(words) > 1:
-                attempts.append((WITH_HOLDER, "last", True))
+                attempts.append((WITH_HOLDER, "frequency", True))
         relaxed = False
         for attributes, strategy, partial in attempts:
             res, facet_res = self._search(query, {**params, "attributesToSearchOn": attributes,
