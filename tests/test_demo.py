@@ -12,6 +12,8 @@ from market.demo import DEMO_ACCOUNTS, build_demo
 from market.infra.db import session_scope
 from market.models import Asset, DamageRecord, Event, Order, PoolListing, Request
 from market.signin import authenticate
+from search import SearchQuery
+from tests.relevance_suite import CASES, KINDS, Case, brand, cat, evaluate
 from tests.test_search_contract import BACKENDS, _drop, _open
 
 TODAY = date(2026, 11, 23)
@@ -121,13 +123,10 @@ def demo_engine(request, demo_documents):
 
 
 def test_relevance_suite_precision_at_5(demo_engine, demo_documents):
-    import search
-    from relevance_suite import CASES, KINDS, evaluate
-
     kind, engine = demo_engine
 
     def top(q: str, filters: dict[str, str]) -> list[dict]:
-        return engine.search(search.SearchQuery(q=q, per_page=5, **filters)).hits
+        return engine.search(SearchQuery(q=q, per_page=5, **filters)).hits
 
     report = evaluate(top, demo_documents)
     print("\n" + report.text(kind))
@@ -137,8 +136,6 @@ def test_relevance_suite_precision_at_5(demo_engine, demo_documents):
 
 def test_the_relevance_suite_judges_by_its_rules():
     """The suite's arithmetic: precision@5 over min(5, relevant documents), relevance from the rule, a kind's mean."""
-    from relevance_suite import Case, brand, cat, evaluate
-
     docs = [{"title": f"T{i}", "category_name": "会议椅" if i < 3 else "沙发", "brand": "震旦", "tier": "idle"}
             for i in range(8)]
     cases = [Case("a", "chairs", cat("会议椅")), Case("b", "brand", brand("震旦")),
