@@ -565,8 +565,8 @@ class EmbeddedBackend:
         """Each query word's score in each slot, the slots it matches and the words to highlight (None: it
         matches nothing). Words are matched on the listing's own words; a word that matches none of those
         anywhere, with the words around it that together are part of a holder's name, is matched on the holder
-        names ("市教育局 椅子": 市教育局 there, 椅子 on the listings). The arrays are read-only: they may be kept
-        by ``_word``."""
+        names ("市教育局 椅子": 市教育局 there, 椅子 on the listings) as one word (锦川, cut into 锦 + 川, is one
+        entry). The arrays are read-only: they may be kept by ``_word``."""
         words = self._merge_synonym_spans(words)
         last = len(words) - 1
         out = [self._word(w, i == last, n) for i, w in enumerate(words)]
