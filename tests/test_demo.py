@@ -122,14 +122,15 @@ def demo_engine(request, demo_documents):
     _drop(request.param, b)
 
 
-def test_relevance_suite_precision_at_5(demo_engine, demo_documents):
+def test_relevance_suite_precision_at_5(demo_engine, demo_documents, capsys):
     kind, engine = demo_engine
 
     def top(q: str, filters: dict[str, str]) -> list[dict]:
         return engine.search(SearchQuery(q=q, per_page=5, **filters)).hits
 
     report = evaluate(top, demo_documents)
-    print("\n" + report.text(kind))
+    with capsys.disabled():  # the figures are printed on every run, not only with -s
+        print("\n" + report.text(kind))
     assert len(CASES) >= 100 and set(report.by_kind()) == set(KINDS)
     assert report.passed(), report.text(kind)
 
