@@ -37,14 +37,16 @@ from .facets import FacetCounter
 
 FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "path": 1.0, "holder": 0.5,
                  "description": 1.0}
-# ``path``: the category's ancestors (计算机设备, 空调及电器), worth less than its own name: 空调 finds the air
-# conditioners before the water dispensers filed under 空调及电器, 办公设备 still finds what is filed there
+# ``path``: the category's ancestors (计算机设备, 空调及电器), kept apart under PATH and asked only for a query word
+# that none of the listings' own words match (``_match``): 空调 finds the air conditioners, not the water dispensers
+# filed under 空调及电器; 办公设备 and 家具 find what is filed there
 # A listing's own words are matched first; its holder's (or a rental offer's vendor's) name only for the query
 # words that name a holder: a word none of those words match anywhere, with the words around it that together are
 # part of a holder's name ("市教育局 椅子", ``_match``). A tent company's name must not make its sound systems
 # answer 帐篷. The holder's tokens (every character too) are kept apart, under this prefix.
 HOLDER_FIELDS = {"holder"}
 HOLDER = "h:"
+PATH = "p:"
 (_HOLDER_COLUMN,) = fd.HOLDER.doc
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
 PINYIN_FIELDS = {"title", "category", "brand", "path"}
@@ -116,19 +118,22 @@ def analyse(doc: dict[str, Any]) -> dict[str, float]:
         toks = tx.index_tokens(value)
         if name not in PER_CHAR_FIELDS and name not in HOLDER_FIELDS:  # a holder's are asked only by name
             toks = [t for t in toks if len(t) > 1 or not tx.CJK.match(t)]
-        if name in HOLDER_FIELDS:
-            toks = [HOLDER + t for t in toks]
-        for t in toks:
-            if out.get(t, 0.0) < w:
-                out[t] = w
         if name in PINYIN_FIELDS:
             py = tx.pinyin_tokens(toks)
             if name == "category":  # the category's whole names too (签到台 is cut into 签到 + 台)
                 py |= tx.name_pinyin([value])
             elif name == "path":
                 py |= tx.name_pinyin(ancestors(doc))
+        if name in HOLDER_FIELDS:
+            toks = [HOLDER + t for t in toks]
+        elif name == "path":  # and each ancestor's whole name: 会展用具 (cut into 会展 + 用具) is asked whole
+            toks = [PATH + t for t in {*toks, *(tx.normalize(a).strip() for a in ancestors(doc))}]
+        for t in toks:
+            if out.get(t, 0.0) < w:
+                out[t] = w
+        if name in PINYIN_FIELDS:
             for p in py:
-                k = "py:" + p
+                k = ("p:py:" if name == "path" else "py:") + p
                 if out.get(k, 0.0) < w * PINYIN_FACTOR:
                     out[k] = w * PINYIN_FACTOR
     return out
@@ -275,7 +280,7 @@ class EmbeddedBackend:
 
     def _new_token(self, t: str) -> None:
         self._words_changed()
-        if t.startswith(("py:", HOLDER)):
+        if t.startswith(("py:", HOLDER, PATH)):
             return
         if t.isascii() and not t.isalnum():
             c = tx.compact(t)
@@ -443,7 +448,7 @@ class EmbeddedBackend:
 
     def _vocab(self) -> list[str]:
         if self._sorted_vocab is None:
-            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii() and not t.startswith(HOLDER))
+            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii() and not t.startswith((HOLDER, PATH)))
         return self._sorted_vocab
 
     def _prefix_terms(self, prefix: str, limit: int = 30) -> list[str]:
@@ -481,6 +486,17 @@ class EmbeddedBackend:
         return alts
 
     def _expand(self, w: str, last: bool) -> list[tuple[list[str], float, list[str]]]:
+        if w.startswith(PATH):  # a category's ancestor: the word, its aliases, a long word's dictionary words, pinyin
+            word = w[len(PATH):]
+            alts = [([w], 1.0, [])]
+            alts += [([PATH + t for t in self._tokens(s, PATH)], ALIAS_FACTOR, []) for s in sorted(self._syn.get(word, ()))]
+            if tx.CJK.match(word) and len(word) >= 4:
+                parts = _dictionary_split(word)
+                if len(parts) > 1:
+                    alts.append(([PATH + p for p in parts], 0.9, []))
+            elif word.isascii() and word.isalpha():
+                alts.append(([PATH + "py:" + word], 1.0, []))
+            return alts
         if w.startswith(HOLDER):  # a holder's name: the word, a long word's dictionary words
             word = w[len(HOLDER):]
             alts = [([w], 1.0, [])]
@@ -501,7 +517,7 @@ class EmbeddedBackend:
                 parts = _dictionary_split(w)
                 if len(parts) > 1:
                     alts.append((parts, 0.9, parts))
-            if len(w) >= 2 and w not in self.post_slots:
+            if len(w) >= 2 and w not in self.post_slots and PATH + w not in self.post_slots:  # (用具 is a word)
                 alts.append((list(w), 0.5, list(w)))
         else:
             c = tx.compact(w)
@@ -536,23 +552,25 @@ class EmbeddedBackend:
                         alts.append(([t], 0.7, sorted(self.py_words.get(t[3:], ()))))
         return alts
 
-    def _tokens(self, word: str) -> list[str]:
-        """The index tokens that must all match for a word: itself if indexed, else its query words."""
-        return [word] if word in self.post_slots else tx.segment_query(word)
+    def _tokens(self, word: str, prefix: str = "") -> list[str]:
+        """The index tokens (under ``prefix``, without it) that must all match for a word: itself if indexed, else
+        its query words."""
+        return [word] if prefix + word in self.post_slots else tx.segment_query(word)
 
     def _aliases(self, w: str, factor: float) -> list[tuple[list[str], float, list[str]]]:
         """The alternatives of the words ``w`` also finds (its aliases): below the word itself (ALIAS_FACTOR)."""
         return [(self._tokens(s), factor * ALIAS_FACTOR, [s]) for s in sorted(self._syn.get(w, ()))]
 
     def _merge_synonym_spans(self, words: list[str]) -> list[str]:
-        """Join consecutive query words that together are a synonym key (公文 柜 → 公文柜)."""
+        """Join consecutive query words that together are a synonym key (公文 柜 → 公文柜) or a category
+        ancestor's whole name (会展 用具 → 会展用具)."""
         if len(words) < 2:
             return words
         out, i = [], 0
         while i < len(words):
             for j in range(min(len(words), i + 4), i + 1, -1):
                 joined = "".join(words[i:j])
-                if joined in self._syn:
+                if joined in self._syn or PATH + joined in self.post_slots:
                     out.append(joined)
                     i = j
                     break
@@ -570,6 +588,11 @@ class EmbeddedBackend:
         words = self._merge_synonym_spans(words)
         last = len(words) - 1
         out = [self._word(w, i == last, n) for i, w in enumerate(words)]
+        if all(f is not None for f in out):
+            return out
+        for i, f in enumerate(out):  # a word no listing's own words match: the categories' ancestors (家具)
+            if f is None:
+                out[i] = self._word(PATH + words[i], i == last, n)
         if all(f is not None for f in out):
             return out
         names = self._holder_names

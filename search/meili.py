@@ -32,15 +32,15 @@ NAMES = ("category_name", "brand")  # counted (as facets) for the nearest terms 
 FILTERABLE = list(dict.fromkeys([*(a for f in fd.FILTERS for a in f.meili),
                                  *(a for f in fd.FIELDS if f.kind == fd.GEO for a in f.meili),  # _geoRadius
                                  *FACET_ATTRIBUTES.values(), *NAMES]))
-# A listing's own words are searched first; its holder's (a rental offer's vendor's) name only when they find
-# nothing (the embedded backend asks the holder per word that finds nothing: search/embedded.py HOLDER).
-# In the order of their weight (the ``attribute`` ranking rule), as the embedded backend's FIELD_WEIGHTS: the
-# listing's title, category, brand and model first; the category's ancestors below them (空调 finds the air
-# conditioners before the water dispensers under 空调及电器); pinyin below text; the aliases of the listing's
-# words last (an alias ranks below the word itself).
-OWN = ["title", "category_name", "brand", "model", "model_compact", "category_path", "description", "terms", "pinyin",
-       "aliases"]
-WITH_HOLDER = [*OWN, "holder"]
+# A listing's own words are searched first; its category's ancestors' (空调及电器, 家具用具) only when they find
+# nothing (空调 finds the air conditioners, not the water dispensers filed under 空调及电器), then its holder's (a
+# rental offer's vendor's) name (the embedded backend asks the ancestors, then the holder, per word that finds
+# nothing: search/embedded.py PATH, HOLDER). In the order of their weight (the ``attribute`` ranking rule), as the
+# embedded backend's FIELD_WEIGHTS: title, category, brand and model first; pinyin below text; the aliases of the
+# listing's words last among its own (an alias ranks below the word itself).
+OWN = ["title", "category_name", "brand", "model", "model_compact", "description", "terms", "pinyin", "aliases"]
+WITH_PATH = [*OWN, "category_path", "path_terms"]
+WITH_HOLDER = [*WITH_PATH, "holder"]
 # Meilisearch's default rules with ``attribute`` before ``proximity``: the field a word is found in decides first
 RANKING_RULES = ["words", "typo", "attribute", "proximity", "sort", "exactness"]
 NEAREST = 5
@@ -52,6 +52,7 @@ _DAYS = tuple(day for f in fd.FIELDS if f.kind == fd.DATES
 (_CREATED_TS,) = fd.CREATED.meili
 (_GEO,) = fd.PLACE.meili
 INTERNAL = (*(a for f in fd.FIELDS for a in f.meili if a not in f.doc), "pinyin", "terms", "model_compact", "aliases",
+            "path_terms",
             "_geoDistance", "_formatted", "_rankingScore")
 MAX_VALUE_BYTES = 468
 PRE, POST = "\ue000", "\ue001"  # sentinels replaced by <mark> after HTML-escaping the title
@@ -120,14 +121,16 @@ def to_meili_doc(doc: dict[str, Any], reverse: dict[str, set[str]] | None = None
     toks: set[str] = set()
     for f in ("title", "category_name", "brand"):
         toks.update(tx.index_tokens(d.get(f) or ""))
-    own = set(toks)  # the listing's own words, not its category's ancestors' (空调 of 空调及电器)
-    for p in d.get("category_path") or []:
-        toks.update(tx.index_tokens(p))
-    # the category's whole names too: 签到台 is cut into 签到 + 台, yet people type qiandaotai
-    names = [d.get("category_name") or "", *(d.get("category_path") or [])]
-    d["pinyin"] = sorted(tx.pinyin_tokens(toks) | tx.name_pinyin(names))
+    # the category's whole name too: 签到台 is cut into 签到 + 台, yet people type qiandaotai
+    d["pinyin"] = sorted(tx.pinyin_tokens(toks) | tx.name_pinyin([d.get("category_name") or ""]))
+    # the ancestors' words, whole names and pinyin, searched only when the listing's own words find nothing
+    name = d.get("category_name") or ""
+    above = [tx.normalize(p).strip() for p in d.get("category_path") or [] if p and p != name]
+    path_toks = {t for p in above for t in tx.index_tokens(p) if len(t) > 1 or not tx.CJK.match(t)} | set(above)
+    d["path_terms"] = " ".join(sorted(path_toks | tx.pinyin_tokens(path_toks) | tx.name_pinyin(above)))
     whole = {tx.normalize(v).strip() for v in (d.get("category_name"), d.get("brand")) if v}
-    d["aliases"] = alias_field(own | whole, _SHIPPED_REVERSE() if reverse is None else reverse)
+    # its own words' aliases, not its ancestors' (空调 of 空调及电器)
+    d["aliases"] = alias_field(toks | whole, _SHIPPED_REVERSE() if reverse is None else reverse)
     # our own segmentation (sub-words, every character, codes without punctuation): Meilisearch matches
     # words by prefix only, never inside a word, so 椅 would not find 会议椅 without this field
     d["terms"] = " ".join(sorted(toks | set(tx.index_tokens(d.get("model") or ""))))
@@ -238,11 +241,13 @@ class MeiliBackend:
         elif query.sort == fd.NEWEST.key or not query.q.strip():
             params["sort"] = [f"{_CREATED_TS}:desc"]
         words = tx.segment_query(query.q)
-        # every word in the listing's own fields; then in its holder's name too; then some of the words (relaxed),
+        # every word in the listing's own fields; then in its category's ancestors too; then in its holder's name
+        # too; then some of the words (relaxed),
         # the most frequent dropped first as the embedded backend ranks the rarer words' matches first: 锦川 帐篷
         # (锦川 in most holders' names) answers the tents, not every item of every holder named 锦川
         attempts = [(OWN, "all", False)]
         if words:
+            attempts.append((WITH_PATH, "all", False))
             attempts.append((WITH_HOLDER, "all", False))
             if len(words) > 1:
                 attempts.append((WITH_HOLDER, "frequency", True))

@@ -99,6 +99,8 @@ def test_documents_carry_filter_and_pinyin_fields():
     air = to_meili_doc({"id": "L2", "title": "美的饮水机", "category_name": "饮水机", "brand": "美的",
                         "category_path": ["通用设备", "空调及电器", "饮水机"]})
     assert air["aliases"] == ["midea"]  # not kongtiaoji: 空调 is its parent's word, not its own
+    assert "空调" not in air["terms"].split() and "kongtiao" not in air["pinyin"]  # asked only when nothing else
+    assert {"空调", "空调及电器", "kongtiao"} <= set(air["path_terms"].split())  # finds: the ancestors' words
     signin = to_meili_doc({"id": "L3", "title": "签到台", "category_name": "签到台", "category_path": ["签到台"]})
     assert {"qiandaotai", "qdt"} <= set(signin["pinyin"])  # the whole name: jieba cuts it into 签到 + 台
     assert d["from_day"] == 0 and d["until_day"] == date(2027, 1, 31).toordinal()
@@ -109,10 +111,10 @@ def test_documents_carry_filter_and_pinyin_fields():
 def test_settings():
     s = settings(default_synonyms())
     assert "pinyin" in s["searchableAttributes"]
-    # the order is the weight: the listing's own words, its category's ancestors, pinyin, aliases, the holder last
+    # the order is the weight: the listing's own words, pinyin, aliases; its category's ancestors; the holder last
     order = s["searchableAttributes"]
     assert order[:2] == ["title", "category_name"] and order[-1] == "holder"
-    assert order.index("model") < order.index("category_path") < order.index("pinyin") < order.index("aliases")
+    assert order.index("model") < order.index("pinyin") < order.index("aliases") < order.index("category_path")
     assert s["rankingRules"].index("attribute") < s["rankingRules"].index("proximity")
     assert set(FILTER_ATTRIBUTES.values()) <= set(s["filterableAttributes"])
     assert s["localizedAttributes"] == [{"attributePatterns": ["*"], "locales": ["cmn"]}]
