@@ -35,17 +35,23 @@ from . import text as tx
 from .base import SearchQuery, SearchResult
 from .facets import FacetCounter
 
-FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "holder": 0.5, "description": 1.0}
+FIELD_WEIGHTS = {"title": 4.0, "category": 3.0, "brand": 3.0, "model": 3.0, "path": 1.0, "holder": 0.5,
+                 "description": 1.0}
+# ``path``: the category's ancestors (计算机设备, 空调及电器), kept apart under PATH and asked only for a query word
+# that none of the listings' own words match (``_match``): 空调 finds the air conditioners, not the water dispensers
+# filed under 空调及电器; 办公设备 and 家具 find what is filed there
 # A listing's own words are matched first; its holder's (or a rental offer's vendor's) name only for the query
 # words that name a holder: a word none of those words match anywhere, with the words around it that together are
 # part of a holder's name ("市教育局 椅子", ``_match``). A tent company's name must not make its sound systems
 # answer 帐篷. The holder's tokens (every character too) are kept apart, under this prefix.
 HOLDER_FIELDS = {"holder"}
 HOLDER = "h:"
+PATH = "p:"
 (_HOLDER_COLUMN,) = fd.HOLDER.doc
 PER_CHAR_FIELDS = {"title", "category", "brand", "model"}
-PINYIN_FIELDS = {"title", "category", "brand"}
+PINYIN_FIELDS = {"title", "category", "brand", "path"}
 PINYIN_FACTOR = 0.3  # pinyin matches rank below text matches
+ALIAS_FACTOR = 0.9  # a word's aliases (search/aliases.txt, the administrator's synonyms) rank below the word itself
 # The declared fields (search/fields.py) as this index keeps them: a field of string values in a column of
 # value numbers, named after its document field; a multi-valued one in a column of bits, a bit per distinct
 # value (up to 32 values each); the date window, the creation time and the place in columns of their own.
@@ -67,7 +73,7 @@ SNAPSHOT, JOURNAL = "snapshot.pkl", "journal.jsonl"
 MAX_EXPANSIONS = 10_000  # query words whose alternatives are kept (``_alternatives``)
 DISTANCE_FLOATS = 4_000_000  # distances kept per origin, all origins together (32 MB)
 WORD_SCORE_SLOTS = 4_000_000  # slots of the query words' scores kept (``_word``), all words together (20 MB)
-FORMAT = 3
+FORMAT = 4
 NEAREST = 5  # terms suggested when nothing matches
 
 
@@ -87,12 +93,19 @@ def _ts(iso: str | None) -> float:
 def doc_fields(doc: dict[str, Any]) -> dict[str, str]:
     return {
         "title": doc.get("title") or "",
-        "category": " ".join([doc.get("category_name") or "", *(doc.get("category_path") or [])]),
+        "category": doc.get("category_name") or "",
+        "path": " ".join(ancestors(doc)),
         "brand": doc.get("brand") or "",
         "model": doc.get("model") or "",
         "holder": doc.get("holder") or "",
         "description": doc.get("description") or "",
     }
+
+
+def ancestors(doc: dict[str, Any]) -> list[str]:
+    """The names above the document's category (its path without the category itself)."""
+    name = doc.get("category_name") or ""
+    return [p for p in doc.get("category_path") or [] if p and p != name]
 
 
 def analyse(doc: dict[str, Any]) -> dict[str, float]:
@@ -105,14 +118,22 @@ def analyse(doc: dict[str, Any]) -> dict[str, float]:
         toks = tx.index_tokens(value)
         if name not in PER_CHAR_FIELDS and name not in HOLDER_FIELDS:  # a holder's are asked only by name
             toks = [t for t in toks if len(t) > 1 or not tx.CJK.match(t)]
+        if name in PINYIN_FIELDS:
+            py = tx.pinyin_tokens(toks)
+            if name == "category":  # the category's whole names too (签到台 is cut into 签到 + 台)
+                py |= tx.name_pinyin([value])
+            elif name == "path":
+                py |= tx.name_pinyin(ancestors(doc))
         if name in HOLDER_FIELDS:
             toks = [HOLDER + t for t in toks]
+        elif name == "path":  # and each ancestor's whole name: 会展用具 (cut into 会展 + 用具) is asked whole
+            toks = [PATH + t for t in {*toks, *(tx.normalize(a).strip() for a in ancestors(doc))}]
         for t in toks:
             if out.get(t, 0.0) < w:
                 out[t] = w
         if name in PINYIN_FIELDS:
-            for p in tx.pinyin_tokens(toks):
-                k = "py:" + p
+            for p in py:
+                k = ("p:py:" if name == "path" else "py:") + p
                 if out.get(k, 0.0) < w * PINYIN_FACTOR:
                     out[k] = w * PINYIN_FACTOR
     return out
@@ -141,8 +162,7 @@ class EmbeddedBackend:
         self.path = Path(path) if path else None
         tx.jieba_instance()
         self._lock = threading.RLock()
-        self._synonym_groups: list[list[str]] = tx.default_synonyms()
-        self._syn = tx.synonym_map(self._synonym_groups)
+        self._use_synonyms(tx.default_synonyms())
         self._reset()
         if self.path:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -152,6 +172,12 @@ class EmbeddedBackend:
             self._journal = None
 
     # ------------------------------------------------------------------ state
+    def _use_synonyms(self, groups: list[list[str]]) -> None:
+        self._synonym_groups = groups
+        self._syn = tx.synonym_map(groups)
+        self._syn_pinyin = tx.alias_pinyin(self._syn)  # touyingji → 投影机 (whose alias is 投影仪)
+        self._syn_latin = tx.latin_alias_keys(self._syn)  # lenovo, epson …: their typos and prefixes find 联想 …
+
     def _reset(self) -> None:
         self.docs: list[dict[str, Any] | None] = []
         self.id2slot: dict[str, int] = {}
@@ -254,7 +280,7 @@ class EmbeddedBackend:
 
     def _new_token(self, t: str) -> None:
         self._words_changed()
-        if t.startswith(("py:", HOLDER)):
+        if t.startswith(("py:", HOLDER, PATH)):
             return
         if t.isascii() and not t.isalnum():
             c = tx.compact(t)
@@ -303,8 +329,7 @@ class EmbeddedBackend:
         if snap.exists():
             with open(snap, "rb") as fh:
                 state = pickle.load(fh)
-            self._synonym_groups = state["synonyms"]
-            self._syn = tx.synonym_map(self._synonym_groups)
+            self._use_synonyms(state["synonyms"])
             if state.get("format") == FORMAT:
                 self.__dict__.update(state["state"])
             else:  # an older layout (tokens analysed otherwise): its documents indexed again, then the journal
@@ -369,8 +394,7 @@ class EmbeddedBackend:
                     self._kill(s)
             self._maybe_compact()
         elif kind == "synonyms":
-            self._synonym_groups = op["groups"]
-            self._syn = tx.synonym_map(self._synonym_groups)
+            self._use_synonyms(op["groups"])
             self._words_changed()
         elif kind == "clear":
             self._reset()
@@ -424,7 +448,7 @@ class EmbeddedBackend:
 
     def _vocab(self) -> list[str]:
         if self._sorted_vocab is None:
-            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii() and not t.startswith(HOLDER))
+            self._sorted_vocab = sorted(t for t in self.post_slots if t.isascii() and not t.startswith((HOLDER, PATH)))
         return self._sorted_vocab
 
     def _prefix_terms(self, prefix: str, limit: int = 30) -> list[str]:
@@ -462,6 +486,17 @@ class EmbeddedBackend:
         return alts
 
     def _expand(self, w: str, last: bool) -> list[tuple[list[str], float, list[str]]]:
+        if w.startswith(PATH):  # a category's ancestor: the word, its aliases, a long word's dictionary words, pinyin
+            word = w[len(PATH):]
+            alts = [([w], 1.0, [])]
+            alts += [([PATH + t for t in self._tokens(s, PATH)], ALIAS_FACTOR, []) for s in sorted(self._syn.get(word, ()))]
+            if tx.CJK.match(word) and len(word) >= 4:
+                parts = _dictionary_split(word)
+                if len(parts) > 1:
+                    alts.append(([PATH + p for p in parts], 0.9, []))
+            elif word.isascii() and word.isalpha():
+                alts.append(([PATH + "py:" + word], 1.0, []))
+            return alts
         if w.startswith(HOLDER):  # a holder's name: the word, a long word's dictionary words
             word = w[len(HOLDER):]
             alts = [([w], 1.0, [])]
@@ -472,17 +507,17 @@ class EmbeddedBackend:
                 parts = _dictionary_split(word)
                 if len(parts) > 1:
                     alts.append(([HOLDER + p for p in parts], 0.9, []))
+            if tx.CJK.match(word) and len(word) > 1 and w not in self.post_slots:  # not a word of any name: 锦川
+                alts.append(([HOLDER + ch for ch in word], 0.8, []))
             return alts
         alts: list[tuple[list[str], float, list[str]]] = [([w], 1.0, [w, *self.compact_words.get(w, ())])]
-        for s in self._syn.get(w, ()):
-            toks = [s] if s in self.post_slots else [t for t in tx.segment_query(s)]
-            alts.append((toks, 0.9, [s]))
+        alts += self._aliases(w, 1.0)
         if tx.CJK.match(w):
             if len(w) >= 4:
                 parts = _dictionary_split(w)
                 if len(parts) > 1:
                     alts.append((parts, 0.9, parts))
-            if len(w) >= 2 and w not in self.post_slots:
+            if len(w) >= 2 and w not in self.post_slots and PATH + w not in self.post_slots:  # (用具 is a word)
                 alts.append((list(w), 0.5, list(w)))
         else:
             c = tx.compact(w)
@@ -490,9 +525,23 @@ class EmbeddedBackend:
                 alts.append(([c], 1.0, [w]))
             if w.isalpha():
                 alts.append((["py:" + w], 1.0, sorted(self.py_words.get(w, ()))))
+                for word in sorted(self._syn_pinyin.get(w, ())):  # the pinyin of a word with aliases
+                    alts.append((self._tokens(word), PINYIN_FACTOR, [word]))
+                    alts += self._aliases(word, PINYIN_FACTOR)
             if w.isascii() and w.isalnum() and any(ch.isalpha() for ch in w):
                 for t, dist in self._typo_terms(w):
                     alts.append(([t], 0.7 if dist == 1 else 0.5, [t]))
+                k = tx.max_typos(w)
+                for key in self._syn_latin if k else ():  # a typo in an alias: lenvo → lenovo → 联想
+                    dist = tx.osa_distance(w, key, k) if key != w else 0
+                    if 0 < dist <= k:
+                        alts += self._aliases(key, 0.7 if dist == 1 else 0.5)
+            if last and len(w) >= 3:  # the prefix of an alias: lenov → lenovo → 联想
+                i = bisect.bisect_left(self._syn_latin, w)
+                while i < len(self._syn_latin) and self._syn_latin[i].startswith(w):
+                    if self._syn_latin[i] != w:
+                        alts += self._aliases(self._syn_latin[i], 0.7)
+                    i += 1
             if last and len(w) >= 2:
                 for t in self._prefix_terms(w):
                     if t.startswith("py:"):
@@ -503,15 +552,25 @@ class EmbeddedBackend:
                         alts.append(([t], 0.7, sorted(self.py_words.get(t[3:], ()))))
         return alts
 
+    def _tokens(self, word: str, prefix: str = "") -> list[str]:
+        """The index tokens (under ``prefix``, without it) that must all match for a word: itself if indexed, else
+        its query words."""
+        return [word] if prefix + word in self.post_slots else tx.segment_query(word)
+
+    def _aliases(self, w: str, factor: float) -> list[tuple[list[str], float, list[str]]]:
+        """The alternatives of the words ``w`` also finds (its aliases): below the word itself (ALIAS_FACTOR)."""
+        return [(self._tokens(s), factor * ALIAS_FACTOR, [s]) for s in sorted(self._syn.get(w, ()))]
+
     def _merge_synonym_spans(self, words: list[str]) -> list[str]:
-        """Join consecutive query words that together are a synonym key (公文 柜 → 公文柜)."""
+        """Join consecutive query words that together are a synonym key (公文 柜 → 公文柜) or a category
+        ancestor's whole name (会展 用具 → 会展用具)."""
         if len(words) < 2:
             return words
         out, i = [], 0
         while i < len(words):
             for j in range(min(len(words), i + 4), i + 1, -1):
                 joined = "".join(words[i:j])
-                if joined in self._syn:
+                if joined in self._syn or PATH + joined in self.post_slots:
                     out.append(joined)
                     i = j
                     break
@@ -524,32 +583,47 @@ class EmbeddedBackend:
         """Each query word's score in each slot, the slots it matches and the words to highlight (None: it
         matches nothing). Words are matched on the listing's own words; a word that matches none of those
         anywhere, with the words around it that together are part of a holder's name, is matched on the holder
-        names ("市教育局 椅子": 市教育局 there, 椅子 on the listings). The arrays are read-only: they may be kept
-        by ``_word``."""
+        names ("市教育局 椅子": 市教育局 there, 椅子 on the listings) as one word (锦川, cut into 锦 + 川, is one
+        entry). The arrays are read-only: they may be kept by ``_word``."""
         words = self._merge_synonym_spans(words)
         last = len(words) - 1
         out = [self._word(w, i == last, n) for i, w in enumerate(words)]
         if all(f is not None for f in out):
             return out
+        for i, f in enumerate(out):  # a word no listing's own words match: the categories' ancestors (家具)
+            if f is None:
+                out[i] = self._word(PATH + words[i], i == last, n)
+        if all(f is not None for f in out):
+            return out
         names = self._holder_names
         values = self.values[_HOLDER_COLUMN]
         names += [tx.normalize(v) for v in values[len(names):]]  # holder values only grow (until a reset)
-        named = set()  # the words that name a holder
+        named: set[int] = set()  # the words that name a holder
+        runs: dict[int, int] = {}  # first word of a run naming a holder → the word after the run
         for i, f in enumerate(out):
             if f is not None or i in named:
                 continue
             lo, hi = i, i + 1
             while True:  # widen the run while it is still part of some holder's name
-                if lo > 0 and any("".join(words[lo - 1:hi]) in h for h in names):
+                if lo > 0 and lo - 1 not in named and any("".join(words[lo - 1:hi]) in h for h in names):
                     lo -= 1
                 elif hi <= last and any("".join(words[lo:hi + 1]) in h for h in names):
                     hi += 1
                 else:
                     break
             named.update(range(lo, hi))
-        for i in sorted(named):
-            out[i] = self._word(HOLDER + words[i], i == last, n)
-        return out
+            runs[lo] = hi
+        # a run is one word of a holder's name: 锦川, which jieba cuts into 锦 + 川, must not count as two words
+        # matched (relaxation ranks by the number of words matched) nor match any holder with a 锦 or a 川
+        merged, i = [], 0
+        while i <= last:
+            if i in runs:
+                merged.append(self._word(HOLDER + "".join(words[i:runs[i]]), runs[i] > last, n))
+                i = runs[i]
+            else:
+                merged.append(out[i])
+                i += 1
+        return merged
 
     def _word(self, w: str, last: bool, n: int) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
         """One query word over the first ``n`` slots: its score in each (the best of its alternatives, idf

@@ -12,6 +12,7 @@ import html
 import unicodedata
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from matcher.geo import haversine_km
@@ -31,10 +32,17 @@ NAMES = ("category_name", "brand")  # counted (as facets) for the nearest terms 
 FILTERABLE = list(dict.fromkeys([*(a for f in fd.FILTERS for a in f.meili),
                                  *(a for f in fd.FIELDS if f.kind == fd.GEO for a in f.meili),  # _geoRadius
                                  *FACET_ATTRIBUTES.values(), *NAMES]))
-# A listing's own words are searched first; its holder's (a rental offer's vendor's) name only when they find
-# nothing (the embedded backend asks the holder per word that finds nothing: search/embedded.py HOLDER)
-OWN = ["title", "category_name", "category_path", "brand", "model", "model_compact", "description", "terms", "pinyin"]
-WITH_HOLDER = [*OWN, "holder"]
+# A listing's own words are searched first; its category's ancestors' (空调及电器, 家具用具) only when they find
+# nothing (空调 finds the air conditioners, not the water dispensers filed under 空调及电器), then its holder's (a
+# rental offer's vendor's) name (the embedded backend asks the ancestors, then the holder, per word that finds
+# nothing: search/embedded.py PATH, HOLDER). In the order of their weight (the ``attribute`` ranking rule), as the
+# embedded backend's FIELD_WEIGHTS: title, category, brand and model first; pinyin below text; the aliases of the
+# listing's words last among its own (an alias ranks below the word itself).
+OWN = ["title", "category_name", "brand", "model", "model_compact", "description", "terms", "pinyin", "aliases"]
+WITH_PATH = [*OWN, "category_path", "path_terms"]
+WITH_HOLDER = [*WITH_PATH, "holder"]
+# Meilisearch's default rules with ``attribute`` before ``proximity``: the field a word is found in decides first
+RANKING_RULES = ["words", "typo", "attribute", "proximity", "sort", "exactness"]
 NEAREST = 5
 SORTABLE = [s.by.meili[0] for s in fd.SORTS if s.by is not None]
 _CODES = tuple((f.doc[0], f.meili[0]) for f in fd.FIELDS if f.kind == fd.CODE)  # code → its prefixes
@@ -43,7 +51,8 @@ _DAYS = tuple(day for f in fd.FIELDS if f.kind == fd.DATES
               for day in zip(f.doc, f.meili, (DAY_OPEN_LOW, DAY_OPEN_HIGH), strict=True))
 (_CREATED_TS,) = fd.CREATED.meili
 (_GEO,) = fd.PLACE.meili
-INTERNAL = (*(a for f in fd.FIELDS for a in f.meili if a not in f.doc), "pinyin", "terms", "model_compact",
+INTERNAL = (*(a for f in fd.FIELDS for a in f.meili if a not in f.doc), "pinyin", "terms", "model_compact", "aliases",
+            "path_terms",
             "_geoDistance", "_formatted", "_rankingScore")
 MAX_VALUE_BYTES = 468
 PRE, POST = "\ue000", "\ue001"  # sentinels replaced by <mark> after HTML-escaping the title
@@ -84,7 +93,27 @@ def build_filter(query: SearchQuery) -> list[str]:
     return out
 
 
-def to_meili_doc(doc: dict[str, Any]) -> dict[str, Any]:
+def alias_field(tokens: set[str], reverse: dict[str, set[str]]) -> list[str]:
+    """The words whose aliases a document holds, as Meilisearch can match them where its synonyms cannot: Latin
+    ones as words (lenovo on a 联想 listing: its typos and prefixes, lenvo and lenov, then find it) and Chinese ones
+    by their pinyin (复印机 on a 多功能一体机: fuyinji, fyj). ``reverse``: ``text.reverse_aliases`` of the synonyms."""
+    out: set[str] = set()
+    for t in tokens:
+        for w in reverse.get(t, ()):
+            if w.isascii():
+                out.add(w)
+            else:
+                keys = tx.pinyin_keys(w)
+                if keys:
+                    out.add(keys[0])
+                    if len(keys[1]) >= 3:  # two initials are too ambiguous (text.alias_pinyin)
+                        out.add(keys[1])
+    return sorted(out)
+
+
+def to_meili_doc(doc: dict[str, Any], reverse: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """The document as Meilisearch keeps it; ``reverse``: the aliases (``text.reverse_aliases``), default the
+    shipped ones."""
     d = dict(doc)
     for field, attr in _CODES:
         code = d.get(field) or ""
@@ -92,9 +121,16 @@ def to_meili_doc(doc: dict[str, Any]) -> dict[str, Any]:
     toks: set[str] = set()
     for f in ("title", "category_name", "brand"):
         toks.update(tx.index_tokens(d.get(f) or ""))
-    for p in d.get("category_path") or []:
-        toks.update(tx.index_tokens(p))
-    d["pinyin"] = sorted(tx.pinyin_tokens(toks))
+    # the category's whole name too: 签到台 is cut into 签到 + 台, yet people type qiandaotai
+    d["pinyin"] = sorted(tx.pinyin_tokens(toks) | tx.name_pinyin([d.get("category_name") or ""]))
+    # the ancestors' words, whole names and pinyin, searched only when the listing's own words find nothing
+    name = d.get("category_name") or ""
+    above = [tx.normalize(p).strip() for p in d.get("category_path") or [] if p and p != name]
+    path_toks = {t for p in above for t in tx.index_tokens(p) if len(t) > 1 or not tx.CJK.match(t)} | set(above)
+    d["path_terms"] = " ".join(sorted(path_toks | tx.pinyin_tokens(path_toks) | tx.name_pinyin(above)))
+    whole = {tx.normalize(v).strip() for v in (d.get("category_name"), d.get("brand")) if v}
+    # its own words' aliases, not its ancestors' (空调 of 空调及电器)
+    d["aliases"] = alias_field(toks | whole, _SHIPPED_REVERSE() if reverse is None else reverse)
     # our own segmentation (sub-words, every character, codes without punctuation): Meilisearch matches
     # words by prefix only, never inside a word, so 椅 would not find 会议椅 without this field
     d["terms"] = " ".join(sorted(toks | set(tx.index_tokens(d.get("model") or ""))))
@@ -114,10 +150,16 @@ def to_meili_doc(doc: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
+@lru_cache(maxsize=1)
+def _SHIPPED_REVERSE() -> dict[str, set[str]]:  # noqa: N802 - a constant, computed once
+    return tx.reverse_aliases(tx.synonym_map(tx.default_synonyms()))
+
+
 def settings(synonyms: list[list[str]]) -> dict[str, Any]:
     syn = {w: sorted(s)[:50] for w, s in tx.synonym_map(synonyms).items()}
     return {
         "searchableAttributes": WITH_HOLDER,
+        "rankingRules": RANKING_RULES,
         "filterableAttributes": FILTERABLE,
         "sortableAttributes": SORTABLE,
         "synonyms": syn,
@@ -138,6 +180,7 @@ class MeiliBackend:
         self.uid = index_name
         self.timeout_ms = timeout_ms
         self._synonyms = tx.default_synonyms()
+        self._reverse = tx.reverse_aliases(tx.synonym_map(self._synonyms))
         self._wait(self.client.create_index(index_name, {"primaryKey": "id"}), allow_fail=True)
         self.idx = self.client.index(index_name)
         self._wait(self.idx.update_settings(settings(self._synonyms)))
@@ -152,7 +195,7 @@ class MeiliBackend:
             raise RuntimeError(f"meilisearch task failed: {getattr(done, 'error', None)}")
 
     def index(self, docs: list[dict[str, Any]]) -> None:
-        docs = [to_meili_doc(d) for d in docs]
+        docs = [to_meili_doc(d, self._reverse) for d in docs]
         for i in range(0, len(docs), 10_000):
             self._wait(self.idx.add_documents(docs[i:i + 10_000], primary_key="id"))
 
@@ -165,6 +208,8 @@ class MeiliBackend:
 
     def set_synonyms(self, groups: list[list[str]]) -> None:
         self._synonyms = [list(g) for g in groups]
+        # documents indexed from now on carry the new aliases' field (a reindex sets the synonyms first)
+        self._reverse = tx.reverse_aliases(tx.synonym_map(self._synonyms))
         self._wait(self.idx.update_synonyms(settings(self._synonyms)["synonyms"]))
 
     def count(self) -> int:
@@ -196,12 +241,16 @@ class MeiliBackend:
         elif query.sort == fd.NEWEST.key or not query.q.strip():
             params["sort"] = [f"{_CREATED_TS}:desc"]
         words = tx.segment_query(query.q)
-        # every word in the listing's own fields; then in its holder's name too; then some of the words (relaxed)
+        # every word in the listing's own fields; then in its category's ancestors too; then in its holder's name
+        # too; then some of the words (relaxed),
+        # the most frequent dropped first as the embedded backend ranks the rarer words' matches first: 锦川 帐篷
+        # (锦川 in most holders' names) answers the tents, not every item of every holder named 锦川
         attempts = [(OWN, "all", False)]
         if words:
+            attempts.append((WITH_PATH, "all", False))
             attempts.append((WITH_HOLDER, "all", False))
             if len(words) > 1:
-                attempts.append((WITH_HOLDER, "last", True))
+                attempts.append((WITH_HOLDER, "frequency", True))
         relaxed = False
         for attributes, strategy, partial in attempts:
             res, facet_res = self._search(query, {**params, "attributesToSearchOn": attributes,

@@ -125,6 +125,17 @@ def pinyin_tokens(tokens) -> set[str]:
     return out
 
 
+def name_pinyin(names) -> set[str]:
+    """Pinyin (full and initials) of whole names made of CJK characters only, e.g. a category's name: 签到台 is
+    cut into 签到 + 台, yet people type qiandaotai and qdt."""
+    out: set[str] = set()
+    for name in names:
+        keys = pinyin_keys(normalize(name).strip()) if name and len(name) >= 2 else None
+        if keys:
+            out.update(keys)
+    return out
+
+
 def compact(code: str) -> str:
     return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", normalize(code))
 
@@ -183,6 +194,35 @@ def synonym_map(groups: list[list[str]]) -> dict[str, set[str]]:
         else:
             for w in g:
                 out.setdefault(w, set()).update(x for x in g if x != w)
+    return out
+
+
+def alias_pinyin(syn: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Pinyin of the Chinese words that have aliases → those words (touyingji, tyj → 投影机; fuyinji → 复印机), so
+    an alias is found by its pinyin as the words of the listings are. Initials only from three letters: two are
+    too ambiguous (gl: 格力, 管理, GL8)."""
+    out: dict[str, set[str]] = {}
+    for w in syn:
+        keys = pinyin_keys(w)
+        if keys:
+            full, initials = keys
+            out.setdefault(full, set()).add(w)
+            if len(initials) >= 3:
+                out.setdefault(initials, set()).add(w)
+    return out
+
+
+def latin_alias_keys(syn: dict[str, set[str]]) -> list[str]:
+    """The Latin words that have aliases (lenovo, epson …), sorted: a typo or a prefix of one finds its aliases."""
+    return sorted(w for w in syn if w.isascii() and any(c.isalpha() for c in w))
+
+
+def reverse_aliases(syn: dict[str, set[str]]) -> dict[str, set[str]]:
+    """word → the words that also find it (联想 → lenovo; 多功能一体机 → 复印机, 复合机, 一体机)."""
+    out: dict[str, set[str]] = {}
+    for w, found in syn.items():
+        for f in found:
+            out.setdefault(f, set()).add(w)
     return out
 
 

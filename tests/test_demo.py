@@ -12,6 +12,9 @@ from market.demo import DEMO_ACCOUNTS, build_demo
 from market.infra.db import session_scope
 from market.models import Asset, DamageRecord, Event, Order, PoolListing, Request
 from market.signin import authenticate
+from search import SearchQuery
+from tests.relevance_suite import CASES, KINDS, Case, brand, cat, evaluate
+from tests.test_search_contract import BACKENDS, _drop, _open
 
 TODAY = date(2026, 11, 23)
 
@@ -100,60 +103,50 @@ def test_a_year_of_proposals_feeds_the_dashboard(demo):
         assert fig["节约资金（相对新购）"] != "¥0.00"
 
 
-# Relevance on the demo city: a query, then what a relevant hit is (category codes, or a brand / model).
-FURNITURE_TABLES = {"A05010101", "A05010102", "A05010103"}
-RELEVANCE = [
-    ("会议椅", {"A05010201"}), ("椅子", {"A05010201", "A05010202", "A05010203"}), ("桌子", FURNITURE_TABLES),
-    ("帐篷", {"A05020101"}), ("投影仪", {"A02020100"}), ("投影机", {"A02020100"}),
-    ("投影", {"A02020100", "A02020200"}), ("hyy", {"A05010201"}), ("huiyiyi", {"A05010201"}),
-    ("thinkpad", {"A02010105"}), ("thinkpda e14", {"A02010105"}), ("电脑", {"A02010104", "A02010105", "A02010106"}),
-    ("计算机", {"A02010104", "A02010105"}), ("笔记本", {"A02010105"}), ("打印机", {"A02021001", "A02021101"}),
-    ("激光打印机", {"A02021001"}), ("一体机", {"A02021101"}), ("文件柜", {"A05010401"}),
-    ("柜子", {"A05010401", "A05010501"}), ("保险柜", {"A05010501"}), ("沙发", {"A05010301"}),
-    ("空调", {"A02100101"}), ("格力空调", {"A02100101"}), ("饮水机", {"A02100201"}), ("音响", {"A02090301"}),
-    ("话筒", {"A02090401"}), ("LED屏", {"A02090501"}), ("显示器", {"A02010601"}), ("照相机", {"A02090101"}),
-    ("摄像机", {"A02090201"}), ("对讲机", {"A02090601"}), ("路由器", {"A02030101"}), ("交换机", {"A02030201"}),
-    ("UPS", {"A02040101"}), ("发电机", {"A02040201"}), ("碎纸机", {"A02021401"}), ("白板", {"A02021501"}),
-    ("办公桌", {"A05010101"}), ("写字台", {"A05010101"}), ("会议桌", {"A05010102"}), ("折叠桌", {"A05010103"}),
-    ("折叠椅", {"A05010202"}), ("办公椅", {"A05010203"}), ("书架", {"A05010402"}), ("床", {"A05010601"}),
-    ("演讲台", {"A05010701"}), ("展板", {"A05020201"}), ("隔断", {"A05020202"}), ("桁架", {"A05020301"}),
-    ("舞台", {"A05020401", "A05020301"}), ("签到台", {"A05020501"}), ("平板电脑", {"A02010106"}),
-    ("dyj", {"A02021001", "A02021101"}), ("震旦会议椅", {"A05010201"}), ("折叠帐篷", {"A05020101"}),
-    ("爱普生", "brand:爱普生"), ("cbx06", "model:CB-X06"), ("联想", "brand:联想"), ("华为", "brand:华为"),
-]
-
-
-def _relevant(hit: dict, want) -> bool:  # noqa: ANN001
-    if isinstance(want, set):
-        return hit["category_code"] in want
-    key, value = want.split(":", 1)
-    return hit.get(key) == value
-
-
-def test_relevance_precision_at_5(demo):
-    import search
-    from market.pool.index import PoolIndex
-
-    url, _, _ = demo
-    index = PoolIndex(search.open_backend("embedded", None))
-    with session_scope(url) as db:
-        index.rebuild(db)
+# Relevance on the demo city (issue 18): the suite's queries and rules are data (tests/relevance_suite.py); the
+# search index of the demo built here once per backend (Meilisearch only when MEILI_URL is set)
+@pytest.fixture(scope="module")
+def demo_documents(demo):
     from market.pool.documents import all_documents
 
+    url, _, _ = demo
     with session_scope(url) as db:
-        docs = [d for batch in all_documents(db) for d in batch]
-    scores, weak = [], []
-    for q, want in RELEVANCE:
-        hits = index.backend.search(search.SearchQuery(q=q, per_page=5)).hits
-        # precision@5, out of the relevant documents there are when the index holds fewer than five
-        exist = sum(_relevant(d, want) for d in docs)
-        p = sum(_relevant(h, want) for h in hits) / min(5, exist) if exist else 1.0
-        scores.append(p)
-        if p < 0.8:
-            weak.append((q, p, [h["title"] for h in hits]))
-    mean = sum(scores) / len(scores)
-    print(f"\nrelevance: {len(RELEVANCE)} queries, mean precision@5 = {mean:.3f}, below 0.8: {weak}")
-    assert len(RELEVANCE) >= 50 and mean >= 0.9 and len(weak) <= 3, weak
+        return [d for batch in all_documents(db) for d in batch]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def demo_engine(request, demo_documents):
+    b = _open(request.param)
+    b.index(demo_documents)
+    yield request.param, b
+    _drop(request.param, b)
+
+
+def test_relevance_suite_precision_at_5(demo_engine, demo_documents, capsys):
+    kind, engine = demo_engine
+
+    def top(q: str, filters: dict[str, str]) -> list[dict]:
+        return engine.search(SearchQuery(q=q, per_page=5, **filters)).hits
+
+    report = evaluate(top, demo_documents)
+    with capsys.disabled():  # the figures are printed on every run, not only with -s
+        print("\n" + report.text(kind))
+    assert len(CASES) >= 100 and set(report.by_kind()) == set(KINDS)
+    assert report.passed(), report.text(kind)
+
+
+def test_the_relevance_suite_judges_by_its_rules():
+    """The suite's arithmetic: precision@5 over min(5, relevant documents), relevance from the rule, a kind's mean."""
+    docs = [{"title": f"T{i}", "category_name": "会议椅" if i < 3 else "沙发", "brand": "震旦", "tier": "idle"}
+            for i in range(8)]
+    cases = [Case("a", "chairs", cat("会议椅")), Case("b", "brand", brand("震旦")),
+             Case("b", "brand rental", brand("震旦") | cat("沙发"), {"tier": "idle"})]
+    answers = {"chairs": [docs[0], docs[5], docs[1], docs[2]], "brand": docs[:4], "brand rental": docs[3:8]}
+    report = evaluate(lambda q, f: answers[q], docs, cases)
+    assert [round(o.precision, 3) for o in report.outcomes] == [0.667, 0.8, 1.0]  # chairs: 2 of the first 3
+    assert report.by_kind() == {"a": (1, 2 / 3), "b": (2, 0.9)} and not report.passed()
+    with pytest.raises(AssertionError, match="nothing relevant"):
+        evaluate(lambda q, f: [], docs, [Case("c", "x", brand("联想"))])
 
 
 def test_dashboard_charts_on_the_demo_city(demo, browser, live_server):

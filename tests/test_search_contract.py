@@ -349,9 +349,10 @@ def test_embedded_keeps_word_scores_for_a_bounded_number_of_slots(monkeypatch):
     monkeypatch.setattr(embedded, "WORD_SCORE_SLOTS", 2 * b.n)  # room for two words
     for q in ("椅子", "桌子", "投影仪", "椅子", "zqxzqx"):
         ids(b, q)
-    # the word used longest ago went first; a word that matches nothing (neither a listing's own words nor,
-    # asked next, a holder's name) is kept without taking room
-    assert list(b._word_scores) == [("投影仪", True), ("椅子", True), ("zqxzqx", True), ("h:zqxzqx", True)]
+    # the word used longest ago went first; a word that matches nothing (neither a listing's own words nor, asked
+    # next, its category's ancestors, then a holder's name) is kept without taking room
+    assert list(b._word_scores) == [("投影仪", True), ("椅子", True), ("zqxzqx", True), ("p:zqxzqx", True),
+                                    ("h:zqxzqx", True)]
     assert b._word_scores[("zqxzqx", True)] is None and b._word_slots == 2 * b.n
     ws, hit, _ = b._word_scores[("椅子", True)]
     assert not ws.flags.writeable and not hit.flags.writeable  # shared by every search until the next write

@@ -93,6 +93,16 @@ def test_documents_carry_filter_and_pinyin_fields():
     assert "A050102" in d["category_prefixes"] and "A05010201" in d["category_prefixes"]
     assert {"huiyiyi", "hyy", "zhendan"} <= set(d["pinyin"])
     assert d["model_compact"] == "cbx06"
+    # the words whose aliases it holds, where Meilisearch's synonyms cannot reach: a Latin brand name (its typos
+    # and prefixes: lenvo, lenov) and the pinyin of an everyday name; not those of its category's ancestors
+    assert {"aurora", "yizi"} <= set(d["aliases"]) and "zhendan" not in d["aliases"]
+    air = to_meili_doc({"id": "L2", "title": "美的饮水机", "category_name": "饮水机", "brand": "美的",
+                        "category_path": ["通用设备", "空调及电器", "饮水机"]})
+    assert air["aliases"] == ["midea"]  # not kongtiaoji: 空调 is its parent's word, not its own
+    assert "空调" not in air["terms"].split() and "kongtiao" not in air["pinyin"]  # asked only when nothing else
+    assert {"空调", "空调及电器", "kongtiao"} <= set(air["path_terms"].split())  # finds: the ancestors' words
+    signin = to_meili_doc({"id": "L3", "title": "签到台", "category_name": "签到台", "category_path": ["签到台"]})
+    assert {"qiandaotai", "qdt"} <= set(signin["pinyin"])  # the whole name: jieba cuts it into 签到 + 台
     assert d["from_day"] == 0 and d["until_day"] == date(2027, 1, 31).toordinal()
     assert d["_geo"] == {"lat": 31.4, "lng": 104.7}
     assert isinstance(d["created_ts"], int)
@@ -101,6 +111,11 @@ def test_documents_carry_filter_and_pinyin_fields():
 def test_settings():
     s = settings(default_synonyms())
     assert "pinyin" in s["searchableAttributes"]
+    # the order is the weight: the listing's own words, pinyin, aliases; its category's ancestors; the holder last
+    order = s["searchableAttributes"]
+    assert order[:2] == ["title", "category_name"] and order[-1] == "holder"
+    assert order.index("model") < order.index("pinyin") < order.index("aliases") < order.index("category_path")
+    assert s["rankingRules"].index("attribute") < s["rankingRules"].index("proximity")
     assert set(FILTER_ATTRIBUTES.values()) <= set(s["filterableAttributes"])
     assert s["localizedAttributes"] == [{"attributePatterns": ["*"], "locales": ["cmn"]}]
     assert "计算机" in s["synonyms"]["电脑"] and "电脑" not in s["synonyms"].get("笔记本电脑", [])

@@ -174,3 +174,47 @@ def test_a_latin_prefix_suggests_the_titles_holding_the_word(engine):
 def test_no_nearest_terms_when_only_the_filters_leave_nothing(engine):
     r = found(engine, "帐篷", district="涪城区", tier="idle")  # tents exist, none idle in 涪城区
     assert r.total == 0 and r.nearest == []
+
+
+# ------------------------------------------------------------------ the relevance suite's findings (tests/relevance_suite.py)
+
+def test_a_typo_or_a_prefix_of_a_latin_alias_finds_what_the_alias_finds(engine):
+    lenovo = ids(engine, "lenovo")
+    assert lenovo == {"L11", "L12", "L28", "L32"}
+    assert ids(engine, "lenvo") == lenovo  # a letter left out
+    assert ids(engine, "lenov") == lenovo  # still typing
+    assert ids(engine, "epso") == ids(engine, "epson") == {"L15"}
+
+
+def test_the_pinyin_of_an_everyday_name_finds_what_the_name_finds(engine):
+    copiers = ids(engine, "复印机")
+    assert copiers == {"L19", "L90"}
+    assert ids(engine, "fuyinji") == ids(engine, "fyj") == copiers  # 复印机 is in no listing: its aliases are
+
+
+def test_a_category_name_cut_in_two_by_jieba_is_found_by_its_whole_pinyin():
+    from search.text import name_pinyin, segment_query
+
+    assert segment_query("签到台") != ["签到台"]  # 签到 + 台
+    assert {"qiandaotai", "qdt"} <= name_pinyin(["签到台"])
+
+
+def test_a_holders_name_cut_into_characters_counts_as_one_word(engine):
+    from search.text import segment_query
+
+    assert segment_query("锦川 会议椅") == ["锦", "川", "会议椅"]  # 锦川 is no dictionary word
+    chairs = ids(engine, "会议椅")
+    r = found(engine, "锦川 会议椅")  # the tent company 锦川天幕… has no chairs: chairs, then its other offers
+    assert r.relaxed and {h["id"] for h in r.hits[:len(chairs)]} == chairs
+
+
+def test_a_categorys_ancestors_answer_only_the_words_no_listing_holds(fresh_pair):
+    base = dict(BY_ID["L20"], brand="", model="", description="")
+    fresh_pair.index([
+        dict(base, id="P1", title="饮水机", category_name="饮水机", category_path=["空调及电器", "饮水机"]),
+        dict(base, id="P2", title="立式柜机", category_name="空调机", category_path=["空调及电器", "空调机"]),
+    ])
+    got = ids(fresh_pair, "空调")
+    assert "P2" in got and "P1" not in got  # not the water dispenser filed under 空调及电器
+    assert {"P1", "P2"} <= ids(fresh_pair, "电器")  # a word only the ancestor holds
+    assert {"P1", "P2"} <= ids(fresh_pair, "空调及电器")  # its whole name
