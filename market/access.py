@@ -27,6 +27,7 @@ from market.models import (
     PurchaseBatch,
     RentalOffer,
     Request,
+    Unit,
     User,
     Wish,
 )
@@ -248,6 +249,8 @@ def _scope(model: type, actor: User) -> Any:
             true() if actor.role in LEDGER else public)
     if model is User:
         return true() if actor.role == "sysadmin" else User.id == actor.id
+    if model is Unit:  # the units' own records (staff count, …): a unit role its own, the others every unit
+        return Unit.id == actor.unit_id if unit_role else true()
     raise KeyError(model)
 
 

@@ -32,7 +32,6 @@ from market.models.rentals import RentalOffer, RentalVendor
 from market.models.requests import (
     ACQUISITION_OUTCOMES,
     PURPOSES,
-    RANKS,
     REQUEST_KINDS,
     REQUEST_STATUSES,
     Acquisition,
@@ -45,7 +44,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ASSET_STATUSES", "Setting", "BATCH_STATUSES", "PurchaseBatch", "PurchaseNeed", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
     "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
-    "USABLE_CONDITIONS", "ACQUISITION_OUTCOMES", "RANKS", "REQUEST_KINDS", "Acquisition", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
+    "USABLE_CONDITIONS", "ACQUISITION_OUTCOMES", "REQUEST_KINDS", "Acquisition", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",
     "Request", "RequestLine", "SearchOutbox", "Unit", "User", "Warehouse", "metadata", "money", "utcnow",
 ]

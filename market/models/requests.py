@@ -69,7 +69,6 @@ class RequestLine(SQLModel, table=True):
         return self.end_date is None
 
 
-RANKS = {"senior": "司局级", "junior": "处级及以下"}
 ACQUISITION_OUTCOMES = {
     "pool": "待确认调剂",
     "from_pool": "全部由公物仓调剂",
@@ -89,7 +88,7 @@ class Acquisition(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="request.id", unique=True)
-    rank: str = Field(max_length=10, default="")  # RANKS, or "" where the standard makes no distinction
+    rank: str = Field(max_length=10, default="")  # market.standards.RANKS, or "" (no distinction made)
     unit_price: Decimal = Field(sa_column=Column(MONEY, nullable=False))  # 拟购单价, 元
     reason: str = Field(max_length=500)  # 申请理由
     exception_wanted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})  # over a cap:
@@ -110,7 +109,3 @@ class Acquisition(SQLModel, table=True):
     @property
     def outcome_label(self) -> str:
         return ACQUISITION_OUTCOMES.get(self.outcome, self.outcome)
-
-    @property
-    def rank_label(self) -> str:
-        return RANKS.get(self.rank, "")

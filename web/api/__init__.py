@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from web.api import (  # noqa: F401  (they declare the endpoints)
+    acquisitions,
     admin,
     assets,
     counts,
