@@ -8,12 +8,12 @@ for every unit and every cap group."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from market import standards
@@ -22,6 +22,7 @@ from market.errors import NotFound
 from market.lists import Column, Filter, ListSpec, like
 from market.models import (
     Acquisition,
+    Asset,
     Category,
     ConfigStandard,
     DisposalCase,
@@ -116,7 +117,8 @@ class EarlyRow:
 
     @property
     def link(self) -> str:
-        return f"/disposals/{self.entity_id}" if self.entity == "disposal" else f"/assets/{self.entity_id}"
+        return {"disposal": f"/disposals/{self.entity_id}", "asset": f"/assets/{self.entity_id}"}.get(
+            self.entity, f"/supervision/units/{self.entity_id}")
 
 
 @dataclass
@@ -197,14 +199,17 @@ def early_rows(db: Session, unit_ids: list[int], year: int | None = None) -> dic
     if span:
         stmt = stmt.where(Event.at >= span[0], Event.at < span[1])
     events = list(db.exec(stmt.order_by(Event.id)))
-    cases = {c.id: c.unit_id for c in db.exec(select(DisposalCase).where(DisposalCase.id.in_(
-        {e.entity_id for e in events if e.entity == "disposal"} or {0})))}
+    owner = {
+        "disposal": dict(db.exec(select(DisposalCase.id, DisposalCase.unit_id).where(DisposalCase.id.in_(
+            {e.entity_id for e in events if e.entity == "disposal"} or {0}))).all()),
+        "asset": dict(db.exec(select(Asset.id, Asset.owner_unit_id).where(Asset.id.in_(
+            {e.entity_id for e in events if e.entity == "asset"} or {0}))).all()),
+        "unit": {e.entity_id: e.entity_id for e in events if e.entity == "unit"},
+    }
     wanted = set(unit_ids)
     out: dict[int, list[EarlyRow]] = {}
     for e in events:
-        unit_id = cases.get(e.entity_id) if e.entity == "disposal" else (e.after or {}).get("unit_id")
-        if unit_id is None and e.entity == "unit":
-            unit_id = e.entity_id
+        unit_id = owner.get(e.entity, {}).get(e.entity_id)
         if unit_id in wanted:
             out.setdefault(unit_id, []).append(EarlyRow(e.action == EARLY_ALLOWED, e.at, e.summary, e.entity,
                                                         e.entity_id))
@@ -243,37 +248,46 @@ def _scope(actor: User) -> Any:
     return Unit.is_bureau.is_(False)
 
 
+def _caps_text(r: UnitReport) -> str:
+    return "；".join(c.text for c in r.over_caps)
+
+
+# The report's list as declared (columns, parameters); ``report_list`` fills in what only the figures of the moment
+# can say: which units are over a cap (the first sort) and which are in each filter.
+REPORT_LIST = ListSpec(
+    key="supervision", title="监管报表", model=Unit,
+    columns=(
+        Column("code", "单位代码", lambda u, _: u.code),
+        Column("unit", "单位", lambda u, _: u.name),
+        Column("staff", "编制内实有人数", lambda u, _: u.staff_count),
+        Column("confidential", "涉密网络", lambda u, _: "是" if u.confidential_network else ""),
+        Column("over_caps", "超出数量上限（组）", lambda u, x: len(x[u.id].over_caps)),
+        Column("over_caps_detail", "超限情况", lambda u, x: _caps_text(x[u.id])),
+        Column("over_price", "超价格上限采购（件）", lambda u, x: x[u.id].over_price),
+        Column("over_price_exceptions", "其中特批（件）", lambda u, x: x[u.id].over_price_exceptions),
+        Column("early_refused", "未到年限处置被拒（次）", lambda u, x: x[u.id].early_refused),
+        Column("early_allowed", "损毁准予提前处置（次）", lambda u, x: x[u.id].early_allowed),
+    ),
+    sorts={"flagged": ("超标单位在前", (Unit.code,)), "code": ("按单位代码", (Unit.code,))},
+    filters=(Filter("flag", "情形", lambda v: Unit.id.in_([0]), FLAGS),),
+    search=(like(Unit.name), like(Unit.code)),
+    where=_scope,
+)
+
+
 def report_list(db: Session, actor: User | None) -> ListSpec:
-    """The report as a list (page, API and Excel export alike). Built per call: its first sort puts the units
-    over a quantity cap first, which only the figures of this moment can say."""
+    """The report as a list (page, API and Excel export alike), its figures read now: the units over a quantity
+    cap first."""
     require_ledger_reader(actor)
     reports = unit_reports(db, report_units(db))
     over = [uid for uid, r in reports.items() if r.over_caps]
     flagged = {"over_cap": over, "over_price": [uid for uid, r in reports.items() if r.prices],
                "early": [uid for uid, r in reports.items() if r.early]}
-
-    def caps_text(r: UnitReport) -> str:
-        return "；".join(c.text for c in r.over_caps)
-
-    return ListSpec(
-        key="supervision", title="监管报表", model=Unit,
-        columns=(
-            Column("code", "单位代码", lambda u, _: u.code),
-            Column("unit", "单位", lambda u, _: u.name),
-            Column("staff", "编制内实有人数", lambda u, _: u.staff_count),
-            Column("confidential", "涉密网络", lambda u, _: "是" if u.confidential_network else ""),
-            Column("over_caps", "超出数量上限（组）", lambda u, x: len(x[u.id].over_caps)),
-            Column("over_caps_detail", "超限情况", lambda u, x: caps_text(x[u.id])),
-            Column("over_price", "超价格上限采购（件）", lambda u, x: x[u.id].over_price),
-            Column("over_price_exceptions", "其中特批（件）", lambda u, x: x[u.id].over_price_exceptions),
-            Column("early_refused", "未到年限处置被拒（次）", lambda u, x: x[u.id].early_refused),
-            Column("early_allowed", "损毁准予提前处置（次）", lambda u, x: x[u.id].early_allowed),
-        ),
+    return replace(
+        REPORT_LIST,
         sorts={"flagged": ("超标单位在前", (case((Unit.id.in_(over or [0]), 0), else_=1), Unit.code)),
                "code": ("按单位代码", (Unit.code,))},
         filters=(Filter("flag", "情形", lambda v: Unit.id.in_(flagged[v] or [0]), FLAGS),),
-        search=(like(Unit.name), like(Unit.code)),
-        where=_scope,
         lookups=lambda db, rows: {u.id: reports[u.id] for u in rows},
     )
 
@@ -285,3 +299,26 @@ def unit_report(db: Session, actor: User | None, unit_id: int) -> UnitReport:
     if unit is None or unit.is_bureau:
         raise NotFound("没有这个单位。")
     return unit_reports(db, [unit])[unit.id]
+
+
+def purchased_units(db: Session, unit_ids: list[int], year: int | None = None) -> dict[int, int]:
+    """unit id → units bought for its requests in batches purchased (in ``year`` if given)."""
+    stmt = (select(Request.unit_id, func.sum(PurchaseNeed.quantity))
+            .join(PurchaseBatch, PurchaseBatch.id == PurchaseNeed.batch_id)
+            .join(RequestLine, RequestLine.id == PurchaseNeed.request_line_id)
+            .join(Request, Request.id == RequestLine.request_id)
+            .where(Request.unit_id.in_(unit_ids or [0]), PurchaseBatch.status.in_(["purchased", "received"]),
+                   PurchaseNeed.status != "cancelled"))
+    span = _bounds(year)
+    if span:
+        stmt = stmt.where(PurchaseBatch.purchased_at >= span[0], PurchaseBatch.purchased_at < span[1])
+    return {uid: int(n) for uid, n in db.exec(stmt.group_by(Request.unit_id)).all()}
+
+
+def disposal_applications(db: Session, unit_ids: list[int], year: int | None = None) -> dict[int, int]:
+    """unit id → disposal cases it applied for (in ``year`` if given)."""
+    stmt = select(DisposalCase.unit_id, func.count()).where(DisposalCase.unit_id.in_(unit_ids or [0]))
+    span = _bounds(year)
+    if span:
+        stmt = stmt.where(DisposalCase.created_at >= span[0], DisposalCase.created_at < span[1])
+    return {uid: int(n) for uid, n in db.exec(stmt.group_by(DisposalCase.unit_id)).all()}

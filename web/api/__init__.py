@@ -21,6 +21,7 @@ from web.api import (  # noqa: F401  (they declare the endpoints)
     requests,
     session,
     stats,
+    supervision,
     transfers,
 )
 from web.api.registry import ENDPOINTS, openapi

@@ -25,6 +25,7 @@ from web.pages import (  # noqa: F401  (they declare the routes)
     rentals,
     requests,
     stats,
+    supervision,
     transfers,
     wishes,
 )
