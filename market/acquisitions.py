@@ -480,6 +480,7 @@ ACQUISITION_LIST = ListSpec(
         Column("unit_price", "拟购单价（元）", lambda r, x: x["acq"][r.id].unit_price if r.id in x["acq"] else None),
         Column("rank", "职级", lambda r, x: rank_label(x["acq"][r.id]) if r.id in x["acq"] else ""),
         Column("pool_taken", "调剂（件）", lambda r, x: x["acq"][r.id].pool_taken if r.id in x["acq"] else None),
+        Column("reason", "申请理由", lambda r, x: x["acq"][r.id].reason if r.id in x["acq"] else ""),
         Column("outcome", "结果", lambda r, x: x["acq"][r.id].outcome_label if r.id in x["acq"] else ""),
         Column("submitted_at", "提交时间", lambda r, _: local_time(r.submitted_at)),
         Column("status", "状态", lambda r, x: status_text(r, x["progress"].get(r.id, []))),

@@ -156,6 +156,18 @@ def _request(db, vw: VisWorld, unit: str, label: str, approve: bool) -> Obj:  # 
     return obj
 
 
+def _acquisition(db, vw: VisWorld, unit: str, label: str) -> Obj:  # noqa: ANN001
+    """An acquisition request (配置申请) of one chair: the warehouse stock offers it, the offer waits for the unit."""
+    from market.acquisitions import AcquisitionInput, submit_acquisition
+
+    obj = vw.new("acquisition", unit, label)
+    reason = vw.mark(obj, "reason", f"{UNIT_CHAR[unit]}单位配置理由", shown=True)
+    req = submit_acquisition(db, who(db, f"staff_{unit}"), AcquisitionInput(vw.world.chair.id, 1, "300", reason))
+    assert req.status == "pool_offer", req.status
+    obj.id = req.id
+    return obj
+
+
 def _order_obj(db, vw: VisWorld, unit: str, label: str, order_id: int, shows: list[str]) -> Obj:  # noqa: ANN001
     from market.orders import order_items
 
@@ -203,6 +215,7 @@ def _unit_objects(db, vw: VisWorld, unit: str, stock_listing: int) -> None:  # n
     approved = _request(db, vw, unit, f"{ch} approved request", approve=True)
     loan_req = _request(db, vw, unit, f"{ch} request served by an allocated loan", approve=True)
     back_req = _request(db, vw, unit, f"{ch} request served by a returned loan", approve=True)
+    _acquisition(db, vw, unit, f"{ch} acquisition request (pool offer waiting)")
     stock_name = vw.one("丙 warehouse stock listing (active)").shows[0]
     order = allocate_from_listing(db, admin, loan_req.extra["line"], stock_listing, 1)
     _order_obj(db, vw, unit, f"{ch} loan order (allocated)", order.id, [stock_name])
@@ -348,6 +361,7 @@ def build_vis_world() -> VisWorld:
         # what the body of a request names rather than its path: units, the warehouse, the catalogue, admin tabs
         for unit in UNIT_KEYS:
             vw.new("unit", unit, f"{UNIT_CHAR[unit]} unit", id=vw.unit_id(unit))
+            vw.new("unit_report", unit, f"{UNIT_CHAR[unit]} unit's supervision report", id=vw.unit_id(unit))
         vw.new("warehouse", "bureau", "丙 warehouse", id=w.warehouse.id)
         vw.new("category", "system", "系 category 会议椅", id=db.get(Category, w.chair.id).id)
         vw.new("rental_offer", "system", "系 rental offer 会议椅", id=w.chair_offer.id)

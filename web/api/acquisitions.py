@@ -44,7 +44,7 @@ def acquisition_json(db: Session, user: User | None, request_id: int) -> dict[st
 def list_acquisitions(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
     return lists.list_json(request, db, user, svc.ACQUISITION_LIST, lambda lp: lambda r: to_json(
         r, status_text=lp.cell(r, "status"), category=lp.cell(r, "category"), quantity=lp.cell(r, "quantity"),
-        outcome=lp.cell(r, "outcome")))
+        outcome=lp.cell(r, "outcome"), reason=lp.cell(r, "reason")))
 
 
 @declare("POST", "/api/acquisitions", "提交配置申请（先在公物仓和公物池中匹配可调剂资产）", "配置申请", write=True,
