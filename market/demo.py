@@ -13,14 +13,17 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
+from market import acquisitions as svc_acq
 from market import orders as svc_orders
 from market import requests as svc_requests
+from market import standards
 from market import transfers as svc_transfers
 from market.accounts import hash_password
 from market.assets import epc_for, tag_for
 from market.errors import Conflict, MarketError
 from market.infra.eventlog import log_event
 from market.models import (
+    ConfigStandard,
     ROLES,
     ApprovalRule,
     Asset,
@@ -457,6 +460,8 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
 
     say("模拟一年的会议与活动需求…")
     _simulate(db, rng, today, units, users, cats, listings, offers)
+    say("配置申请（先调剂后配置）…")
+    _acquisitions(db, today, units, users, cats)
 
 
 def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Unit], users: dict[str, User],
@@ -540,6 +545,47 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
     if desks:
         svc_transfers.propose_transfer(db, users["wglj_admin"], [d[0] for d in desks[:6]], units["SJUJ"].id,
                                        "支持新组建的市数据局办公用房配置")
+
+
+# (unit, category code, quantity, unit price, rank, reason, ask finance if over a standard, the unit's answer to
+# the pool's offer: "accept", "decline: why" or None to leave it waiting, finance's answer or None)
+ACQUISITIONS = [
+    ("RSJ", "A05010203", 4, "700", "junior", "新录用公务员 4 人到岗，办公椅配置", False, "accept", None),
+    ("TJJ", "A02010105", 6, "6500", "", "经济普查外业调查人员携带使用", False, "accept", None),
+    ("GAJ", "A02010105", 3, "9800", "", "视频图像侦查需高配置便携式计算机",
+     False, "decline:库存机型无独立显卡，不能满足视频解析要求", None),
+    ("SJUJ", "A02010104", 5, "8800", "", "数据分析岗位图形工作站（新组建单位）",
+     True, "decline:库存台式机配置不满足大数据分析软件要求", "approve:同意，限数据分析岗位使用，不得挪作他用"),
+    ("TYJ", "A02020100", 2, "9000", "", "体育馆大屏投影，需高亮度工程投影机",
+     True, "decline:库存为便携式投影仪，亮度不足", None),
+    ("WJW", "A05010401", 10, "900", "junior", "档案室扩容，新增文件柜", False, None, None),
+]
+
+
+def _acquisitions(db: Session, today: date, units: dict[str, Unit], users: dict[str, User],
+                  cats: dict[str, Category]) -> None:
+    """A few acquisition requests (配置申请) in their various states: one met from the pool, one partly bought,
+    one refused over a price cap, one approved by finance as an exception, one waiting for finance, one
+    waiting for the unit's answer to the pool's offer."""
+    if db.exec(select(ConfigStandard.id)).first() is None:
+        standards.load_defaults(db)
+    finance = users["czj"]
+    for n, (code, cat, qty, price, rank, reason, exception, answer, decision) in enumerate(ACQUISITIONS):
+        unit, who = units[code], users[f"{code.lower()}_admin"]
+        day = today - timedelta(days=len(ACQUISITIONS) - n)
+        with frozen_clock(datetime(day.year, day.month, day.day, 2, 10 * n, tzinfo=UTC)):
+            req = svc_acq.submit_acquisition(db, who, svc_acq.AcquisitionInput(cats[cat].id, qty, price, reason, rank,
+                                                                               exception), unit_id=unit.id)
+        if req.status == "pool_offer" and answer:
+            with frozen_clock(datetime(day.year, day.month, day.day, 6, 10 * n, tzinfo=UTC)):
+                if answer == "accept":
+                    svc_acq.accept_pool(db, who, req.id)
+                else:
+                    svc_acq.decline_pool(db, who, req.id, answer.split(":", 1)[1])
+        if req.status == "over_cap" and decision:
+            with frozen_clock(datetime(day.year, day.month, day.day, 8, 10 * n, tzinfo=UTC)):
+                verdict, note = decision.split(":", 1)
+                svc_acq.decide_exception(db, finance, req.id, verdict == "approve", note)
 
 
 def _returned_on(rng: random.Random, start: date, end: date) -> date:

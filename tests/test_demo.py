@@ -186,3 +186,22 @@ def test_dashboard_charts_on_the_demo_city(demo, browser, live_server):
     assert page.locator(".card").count() >= 5
     page.screenshot(path=str(ARTIFACTS / "browse-demo-city.png"), full_page=False)
     context.close()
+
+
+def test_acquisition_requests_in_their_states(demo):
+    """先调剂后配置 in the demo: one met from the pool, one refused over a price cap, one approved by finance as an
+    exception, one waiting for finance, one waiting for the unit's answer to the pool's offer."""
+    from market.models import Acquisition, Unit
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        rows = db.execute(select(Unit.code, Request.status, Acquisition.outcome, Acquisition.pool_taken)
+                          .join(Request, Request.unit_id == Unit.id)
+                          .join(Acquisition, Acquisition.request_id == Request.id)).all()
+    got = {code: (status, outcome, taken) for code, status, outcome, taken in rows}
+    assert got["TJJ"] == ("allocated", "from_pool", 6)  # six laptops from the warehouse, none bought
+    assert got["GAJ"][:2] == ("rejected", "refused")  # 9,800 元 > the 7,000 元 cap, no exception asked
+    assert got["SJUJ"][:2] == ("purchasing", "approved")  # over the cap, approved by finance: bought centrally
+    assert got["TYJ"][:2] == ("over_cap", "exception")  # waiting for finance
+    assert got["WJW"][:2] == ("pool_offer", "pool")  # waiting for the unit's answer to the pool's offer
+    assert got["RSJ"][1] in ("within", "from_pool")
