@@ -159,6 +159,20 @@ class Make:
                 approve_request(db, self.who(db, "admin"), req.id)
             return req.id, request_lines(db, req.id)[0].id
 
+    def acquisition(self, state: str = "pool_offer") -> dict[str, Any]:
+        """教育局's acquisition request (配置申请) of chairs: the warehouse's offer waiting for the unit
+        ("pool_offer"), or over the price cap and waiting for finance ("over_cap")."""
+        from market.acquisitions import AcquisitionInput, submit_acquisition
+
+        if state == "pool_offer":
+            self.stock_listing()
+        with self.db() as db:
+            price = "300" if state == "pool_offer" else "2000"  # the standard's cap for 会议椅: 800 元
+            req = submit_acquisition(db, self.who(db, "staff_edu"), AcquisitionInput(
+                self.w.chair.id, 5, price, "新增会议室", "", state == "over_cap"))
+            assert req.status == state, req.status
+            return {"id": req.id}
+
     def loan_order(self, on_loan: bool = False) -> dict[str, Any]:
         """A loan of 卫健委's idle chairs to 教育局: allocated, or handed out."""
         from market.orders import allocate_from_listing, hand_out, order_items
@@ -394,6 +408,14 @@ def _pages() -> list[Entry]:
         P("/requests/{id}/approve", ADMIN, lambda m: {"id": m.request()[0]}),
         P("/requests/{id}/reject", ADMIN, lambda m: {"id": m.request()[0]}, {"reason": "本月会议用椅已足"}),
         P("/requests/{id}/withdraw", OWN_UNIT, lambda m: {"id": m.request()[0]}),
+        P("/acquisitions/new", UNIT_PEOPLE, data=lambda m, p: {
+            "category": str(w(m).chair.id), "quantity": "2", "unit_price": "300", "reason": "新增会议室"}),
+        P("/acquisitions/{id}/accept", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        P("/acquisitions/{id}/decline", OWN_UNIT | ADMIN, lambda m: m.acquisition(), {"reason": "型号不符"}),
+        P("/acquisitions/{id}/look-again", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        P("/acquisitions/{id}/withdraw", OWN_UNIT, lambda m: m.acquisition()),
+        P("/acquisitions/{id}/exception", FINANCE, lambda m: m.acquisition("over_cap"),
+          {"decision": "approve", "note": "同意"}),
         P("/listings", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset": [str(i) for i in p["assets"]], "title": "闲置会议椅", "mode": "both"}),
         P("/listings/{id}/withdraw", OWNER_OR_ADMIN, lambda m: {"id": m.listing()}, {"reason": "自用"}),
@@ -486,6 +508,13 @@ def _apis() -> list[Entry]:
         A("/api/requests/{id}/approve", ADMIN, lambda m: {"id": m.request()[0]}),
         A("/api/requests/{id}/reject", ADMIN, lambda m: {"id": m.request()[0]}, {"reason": "本月会议用椅已足"}),
         A("/api/requests/{id}/withdraw", OWN_UNIT, lambda m: {"id": m.request()[0]}),
+        A("/api/acquisitions", UNIT_PEOPLE, data=lambda m, p: {
+            "category_id": w(m).chair.id, "quantity": 2, "unit_price": "300", "reason": "新增会议室"}),
+        A("/api/acquisitions/{id}/accept", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        A("/api/acquisitions/{id}/decline", OWN_UNIT | ADMIN, lambda m: m.acquisition(), {"reason": "型号不符"}),
+        A("/api/acquisitions/{id}/look-again", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        A("/api/acquisitions/{id}/exception", FINANCE, lambda m: m.acquisition("over_cap"),
+          {"decision": "approve", "note": "同意"}),
         A("/api/listings", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset_ids": p["assets"], "title": "闲置会议椅", "mode": "both"}),
         A("/api/listings/{id}/withdraw", OWNER_OR_ADMIN, lambda m: {"id": m.listing()}, {"reason": "自用"}),
