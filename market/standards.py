@@ -158,6 +158,12 @@ def standard_for(db: Session, category_id: int) -> Standard:
     return _Tree(db).resolve(category_id)
 
 
+def standards_by_category(db: Session) -> dict[int, Standard]:
+    """Every category's standard at once (for statistics over many assets)."""
+    tree = _Tree(db)
+    return {cid: tree.resolve(cid) for cid in tree.parent}
+
+
 def price_cap(db: Session, category_id: int, rank: str | None = None) -> Decimal | None:
     """The price cap of one item (元). Where the standard distinguishes ranks, ``rank`` picks one ("senior"
     司局级 / "junior" 处级及以下); without a rank the stricter 处级及以下 cap applies (从严控制)."""
