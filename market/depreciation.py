@@ -21,15 +21,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
 
-from market.standards import Standard, depreciation_life_years, standards_by_category
+from market.models import utcnow
+from market.standards import Standard, standard_for, standards_by_category
 
 FEN = Decimal("0.01")
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def beijing_today() -> date:
+    """Today in Beijing (the demo's frozen clock included): the day depreciation and service life are read on."""
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+def life_ends(acquired: date, years: int) -> date:
+    """The day a life of ``years`` is reached: the same day ``years`` later (29 February → 28 February)."""
+    try:
+        return acquired.replace(year=acquired.year + years)
+    except ValueError:
+        return acquired.replace(year=acquired.year + years, day=28)
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,29 @@ def net_value(original: Decimal, acquired: date | None, life_years: int | None, 
 
 def for_asset(db: Session, asset: Any, on: date) -> Depreciation:
     """An asset's depreciation on ``on``, by its category's depreciation life."""
-    return net_value(asset.original_value, asset.purchase_date, depreciation_life_years(db, asset.category_id), on)
+    return life_of(db, asset, on).depreciation
+
+
+@dataclass(frozen=True)
+class Life:
+    """An asset's value and age against its category's lives, as its page shows them."""
+
+    depreciation: Depreciation
+    min_life_years: int | None  # 最低使用年限 (None: the standard sets none)
+    min_life_ends: date | None  # the day it is reached (None: no minimum life or no acquisition date)
+    on: date
+
+    @property
+    def below_min_life(self) -> bool:
+        return self.min_life_ends is not None and self.on < self.min_life_ends
+
+
+def life_of(db: Session, asset: Any, on: date | None = None) -> Life:
+    on = on or beijing_today()
+    s = standard_for(db, asset.category_id)
+    d = net_value(asset.original_value, asset.purchase_date, s.depreciation_years, on)
+    ends = life_ends(asset.purchase_date, s.min_life_years) if s.min_life_years and asset.purchase_date else None
+    return Life(d, s.min_life_years, ends, on)
 
 
 def net_values(db: Session, rows: Iterable[Any], on: date) -> list[Depreciation]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from market import fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
+from market.depreciation import beijing_today, life_ends
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.fields import amount
 from market.infra.config import settings
@@ -110,22 +111,13 @@ def require_second_approver(actor: User | None) -> User:
 
 # --- minimum service life ----------------------------------------------------------------------------------
 
-SHANGHAI = timezone(timedelta(hours=8))
 EARLY_EXEMPT = {"loss_writeoff"}  # an asset already lost cannot be kept in use
 REFUSED_EARLY = "dispose_refused_early"  # the asset event of a refused application (the supervision report counts it)
 
 
 def today() -> date:
-    """Today in Beijing (the demo's frozen clock included)."""
-    return utcnow().astimezone(SHANGHAI).date()
-
-
-def life_ends(acquired: date, years: int) -> date:
-    """The day the minimum life is reached: the same day ``years`` later (29 February → 28 February)."""
-    try:
-        return acquired.replace(year=acquired.year + years)
-    except ValueError:
-        return acquired.replace(year=acquired.year + years, day=28)
+    """Today in Beijing, the day the minimum life is read on."""
+    return beijing_today()
 
 
 @dataclass(frozen=True)
