@@ -36,7 +36,7 @@ from market import fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
-from market.depreciation import beijing_today, life_ends
+from market.depreciation import beijing_today, life_ends, net_values
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.fields import amount
 from market.infra.config import settings
@@ -632,15 +632,25 @@ class CaseView:
     review_share: float  # a sale below this share of the book value waits for finance's second approval
     review_amount: Decimal | None
     waiting_for: str  # who must act next, in words ("" once closed)
+    net_value: Decimal  # 账面净值 today: the reference the appraisal is offered (original − depreciation)
+    depreciation: Decimal  # the accumulated depreciation behind it
+
+
+def book_net_value(db: Session, case: DisposalCase) -> tuple[Decimal, Decimal]:
+    """The case's assets' net value today and their accumulated depreciation (``market.depreciation``)."""
+    rows = net_values(db, case_assets(db, case.id), beijing_today())
+    return (sum((d.net for d in rows), Decimal(0)).quantize(Decimal("0.01")),
+            sum((d.accumulated for d in rows), Decimal(0)).quantize(Decimal("0.01")))
 
 
 def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
     case = visible_case(db, actor, case_id)
     floor = settings().sale_floor_share
+    net, acc = book_net_value(db, case)
     return CaseView(case, db.get(Unit, case.unit_id), case_assets(db, case.id, actor), history(db, "disposal", case.id),
                     next_steps(db, actor, case), floor,
                     None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))),
-                    settings().sale_review_share, review_threshold(case), waiting_for(db, case))
+                    settings().sale_review_share, review_threshold(case), waiting_for(db, case), net, acc)
 
 
 DISPOSAL_LIST = ListSpec(

@@ -98,3 +98,42 @@ def test_by_the_category_life(db, world):
     many = net_values(db, [chair, laptop], date(2026, 1, 1))
     assert [m.accumulated for m in many] == [D("240.00"), D("0.00")]  # the laptop's category has no life here
     assert total_net(db, [chair, laptop], date(2026, 1, 1)) == D("8760.00")
+
+
+def test_shown_on_the_asset_page_in_the_export_on_the_dashboard_and_in_appraisal(http, world):
+    from conftest import login
+
+    from market import disposal as dsp
+    from market.depreciation import beijing_today, net_value
+    from market.infra.db import session_scope
+
+    with session_scope(write=True) as db:
+        save_standard(db, world.user("admin"), world.laptop.id, {"price_cap": "7000", "quantity_share": "50",
+                                                                  "min_life_years": "6", "depreciation_years": "6"})
+        young = add_assets(db, world.edu, world.laptop, 1, name="笔记本电脑", value="7200",
+                           purchased=date(2024, 3, 15))[0]
+        old = add_assets(db, world.edu, world.laptop, 1, name="笔记本电脑", value="7200", purchased=date(2010, 1, 1),
+                         status="idle")[0]
+        add_assets(db, world.edu, world.laptop, 2, name="笔记本电脑", value="7200", purchased=date(2024, 3, 15),
+                   status="listed")
+        db.commit()
+        case = dsp.apply_disposal(db, world.user("mgr_edu"), [old.id], "sale", "到期")
+        dsp.approve_disposal(db, world.user("finance"), case.id)
+    today = beijing_today()
+    d = net_value(D("7200"), date(2024, 3, 15), 6, today)
+    assert login(http, "mgr_edu").status_code == 303
+    page = http.get(f"/assets/{young.id}").text
+    assert f"¥{d.net:,.2f}" in page and f"¥{d.accumulated:,.2f}" in page and "折旧年限 6 年" in page
+    assert "最低使用年限" in page and "未达到" in page and "2030-03-15" in page and d.age_text in page
+    export = http.get("/assets", params={"export": "csv"}).content.decode("utf-8-sig")
+    assert "累计折旧（元）" in export and "净值（元）" in export and f"{young.tag}," in export
+    line = next(r for r in export.splitlines() if r.startswith(young.tag))
+    assert f"{d.accumulated}" in line and f"{d.net}" in line and "2024-03-15" in line
+    http.cookies.clear()
+    assert login(http, "admin").status_code == 303
+    page = http.get(f"/disposals/{case.id}").text
+    assert "账面净值" in page and 'name="value" required inputmode="decimal" value="0.00"' in page
+    http.cookies.clear()
+    assert login(http, "finance").status_code == 303
+    stats = http.get("/stats").text
+    assert "在池资产净值" in stats and f"¥{2 * d.net:,.2f}" in stats and "调剂资产净值" in stats

@@ -18,7 +18,9 @@ from web.params import field, int_list, path_id
 
 
 def case_json(db: Session, case) -> dict[str, Any]:  # noqa: ANN001
-    return to_json(case, assets=[a.id for a in dsp.case_assets(db, case.id)])
+    net, acc = dsp.book_net_value(db, case)
+    return to_json(case, assets=[a.id for a in dsp.case_assets(db, case.id)], net_value=str(net),
+                   accumulated_depreciation=str(acc))
 
 
 @declare("GET", "/api/disposals", "处置单列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "调拨与处置",
