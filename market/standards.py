@@ -33,7 +33,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from market import fields
-from market.access import require
+from market.access import require, require_user
 from market.catalogue import DEFAULT_CATALOGUE, read_csv
 from market.errors import InvalidInput
 from market.infra import sheets
@@ -156,6 +156,19 @@ class _Tree:
 def standard_for(db: Session, category_id: int) -> Standard:
     """The standard that applies to a category: each figure from the nearest row up the tree that sets it."""
     return _Tree(db).resolve(category_id)
+
+
+def applicable(db: Session, actor: User | None, category_id: int) -> Standard:
+    """``standard_for`` for a reader from outside (anyone signed in: the standards are public rules)."""
+    require_user(actor)
+    get_or_404(db, Category, category_id)
+    return standard_for(db, category_id)
+
+
+def standards_by_category(db: Session) -> dict[int, Standard]:
+    """Every category's standard at once (for statistics over many assets)."""
+    tree = _Tree(db)
+    return {cid: tree.resolve(cid) for cid in tree.parent}
 
 
 def price_cap(db: Session, category_id: int, rank: str | None = None) -> Decimal | None:
@@ -357,13 +370,17 @@ def load_defaults(db: Session) -> LoadResult:
     return load_standards(db, None, read_csv(DEFAULTS.read_bytes(), ("分类代码",), "配置标准"), skip_unknown=True)
 
 
-def export_csv(db: Session) -> str:
-    """The whole table in the columns ``load_standards`` reads back."""
+def export_rows(db: Session) -> tuple[list[str], list[list[Any]]]:
+    """The whole table in the columns ``load_standards`` reads back: (headers, rows)."""
     rows = []
     for s, code, name in db.exec(select(ConfigStandard, Category.code, Category.name)
                                  .join(Category, Category.id == ConfigStandard.category_id).order_by(Category.code)):
         rows.append([code, name, *("" if getattr(s, k) is None else getattr(s, k) for k in FIELDS)])
-    return sheets.csv_text(COLUMNS, rows)
+    return COLUMNS, rows
+
+
+def export_csv(db: Session) -> str:
+    return sheets.csv_text(*export_rows(db))
 
 
 def read_standards_csv(data: bytes) -> list[dict[str, str]]:

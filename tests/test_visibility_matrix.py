@@ -100,6 +100,8 @@ POLICY: dict[str, Rule] = {
     "warehouse": R({SIGNED}, {"admin"}),
     "rental_offer": R({SIGNED}, {"admin", "sysadmin"}),  # an active offer: public like the pool
     "category": R({SIGNED}, {"admin", "sysadmin"}),
+    "standard": R({SIGNED}, {"admin", "sysadmin"}),  # a configuration standard: public rules, the catalogue's editors
+    "staffing": R({SIGNED}, {"sysadmin"}),  # a unit's staff count and confidential network
     "admin_tab.accounts": R({"sysadmin"}),  # units, users, approval rules
     "admin_tab.catalogue": R({"admin", "sysadmin"}),  # categories, vendors and offers, search synonyms
 }
@@ -140,6 +142,9 @@ PREFIX_TYPES = {
     "/admin/users/": "user",
     "/users/": "user",
     "/admin/categories/": "category",
+    "/admin/standards/": "standard",
+    "/admin/units/": "staffing",
+    "/units/": "staffing",
     "/rentals/": "rental_offer",
     "/categories/": "category",
     "/admin/": "admin_tab",
@@ -193,6 +198,8 @@ LISTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "/api/assets": [("", ()), ("unit={edu}", ()), ("unit={health}", ()), ("export=xlsx", ()), ("export=csv", ())],
     "/api/listings": [("", ()), ("status=withdrawn", ()), ("export=csv", ())],
     "/api/categories": [("", ())],
+    "/api/standards": [("", ()), ("q=会议椅", ()), ("export=csv", ())],
+    "/admin/standards/export": [("", ())],
     "/api/vendors": [("", ())],
     "/api/rules": [("", ())],
     "/api/requests": [("", ("request:title",)), ("q=QXE", ()), ("export=xlsx", ("request:title",))],
@@ -235,6 +242,7 @@ NO_OBJECT = {
     ("POST", "/login"), ("POST", "/logout"), ("POST", "/requests/new"), ("POST", "/acquisitions/new"),
     ("POST", "/api/acquisitions"), ("POST", "/warehouse/receive"),
     ("POST", "/admin/units"), ("POST", "/admin/users"), ("POST", "/admin/categories/import"),
+    ("POST", "/admin/standards"), ("POST", "/admin/standards/import"), ("POST", "/api/standards"),
     ("POST", "/admin/vendors"), ("POST", "/admin/offers"), ("POST", "/admin/rules"), ("POST", "/admin/synonyms"),
     ("POST", "/evaluation/weights"), ("POST", "/purchasing/batches"), ("POST", "/wishes"), ("POST", "/proposals/run"),
     ("POST", "/api/session"), ("DELETE", "/api/session"), ("POST", "/api/requests"), ("POST", "/api/warehouse/receive"),
@@ -246,6 +254,7 @@ NO_OBJECT = {
 NOOP_OK = {"/notices/read", "/api/notices/read"}
 
 DISPOSAL_STEPS = {
+    "approve_early": {}, "reject_early": {"reason": "可以修复"},
     "approve": {}, "reject": {"reason": "理由不充分"},
     "appraise": {"value": "100", "appraiser": "锦川正信资产评估有限公司"},
     "sell": {"channel": "拍卖", "buyer": "某回收公司", "proceeds": "95"},
@@ -289,6 +298,8 @@ def _body(env: Env, path: str, obj: Obj, actor: str, variant: str | None) -> tup
         "/damages/{id}/settle": {"note": "已转账"}, "/api/damages/{id}/settle": {"note": "已转账"},
         "/admin/users/{id}": {"role": "unit_manager", "is_active": "1"}, "/api/users/{id}": {"role": "unit_manager"},
         "/admin/categories/{id}": {"transport_rate": "0.75", "reference_price": "333"},
+        "/admin/standards/{id}": {"price_cap": "999", "min_life_years": "3"},
+        "/admin/units/{id}/staffing": {"staff_count": "7"}, "/api/units/{id}/staffing": {"staff_count": 7},
         "/api/categories/{id}": {"transport_rate": "0.75", "reference_price": "333"},
         "/disposals/{id}/{step}": DISPOSAL_STEPS.get(variant or "", {}),
         "/api/disposals/{id}/step": {"step": variant} | DISPOSAL_STEPS.get(variant or "", {}),
