@@ -38,8 +38,8 @@ INDICATORS = {
                     "现有数量不超过上限的组数 ÷ 已核定上限的组数；得分 = 100 × 比例（见监管报表）。"),
     "price_compliance": ("采购单价达标率", "当年为本单位集中采购的件数中，成交单价不超过配置标准价格上限（或经财政"
                          "超标特批）的比例；得分 = 100 × 比例（见监管报表）。"),
-    "early_disposals": ("未到年限处置率", "当年未达最低使用年限而申请处置的次数（被拒与因损毁准予的合计）÷ 当年处置"
-                        "申请次数（含被拒的）；得分 = 100 × (1 − 比例)（见监管报表）。"),
+    "early_disposals": ("未到年限处置率", "当年申请处置的资产（含因未达最低使用年限被拒的）中，未达最低使用年限的"
+                        "件数（被拒的与称损毁无法修复而提前处置的）所占比例；得分 = 100 × (1 − 比例)（见监管报表）。"),
 }
 DEFAULT_WEIGHTS = {"idle_rate": 30, "posted_share": 20, "count_accuracy": 20, "on_time_returns": 15,
                    "damages_settled": 15, "within_caps": 10, "price_compliance": 10, "early_disposals": 5}
@@ -122,7 +122,7 @@ def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
         by_unit_status.setdefault(uid, {})[status] = n
     supervised = supervision.unit_reports(db, units, year)
     bought = supervision.purchased_units(db, [u.id for u in units], year)
-    applied = supervision.disposal_applications(db, [u.id for u in units], year)
+    disposed = supervision.disposal_assets(db, [u.id for u in units], year)
     out = []
     for u in units:
         s = by_unit_status.get(u.id, {})
@@ -151,7 +151,8 @@ def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
         v["within_caps"] = _ratio(sum(1 for c in held if not c.over), len(held))
         over_price = sum(p.quantity for p in r.prices if not p.exception)
         v["price_compliance"] = _ratio(bought.get(u.id, 0) - over_price, bought.get(u.id, 0))
-        v["early_disposals"] = _ratio(len(r.early), applied.get(u.id, 0) + r.early_refused)
+        applied, young = disposed.get(u.id, (0, 0))
+        v["early_disposals"] = _ratio(young + r.early_refused, applied + r.early_refused)
         pts = {k: points(k, x) for k, x in v.items()}
         have = {k: x for k, x in pts.items() if x is not None and w.get(k, 0) > 0}
         total_w = sum(w[k] for k in have)

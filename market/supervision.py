@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from market import standards
 from market.access import require_ledger_reader
+from market.disposal import REFUSED_EARLY
 from market.errors import NotFound
 from market.lists import Column, Filter, ListSpec, like
 from market.models import (
@@ -26,6 +27,7 @@ from market.models import (
     Category,
     ConfigStandard,
     DisposalCase,
+    DisposalItem,
     Event,
     PurchaseBatch,
     PurchaseNeed,
@@ -35,10 +37,11 @@ from market.models import (
     User,
 )
 
-# The events ``market.disposal`` logs for a disposal before the minimum service life (std, issue 19 item 3):
-# refused (not damage beyond repair) and allowed (damage beyond repair, after the extra approval).
-EARLY_REFUSED = "early_refused"
-EARLY_ALLOWED = "early_approve"
+# The events ``market.disposal`` logs for a disposal before the minimum service life: an application refused
+# (an asset event per asset, its unit in ``after``) and the extra approval of a case damaged beyond repair (the
+# case's ``approve_early`` step).
+EARLY_REFUSED = REFUSED_EARLY
+EARLY_ALLOWED = "approve_early"
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,8 @@ def price_rows(db: Session, unit_ids: list[int], year: int | None = None) -> dic
 def early_rows(db: Session, unit_ids: list[int], year: int | None = None) -> dict[int, list[EarlyRow]]:
     """unit id → its disposals before the minimum service life, refused and allowed (from the event log: a
     refusal leaves no disposal case, only its event), in ``year`` if given."""
-    stmt = select(Event).where(Event.action.in_([EARLY_REFUSED, EARLY_ALLOWED]))
+    stmt = select(Event).where(or_(and_(Event.action == EARLY_REFUSED, Event.entity == "asset"),
+                                   and_(Event.action == EARLY_ALLOWED, Event.entity == "disposal")))
     span = _bounds(year)
     if span:
         stmt = stmt.where(Event.at >= span[0], Event.at < span[1])
@@ -204,12 +208,11 @@ def early_rows(db: Session, unit_ids: list[int], year: int | None = None) -> dic
             {e.entity_id for e in events if e.entity == "disposal"} or {0}))).all()),
         "asset": dict(db.exec(select(Asset.id, Asset.owner_unit_id).where(Asset.id.in_(
             {e.entity_id for e in events if e.entity == "asset"} or {0}))).all()),
-        "unit": {e.entity_id: e.entity_id for e in events if e.entity == "unit"},
     }
     wanted = set(unit_ids)
     out: dict[int, list[EarlyRow]] = {}
-    for e in events:
-        unit_id = owner.get(e.entity, {}).get(e.entity_id)
+    for e in events:  # the unit when it happened (an asset may have changed hands since)
+        unit_id = (e.after or {}).get("unit_id") or owner.get(e.entity, {}).get(e.entity_id)
         if unit_id in wanted:
             out.setdefault(unit_id, []).append(EarlyRow(e.action == EARLY_ALLOWED, e.at, e.summary, e.entity,
                                                         e.entity_id))
@@ -265,8 +268,8 @@ REPORT_LIST = ListSpec(
         Column("over_caps_detail", "超限情况", lambda u, x: _caps_text(x[u.id])),
         Column("over_price", "超价格上限采购（件）", lambda u, x: x[u.id].over_price),
         Column("over_price_exceptions", "其中特批（件）", lambda u, x: x[u.id].over_price_exceptions),
-        Column("early_refused", "未到年限处置被拒（次）", lambda u, x: x[u.id].early_refused),
-        Column("early_allowed", "损毁准予提前处置（次）", lambda u, x: x[u.id].early_allowed),
+        Column("early_refused", "未到年限处置被拒（件）", lambda u, x: x[u.id].early_refused),
+        Column("early_allowed", "损毁准予提前处置（单）", lambda u, x: x[u.id].early_allowed),
     ),
     sorts={"flagged": ("超标单位在前", (Unit.code,)), "code": ("按单位代码", (Unit.code,))},
     filters=(Filter("flag", "情形", lambda v: Unit.id.in_([0]), FLAGS),),
@@ -315,10 +318,14 @@ def purchased_units(db: Session, unit_ids: list[int], year: int | None = None) -
     return {uid: int(n) for uid, n in db.exec(stmt.group_by(Request.unit_id)).all()}
 
 
-def disposal_applications(db: Session, unit_ids: list[int], year: int | None = None) -> dict[int, int]:
-    """unit id → disposal cases it applied for (in ``year`` if given)."""
-    stmt = select(DisposalCase.unit_id, func.count()).where(DisposalCase.unit_id.in_(unit_ids or [0]))
+def disposal_assets(db: Session, unit_ids: list[int], year: int | None = None) -> dict[int, tuple[int, int]]:
+    """unit id → (assets in the disposal cases it applied for, of which before their minimum life — the cases
+    with an ``early_reason``), in ``year`` if given. Assets, like the refusals the event log keeps per asset."""
+    early = case((DisposalCase.early_reason != "", 1), else_=0)
+    stmt = (select(DisposalCase.unit_id, func.count(), func.sum(early))
+            .join(DisposalItem, DisposalItem.case_id == DisposalCase.id)
+            .where(DisposalCase.unit_id.in_(unit_ids or [0])))
     span = _bounds(year)
     if span:
         stmt = stmt.where(DisposalCase.created_at >= span[0], DisposalCase.created_at < span[1])
-    return {uid: int(n) for uid, n in db.exec(stmt.group_by(DisposalCase.unit_id)).all()}
+    return {uid: (int(n), int(e or 0)) for uid, n, e in db.exec(stmt.group_by(DisposalCase.unit_id)).all()}

@@ -4,6 +4,7 @@ drill-down, the export, who may read it, and the evaluation's indicators fed fro
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -12,20 +13,21 @@ from conftest import login
 from factories import add_assets
 
 from market import acquisitions as acq
+from market import disposal as dsp
 from market import evaluation, purchasing, supervision
 from market.acquisitions import AcquisitionInput
 from market.errors import PermissionDenied
 from market.infra.db import session_scope
-from market.infra.eventlog import log_event
 from market.lists import export, parse_query, read_list
-from market.models import DisposalCase, PurchaseBatch, PurchaseNeed, Request, RequestLine, User, utcnow
+from market.models import PurchaseBatch, PurchaseNeed, Request, RequestLine, User, utcnow
 
 
 def _world(db, world):
     """市教育局: 40 staff, 25 laptops (cap 50 % = 20: over by 5), one purchase above the cap approved by finance.
-    市卫健委: 10 staff, 3 laptops (cap 5), a historical purchase above the cap without approval (recorded before
-    purchasing checked prices), one early disposal refused and one allowed for damage."""
-    world.health.staff_count = 10
+    市卫健委: 20 staff, 3 laptops (cap 10), 2 bought above the price cap with finance's approval, a historical
+    purchase above the cap without approval (recorded before purchasing checked prices), one early disposal refused,
+    one allowed for damage beyond repair and one of a laptop past its minimum life."""
+    world.health.staff_count = 20
     db.add(world.health)
     add_assets(db, world.edu, world.laptop, 25, name="笔记本电脑")
     add_assets(db, world.health, world.laptop, 3, name="笔记本电脑", prefix="WJW")
@@ -54,12 +56,18 @@ def _world(db, world):
     db.flush()
     db.add(PurchaseNeed(request_line_id=line.id, category_id=world.laptop.id, quantity=1, batch_id=old.id,
                         status="batched"))
-    case = DisposalCase(unit_id=world.health.id, method="scrap", created_by=admin.id, status="applied")
-    db.add(case)
-    db.flush()
-    log_event(db, world.user("mgr_health"), "disposal", case.id, supervision.EARLY_ALLOWED, "损毁无法修复，准予提前报废")
-    laptop = add_assets(db, world.health, world.laptop, 1, name="笔记本电脑", prefix="WJW2")[0]
-    log_event(db, world.user("mgr_health"), "asset", laptop.id, supervision.EARLY_REFUSED, "未达最低使用年限，不予处置")
+    # disposals through market.disposal: one young laptop refused, one damaged beyond repair allowed by finance,
+    # one past its minimum life
+    young, broken = add_assets(db, world.health, world.laptop, 2, name="笔记本电脑", prefix="WJWY",
+                               purchased=date(utcnow().year - 2, 3, 1))
+    aged = add_assets(db, world.health, world.laptop, 1, name="笔记本电脑", prefix="WJWO")[0]
+    db.commit()
+    mgr = world.user("mgr_health")
+    with pytest.raises(dsp.EarlyDisposalRefused):
+        dsp.apply_disposal(db, mgr, [young.id], "scrap", "性能落后")
+    case = dsp.apply_disposal(db, mgr, [broken.id], "scrap", "主板烧毁", True, "检测报告 A-1")
+    dsp.approve_early(db, finance, case.id)
+    dsp.apply_disposal(db, mgr, [aged.id], "scrap", "超过使用年限")
     db.commit()
     return ok, old
 
@@ -73,7 +81,7 @@ def test_figures_per_unit(db, world):
     assert laptops.text == "笔记本电脑：已有 25 > 上限 20（编制 40 人 × 50%）"
     assert [c.group.label for c in edu.over_caps] == ["笔记本电脑"]
     h = next(c for c in health.caps if c.group.label == "笔记本电脑")
-    assert (h.holdings, h.cap, h.over) == (4, 5, False)  # 3 + the one refused for early disposal
+    assert (h.holdings, h.cap, h.over) == (6, 10, False)  # 3 + the three of the disposals, still on the books
     assert edu.prices == [] and health.over_price == 3 and health.over_price_exceptions == 2
     rows = {(p.request_number, p.price, p.cap, p.exception) for p in health.prices}
     assert (ok.number, Decimal("7800.00"), Decimal("7000.00"), True) in rows
@@ -115,8 +123,9 @@ def test_evaluation_indicators_from_the_report(db, world):
     # health: 3 units bought, 1 above the cap without approval → 2 / 3
     assert health.values["price_compliance"] == pytest.approx(2 / 3)
     assert health.points["price_compliance"] == pytest.approx(200 / 3)
-    # 2 early attempts of 2 (the one case applied + the one refused)
-    assert health.values["early_disposals"] == pytest.approx(1.0) and health.points["early_disposals"] == 0.0
+    # assets put up for disposal: 2 in cases (one young, damaged) + 1 refused → 2 young of 3
+    assert health.values["early_disposals"] == pytest.approx(2 / 3)
+    assert health.points["early_disposals"] == pytest.approx(100 / 3)
     assert edu.values["price_compliance"] is None and edu.values["early_disposals"] is None
     assert "配置数量达标率" in evaluation.INDICATORS["within_caps"][0]
 
@@ -127,13 +136,14 @@ def test_pages_drill_down_and_excel(http, world):
             world.users[key] = db.get(User, world.users[key].id)
         world.edu, world.health = db.merge(world.edu), db.merge(world.health)
         _world(db, world)
+        edu_id, health_id, laptop_id = world.edu.id, world.health.id, world.laptop.id
     login(http, "finance")
     page = http.get("/supervision").text
     assert page.index("市教育局") < page.index("市卫生健康委员会")
     assert "笔记本电脑：已有 25 &gt; 上限 20（编制 40 人 × 50%）" in page
-    detail = http.get(f"/supervision/units/{world.health.id}").text
+    detail = http.get(f"/supervision/units/{health_id}").text
     assert "经财政特批" in detail and "未经特批" in detail and "不予处置" in detail and "损毁准予处置" in detail
-    assert f"/assets?unit={world.health.id}&amp;category={world.laptop.id}" in detail
+    assert f"/assets?unit={health_id}&amp;category={laptop_id}" in detail
     x = http.get("/supervision?export=xlsx")
     values = list(openpyxl.load_workbook(io.BytesIO(x.content)).active.iter_rows(values_only=True))
     assert values[0][1] == "单位" and values[1][1] == "市教育局" and len(values) == 3
@@ -141,9 +151,9 @@ def test_pages_drill_down_and_excel(http, world):
     headers = {"Authorization": f"Bearer {r.json()['token']}"}
     body = http.get("/api/supervision", headers=headers).json()
     assert body["supervision"][0]["unit"] == "市教育局" and body["supervision"][0]["over_caps"] == 1
-    one = http.get(f"/api/supervision/units/{world.health.id}", headers=headers).json()
+    one = http.get(f"/api/supervision/units/{health_id}", headers=headers).json()
     assert one["over_price_units"] == 3 and one["early_refused"] == 1
     http.post("/logout", data={"csrf_token": __import__("conftest").csrf(page)})
     login(http, "staff_edu")
     assert http.get("/supervision").status_code == 403
-    assert http.get(f"/supervision/units/{world.edu.id}").status_code == 403
+    assert http.get(f"/supervision/units/{edu_id}").status_code == 403
