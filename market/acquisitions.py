@@ -45,7 +45,7 @@ from market.models import (
 )
 from market.notices import notify, role_users, unit_users
 from market.orders import own_unit_options
-from market.proposals import ReviewLine, _store, build_problem, realise, review_lines
+from market.proposals import ReviewLine, store_proposal, build_problem, realise, review_lines
 from market.requests import LineProgress, line_progress, status_text
 
 MAX_QUANTITY = 10_000
@@ -195,7 +195,7 @@ def _look_at_pool(db: Session, actor: User, req: Request, acq: Acquisition) -> N
             raise InvalidTransition(f"公物仓调剂匹配失败：{solution.get('message', '')}")
         offered = sum(a["quantity"] for a in solution["assignments"])
         if offered:
-            prop = _store(db, actor, built, solution, (utcnow() - started).total_seconds())
+            prop = store_proposal(db, actor, built, solution, (utcnow() - started).total_seconds())
             acq.proposal_id = prop.id
             log_event(db, actor, "proposal", prop.id, "create",
                       f"配置申请 {req.number} 先调剂：公物仓和公物池可调剂 {offered} 件", after={"status": "draft"})

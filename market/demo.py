@@ -23,11 +23,11 @@ from market.assets import epc_for, tag_for
 from market.errors import Conflict, MarketError
 from market.infra.eventlog import log_event
 from market.models import (
-    ConfigStandard,
     ROLES,
     ApprovalRule,
     Asset,
     Category,
+    ConfigStandard,
     DamageRecord,
     Event,
     Order,

@@ -229,7 +229,9 @@ def savings(prop: Proposal) -> Savings:
                    sum(q for q, permanent, *_ in alts if permanent))
 
 
-def _store(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
+def store_proposal(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
+    """A solved problem kept as a draft proposal, with its counterfactual costs (a matcher run, an acquisition
+    request's look at the pool)."""
     rented, new = counterfactuals(built.problem, solution)
     total = solution.get("cost", {}).get("total", 0.0)
     prop = Proposal(created_by=actor.id, policy=built.problem["policy"], problem=built.problem, solution=solution,
@@ -254,7 +256,7 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
     solution = matcher.solve(built.problem, time_limit=time_limit, progress=progress)
     if solution["status"] == "error":
         raise InvalidTransition(f"调配求解失败：{solution.get('message', '')}")
-    prop = _store(db, actor, built, solution, (utcnow() - started).total_seconds())
+    prop = store_proposal(db, actor, built, solution, (utcnow() - started).total_seconds())
     served = sum(a["quantity"] for a in solution["assignments"])
     log_event(db, actor, "proposal", prop.id, "create",
               f"运行调配：{len(built.problem['requests'])} 行需求，调配 {served} 件，费用 {prop.cost_total:.2f} 元",

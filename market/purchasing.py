@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from market import standards
 from market.access import can, require, require_user, scoped, visible
 from market.counts import warehouse_options
 from market.errors import InvalidInput, InvalidTransition
@@ -18,7 +19,6 @@ from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
-from market import standards
 from market.models import (
     BATCH_STATUSES,
     Acquisition,

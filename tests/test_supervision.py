@@ -103,8 +103,8 @@ def test_list_over_cap_first_export_and_filters(db, world):
     assert lp.cell(lp.rows[0], "over_caps") == 1
     labels, rows = export(db, finance, spec, parse_query(spec, {"flag": "early"}))
     assert [r[1] for r in rows] == ["市卫生健康委员会"]
-    assert dict(zip(labels, rows[0]))["超价格上限采购（件）"] == 3
-    assert dict(zip(labels, rows[0]))["其中特批（件）"] == 2
+    health = dict(zip(labels, rows[0], strict=True))
+    assert health["超价格上限采购（件）"] == 3 and health["其中特批（件）"] == 2
     for who in ("staff_edu", "mgr_edu", "sysadmin"):
         with pytest.raises(PermissionDenied):
             supervision.report_list(db, world.user(who))

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import acquisitions as svc
-from market.acquisitions import AcquisitionInput
 from market import standards
+from market.acquisitions import AcquisitionInput
 from market.models import Acquisition, User
 from web import lists
 from web.api.registry import INT, MONEY, TEXT, declare, obj
