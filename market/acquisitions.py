@@ -45,7 +45,7 @@ from market.models import (
 )
 from market.notices import notify, role_users, unit_users
 from market.orders import own_unit_options
-from market.proposals import ReviewLine, store_proposal, build_problem, realise, review_lines
+from market.proposals import ReviewLine, build_problem, realise, review_lines, store_proposal
 from market.requests import LineProgress, line_progress, status_text
 
 MAX_QUANTITY = 10_000
