@@ -3,6 +3,7 @@ purchasing or finance's exception; purchasing refuses a price above the cap unle
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -277,6 +278,24 @@ def test_pages_and_api(http, world):
     r = http.post(f"/acquisitions/{new_id}/exception", data={"csrf_token": csrf(page), "decision": "approve",
                                                              "note": "同意"})
     assert r.status_code == 303 and "超标特批已同意" in http.get(f"/acquisitions/{new_id}").text
+    # central purchasing refuses a price above the cap for the request within the standards, on the page and in
+    # the API alike (one check in market.purchasing)
+    http.post("/logout", data={"csrf_token": csrf(http.get("/").text)})
+    login(http, "admin")
+    page = http.get("/purchasing").text
+    assert http.post("/purchasing/batches", data={"csrf_token": csrf(page), "category": str(world.laptop.id)}
+                     ).status_code == 303
+    bid = re.search(r"/purchasing/batches/(\d+)/purchase", http.get("/purchasing").text).group(1)
+    r = http.post(f"/purchasing/batches/{bid}/purchase", data={"csrf_token": csrf(page), "supplier": "联想",
+                                                               "unit_price": "7500"})
+    assert r.status_code == 422 and "超过配置标准的价格上限，不能登记" in r.text and "未经超标特批" in r.text
+    r = http.post("/api/session", json={"username": "admin", "password": "secret-pass-1"})
+    admin_headers = {"Authorization": f"Bearer {r.json()['token']}"}
+    r = http.post(f"/api/purchasing/batches/{bid}/purchase", headers=admin_headers,
+                  json={"supplier": "联想", "unit_price": "7500"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "unit_price"
+    assert http.post(f"/api/purchasing/batches/{bid}/purchase", headers=admin_headers,
+                     json={"supplier": "联想", "unit_price": "6800"}).status_code == 200
     x = http.get("/acquisitions?outcome=approved&export=csv")
     assert x.status_code == 200
     lines = x.content.decode("utf-8-sig").strip().splitlines()
