@@ -371,6 +371,10 @@ def load_standards(db: Session, actor: User | None, rows: list[dict[str, str]], 
     return LoadResult(added, updated, skipped)
 
 
+def any_standard(db: Session) -> bool:
+    return db.exec(select(ConfigStandard.id).limit(1)).first() is not None
+
+
 def load_defaults(db: Session) -> LoadResult:
     """The central standard's figures shipped with the product, for the categories the tree has."""
     return load_standards(db, None, read_csv(DEFAULTS.read_bytes(), ("分类代码",), "配置标准"), skip_unknown=True)
