@@ -191,7 +191,9 @@ def _damage_evidence(db: Session, young: list[Young], beyond_repair: bool, repor
 
 
 @transactional
-def _log_refusal(db: Session, actor: User, method: str, refused: EarlyDisposalRefused) -> None:
+def record_refusal(db: Session, actor: User, method: str, refused: EarlyDisposalRefused) -> None:
+    """Keep a refused application in the assets' history (``REFUSED_EARLY``); ``apply_disposal`` does it itself
+    when it is not inside another service."""
     for y in refused.young:
         log_event(db, actor, "asset", y.asset.id, REFUSED_EARLY,
                   f"处置申请被拒绝：{y.text()}", after={
@@ -230,7 +232,7 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
         return _apply_disposal(db, actor, asset_ids, method, reason, beyond_repair, damage_report)
     except EarlyDisposalRefused as refused:
         if not db.info.get("in_service"):  # inside another service the refusal rolls back with it
-            _log_refusal(db, actor, method, refused)
+            record_refusal(db, actor, method, refused)
         raise
 
 

@@ -219,13 +219,19 @@ def cap_categories(db: Session, category_or_group: int | str) -> set[int]:
 
 
 def holdings(db: Session, unit: Unit, category_or_group: int | str) -> int:
-    """The unit's assets on its books (every status but disposed and written off) in a cap group — a group
-    name or a category id (with the categories under it); ``QuantityCap.key`` is what to pass."""
+    """The unit's assets in a cap group (``held_by``) — a group name or a category id (with the categories
+    under it); ``QuantityCap.key`` is what to pass."""
     cats = cap_categories(db, category_or_group)
     if not cats:
         return 0
-    return db.exec(select(func.count()).select_from(Asset).where(
-        Asset.owner_unit_id == unit.id, Asset.category_id.in_(cats), Asset.status.not_in(OFF_BOOKS))).one()
+    return db.exec(select(func.count()).select_from(Asset).where(held_by(unit.id), Asset.category_id.in_(cats))).one()
+
+
+def held_by(unit_id: int) -> Any:
+    """The condition for the assets a unit's quantity caps count: on its books (not disposed of or written off)
+    and not the warehouse's stock (what the bureau keeps in the 公物仓 is the pool's, not its own equipment).
+    Items a unit has put into the pool still count: they are still its own."""
+    return (Asset.owner_unit_id == unit_id) & Asset.status.not_in(OFF_BOOKS) & Asset.warehouse_id.is_(None)
 
 
 # --- editing ------------------------------------------------------------------------------------------------
@@ -363,6 +369,10 @@ def load_standards(db: Session, actor: User | None, rows: list[dict[str, str]], 
               + (f"，跳过分类树中没有的 {len(skipped)} 个" if skipped else ""),
               after={"added": added, "updated": updated, "skipped": skipped})
     return LoadResult(added, updated, skipped)
+
+
+def any_standard(db: Session) -> bool:
+    return db.exec(select(ConfigStandard.id).limit(1)).first() is not None
 
 
 def load_defaults(db: Session) -> LoadResult:

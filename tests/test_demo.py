@@ -68,6 +68,34 @@ def test_admin_has_work_and_history_has_damage(demo):
             Order.kind == "allot", Order.status == "pending")).scalar_one() == 1
 
 
+def test_staff_counts_caps_and_early_disposals(demo):
+    from market import disposal as dsp
+    from market import standards
+    from market.models import Category, DisposalCase, Unit
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        units = list(db.scalars(select(Unit)))
+        assert all(u.staff_count >= 12 for u in units)
+        assert sum(12 <= u.staff_count <= 180 for u in units) >= len(units) - 3
+        assert {u.code for u in units if u.confidential_network} == {"GAJ", "BMJ"}
+        desktop = db.scalars(select(Category).where(Category.code == "A02010104")).one()
+        over = []
+        for u in units:
+            cap = standards.quantity_cap(db, u, desktop.id)
+            if cap.cap is not None and standards.holdings(db, u, cap.key) > cap.cap:
+                over.append(u.code)
+        assert 3 <= len(over) <= 6
+        refused = db.scalars(select(Event).where(Event.action == dsp.REFUSED_EARLY)).all()
+        assert len(refused) >= 2 and all(e.after["min_life_years"] == 6 for e in refused)
+        early = db.scalars(select(DisposalCase).where(DisposalCase.status == "early_review")).all()
+        assert len(early) == 1 and "检验报告" in early[0].early_reason
+        # young enough that a disposal would be refused: plenty of computers and furniture
+        young = db.execute(select(func.count()).select_from(Asset).where(
+            Asset.purchase_date > date(TODAY.year - 6, TODAY.month, TODAY.day), Asset.status == "in_use")).scalar_one()
+        assert young > 100
+
+
 def test_demo_accounts_sign_in(demo):
     url, _, _ = demo
     with session_scope(url) as db:

@@ -144,3 +144,5 @@ def test_through_the_api_and_the_pages(http, world):
     assert login(http, "finance").status_code == 303
     page = http.get(r.headers["location"]).text
     assert "同意提前处置" in page
+    printed = http.get(r.headers["location"] + "/print").text
+    assert "提前处置" in printed and "检测 B-3" in printed

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +44,7 @@ from sqlmodel import func, select
 from market.infra.db import get_engine, session_scope
 from market.models import (
     Category,
+    ConfigStandard,
     CountLine,
     DamageRecord,
     Event,
@@ -209,6 +210,14 @@ class Make:
     def disposal(self, method: str = "sale", upto: str = "applied") -> dict[str, Any]:
         from market import disposal as dsp
 
+        if upto == "early_review":  # younger than its minimum life, broken beyond repair: the extra approval
+            with self.db() as db:
+                young = add_assets(db, db.get(Unit, self.w.edu.id), db.get(Category, self.w.laptop.id), 1,
+                                   name="笔记本电脑", status="idle", purchased=date(2025, 1, 1))
+                db.commit()
+                case = dsp.apply_disposal(db, self.who(db, "mgr_edu"), [young[0].id], method, "跌落损毁", True,
+                                          "检验报告 P-1")
+                return {"id": case.id}
         ids = self.assets("edu", 1, status="idle")
         order = ["applied", "approved", "appraised", "sold", "remitted"]
         with self.db() as db:
@@ -377,6 +386,16 @@ def _catalogue(m: Make, p: dict[str, Any]) -> dict[str, Any]:
     return {"file": ("分类.csv", csv.encode("utf-8"), "text/csv")}
 
 
+def _standards(m: Make, p: dict[str, Any]) -> dict[str, Any]:
+    csv = f"# 本市配置标准\n分类代码,价格上限,最低使用年限\nA05010201,{700 + m.n()},15\n"
+    return {"file": ("配置标准.csv", csv.encode("utf-8"), "text/csv")}
+
+
+def _standard(m: Make) -> dict[str, Any]:
+    with m.db() as db:
+        return {"id": db.exec(select(ConfigStandard).where(ConfigStandard.category_id == m.w.chair.id)).one().id}
+
+
 def _unit(m: Make) -> dict[str, Any]:
     n = m.n()
     return {"code": f"TST{n}", "name": f"市测试局{n}", "district": "涪城区", "lat": 31.47, "lng": 104.70}
@@ -384,6 +403,8 @@ def _unit(m: Make) -> dict[str, Any]:
 
 # The steps of a disposal: (step, allowed, how far the case must be, method, form fields / JSON body).
 DISPOSAL_STEPS = [
+    ("approve_early", FINANCE, "early_review", "scrap", {}),
+    ("reject_early", FINANCE, "early_review", "scrap", {"reason": "可以修复"}),
     ("approve", FINANCE, "applied", "sale", {}),
     ("reject", FINANCE, "applied", "sale", {"reason": "理由不充分"}),
     # appraisal and sale: never the applicant unit (issue 14, finding 10)
@@ -442,6 +463,13 @@ def _pages() -> list[Entry]:
             "username": f"new{m.n()}", "role": "unit_staff", "unit": str(w(m).edu.id), "password": "long-enough-1"}),
         P("/admin/users/{id}", SYSADMIN, lambda m: m.target_user(), {"role": "unit_manager", "is_active": "1"}),
         P("/admin/categories/import", CATALOGUE, files=_catalogue),
+        P("/admin/standards", CATALOGUE, data=lambda m, p: {"category": str(w(m).projector.id), "quantity_share": "60",
+                                                            "price_cap": str(7000 + m.n()), "min_life_years": "6"}),
+        P("/admin/standards/import", CATALOGUE, files=_standards),
+        P("/admin/standards/{id}", CATALOGUE, _standard, lambda m, p: {"price_cap": str(800 + m.n()),
+                                                                      "min_life_years": "15"}),
+        P("/admin/units/{id}/staffing", SYSADMIN, lambda m: {"id": m.w.health.id},
+          lambda m, p: {"staff_count": str(20 + m.n()), "confidential_network": "1"}),
         P("/admin/categories/{id}", CATALOGUE, lambda m: {"id": m.w.chair.id},
           lambda m, p: {"transport_rate": "0.75", "reference_price": str(300 + m.n())}),
         P("/admin/vendors", CATALOGUE, data=lambda m, p: {"name": f"租赁公司{m.n()}", "lat": "31.5", "lng": "104.6"}),
@@ -543,6 +571,10 @@ def _apis() -> list[Entry]:
         A("/api/categories/{id}", CATALOGUE, lambda m: {"id": m.w.chair.id},
           lambda m, p: {"transport_rate": "0.75", "reference_price": str(300 + m.n())}),
         A("/api/vendors", CATALOGUE, data=lambda m, p: {"name": f"租赁公司{m.n()}", "lat": 31.5, "lng": 104.6}),
+        A("/api/standards", CATALOGUE, data=lambda m, p: {"category_id": w(m).projector.id, "price_cap": str(7000 + m.n()),
+                                                           "quantity_share": 60, "min_life_years": 6}),
+        A("/api/units/{id}/staffing", SYSADMIN, lambda m: {"id": m.w.health.id},
+          lambda m, p: {"staff_count": 20 + m.n(), "confidential_network": True}),
         A("/api/offers", CATALOGUE, data=lambda m, p: {"vendor_id": w(m).vendor.id, "category_id": w(m).projector.id,
                                                           "price_per_unit_day": "80"}),
         A("/api/rules", SYSADMIN, data=lambda m, p: {"action": "loan", "min_value": str(100000 + m.n()),

@@ -89,8 +89,11 @@ def test_group_cap_counts_a3_and_a4_printers_together(db, world, tree):
     add_assets(db, edu, tree["a3"], 5, name="A3打印机")
     add_assets(db, edu, tree["a3"], 2, name="A3打印机", status="disposed")  # off the books: not counted
     add_assets(db, world.health, tree["a4"], 3, name="激光打印机")  # another unit's
-    assert standards.holdings(db, edu, "打印机") == 25
-    assert standards.holdings(db, edu, tree["a4"].id) == 20
+    add_assets(db, edu, tree["a4"], 4, name="激光打印机", status="listed")  # put into the pool: still its own
+    add_assets(db, world.bureau, tree["a4"], 6, name="激光打印机", warehouse=world.warehouse, status="listed")
+    assert standards.holdings(db, edu, "打印机") == 29
+    assert standards.holdings(db, world.bureau, "打印机") == 0  # the warehouse's stock is not the bureau's own
+    assert standards.holdings(db, edu, tree["a4"].id) == 24
     # a group's shares must agree: one cap, one share
     with pytest.raises(InvalidInput, match="比例须一致"):
         standards.save_standard(db, world.user("admin"), tree["a3"].id,
