@@ -17,7 +17,6 @@ from market import acquisitions as svc_acq
 from market import disposal as svc_disposal
 from market import orders as svc_orders
 from market import requests as svc_requests
-from market import standards
 from market import transfers as svc_transfers
 from market.accounts import hash_password
 from market.assets import epc_for, tag_for
@@ -28,7 +27,6 @@ from market.models import (
     ApprovalRule,
     Asset,
     Category,
-    ConfigStandard,
     DamageRecord,
     Event,
     Order,
@@ -573,8 +571,6 @@ def _acquisitions(db: Session, today: date, units: dict[str, Unit], users: dict[
     """A few acquisition requests (配置申请) in their various states: one met from the pool, one partly bought,
     one refused over a price cap, one approved by finance as an exception, one waiting for finance, one
     waiting for the unit's answer to the pool's offer."""
-    if db.exec(select(ConfigStandard.id)).first() is None:
-        standards.load_defaults(db)
     finance = users["czj"]
     for n, (code, cat, qty, price, rank, reason, exception, answer, decision) in enumerate(ACQUISITIONS):
         unit, who = units[code], users[f"{code.lower()}_admin"]
