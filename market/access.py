@@ -15,6 +15,7 @@ from market.errors import NotAuthenticated, PermissionDenied
 from market.infra.rows import get_or_404
 from market.models import (
     Asset,
+    ConfigStandard,
     CountLine,
     DamageRecord,
     DisposalCase,
@@ -27,6 +28,7 @@ from market.models import (
     PurchaseBatch,
     RentalOffer,
     Request,
+    Unit,
     User,
     Wish,
 )
@@ -248,6 +250,10 @@ def _scope(model: type, actor: User) -> Any:
             true() if actor.role in LEDGER else public)
     if model is User:
         return true() if actor.role == "sysadmin" else User.id == actor.id
+    if model is Unit:  # the units' own records (staff count, …): a unit role its own, the others every unit
+        return Unit.id == actor.unit_id if unit_role else true()
+    if model is ConfigStandard:  # the configuration standards are public rules: anyone signed in reads them
+        return true()
     raise KeyError(model)
 
 

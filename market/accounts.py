@@ -177,8 +177,11 @@ def check_coordinates(lat: float, lng: float) -> None:
 
 @transactional
 def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat: float, lng: float,
-              address: str = "", contact: str = "", phone: str = "", unit_id: int | None = None) -> Unit:
+              address: str = "", contact: str = "", phone: str = "", unit_id: int | None = None,
+              staff_count: Any = None, confidential_network: bool | None = None) -> Unit:
+    """Add or change a unit; ``staff_count`` and ``confidential_network`` left None keep what the unit has."""
     require(actor, "manage_accounts")
+    staff = None if staff_count is None else staff_number(staff_count)
     # refused when too long, never cut: the code and name checked for a clash below are the ones stored
     code, name = fields.text(code, Unit.code, "code", "单位代码"), fields.text(name, Unit.name, "name", "单位名称")
     district = fields.text(district, Unit.district, "district", "区县")
@@ -195,10 +198,43 @@ def save_unit(db: Session, actor: User, code: str, name: str, district: str, lat
     before = None if unit_id is None else {"name": unit.name, "district": unit.district}
     unit.code, unit.name, unit.district, unit.lat, unit.lng = code, name, district, lat, lng
     unit.address, unit.contact, unit.phone = address, contact, phone
+    if staff is not None:
+        unit.staff_count = staff
+    if confidential_network is not None:
+        unit.confidential_network = confidential_network
     db.add(unit)
     db.flush()
     log_event(db, actor, "unit", unit.id, "update" if unit_id else "create", f"{'修改' if unit_id else '新增'}单位 {name}",
               before, {"name": name, "district": district})
+    return unit
+
+
+MAX_STAFF = 1_000_000
+
+
+def staff_number(value: Any) -> int:
+    """编制内实有人数 from a form or a body: a whole number 0 … 1,000,000 (0: not known)."""
+    text = "" if value is None else str(value).strip()
+    if text == "":
+        return 0
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit() or len(text) > 7 or int(text) > MAX_STAFF:
+        raise InvalidInput(f"编制内实有人数须为 0 至 {MAX_STAFF:,} 的整数（0 表示未填）。", "staff_count")
+    return int(text)
+
+
+@transactional
+def set_staffing(db: Session, actor: User, unit_id: int, staff_count: Any, confidential_network: bool) -> Unit:
+    """A unit's 编制内实有人数 and whether it runs a confidential network (the quantity caps of the configuration
+    standards are worked out from them)."""
+    require(actor, "manage_accounts")
+    unit = get_or_404(db, Unit, unit_id)
+    staff = staff_number(staff_count)
+    before = {"staff_count": unit.staff_count, "confidential_network": unit.confidential_network}
+    unit.staff_count, unit.confidential_network = staff, bool(confidential_network)
+    db.add(unit)
+    log_event(db, actor, "unit", unit.id, "staffing", f"修改单位 {unit.name} 的编制内实有人数（{staff} 人）"
+              f"{'，运行涉密网络' if unit.confidential_network else ''}", before,
+              {"staff_count": staff, "confidential_network": unit.confidential_network})
     return unit
 
 

@@ -1,6 +1,7 @@
 """The administration tabs (系统管理): which tabs an actor may open, and what each one shows. The pages and the
 API read units, categories, vendors and rules through the same functions (``market.accounts``,
-``market.catalogue``, ``market.approvals``); the users' tab is the list ``market.accounts.USER_LIST``."""
+``market.catalogue``, ``market.approvals``); the users' tab is the list ``market.accounts.USER_LIST``, the
+configuration standards' tab the list ``market.standards.STANDARD_LIST``."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from market import accounts, approvals, catalogue
+from market import accounts, approvals, catalogue, standards
 from market.access import can, require_user
 from market.errors import NotFound, PermissionDenied
 from market.models import User
 
 # tab → (Chinese label, the capability that opens it)
 TABS = {"units": ("单位", "manage_accounts"), "users": ("用户与角色", "manage_accounts"),
-        "categories": ("资产分类", "manage_catalogue"), "vendors": ("租赁公司与报价", "manage_catalogue"),
+        "categories": ("资产分类", "manage_catalogue"), "standards": ("配置标准", "manage_catalogue"), "vendors": ("租赁公司与报价", "manage_catalogue"),
         "rules": ("审批规则", "manage_settings"), "synonyms": ("搜索同义词", "manage_catalogue")}
 
 
@@ -42,6 +43,9 @@ def tab_content(db: Session, actor: User | None, tab: str) -> dict[str, Any]:
     out: dict[str, Any] = {"units": accounts.units(db)}
     if tab == "categories":
         out["categories"] = catalogue.categories(db)
+    elif tab == "standards":  # its rows are the list ``market.standards.STANDARD_LIST``
+        out |= {"categories": catalogue.categories(db), "standard_fields": standards.FIELDS,
+                "ranks": standards.RANKS}
     elif tab == "vendors":
         v = catalogue.vendors(db)
         leaves = catalogue.leaf_categories(db)

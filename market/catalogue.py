@@ -49,13 +49,19 @@ def _decimal(value: str, row: int, col: str, high: Decimal = fields.MAX_AMOUNT) 
     return d
 
 
-def read_csv(data: bytes) -> list[dict[str, str]]:
+def read_csv(data: bytes, required: tuple[str, ...] = ("分类代码", "分类名称"),
+             what: str = "分类数据") -> list[dict[str, str]]:
+    """The rows of a CSV table an administrator edits (the category tree, the configuration standards):
+    lines before the header that start with ``#`` are notes and skipped; ``required`` columns must be there."""
     # (a cell ``export_csv`` quoted so that no spreadsheet runs it as a formula reads back as it was)
+    lines = decode_text(data).splitlines(keepends=True)
+    while lines and lines[0].lstrip("\ufeff").startswith("#"):
+        lines.pop(0)
     rows = [{k: sheets.unquote(v) if isinstance(v, str) else v for k, v in r.items()}
-            for r in csv.DictReader(io.StringIO(decode_text(data)))]
+            for r in csv.DictReader(io.StringIO("".join(lines)))]
     if not rows:
-        raise InvalidInput("文件中没有分类数据。")
-    missing = [c for c in ("分类代码", "分类名称") if c not in rows[0]]
+        raise InvalidInput(f"文件中没有{what}。")
+    missing = [c for c in required if c not in rows[0]]
     if missing:
         raise InvalidInput(f"缺少列：{'、'.join(missing)}。")
     return rows

@@ -13,6 +13,8 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
+from market import acquisitions as svc_acq
+from market import disposal as svc_disposal
 from market import orders as svc_orders
 from market import requests as svc_requests
 from market import transfers as svc_transfers
@@ -40,6 +42,7 @@ from market.models import (
 )
 from market.models.base import frozen_clock
 from market.proposals import accept_proposal, run_matcher
+from market.standards import OFF_BOOKS, load_defaults, standards_by_category
 
 PASSWORD = "demo1234"
 CITY = "锦川市"
@@ -329,6 +332,7 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
         cats[code] = c
         models[code] = mods
     db.flush()
+    load_defaults(db)  # the central configuration standard, for the categories of the tree
 
     say("生成资产台账（约 8000 件）…")
     go_live = datetime.combine(today - timedelta(days=380), datetime.min.time(), UTC) + timedelta(hours=1)
@@ -457,6 +461,11 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
 
     say("模拟一年的会议与活动需求…")
     _simulate(db, rng, today, units, users, cats, listings, offers)
+    say("编制人数与配置标准…")
+    _staffing(db, units, cats)
+    _early_disposals(db, today, units, users, cats)
+    say("配置申请（先调剂后配置）…")
+    _acquisitions(db, today, units, users, cats)
 
 
 def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Unit], users: dict[str, User],
@@ -540,6 +549,113 @@ def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Uni
     if desks:
         svc_transfers.propose_transfer(db, users["wglj_admin"], [d[0] for d in desks[:6]], units["SJUJ"].id,
                                        "支持新组建的市数据局办公用房配置")
+
+
+# (unit, category code, quantity, unit price, rank, reason, ask finance if over a standard, the unit's answer to
+# the pool's offer: "accept", "decline: why" or None to leave it waiting, finance's answer or None)
+ACQUISITIONS = [
+    ("RSJ", "A05010203", 4, "700", "junior", "新录用公务员 4 人到岗，办公椅配置", False, "accept", None),
+    ("TJJ", "A02010105", 6, "6500", "", "经济普查外业调查人员携带使用", False, "accept", None),
+    ("GAJ", "A02010105", 3, "9800", "", "视频图像侦查需高配置便携式计算机",
+     False, "decline:库存机型无独立显卡，不能满足视频解析要求", None),
+    ("SJUJ", "A02010104", 5, "8800", "", "数据分析岗位图形工作站（新组建单位）",
+     True, "decline:库存台式机配置不满足大数据分析软件要求", "approve:同意，限数据分析岗位使用，不得挪作他用"),
+    ("TYJ", "A02020100", 2, "9000", "", "体育馆大屏投影，需高亮度工程投影机",
+     True, "decline:库存为便携式投影仪，亮度不足", None),
+    ("WJW", "A05010401", 10, "900", "junior", "档案室扩容，新增文件柜", False, None, None),
+]
+
+
+def _acquisitions(db: Session, today: date, units: dict[str, Unit], users: dict[str, User],
+                  cats: dict[str, Category]) -> None:
+    """A few acquisition requests (配置申请) in their various states: one met from the pool, one partly bought,
+    one refused over a price cap, one approved by finance as an exception, one waiting for finance, one
+    waiting for the unit's answer to the pool's offer."""
+    finance = users["czj"]
+    for n, (code, cat, qty, price, rank, reason, exception, answer, decision) in enumerate(ACQUISITIONS):
+        unit, who = units[code], users[f"{code.lower()}_admin"]
+        day = today - timedelta(days=len(ACQUISITIONS) - n)
+        with frozen_clock(datetime(day.year, day.month, day.day, 2, 10 * n, tzinfo=UTC)):
+            req = svc_acq.submit_acquisition(db, who, svc_acq.AcquisitionInput(cats[cat].id, qty, price, reason, rank,
+                                                                               exception), unit_id=unit.id)
+        if req.status == "pool_offer" and answer:
+            with frozen_clock(datetime(day.year, day.month, day.day, 6, 10 * n, tzinfo=UTC)):
+                if answer == "accept":
+                    svc_acq.accept_pool(db, who, req.id)
+                else:
+                    svc_acq.decline_pool(db, who, req.id, answer.split(":", 1)[1])
+        if req.status == "over_cap" and decision:
+            with frozen_clock(datetime(day.year, day.month, day.day, 8, 10 * n, tzinfo=UTC)):
+                verdict, note = decision.split(":", 1)
+                svc_acq.decide_exception(db, finance, req.id, verdict == "approve", note)
+
+
+CONFIDENTIAL_NETWORKS = ("GAJ", "BMJ")  # units running a confidential network: 台式计算机 up to 150 % of staff
+OVER_CAP = 4  # units whose staff is fewer than their desktops (the supervision report's "over the cap")
+
+
+def _staffing(db: Session, units: dict[str, Unit], cats: dict[str, Category]) -> None:
+    """编制内实有人数 for every unit: enough for what it holds under the configuration standard's quantity caps,
+    plus some (12 to 180 people for most units), except for the few units holding the most desktops, whose staff
+    is a fifth fewer than their desktops: over the cap. Its own random stream, so the rest of the city is as before."""
+    rng = random.Random("锦川市编制")
+    table = standards_by_category(db)
+    held: dict[int, dict[object, int]] = {}
+    desktops: dict[int, int] = {}
+    for unit_id, cat_id, n in db.execute(select(Asset.owner_unit_id, Asset.category_id, func.count())
+                                         .where(Asset.status.not_in(OFF_BOOKS), Asset.warehouse_id.is_(None))
+                                         .group_by(Asset.owner_unit_id, Asset.category_id)).all():
+        s = table.get(cat_id)
+        if s is not None and s.quantity_share is not None:
+            key = s.quantity_group or s.quantity_category_id
+            held.setdefault(unit_id, {})[key] = held.setdefault(unit_id, {}).get(key, 0) + n
+            if cat_id == cats["A02010104"].id:
+                desktops[unit_id] = desktops.get(unit_id, 0) + n
+    shares = {(s.quantity_group or s.quantity_category_id): s for s in table.values() if s.quantity_share is not None}
+    over = sorted((u for c, u in units.items() if c not in CONFIDENTIAL_NETWORKS and not u.is_bureau),
+                  key=lambda u: (-desktops.get(u.id, 0), u.code))[:OVER_CAP]
+    for code, unit in units.items():
+        unit.confidential_network = code in CONFIDENTIAL_NETWORKS
+        needed = 0
+        for key, n in held.get(unit.id, {}).items():
+            s = shares[key]
+            share = s.quantity_share_confidential if unit.confidential_network and s.quantity_share_confidential else \
+                s.quantity_share
+            needed = max(needed, -(-n * 100 // share))
+        if unit in over:
+            unit.staff_count = max(12, desktops.get(unit.id, 0) * 4 // 5)
+        else:
+            unit.staff_count = max(needed, min(180, max(12, needed) + rng.randint(3, 40)))
+        db.add(unit)
+    db.flush()
+
+
+def _early_disposals(db: Session, today: date, units: dict[str, Unit], users: dict[str, User],
+                     cats: dict[str, Category]) -> None:
+    """A few units asked to scrap computers younger than their minimum service life (refused, and recorded for
+    the supervision report); one whose laptop is broken beyond repair waits for finance's extra approval."""
+    when = datetime(today.year, today.month, today.day, 2, 30, tzinfo=UTC)  # 10:30 in Beijing
+    young_from = today.replace(year=today.year - 6)
+    computers = [cats["A02010104"].id, cats["A02010105"].id]
+    with frozen_clock(when):
+        for code in ("JYJ", "WJW", "TJJ"):
+            asset = db.scalars(select(Asset).where(
+                Asset.owner_unit_id == units[code].id, Asset.status == "in_use", Asset.category_id.in_(computers),
+                Asset.purchase_date > young_from).order_by(Asset.purchase_date.desc(), Asset.id)).first()
+            if asset is None:
+                continue
+            actor = users[f"{code.lower()}_admin"]
+            try:
+                svc_disposal.apply_disposal(db, actor, [asset.id], "scrap", "设备老旧，申请更新换代")
+            except svc_disposal.EarlyDisposalRefused as refused:
+                svc_disposal.record_refusal(db, actor, "scrap", refused)
+        broken = db.scalars(select(Asset).where(
+            Asset.owner_unit_id == units["RSJ"].id, Asset.status.in_(("in_use", "in_repair", "idle")),
+            Asset.category_id == cats["A02010105"].id, Asset.purchase_date > young_from)
+            .order_by(Asset.purchase_date.desc(), Asset.id)).first()
+        if broken is not None:
+            svc_disposal.apply_disposal(db, users["rsj_admin"], [broken.id], "scrap", "外出执法途中跌落，主板与屏幕损毁",
+                                        beyond_repair=True, damage_report="锦川市电子产品质量检验所 检验报告〔2026〕第118号")
 
 
 def _returned_on(rng: random.Random, start: date, end: date) -> date:

@@ -11,12 +11,22 @@ done by the warehouse administrators (``run_disposal``), never by the applicant 
 below ``Settings.sale_review_share`` of the book value (default half, ``GONGWUCANG_SALE_REVIEW``) is only
 proposed (待财政复核) until finance approves it a second time (``confirm_sale``) or sends it back
 (``reject_sale``). At every step the people who must act next get a notice (``NEXT_ACTORS``).
+
+Minimum service life (最低使用年限, ``market.standards``): "未达到最低使用年限的，除损毁且无法修复外，原则上不得
+更新". An application with an asset younger than its category's minimum life is refused (and the refusal logged
+as the asset's event ``dispose_refused_early``), unless the applicant states the damage is beyond repair and the
+inspection or appraisal is on record (a damage record from a return inspection, or the report's reference given
+with the application). Such a case waits for the extra approval (待提前处置审批, ``approve_early`` /
+``reject_early``) by the role that gives the flow's second approvals (``review_sale``: finance) before the
+ordinary approval, and says why in ``early_reason``. A 损失核销 (an asset lost, as a count finds) is outside the
+rule: what is gone cannot be kept in use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +36,7 @@ from market import fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
 from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
+from market.depreciation import beijing_today, life_ends, net_values
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.fields import amount
 from market.infra.config import settings
@@ -37,6 +48,7 @@ from market.models import (
     DISPOSAL_STATUSES,
     ROLES,
     Asset,
+    DamageRecord,
     DisposalCase,
     DisposalItem,
     Event,
@@ -47,6 +59,7 @@ from market.models import (
 )
 from market.notices import notify, role_users
 from market.orders import own_unit_options
+from market.standards import min_life_years, standards_by_category
 
 SELLING = {"sale", "scrap"}
 HANDING_OVER = {"free_transfer", "donation", "exchange"}
@@ -86,8 +99,106 @@ def require_valuer(db: Session, actor: User | None, case: DisposalCase) -> User:
 
 
 def require_sale_reviewer(actor: User | None) -> User:
-    """Who approves a sale far below book value a second time: finance (``review_sale``)."""
+    """Who approves a sale far below book value a second time (``require_second_approver``)."""
+    return require_second_approver(actor)
+
+
+def require_second_approver(actor: User | None) -> User:
+    """Who gives the flow's extra approvals — a sale far below book value, a disposal before the minimum service
+    life: finance (``review_sale``). Kept in one place so both steps stay with the same role."""
     return require(actor, "review_sale")
+
+
+# --- minimum service life ----------------------------------------------------------------------------------
+
+EARLY_EXEMPT = {"loss_writeoff"}  # an asset already lost cannot be kept in use
+REFUSED_EARLY = "dispose_refused_early"  # the asset event of a refused application (the supervision report counts it)
+
+
+def today() -> date:
+    """Today in Beijing, the day the minimum life is read on."""
+    return beijing_today()
+
+
+@dataclass(frozen=True)
+class Young:
+    """An asset younger than its category's minimum service life."""
+
+    asset: Asset
+    years: int  # the minimum life
+    acquired: date
+    ends: date  # the day it is reached
+
+    def text(self) -> str:
+        return (f"资产 {self.asset.tag}（{self.asset.name}）于 {self.acquired:%Y-%m-%d} 取得，未达到最低使用年限"
+                f"（{self.years} 年，至 {self.ends:%Y-%m-%d}）")
+
+
+def life_status(db: Session, asset: Asset, on: date | None = None) -> Young | None:
+    """``Young`` when the asset has not yet reached its minimum life on ``on`` (default today), else None (also
+    when it has no acquisition date or its category no minimum life)."""
+    years = min_life_years(db, asset.category_id)
+    return _young(asset, years, on or today())
+
+
+def _young(asset: Asset, years: int | None, on: date) -> Young | None:
+    if not years or asset.purchase_date is None:
+        return None
+    ends = life_ends(asset.purchase_date, years)
+    return Young(asset, years, asset.purchase_date, ends) if on < ends else None
+
+
+def young_assets(db: Session, assets: list[Asset], on: date | None = None) -> list[Young]:
+    table = standards_by_category(db)
+    on = on or today()
+    out = []
+    for a in assets:
+        s = table.get(a.category_id)
+        y = _young(a, s.min_life_years if s else None, on)
+        if y is not None:
+            out.append(y)
+    return out
+
+
+class EarlyDisposalRefused(InvalidInput):
+    """Assets younger than their minimum service life, not damaged beyond repair on record."""
+
+    code = "below_min_life"
+
+    def __init__(self, young: list[Young], message: str) -> None:
+        super().__init__(message, "asset_ids")
+        self.young = young
+
+
+def _damage_evidence(db: Session, young: list[Young], beyond_repair: bool, report: str) -> str:
+    """Why the young assets may go all the same (the case's ``early_reason``), or refused with the dates."""
+    lines = "；".join(y.text() for y in young)
+    if not beyond_repair:
+        raise EarlyDisposalRefused(young, f"{lines}。未达到最低使用年限（{young[0].years} 年），除损毁且无法修复外"
+                                          "不得处置。")
+    records = {r.asset_id: r for r in db.exec(select(DamageRecord).where(
+        DamageRecord.asset_id.in_([y.asset.id for y in young])).order_by(DamageRecord.id))}
+    if report:
+        basis = f"检验/鉴定报告：{report}"
+    else:
+        missing = [y for y in young if y.asset.id not in records]
+        if missing:
+            raise EarlyDisposalRefused(missing, "；".join(y.text() for y in missing) + "。损毁且无法修复须有检验或"
+                                                "鉴定依据：请填写检验/鉴定报告编号，或先在归还验收中登记损坏。")
+        basis = "归还验收损坏记录：" + "；".join(f"{y.asset.tag} {records[y.asset.id].description or '已登记损坏'}"
+                                            f"（记录 {records[y.asset.id].id}）" for y in young)
+    return fields.cut(f"提前处置：{lines}。申请单位称损毁且无法修复，{basis}。", DisposalCase.early_reason)
+
+
+@transactional
+def record_refusal(db: Session, actor: User, method: str, refused: EarlyDisposalRefused) -> None:
+    """Keep a refused application in the assets' history (``REFUSED_EARLY``); ``apply_disposal`` does it itself
+    when it is not inside another service."""
+    for y in refused.young:
+        log_event(db, actor, "asset", y.asset.id, REFUSED_EARLY,
+                  f"处置申请被拒绝：{y.text()}", after={
+                      "unit_id": y.asset.owner_unit_id, "category_id": y.asset.category_id, "method": method,
+                      "acquired": y.acquired.isoformat(), "min_life_years": y.years, "ends": y.ends.isoformat()})
 
 
 def review_threshold(case: DisposalCase) -> Decimal | None:
@@ -111,8 +222,23 @@ def _step(db: Session, actor: User, case_id: int, allowed_from: set[str], to: st
     return case
 
 
+def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, reason: str,
+                   beyond_repair: bool = False, damage_report: str = "") -> DisposalCase:
+    """Apply to dispose of assets. An asset younger than its minimum service life is refused unless
+    ``beyond_repair`` (损毁且无法修复) is stated with its inspection on record: ``damage_report`` (the inspection or
+    appraisal report's reference) or a damage record of the asset; the case then waits for the extra approval.
+    A refusal is kept in the assets' history (``REFUSED_EARLY``) even though nothing else is written."""
+    try:
+        return _apply_disposal(db, actor, asset_ids, method, reason, beyond_repair, damage_report)
+    except EarlyDisposalRefused as refused:
+        if not db.info.get("in_service"):  # inside another service the refusal rolls back with it
+            record_refusal(db, actor, method, refused)
+        raise
+
+
 @transactional
-def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, reason: str) -> DisposalCase:
+def _apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, reason: str,
+                    beyond_repair: bool, damage_report: str) -> DisposalCase:
     if method not in DISPOSAL_METHODS:
         raise InvalidInput(f"处置方式须为：{'、'.join(DISPOSAL_METHODS.values())}。", "method")
     if not reason or not reason.strip():
@@ -128,8 +254,12 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
     for a in assets:
         if a.status not in ("in_use", "idle", "in_repair"):
             raise InvalidTransition(f"资产 {a.tag} 当前状态为“{a.status_label}”，不能申请处置。", "asset_ids")
+    report = fields.text(damage_report, fields.REASON_LIMIT, "damage_report", "检验/鉴定报告")
+    young = [] if method in EARLY_EXEMPT else young_assets(db, assets)
+    early = _damage_evidence(db, young, beyond_repair, report) if young else ""
     case = DisposalCase(unit_id=owner, method=method, reason=reason.strip()[:500], created_by=actor.id,
-                        book_value=sum((a.original_value for a in assets), Decimal(0)))
+                        book_value=sum((a.original_value for a in assets), Decimal(0)), early_reason=early,
+                        status="early_review" if early else "applied")
     db.add(case)
     db.flush()
     for a in assets:
@@ -139,8 +269,8 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
         stamp(a)
         log_event(db, actor, "asset", a.id, "dispose_apply", f"申请{case.method_label}（处置单 {case.number}）",
                   before, snapshot(a), ref=("disposal", case.id))
-    log_event(db, actor, "disposal", case.id, "apply", f"申请{case.method_label} {len(assets)} 件",
-              after={"status": "applied"})
+    log_event(db, actor, "disposal", case.id, "apply", f"申请{case.method_label} {len(assets)} 件"
+              + ("（未达到最低使用年限，须经提前处置审批）" if early else ""), after={"status": case.status})
     tell_next(db, case)
     return case
 
@@ -174,6 +304,32 @@ def reject_disposal(db: Session, actor: User, case_id: int, reason: str) -> Disp
     return case
 
 
+def _early_approver(db: Session, actor: User | None, case: DisposalCase) -> User:
+    return require_second_approver(actor)
+
+
+@transactional
+def approve_early(db: Session, actor: User, case_id: int) -> DisposalCase:
+    """The extra approval of a disposal before the minimum service life: the case goes on to its ordinary
+    approval."""
+    case = _step(db, actor, case_id, {"early_review"}, "applied", "提前处置审批通过（损毁且无法修复）",
+                 "approve_early", _early_approver)
+    case.early_approved_by = actor.id
+    return case
+
+
+@transactional
+def reject_early(db: Session, actor: User, case_id: int, reason: str) -> DisposalCase:
+    """The extra approval refused: the case is rejected and its assets are released."""
+    require_second_approver(actor)
+    if not reason or not reason.strip():
+        raise InvalidInput("驳回须填写理由。", "reason")
+    case = _step(db, actor, case_id, {"early_review"}, "rejected", f"提前处置审批驳回：{reason.strip()}",
+                 "reject_early", _early_approver)
+    _release(db, actor, case, f"处置单 {case.number} 提前处置审批被驳回")
+    return case
+
+
 def _release(db: Session, actor: User, case: DisposalCase, summary: str) -> None:
     for a in case_assets(db, case.id):
         before = snapshot(a)
@@ -187,7 +343,7 @@ def _release(db: Session, actor: User, case: DisposalCase, summary: str) -> None
 def cancel_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
     case = visible(db, actor, DisposalCase, case_id)
     require_for_assets(actor, "apply_disposal", case.unit_id, _warehouse_stock(db, case))
-    if case.status not in ("applied", "approved"):
+    if case.status not in ("early_review", "applied", "approved"):
         raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能撤销。")
     before = case.status
     case.status = "cancelled"
@@ -335,6 +491,7 @@ def _operators(db: Session, case: DisposalCase) -> list[int]:
 
 # state → (who must act next, what they are asked to do). Adding a step means adding a row.
 NEXT_ACTORS: dict[str, tuple[Any, str]] = {
+    "early_review": (lambda db, c: role_users(db, "finance"), "未达到最低使用年限（称损毁且无法修复），待提前处置审批"),
     "applied": (lambda db, c: role_users(db, approver_role(db, "disposal", c.book_value)), "待审批"),
     "approved": (lambda db, c: _operators(db, c) if c.method == "loss_writeoff" else role_users(db, "warehouse_admin"),
                  "已审批，待评估"),
@@ -365,6 +522,8 @@ def tell_next(db: Session, case: DisposalCase) -> int:
 
 def waiting_for(db: Session, case: DisposalCase) -> str:
     """Who the case waits for now, as the detail page says it ("" when it is closed)."""
+    if case.status == "early_review":
+        return "未达到最低使用年限，等待财政监管提前处置审批"
     if case.status == "applied":
         return f"等待{ROLES[approver_role(db, 'disposal', case.book_value)]}审批"
     if case.status == "approved":
@@ -382,6 +541,8 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
     """The steps this actor can take on the case now: approve, appraise, sell, hand_over, remit, write_off,
     confirm_sale / reject_sale, cancel."""
     steps = []
+    if case.status == "early_review" and can(actor, "review_sale"):
+        steps += ["approve_early", "reject_early"]
     if case.status == "applied" and actor.role == approver_role(db, "disposal", case.book_value):
         steps.append("approve")
     stock = _warehouse_stock(db, case)
@@ -403,7 +564,7 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
                                                                         else {"handed_over"})
         if case.status in ready:
             steps.append("write_off")
-    if (case.status in ("applied", "approved") and can(actor, "apply_disposal", case.unit_id)
+    if (case.status in ("early_review", "applied", "approved") and can(actor, "apply_disposal", case.unit_id)
             and (actor.role == "warehouse_admin" or not stock)):
         steps.append("cancel")
     return steps
@@ -411,6 +572,7 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
 
 # the step a person takes on a case → its service, with the fields each one reads (page form and API body alike)
 STEPS: dict[str, tuple[str, ...]] = {
+    "approve_early": (), "reject_early": ("reason",),
     "approve": (), "reject": ("reason",), "appraise": ("value", "appraiser"), "sell": ("channel", "buyer", "proceeds"),
     "confirm_sale": (), "reject_sale": ("reason",),
     "hand_over": ("recipient", "value_received"), "remit": ("voucher",), "write_off": (), "cancel": (),
@@ -433,6 +595,10 @@ def take_step(db: Session, actor: User, case_id: int, step: str, values: Mapping
     v = {}
     for key in STEPS[step]:
         v[key] = fields.text(values.get(key), STEP_TEXT[key][0], key, STEP_TEXT[key][1])
+    if step == "approve_early":
+        return approve_early(db, actor, case_id)
+    if step == "reject_early":
+        return reject_early(db, actor, case_id, v["reason"])
     if step == "approve":
         return approve_disposal(db, actor, case_id)
     if step == "reject":
@@ -468,15 +634,25 @@ class CaseView:
     review_share: float  # a sale below this share of the book value waits for finance's second approval
     review_amount: Decimal | None
     waiting_for: str  # who must act next, in words ("" once closed)
+    net_value: Decimal  # 账面净值 today: the reference the appraisal is offered (original − depreciation)
+    depreciation: Decimal  # the accumulated depreciation behind it
+
+
+def book_net_value(db: Session, case: DisposalCase) -> tuple[Decimal, Decimal]:
+    """The case's assets' net value today and their accumulated depreciation (``market.depreciation``)."""
+    rows = net_values(db, case_assets(db, case.id), beijing_today())
+    return (sum((d.net for d in rows), Decimal(0)).quantize(Decimal("0.01")),
+            sum((d.accumulated for d in rows), Decimal(0)).quantize(Decimal("0.01")))
 
 
 def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
     case = visible_case(db, actor, case_id)
     floor = settings().sale_floor_share
+    net, acc = book_net_value(db, case)
     return CaseView(case, db.get(Unit, case.unit_id), case_assets(db, case.id, actor), history(db, "disposal", case.id),
                     next_steps(db, actor, case), floor,
                     None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))),
-                    settings().sale_review_share, review_threshold(case), waiting_for(db, case))
+                    settings().sale_review_share, review_threshold(case), waiting_for(db, case), net, acc)
 
 
 DISPOSAL_LIST = ListSpec(

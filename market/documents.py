@@ -81,7 +81,7 @@ def disposal_form(db: Session, actor: User, case_id: int) -> Document:
     c = view.case
     return Document("disposal", "国有资产处置审批表", c.number, bureau_name(db), utcnow(), view,
                     ["申请单位负责人", "公物仓（机关事务管理局）意见", "财政部门审批意见"],
-                    display_names(db, [c.created_by, c.approved_by, c.sale_approved_by]))
+                    display_names(db, [c.created_by, c.approved_by, c.sale_approved_by, c.early_approved_by]))
 
 
 def proposal_summary(db: Session, actor: User, proposal_id: int) -> Document:

@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from market import supervision
 from market.access import UNIT_ROLES, require_user
 from market.errors import InvalidInput, PermissionDenied
 from market.infra.db import transactional
@@ -33,9 +34,15 @@ INDICATORS = {
     "count_accuracy": ("盘点准确率", "当年已结束盘点中账面资产被盘到的比例（平均）；得分 = 100 × 准确率。"),
     "on_time_returns": ("按时归还率", "当年到期的出借中按时归还的件数 ÷ 到期件数；得分 = 100 × 比例。"),
     "damages_settled": ("赔偿结清率", "当年应由本单位赔偿的损坏记录中已结清的比例；得分 = 100 × 比例。"),
+    "within_caps": ("配置数量达标率", "本单位持有资产的各限额组（配置标准的数量上限，按编制内实有人数核定）中，"
+                    "现有数量不超过上限的组数 ÷ 已核定上限的组数；得分 = 100 × 比例（见监管报表）。"),
+    "price_compliance": ("采购单价达标率", "当年为本单位集中采购的件数中，成交单价不超过配置标准价格上限（或经财政"
+                         "超标特批）的比例；得分 = 100 × 比例（见监管报表）。"),
+    "early_disposals": ("未到年限处置率", "当年申请处置的资产（含因未达最低使用年限被拒的）中，未达最低使用年限的"
+                        "件数（被拒的与称损毁无法修复而提前处置的）所占比例；得分 = 100 × (1 − 比例)（见监管报表）。"),
 }
 DEFAULT_WEIGHTS = {"idle_rate": 30, "posted_share": 20, "count_accuracy": 20, "on_time_returns": 15,
-                   "damages_settled": 15}
+                   "damages_settled": 15, "within_caps": 10, "price_compliance": 10, "early_disposals": 5}
 ACTIVE = ("in_use", "idle", "listed", "reserved", "on_loan", "in_repair", "disposing")
 SETTING_KEY = "evaluation_weights"
 WEIGHT_SETTERS = frozenset({"warehouse_admin", "sysadmin"})
@@ -88,7 +95,7 @@ class UnitScore:
     score: float | None = None
 
 
-LOWER_IS_BETTER = frozenset({"idle_rate"})  # scored 100 × (1 − value); the others 100 × value
+LOWER_IS_BETTER = frozenset({"idle_rate", "early_disposals"})  # scored 100 × (1 − value); the others 100 × value
 
 
 def points(key: str, value: float | None) -> float | None:
@@ -113,6 +120,9 @@ def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
     for uid, status, n in db.exec(select(Asset.owner_unit_id, Asset.status, func.count())
                                   .where(Asset.warehouse_id.is_(None)).group_by(Asset.owner_unit_id, Asset.status)):
         by_unit_status.setdefault(uid, {})[status] = n
+    supervised = supervision.unit_reports(db, units, year)
+    bought = supervision.purchased_units(db, [u.id for u in units], year)
+    disposed = supervision.disposal_assets(db, [u.id for u in units], year)
     out = []
     for u in units:
         s = by_unit_status.get(u.id, {})
@@ -136,6 +146,13 @@ def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
         dmg = db.exec(select(DamageRecord).where(DamageRecord.payer_unit_id == u.id, DamageRecord.cause == "user")).all()
         dmg = [d for d in dmg if start <= d.created_at.date() <= end]
         v["damages_settled"] = _ratio(sum(1 for d in dmg if d.status == "settled"), len(dmg))
+        r = supervised[u.id]
+        held = [c for c in r.caps if c.cap is not None and c.holdings > 0]
+        v["within_caps"] = _ratio(sum(1 for c in held if not c.over), len(held))
+        over_price = sum(p.quantity for p in r.prices if not p.exception)
+        v["price_compliance"] = _ratio(bought.get(u.id, 0) - over_price, bought.get(u.id, 0))
+        applied, young = disposed.get(u.id, (0, 0))
+        v["early_disposals"] = _ratio(young + r.early_refused, applied + r.early_refused)
         pts = {k: points(k, x) for k, x in v.items()}
         have = {k: x for k, x in pts.items() if x is not None and w.get(k, 0) > 0}
         total_w = sum(w[k] for k in have)

@@ -174,6 +174,13 @@ def allocate(db: Session, actor: User, line_id: int, parts: list[Part], cost: De
     """One loan or transfer order for a request line, its items picked from one or more listings of one
     holder (a warehouse, or a unit's idle items): what the holder hands over in one go."""
     require(actor, "allocate")
+    return allocate_checked(db, actor, line_id, parts, cost, proposal_id)
+
+
+def allocate_checked(db: Session, actor: User, line_id: int, parts: list[Part], cost: Decimal | float = 0,
+                     proposal_id: int | None = None) -> Order:
+    """``allocate`` once the caller has checked that ``actor`` may: a warehouse administrator (``allocate``), or
+    a unit accepting the pool's offer for its own acquisition request (``market.acquisitions``)."""
     # Lock the lots, then the request: two allocations from one lot or for one request queue here, so no item
     # is promised twice and no line served twice. (PostgreSQL's exclusion constraint backs the first up.)
     listings = {p.listing_id: locked(db, PoolListing, p.listing_id, "listing_id")

@@ -23,6 +23,7 @@ from market.infra.rows import locked
 from market.lists import Column, Filter, ListSpec, by_id, latest, local_time, numbered
 from market.models import (
     USABLE_CONDITIONS,
+    Acquisition,
     Asset,
     Category,
     Order,
@@ -45,7 +46,7 @@ from market.orders import (
     TURNAROUND_DAYS,
     Part,
     Span,
-    allocate,
+    allocate_checked,
     create_rental_order,
     lock_for_allocation,
     rentals_out,
@@ -94,8 +95,13 @@ def _offer_bookings(db: Session, offer_ids: list[int], today: date) -> dict[int,
 SERVES = {"both": "any", "loan": "loan", "transfer": "transfer"}
 
 
-def build_problem(db: Session, policy: str = "tiered", today: date | None = None) -> Built:
+def build_problem(db: Session, policy: str = "tiered", today: date | None = None,
+                  request_ids: list[int] | None = None, rentals: bool = True) -> Built:
     """Approved requests, the pool's lots and the active rental offers as a docs/matching.md problem.
+
+    ``request_ids``: only these requests, whatever their status (an acquisition request's look at the pool,
+    ``market.acquisitions``); by default every approved request for items (acquisition requests never: they go
+    through the pool on their own). ``rentals=False``: no market rentals (a purchase is never replaced by one).
 
     A lot is a listing's usable items of one condition that have exactly the same commitments: their loans
     (turnaround added), reservations and permanent commitments are the lot's ``booked`` days, so each lot's
@@ -103,8 +109,10 @@ def build_problem(db: Session, policy: str = "tiered", today: date | None = None
     always realise what the matcher proved feasible.
     """
     today = today or utcnow().date()
+    which = (Request.id.in_(request_ids) if request_ids is not None
+             else (Request.status == "approved") & (Request.kind == "use"))
     reqs = db.exec(select(Request, RequestLine).join(RequestLine, RequestLine.request_id == Request.id)
-                   .where(Request.status == "approved").order_by(RequestLine.id)).all()
+                   .where(which).order_by(RequestLine.id)).all()
     cats = {c.id: c for c in db.exec(select(Category))}
     units = {u.id: u for u in db.exec(select(Unit))}
     requests = []
@@ -143,7 +151,7 @@ def build_problem(db: Session, policy: str = "tiered", today: date | None = None
         })
     vendors = {v.id: v for v in db.exec(select(RentalVendor).where(RentalVendor.is_active))}
     offers = [o for o in db.exec(select(RentalOffer).where(RentalOffer.is_active, RentalOffer.category_id.in_(wanted))
-                                 .order_by(RentalOffer.id)) if o.vendor_id in vendors]
+                                 .order_by(RentalOffer.id)) if o.vendor_id in vendors] if rentals else []
     out = _offer_bookings(db, [o.id for o in offers], today)
     rentals = []
     for o in offers:
@@ -221,7 +229,9 @@ def savings(prop: Proposal) -> Savings:
                    sum(q for q, permanent, *_ in alts if permanent))
 
 
-def _store(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
+def store_proposal(db: Session, actor: User, built: Built, solution: dict[str, Any], seconds: float) -> Proposal:
+    """A solved problem kept as a draft proposal, with its counterfactual costs (a matcher run, an acquisition
+    request's look at the pool)."""
     rented, new = counterfactuals(built.problem, solution)
     total = solution.get("cost", {}).get("total", 0.0)
     prop = Proposal(created_by=actor.id, policy=built.problem["policy"], problem=built.problem, solution=solution,
@@ -246,7 +256,7 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
     solution = matcher.solve(built.problem, time_limit=time_limit, progress=progress)
     if solution["status"] == "error":
         raise InvalidTransition(f"调配求解失败：{solution.get('message', '')}")
-    prop = _store(db, actor, built, solution, (utcnow() - started).total_seconds())
+    prop = store_proposal(db, actor, built, solution, (utcnow() - started).total_seconds())
     served = sum(a["quantity"] for a in solution["assignments"])
     log_event(db, actor, "proposal", prop.id, "create",
               f"运行调配：{len(built.problem['requests'])} 行需求，调配 {served} 件，费用 {prop.cost_total:.2f} 元",
@@ -360,6 +370,20 @@ def accept_proposal(db: Session, actor: User, proposal_id: int, progress: Progre
     """
     require(actor, "allocate")
     prop = _draft(db, proposal_id)
+    if db.exec(select(Acquisition.request_id).where(Acquisition.proposal_id == prop.id)).first() is not None:
+        raise InvalidTransition(f"调配方案 #{prop.id} 是配置申请的公物仓调剂方案，请在该配置申请的页面确认。")
+    orders = realise(db, actor, prop, progress)
+    # What nobody could supply becomes purchase needs for central purchasing.
+    needs_from_proposal(db, prop)
+    log_event(db, actor, "proposal", prop.id, "accept", f"采纳调配方案 #{prop.id}，生成 {orders} 张单据",
+              {"status": "draft"}, {"status": "accepted"})
+    return prop
+
+
+def realise(db: Session, actor: User, prop: Proposal, progress: Progress | None = None) -> int:
+    """The orders of a draft proposal (its status set to accepted): the part of accepting it that an acquisition
+    request's acceptance of the pool's offer shares (``market.acquisitions``), the caller having checked who may.
+    Returns the number of orders."""
     reqs = {r["id"]: r for r in prop.problem["requests"]}
     listing_ids = {prop.lots[a["source"]]["listing"] for a in prop.solution["assignments"] if a["tier"] != "rental"}
     holder = {i: f"W{w}" if w else f"U{u}" for i, w, u in db.exec(
@@ -377,16 +401,13 @@ def accept_proposal(db: Session, actor: User, proposal_id: int, progress: Progre
         if source.startswith("M"):
             create_rental_order(db, actor, line_id, int(source[1:]), qty, cost, prop.id)
         else:
-            allocate(db, actor, line_id, [Part(prop.lots[a["source"]]["listing"], a["quantity"],
-                                               prop.lots[a["source"]]["assets"]) for a in rows], cost, prop.id)
+            allocate_checked(db, actor, line_id, [Part(prop.lots[a["source"]]["listing"], a["quantity"],
+                                                       prop.lots[a["source"]]["assets"]) for a in rows], cost,
+                             prop.id)
         if progress:
             progress(done, len(orders))
     prop.status, prop.accepted_by, prop.accepted_at = "accepted", actor.id, utcnow()
-    # What nobody could supply becomes purchase needs for central purchasing.
-    needs_from_proposal(db, prop)
-    log_event(db, actor, "proposal", prop.id, "accept", f"采纳调配方案 #{prop.id}，生成 {len(orders)} 张单据",
-              {"status": "draft"}, {"status": "accepted"})
-    return prop
+    return len(orders)
 
 
 @transactional
@@ -406,7 +427,8 @@ def visible_proposal(db: Session, actor: User, proposal_id: int) -> Proposal:
 
 def waiting_requests(db: Session, actor: User | None) -> int:
     """Approved requests not yet allocated: what a run of the matcher would take up."""
-    stmt = scoped(actor, Request, select(func.count()).select_from(Request)).where(Request.status == "approved")
+    stmt = scoped(actor, Request, select(func.count()).select_from(Request)).where(Request.status == "approved",
+                                                                                  Request.kind == "use")
     return db.exec(stmt).one()
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from market import standards
 from market.access import can, require, require_user, scoped, visible
 from market.counts import warehouse_options
 from market.errors import InvalidInput, InvalidTransition
@@ -18,7 +19,19 @@ from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_time, named, names, numbered
-from market.models import BATCH_STATUSES, Category, Proposal, PurchaseBatch, PurchaseNeed, User, money, utcnow
+from market.models import (
+    BATCH_STATUSES,
+    Acquisition,
+    Category,
+    Proposal,
+    PurchaseBatch,
+    PurchaseNeed,
+    Request,
+    RequestLine,
+    User,
+    money,
+    utcnow,
+)
 from market.pool.listings import receive_items
 
 
@@ -67,6 +80,51 @@ def create_batch(db: Session, actor: User, category_id: int) -> PurchaseBatch:
     return batch
 
 
+@dataclass(frozen=True)
+class PriceCheck:
+    """One purchase need of a batch against the price cap of its category for its request's rank."""
+
+    need: PurchaseNeed
+    request: Request
+    rank: str  # the acquisition request's rank, "" for a request for items (checked against the general cap)
+    cap: Decimal | None
+    exception_price: Decimal | None  # finance approved this request over the standard: bought up to this price
+
+
+def price_checks(db: Session, batch: PurchaseBatch) -> list[PriceCheck]:
+    rows = db.exec(select(PurchaseNeed, Request).join(RequestLine, RequestLine.id == PurchaseNeed.request_line_id)
+                   .join(Request, Request.id == RequestLine.request_id)
+                   .where(PurchaseNeed.batch_id == batch.id).order_by(PurchaseNeed.id)).all()
+    acqs = {a.request_id: a for a in db.exec(select(Acquisition).where(
+        Acquisition.request_id.in_([r.id for _, r in rows] or [0])))}
+    out = []
+    for need, req in rows:
+        acq = acqs.get(req.id)
+        rank = acq.rank if acq else ""
+        out.append(PriceCheck(need, req, rank, standards.price_cap(db, batch.category_id, rank or None),
+                              acq.unit_price if acq and acq.outcome == "approved" else None))
+    return out
+
+
+def price_refusal(db: Session, batch: PurchaseBatch, price: Decimal) -> str | None:
+    """Why ``price`` may not be recorded for the batch, or None: above the price cap of the standard for a need's
+    rank, unless finance approved that request as an exception at that price or more (the one check, for the page
+    and the API alike)."""
+    over = []
+    for c in price_checks(db, batch):
+        if c.cap is None or price <= c.cap:
+            continue
+        if c.exception_price is not None and price <= c.exception_price:
+            continue
+        rank = standards.RANKS.get(c.rank, "")
+        why = (f"特批单价 {c.exception_price:,.2f} 元" if c.exception_price is not None else "未经超标特批")
+        over.append(f"{c.request.number}（价格上限 {c.cap:,.2f} 元{'，' + rank if rank else ''}，{why}）")
+    if not over:
+        return None
+    return (f"成交单价 {price:,.2f} 元超过配置标准的价格上限，不能登记：" + "；".join(over[:5])
+            + (f" 等 {len(over)} 项" if len(over) > 5 else "") + "。超标采购须先经财政特批。")
+
+
 @transactional
 def record_purchase(db: Session, actor: User, batch_id: int, supplier: str, unit_price: Decimal | str,
                     quantity: int | None = None) -> PurchaseBatch:
@@ -77,6 +135,9 @@ def record_purchase(db: Session, actor: User, batch_id: int, supplier: str, unit
     if not supplier or not supplier.strip():
         raise InvalidInput("请填写供应商。", "supplier")
     price = amount(unit_price, "unit_price", "成交单价")
+    refusal = price_refusal(db, batch, price)
+    if refusal:
+        raise InvalidInput(refusal, "unit_price")
     if quantity is not None:
         if not 1 <= quantity <= 100000:
             raise InvalidInput("采购数量须为 1 至 100000。", "quantity")

@@ -20,11 +20,14 @@ from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, by_id, like, local_time, named, names, numbered
 from market.models import (
     PURPOSES,
+    REQUEST_KINDS,
     REQUEST_STATUSES,
+    Acquisition,
     Category,
     Event,
     Order,
     PoolListing,
+    Proposal,
     PurchaseNeed,
     Request,
     RequestLine,
@@ -170,13 +173,32 @@ def reject_request(db: Session, actor: User, request_id: int, reason: str) -> Re
 def withdraw_request(db: Session, actor: User, request_id: int) -> Request:
     req = visible(db, actor, Request, request_id)
     require(actor, "withdraw_request", req.unit_id)
-    if req.status not in ("submitted", "approved"):
+    if req.status not in withdrawable(req):
         raise InvalidTransition(f"申请当前状态为“{req.status_label}”，不能撤回。")
     before = req.status
     req.status = "withdrawn"
+    if req.kind == "acquisition":  # the pool's offer waiting for its answer goes with it
+        _withdraw_acquisition(db, actor, req)
     log_event(db, actor, "request", req.id, "withdraw", f"撤回申请 {req.number}", {"status": before},
               {"status": "withdrawn"})
     return req
+
+
+def withdrawable(req: Request) -> tuple[str, ...]:
+    """The statuses a request may be withdrawn in: before it is served (an acquisition request: while the pool's
+    offer or finance's exception decision waits; once within the standards it is in purchasing)."""
+    return ("pool_offer", "over_cap") if req.kind == "acquisition" else ("submitted", "approved")
+
+
+def _withdraw_acquisition(db: Session, actor: User, req: Request) -> None:
+    acq = db.exec(select(Acquisition).where(Acquisition.request_id == req.id)).first()
+    prop = db.get(Proposal, acq.proposal_id) if acq and acq.proposal_id else None
+    if prop is not None and prop.status == "draft":
+        prop.status = "discarded"
+        log_event(db, actor, "proposal", prop.id, "discard", f"作废调剂方案 #{prop.id}（配置申请 {req.number} 已撤回）",
+                  {"status": "draft"}, {"status": "discarded"})
+    if acq is not None:
+        acq.outcome = "withdrawn"
 
 
 def visible_request(db: Session, actor: User, request_id: int) -> Request:
@@ -190,7 +212,7 @@ def can_decide(db: Session, actor: User, req: Request) -> bool:
 
 
 def can_withdraw(actor: User, req: Request) -> bool:
-    return req.status in ("submitted", "approved") and can(actor, "withdraw_request", req.unit_id)
+    return req.status in withdrawable(req) and can(actor, "withdraw_request", req.unit_id)
 
 
 def require_submitter(actor: User | None) -> User:
@@ -320,6 +342,7 @@ REQUEST_LIST = ListSpec(
     key="requests", title="需求申请", model=Request,
     columns=(
         Column("number", "申请编号", lambda r, _: r.number),
+        Column("kind", "类型", lambda r, _: REQUEST_KINDS.get(r.kind, r.kind)),
         Column("title", "事由", lambda r, _: r.title),
         Column("unit", "申请单位", lambda r, x: x["units"].get(r.unit_id, "")),
         Column("purpose", "用途", lambda r, _: r.purpose),
@@ -330,6 +353,7 @@ REQUEST_LIST = ListSpec(
     sorts=by_id(Request.id) | {"needed": ("用物日期", (_needed_from(), Request.id))},
     filters=(
         Filter("status", "状态", lambda v: Request.status == v, REQUEST_STATUSES),
+        Filter("kind", "类型", lambda v: Request.kind == v, REQUEST_KINDS),
         Filter("purpose", "用途", lambda v: Request.purpose == v, {p: p for p in PURPOSES}),
         Filter("unit", "单位", lambda v: Request.unit_id == v, options=own_unit_options),
     ),

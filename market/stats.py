@@ -14,6 +14,9 @@ Definitions (shown beside every figure on the dashboard):
   item / typical weight per item: what making and later discarding new items would have caused.
 - 集中采购节约: for bought batches, (the category's reference price − the price paid) × quantity.
 - 逾期出借: loans out whose return date has passed.
+- 调剂资产净值 / 在池资产净值: the net value today (market.depreciation: straight-line by month over the
+  category's depreciation life) of the items ever handed out through an order (the warehouse and the pool put
+  them to use again), and of the items waiting in the pool (在池).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from market import lists
 from market.access import require_ledger_reader
 from market.accounts import unit_options
 from market.assets import ASSET_COLUMNS, ASSET_FILTERS, ASSET_SEARCH
+from market.depreciation import beijing_today, total_net
 from market.errors import InvalidInput
 from market.lists import Column, Filter, ListQuery, ListSpec, named, names, numbered
 from market.models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
@@ -123,6 +127,12 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
             if c is not None:
                 co2 += q * c.co2e_kg_per_item
                 waste += q * c.typical_weight_kg
+    on = beijing_today()
+    ledger = (Asset.original_value, Asset.purchase_date, Asset.category_id)
+    reused = db.exec(select(*ledger).where(Asset.id.in_(
+        select(OrderItem.asset_id).where(OrderItem.handed_out_at.is_not(None))))).all()
+    waiting = db.exec(select(*ledger).where(Asset.status == "listed")).all()
+    reused_net, waiting_net = total_net(db, reused, on), total_net(db, waiting, on)
     d.figures = [
         Figure("在账资产", f"{active:,} 件", "未处置、未核销的资产件数。", "/stats/records?kind=active"),
         Figure("闲置率", _pct(idle, active), f"闲置或在池资产 {idle:,} 件 ÷ 在账资产 {active:,} 件。",
@@ -147,6 +157,11 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
         Figure("减少废弃物", f"{waste / 1000:,.2f} 吨", "由库存和闲置资产满足的件数 × 分类的单件典型重量。",
                "/stats/records?kind=batches"),
         Figure("逾期出借", f"{overdue:,} 单", "出借中且已过归还日期的出借单。", "/stats/records?kind=overdue"),
+        Figure("调剂资产净值", _yuan(reused_net),
+               f"经公物仓出借或调剂交付过的 {len(reused):,} 件资产今日的净值之和（原值 − 按分类折旧年限逐月直线法计提的"
+               "累计折旧；未设折旧年限或无取得日期的按原值）。"),
+        Figure("在池资产净值", _yuan(waiting_net),
+               f"在公物池中等待调剂的 {len(waiting):,} 件资产今日的净值之和（口径同上）。", "/stats/records?kind=pool"),
     ]
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     saved_by_month: dict[str, Decimal] = defaultdict(Decimal)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from market.accounts import hash_password
 from market.assets import epc_for
 from market.models import Asset, Category, RentalOffer, RentalVendor, Unit, User, Warehouse
+from market.standards import load_defaults
 
 PASSWORD = "secret-pass-1"
 _HASH = hash_password(PASSWORD)
@@ -43,14 +44,16 @@ def add_user(db: Session, username: str, role: str, unit: Unit | None) -> User:
 
 def add_assets(db: Session, unit: Unit, category: Category, n: int, name: str = "会议椅", condition: str = "良好",
                value: str = "300", warehouse: Warehouse | None = None, status: str = "in_use",
-               prefix: str | None = None, confidential: bool = False) -> list[Asset]:
+               prefix: str | None = None, confidential: bool = False,
+               purchased: date = date(2006, 5, 1)) -> list[Asset]:
+    """``n`` items; bought by default long enough ago to be past every minimum service life of the standards."""
     out = []
     start = len(db.exec(__import__("sqlmodel").select(Asset)).all())
     for i in range(n):
         tag = f"{prefix or unit.code}-T{start + i + 1:06d}"
         a = Asset(tag=tag, epc=epc_for(tag), name=name, category_id=category.id, brand="震旦", model="AD-01",
                   owner_unit_id=unit.id, warehouse_id=warehouse.id if warehouse else None, condition=condition,
-                  original_value=Decimal(value), purchase_date=date(2023, 5, 1), status=status,
+                  original_value=Decimal(value), purchase_date=purchased, status=status,
                   location=warehouse.name if warehouse else unit.address, confidential=confidential)
         db.add(a)
         out.append(a)
@@ -61,7 +64,8 @@ def add_assets(db: Session, unit: Unit, category: Category, n: int, name: str = 
 def build_world(db: Session) -> World:
     bureau = Unit(code="JGSW", name="市机关事务管理局", district="涪城区", lat=31.4675, lng=104.6796, is_bureau=True,
                   address="涪城区临园路1号")
-    edu = Unit(code="JYJ", name="市教育局", district="涪城区", lat=31.4560, lng=104.7420, address="涪城区安昌路17号")
+    edu = Unit(code="JYJ", name="市教育局", district="涪城区", lat=31.4560, lng=104.7420, address="涪城区安昌路17号",
+               staff_count=40)
     health = Unit(code="WJW", name="市卫生健康委员会", district="游仙区", lat=31.4860, lng=104.7600,
                   address="游仙区东津路9号")
     db.add_all([bureau, edu, health])
@@ -92,6 +96,7 @@ def build_world(db: Session) -> World:
         "sysadmin": add_user(db, "sysadmin", "sysadmin", None),
     }
     db.commit()
+    load_defaults(db)  # the central standard's figures, for the categories this world has
     return w
 
 

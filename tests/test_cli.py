@@ -53,6 +53,8 @@ def test_categories_import_and_export(clean_db, db, tmp_path):
                         "A05,家具用具,,件,,,\nA05010201,会议椅,A05,把,0.8,350,8\n", encoding="utf-8-sig")
     r = gwc("categories", "import", str(csv_file))
     assert r.returncode == 0 and "新增 2 个" in r.stdout, r.stderr
+    # a new installation's catalogue gets the central configuration standard for the categories it has
+    assert "已按中央配置标准设置 1 个分类的配置标准" in r.stdout
     csv_file.write_text("分类代码,分类名称,上级代码,计量单位,运输费率,参考单价\nA05010201,会议椅（软包）,A05,把,0.9,380\n",
                         encoding="gbk")
     r = gwc("categories", "import", str(csv_file))
@@ -70,6 +72,24 @@ def test_categories_import_and_export(clean_db, db, tmp_path):
     assert r.returncode == 2 and "上级代码 ZZZ 不存在" in r.stderr
     db.expire_all()
     assert db.exec(select(Category).where(Category.code == "B1")).first() is None
+
+
+def test_standards_import_export_and_defaults(clean_db, db, world, tmp_path):
+    out = gwc("standards", "export")
+    assert out.returncode == 0 and "A02010105,笔记本电脑,7000.00" in out.stdout
+    edited = tmp_path / "std.csv"
+    edited.write_text("# 本市标准\n" + out.stdout.replace("A02010105,笔记本电脑,7000.00", "A02010105,笔记本电脑,6000"),
+                      encoding="utf-8")
+    r = gwc("standards", "import", str(edited))
+    assert r.returncode == 0 and "更新 3 个" in r.stdout, r.stderr
+    assert "A02010105,笔记本电脑,6000.00" in gwc("standards", "export").stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("分类代码,最低使用年限\nA02010105,两年\n", encoding="utf-8")
+    r = gwc("standards", "import", str(bad))
+    assert r.returncode == 2 and "第 2 行：最低使用年限须为整数" in r.stderr
+    r = gwc("standards", "defaults")
+    assert r.returncode == 0 and "跳过分类目录中没有的" in r.stdout
+    assert "A02010105,笔记本电脑,7000.00" in gwc("standards", "export").stdout
 
 
 def test_match_prints_a_summary_and_can_accept(clean_db, db, world):

@@ -71,6 +71,34 @@ def test_admin_has_work_and_history_has_damage(demo):
             Order.kind == "allot", Order.status == "pending")).scalar_one() == 1
 
 
+def test_staff_counts_caps_and_early_disposals(demo):
+    from market import disposal as dsp
+    from market import standards
+    from market.models import Category, DisposalCase, Unit
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        units = list(db.scalars(select(Unit)))
+        assert all(u.staff_count >= 12 for u in units)
+        assert sum(12 <= u.staff_count <= 180 for u in units) >= len(units) - 3
+        assert {u.code for u in units if u.confidential_network} == {"GAJ", "BMJ"}
+        desktop = db.scalars(select(Category).where(Category.code == "A02010104")).one()
+        over = []
+        for u in units:
+            cap = standards.quantity_cap(db, u, desktop.id)
+            if cap.cap is not None and standards.holdings(db, u, cap.key) > cap.cap:
+                over.append(u.code)
+        assert 3 <= len(over) <= 6
+        refused = db.scalars(select(Event).where(Event.action == dsp.REFUSED_EARLY)).all()
+        assert len(refused) >= 2 and all(e.after["min_life_years"] == 6 for e in refused)
+        early = db.scalars(select(DisposalCase).where(DisposalCase.status == "early_review")).all()
+        assert len(early) == 1 and "检验报告" in early[0].early_reason
+        # young enough that a disposal would be refused: plenty of computers and furniture
+        young = db.execute(select(func.count()).select_from(Asset).where(
+            Asset.purchase_date > date(TODAY.year - 6, TODAY.month, TODAY.day), Asset.status == "in_use")).scalar_one()
+        assert young > 100
+
+
 def test_demo_accounts_sign_in(demo):
     url, _, _ = demo
     with session_scope(url) as db:
@@ -179,3 +207,22 @@ def test_dashboard_charts_on_the_demo_city(demo, browser, live_server):
     assert page.locator(".card").count() >= 5
     page.screenshot(path=str(ARTIFACTS / "browse-demo-city.png"), full_page=False)
     context.close()
+
+
+def test_acquisition_requests_in_their_states(demo):
+    """先调剂后配置 in the demo: one met from the pool, one refused over a price cap, one approved by finance as an
+    exception, one waiting for finance, one waiting for the unit's answer to the pool's offer."""
+    from market.models import Acquisition, Unit
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        rows = db.execute(select(Unit.code, Request.status, Acquisition.outcome, Acquisition.pool_taken)
+                          .join(Request, Request.unit_id == Unit.id)
+                          .join(Acquisition, Acquisition.request_id == Request.id)).all()
+    got = {code: (status, outcome, taken) for code, status, outcome, taken in rows}
+    assert got["TJJ"] == ("allocated", "from_pool", 6)  # six laptops from the warehouse, none bought
+    assert got["GAJ"][:2] == ("rejected", "refused")  # 9,800 元 > the 7,000 元 cap, no exception asked
+    assert got["SJUJ"][:2] == ("purchasing", "approved")  # over the cap, approved by finance: bought centrally
+    assert got["TYJ"][:2] == ("over_cap", "exception")  # waiting for finance
+    assert got["WJW"][:2] == ("pool_offer", "pool")  # waiting for the unit's answer to the pool's offer
+    assert got["RSJ"][1] in ("within", "from_pool")

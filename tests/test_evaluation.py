@@ -53,7 +53,8 @@ def test_evaluation_page(http, world):
     assert "闲置资产入池率" in page and "指标定义" in page and "权重 30" in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     data = {"csrf_token": token, "idle_rate": "25", "posted_share": "25", "count_accuracy": "20",
-            "on_time_returns": "15", "damages_settled": "x"}
+            "on_time_returns": "15", "damages_settled": "x", "within_caps": "10", "price_compliance": "10",
+            "early_disposals": "5"}
     r = http.post("/evaluation/weights", data=data)
     assert r.status_code == 422 and "赔偿结清率的权重须为数字" in r.text
     assert http.post("/evaluation/weights", data=data | {"damages_settled": "15"}).status_code == 303

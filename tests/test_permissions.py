@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +44,7 @@ from sqlmodel import func, select
 from market.infra.db import get_engine, session_scope
 from market.models import (
     Category,
+    ConfigStandard,
     CountLine,
     DamageRecord,
     Event,
@@ -159,6 +160,20 @@ class Make:
                 approve_request(db, self.who(db, "admin"), req.id)
             return req.id, request_lines(db, req.id)[0].id
 
+    def acquisition(self, state: str = "pool_offer") -> dict[str, Any]:
+        """教育局's acquisition request (配置申请) of chairs: the warehouse's offer waiting for the unit
+        ("pool_offer"), or over the price cap and waiting for finance ("over_cap")."""
+        from market.acquisitions import AcquisitionInput, submit_acquisition
+
+        if state == "pool_offer":
+            self.stock_listing()
+        with self.db() as db:
+            price = "300" if state == "pool_offer" else "2000"  # the standard's cap for 会议椅: 800 元
+            req = submit_acquisition(db, self.who(db, "staff_edu"), AcquisitionInput(
+                self.w.chair.id, 5, price, "新增会议室", "", state == "over_cap"))
+            assert req.status == state, req.status
+            return {"id": req.id}
+
     def loan_order(self, on_loan: bool = False) -> dict[str, Any]:
         """A loan of 卫健委's idle chairs to 教育局: allocated, or handed out."""
         from market.orders import allocate_from_listing, hand_out, order_items
@@ -195,6 +210,14 @@ class Make:
     def disposal(self, method: str = "sale", upto: str = "applied") -> dict[str, Any]:
         from market import disposal as dsp
 
+        if upto == "early_review":  # younger than its minimum life, broken beyond repair: the extra approval
+            with self.db() as db:
+                young = add_assets(db, db.get(Unit, self.w.edu.id), db.get(Category, self.w.laptop.id), 1,
+                                   name="笔记本电脑", status="idle", purchased=date(2025, 1, 1))
+                db.commit()
+                case = dsp.apply_disposal(db, self.who(db, "mgr_edu"), [young[0].id], method, "跌落损毁", True,
+                                          "检验报告 P-1")
+                return {"id": case.id}
         ids = self.assets("edu", 1, status="idle")
         order = ["applied", "approved", "appraised", "sold", "remitted"]
         with self.db() as db:
@@ -364,6 +387,16 @@ def _catalogue(m: Make, p: dict[str, Any]) -> dict[str, Any]:
     return {"file": ("分类.csv", csv.encode("utf-8"), "text/csv")}
 
 
+def _standards(m: Make, p: dict[str, Any]) -> dict[str, Any]:
+    csv = f"# 本市配置标准\n分类代码,价格上限,最低使用年限\nA05010201,{700 + m.n()},15\n"
+    return {"file": ("配置标准.csv", csv.encode("utf-8"), "text/csv")}
+
+
+def _standard(m: Make) -> dict[str, Any]:
+    with m.db() as db:
+        return {"id": db.exec(select(ConfigStandard).where(ConfigStandard.category_id == m.w.chair.id)).one().id}
+
+
 def _unit(m: Make) -> dict[str, Any]:
     n = m.n()
     return {"code": f"TST{n}", "name": f"市测试局{n}", "district": "涪城区", "lat": 31.47, "lng": 104.70}
@@ -371,6 +404,8 @@ def _unit(m: Make) -> dict[str, Any]:
 
 # The steps of a disposal: (step, allowed, how far the case must be, method, form fields / JSON body).
 DISPOSAL_STEPS = [
+    ("approve_early", FINANCE, "early_review", "scrap", {}),
+    ("reject_early", FINANCE, "early_review", "scrap", {"reason": "可以修复"}),
     ("approve", FINANCE, "applied", "sale", {}),
     ("reject", FINANCE, "applied", "sale", {"reason": "理由不充分"}),
     # appraisal and sale: never the applicant unit (issue 14, finding 10)
@@ -395,6 +430,14 @@ def _pages() -> list[Entry]:
         P("/requests/{id}/approve", ADMIN, lambda m: {"id": m.request()[0]}),
         P("/requests/{id}/reject", ADMIN, lambda m: {"id": m.request()[0]}, {"reason": "本月会议用椅已足"}),
         P("/requests/{id}/withdraw", OWN_UNIT, lambda m: {"id": m.request()[0]}),
+        P("/acquisitions/new", UNIT_PEOPLE, data=lambda m, p: {
+            "category": str(w(m).chair.id), "quantity": "2", "unit_price": "300", "reason": "新增会议室"}),
+        P("/acquisitions/{id}/accept", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        P("/acquisitions/{id}/decline", OWN_UNIT | ADMIN, lambda m: m.acquisition(), {"reason": "型号不符"}),
+        P("/acquisitions/{id}/look-again", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        P("/acquisitions/{id}/withdraw", OWN_UNIT, lambda m: m.acquisition()),
+        P("/acquisitions/{id}/exception", FINANCE, lambda m: m.acquisition("over_cap"),
+          {"decision": "approve", "note": "同意"}),
         P("/listings", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset": [str(i) for i in p["assets"]], "title": "闲置会议椅", "mode": "both"}),
         P("/listings/{id}/withdraw", OWNER_OR_ADMIN, lambda m: {"id": m.listing()}, {"reason": "自用"}),
@@ -421,6 +464,13 @@ def _pages() -> list[Entry]:
             "username": f"new{m.n()}", "role": "unit_staff", "unit": str(w(m).edu.id), "password": "long-enough-1"}),
         P("/admin/users/{id}", SYSADMIN, lambda m: m.target_user(), {"role": "unit_manager", "is_active": "1"}),
         P("/admin/categories/import", CATALOGUE, files=_catalogue),
+        P("/admin/standards", CATALOGUE, data=lambda m, p: {"category": str(w(m).projector.id), "quantity_share": "60",
+                                                            "price_cap": str(7000 + m.n()), "min_life_years": "6"}),
+        P("/admin/standards/import", CATALOGUE, files=_standards),
+        P("/admin/standards/{id}", CATALOGUE, _standard, lambda m, p: {"price_cap": str(800 + m.n()),
+                                                                      "min_life_years": "15"}),
+        P("/admin/units/{id}/staffing", SYSADMIN, lambda m: {"id": m.w.health.id},
+          lambda m, p: {"staff_count": str(20 + m.n()), "confidential_network": "1"}),
         P("/admin/categories/{id}", CATALOGUE, lambda m: {"id": m.w.chair.id},
           lambda m, p: {"transport_rate": "0.75", "reference_price": str(300 + m.n())}),
         P("/admin/vendors", CATALOGUE, data=lambda m, p: {"name": f"租赁公司{m.n()}", "lat": "31.5", "lng": "104.6"}),
@@ -489,6 +539,13 @@ def _apis() -> list[Entry]:
         A("/api/requests/{id}/approve", ADMIN, lambda m: {"id": m.request()[0]}),
         A("/api/requests/{id}/reject", ADMIN, lambda m: {"id": m.request()[0]}, {"reason": "本月会议用椅已足"}),
         A("/api/requests/{id}/withdraw", OWN_UNIT, lambda m: {"id": m.request()[0]}),
+        A("/api/acquisitions", UNIT_PEOPLE, data=lambda m, p: {
+            "category_id": w(m).chair.id, "quantity": 2, "unit_price": "300", "reason": "新增会议室"}),
+        A("/api/acquisitions/{id}/accept", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        A("/api/acquisitions/{id}/decline", OWN_UNIT | ADMIN, lambda m: m.acquisition(), {"reason": "型号不符"}),
+        A("/api/acquisitions/{id}/look-again", OWN_UNIT | ADMIN, lambda m: m.acquisition()),
+        A("/api/acquisitions/{id}/exception", FINANCE, lambda m: m.acquisition("over_cap"),
+          {"decision": "approve", "note": "同意"}),
         A("/api/listings", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
           lambda m, p: {"asset_ids": p["assets"], "title": "闲置会议椅", "mode": "both"}),
         A("/api/listings/{id}/withdraw", OWNER_OR_ADMIN, lambda m: {"id": m.listing()}, {"reason": "自用"}),
@@ -517,6 +574,10 @@ def _apis() -> list[Entry]:
         A("/api/categories/{id}", CATALOGUE, lambda m: {"id": m.w.chair.id},
           lambda m, p: {"transport_rate": "0.75", "reference_price": str(300 + m.n())}),
         A("/api/vendors", CATALOGUE, data=lambda m, p: {"name": f"租赁公司{m.n()}", "lat": 31.5, "lng": 104.6}),
+        A("/api/standards", CATALOGUE, data=lambda m, p: {"category_id": w(m).projector.id, "price_cap": str(7000 + m.n()),
+                                                           "quantity_share": 60, "min_life_years": 6}),
+        A("/api/units/{id}/staffing", SYSADMIN, lambda m: {"id": m.w.health.id},
+          lambda m, p: {"staff_count": 20 + m.n(), "confidential_network": True}),
         A("/api/offers", CATALOGUE, data=lambda m, p: {"vendor_id": w(m).vendor.id, "category_id": w(m).projector.id,
                                                           "price_per_unit_day": "80"}),
         A("/api/rules", SYSADMIN, data=lambda m, p: {"action": "loan", "min_value": str(100000 + m.n()),

@@ -25,7 +25,18 @@ from sqlmodel import select
 
 from market.assets import epc_for
 from market.infra.db import session_scope
-from market.models import Asset, Category, CountLine, DamageRecord, Notice, PurchaseNeed, Unit, User, utcnow
+from market.models import (
+    Asset,
+    Category,
+    ConfigStandard,
+    CountLine,
+    DamageRecord,
+    Notice,
+    PurchaseNeed,
+    Unit,
+    User,
+    utcnow,
+)
 
 UNIT_CHAR = {"edu": "甲", "health": "乙", "bureau": "丙", "system": "系"}
 TOKEN_PREFIX = {"edu": "QXE", "health": "QXH", "bureau": "QXW", "system": "QXS"}
@@ -131,7 +142,7 @@ def _asset(db, vw: VisWorld, unit: str, type_: str, label: str, what: str, *, st
     when = utcnow() - timedelta(days=400) if long_idle else utcnow()
     a = Asset(tag=tag, epc=epc_for(tag), name=name, category_id=vw.world.chair.id, brand="震旦", model="AD-01",
               owner_unit_id=vw.unit_id(unit), condition="良好", original_value=Decimal("300"),
-              purchase_date=date(2023, 5, 1), status=status, location=location, custodian=custodian,
+              purchase_date=date(2006, 5, 1), status=status, location=location, custodian=custodian,
               confidential=confidential, created_at=when, updated_at=when)
     db.add(a)
     db.flush()
@@ -153,6 +164,18 @@ def _request(db, vw: VisWorld, unit: str, label: str, approve: bool) -> Obj:  # 
         approve_request(db, who(db, "admin"), req.id)
     obj.id = req.id
     obj.extra["line"] = request_lines(db, req.id)[0].id
+    return obj
+
+
+def _acquisition(db, vw: VisWorld, unit: str, label: str) -> Obj:  # noqa: ANN001
+    """An acquisition request (配置申请) of one chair: the warehouse stock offers it, the offer waits for the unit."""
+    from market.acquisitions import AcquisitionInput, submit_acquisition
+
+    obj = vw.new("acquisition", unit, label)
+    reason = vw.mark(obj, "reason", f"{UNIT_CHAR[unit]}单位配置理由", shown=True)
+    req = submit_acquisition(db, who(db, f"staff_{unit}"), AcquisitionInput(vw.world.chair.id, 1, "300", reason))
+    assert req.status == "pool_offer", req.status
+    obj.id = req.id
     return obj
 
 
@@ -203,6 +226,7 @@ def _unit_objects(db, vw: VisWorld, unit: str, stock_listing: int) -> None:  # n
     approved = _request(db, vw, unit, f"{ch} approved request", approve=True)
     loan_req = _request(db, vw, unit, f"{ch} request served by an allocated loan", approve=True)
     back_req = _request(db, vw, unit, f"{ch} request served by a returned loan", approve=True)
+    _acquisition(db, vw, unit, f"{ch} acquisition request (pool offer waiting)")
     stock_name = vw.one("丙 warehouse stock listing (active)").shows[0]
     order = allocate_from_listing(db, admin, loan_req.extra["line"], stock_listing, 1)
     _order_obj(db, vw, unit, f"{ch} loan order (allocated)", order.id, [stock_name])
@@ -348,12 +372,17 @@ def build_vis_world() -> VisWorld:
         # what the body of a request names rather than its path: units, the warehouse, the catalogue, admin tabs
         for unit in UNIT_KEYS:
             vw.new("unit", unit, f"{UNIT_CHAR[unit]} unit", id=vw.unit_id(unit))
+            vw.new("unit_report", unit, f"{UNIT_CHAR[unit]} unit's supervision report", id=vw.unit_id(unit))
         vw.new("warehouse", "bureau", "丙 warehouse", id=w.warehouse.id)
         vw.new("category", "system", "系 category 会议椅", id=db.get(Category, w.chair.id).id)
+        vw.new("standard", "system", "系 standard 会议椅",
+               id=db.exec(select(ConfigStandard).where(ConfigStandard.category_id == w.chair.id)).one().id)
+        for unit in UNIT_KEYS:
+            vw.new("staffing", unit, f"{UNIT_CHAR[unit]} unit staffing", id=vw.unit_id(unit))
         vw.new("rental_offer", "system", "系 rental offer 会议椅", id=w.chair_offer.id)
         for tab in ("units", "users", "rules"):
             vw.new("admin_tab.accounts", "system", f"系 admin tab {tab}", id=tab)
-        for tab in ("categories", "vendors", "synonyms"):
+        for tab in ("categories", "standards", "vendors", "synonyms"):
             vw.new("admin_tab.catalogue", "system", f"系 admin tab {tab}", id=tab)
         vw.uids = {u.username: u.id for u in db.exec(select(User))}
     return vw

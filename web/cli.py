@@ -157,6 +157,7 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_categories(args: argparse.Namespace) -> None:
+    from market import standards
     from market.catalogue import export_csv, load_categories, read_csv
     from market.infra.db import session_scope
 
@@ -169,7 +170,31 @@ def cmd_categories(args: argparse.Namespace) -> None:
         if not path.is_file():
             raise CliError(f"文件不存在：{path}")
         result = load_categories(db, None, read_csv(path.read_bytes()))
+        defaults = standards.load_defaults(db) if not standards.any_standard(db) else None
     print(f"资产分类已导入：新增 {result.added} 个，更新 {result.updated} 个。")
+    if defaults is not None:  # a new installation's catalogue: the central configuration standard with it
+        print(f"已按中央配置标准设置 {defaults.added} 个分类的配置标准（可在系统管理—配置标准中修改）。")
+
+
+def cmd_standards(args: argparse.Namespace) -> None:
+    from market import standards
+    from market.infra.db import session_scope
+
+    _prepare_database(build_demo=False)
+    with session_scope(write=True) as db:
+        if args.standards_command == "export":
+            sys.stdout.write(standards.export_csv(db))
+            return
+        if args.standards_command == "defaults":
+            result = standards.load_defaults(db)
+        else:
+            path = Path(args.file)
+            if not path.is_file():
+                raise CliError(f"文件不存在：{path}")
+            result = standards.load_standards(db, None, standards.read_standards_csv(path.read_bytes()))
+    print(f"配置标准已导入：新增 {result.added} 个，更新 {result.updated} 个"
+          + (f"，跳过分类目录中没有的 {len(result.skipped)} 个（{'、'.join(result.skipped)}）" if result.skipped else "")
+          + "。")
 
 
 def cmd_match(args: argparse.Namespace) -> None:
@@ -280,6 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     cat_import.add_argument("file")
     cat_import.set_defaults(func=cmd_categories)
     cats_sub.add_parser("export", help="导出为 CSV（标准输出）").set_defaults(func=cmd_categories)
+
+    stds = sub.add_parser("standards", help="配置标准（价格上限、数量比例、最低使用年限、折旧年限）：CSV 导入、导出或恢复中央标准")
+    stds_sub = stds.add_subparsers(dest="standards_command", required=True, parser_class=_Parser)
+    std_import = stds_sub.add_parser("import", help="从 CSV 导入（列：分类代码, 价格上限, 价格上限（司局级）, 价格上限（处级及以下）, "
+                                                    "数量比例, 数量比例（涉密网络）, 限额组, 最低使用年限, 折旧年限, 依据）")
+    std_import.add_argument("file")
+    std_import.set_defaults(func=cmd_standards)
+    stds_sub.add_parser("export", help="导出为 CSV（标准输出）").set_defaults(func=cmd_standards)
+    stds_sub.add_parser("defaults", help="按随附的中央标准（财资〔2016〕27号等）设置").set_defaults(func=cmd_standards)
 
     reidx = sub.add_parser("reindex", help="从数据库重建搜索索引")
     reidx.set_defaults(func=cmd_reindex)

@@ -29,14 +29,23 @@ from market.models.orders import (
 from market.models.org import ROLES, ApiToken, LoginAttempt, Unit, User, Warehouse
 from market.models.purchasing import BATCH_STATUSES, PurchaseBatch, PurchaseNeed
 from market.models.rentals import RentalOffer, RentalVendor
-from market.models.requests import PURPOSES, REQUEST_STATUSES, Request, RequestLine
+from market.models.requests import (
+    ACQUISITION_OUTCOMES,
+    PURPOSES,
+    REQUEST_KINDS,
+    REQUEST_STATUSES,
+    Acquisition,
+    Request,
+    RequestLine,
+)
+from market.models.standards import ConfigStandard
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ASSET_STATUSES", "Setting", "BATCH_STATUSES", "PurchaseBatch", "PurchaseNeed", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
     "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
-    "USABLE_CONDITIONS", "ApiToken", "ApprovalRule", "Asset", "Category", "DamageRecord", "DisposalCase",
+    "USABLE_CONDITIONS", "ACQUISITION_OUTCOMES", "REQUEST_KINDS", "Acquisition", "ApiToken", "ApprovalRule", "Asset", "ConfigStandard", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",
     "Request", "RequestLine", "SearchOutbox", "Unit", "User", "Warehouse", "metadata", "money", "utcnow",
 ]

@@ -19,6 +19,7 @@ DISPOSAL_METHODS = {
     "loss_writeoff": "损失核销",
 }
 DISPOSAL_STATUSES = {
+    "early_review": "待提前处置审批",  # younger than its minimum service life: an extra approval comes first
     "applied": "已申请",
     "approved": "已审批",
     "rejected": "已驳回",
@@ -50,6 +51,10 @@ class DisposalCase(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     approved_by: int | None = Field(default=None, foreign_key="user.id")
     sale_approved_by: int | None = Field(default=None, foreign_key="user.id")  # finance's second approval
+    # why a disposal before the minimum service life (最低使用年限) is allowed at all: the assets, their dates
+    # and the damage found beyond repair; empty for an ordinary case
+    early_reason: str = Field(max_length=1000, default="", sa_column_kwargs={"server_default": ""})
+    early_approved_by: int | None = Field(default=None, foreign_key="user.id")  # the extra approval
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
     @property

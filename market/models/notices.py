@@ -18,6 +18,9 @@ NOTICE_KINDS = {
     "wish_matched": "心愿单有新资产",
     "disposal_waiting": "处置单待办理",
     "login_failures": "登录失败告警",
+    "acq_pool_offer": "配置申请可调剂",
+    "acq_exception": "超标配置待特批",
+    "acq_decided": "配置申请已办结",
 }
 
 

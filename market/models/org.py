@@ -33,6 +33,8 @@ class Unit(SQLModel, table=True):
     contact: str = Field(max_length=40, default="")
     phone: str = Field(max_length=40, default="")
     is_bureau: bool = Field(default=False)  # the 机关事务管理局 that runs the warehouse
+    staff_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # 编制内实有人数; 0 = unknown
+    confidential_network: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})  # 涉密网络
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 

@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from web.api import (  # noqa: F401  (they declare the endpoints)
+    acquisitions,
     admin,
     assets,
     counts,
@@ -21,6 +22,7 @@ from web.api import (  # noqa: F401  (they declare the endpoints)
     requests,
     session,
     stats,
+    supervision,
     transfers,
 )
 from web.api.registry import ENDPOINTS, openapi

@@ -1,4 +1,5 @@
-"""Administration through the API: units, users, categories, vendors and offers, approval rules."""
+"""Administration through the API: units (and their staffing), users, categories and their configuration
+standards, vendors and offers, approval rules."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from market import accounts, approvals, catalogue
+from market import accounts, approvals, catalogue, standards
 from market.accounts import create_user
-from market.models import Category, RentalOffer, RentalVendor, Unit, User
+from market.models import Category, ConfigStandard, RentalOffer, RentalVendor, Unit, User
 from web import lists
 from web.api.registry import INT, LAT, LNG, MONEY, STR, TEXT, declare, obj
 from web.api.serialize import to_json
@@ -114,3 +115,48 @@ def rules(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 def set_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(approvals.set_approval_rule(db, user, field(body, "action", str),
                                          str(field(body, "min_value", (str, int, float))), field(body, "role", str)))
+
+
+@declare("POST", "/api/units/{id}/staffing", "设置单位的编制内实有人数与是否运行涉密网络", "管理", write=True, body=obj(
+    ["staff_count"], staff_count={"type": "integer", "minimum": 0, "maximum": accounts.MAX_STAFF, "title": "编制内实有人数"},
+    confidential_network={"type": "boolean", "title": "运行涉密网络"}))
+def unit_staffing(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(accounts.set_staffing(db, user, path_id(request), field(body, "staff_count", int),
+                                         field(body, "confidential_network", bool, required=False, default=False)))
+
+
+def standard_json(s: ConfigStandard) -> dict[str, Any]:
+    return to_json(s)
+
+
+@declare("GET", "/api/standards", "配置标准（每个分类的价格上限、数量比例、最低使用年限、折旧年限；分页、搜索、导出）", "管理",
+         query=lists.query_params(standards.STANDARD_LIST))
+def standard_list(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
+    return lists.list_json(request, db, user, standards.STANDARD_LIST, lambda lp: standard_json)
+
+
+_FIGURE = {"type": ["string", "number", "null"]}
+
+
+@declare("POST", "/api/standards", "设置一个分类的配置标准（各项留空或 null 表示不作规定）", "管理", write=True, body=obj(
+    ["category_id"], category_id=INT, price_cap=_FIGURE, price_cap_senior=_FIGURE, price_cap_junior=_FIGURE,
+    quantity_share=_FIGURE, quantity_share_confidential=_FIGURE,
+    quantity_group=TEXT(ConfigStandard.quantity_group, "限额组"), min_life_years=_FIGURE, depreciation_years=_FIGURE,
+    note=TEXT(ConfigStandard.note, "依据")))
+def standard_save(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    values = {k: body.get(k) for k in standards.FIELDS}
+    return standard_json(standards.save_standard(db, user, field(body, "category_id", int), values))
+
+
+@declare("GET", "/api/categories/{id}/standard", "分类适用的配置标准（各项沿分类树向上取最近的规定）", "管理")
+def category_standard(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    s = standards.applicable(db, user, path_id(request))
+
+    def yuan(v: Any) -> str | None:
+        return None if v is None else str(v)
+
+    return {"category_id": s.category_id, "price_cap": yuan(s.price_cap), "price_cap_senior": yuan(s.price_cap_senior),
+            "price_cap_junior": yuan(s.price_cap_junior), "quantity_share": s.quantity_share,
+            "quantity_share_confidential": s.quantity_share_confidential, "quantity_group": s.quantity_group,
+            "quantity_category_id": s.quantity_category_id, "min_life_years": s.min_life_years,
+            "depreciation_years": s.depreciation_years}

@@ -18,7 +18,9 @@ from web.params import field, int_list, path_id
 
 
 def case_json(db: Session, case) -> dict[str, Any]:  # noqa: ANN001
-    return to_json(case, assets=[a.id for a in dsp.case_assets(db, case.id)])
+    net, acc = dsp.book_net_value(db, case)
+    return to_json(case, assets=[a.id for a in dsp.case_assets(db, case.id)], net_value=str(net),
+                   accumulated_depreciation=str(acc))
 
 
 @declare("GET", "/api/disposals", "处置单列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "调拨与处置",
@@ -29,10 +31,13 @@ def list_cases(request: Request, db: Session, user: User | None, body: Any) -> d
 
 @declare("POST", "/api/disposals", "申请处置", "调拨与处置", write=True, body=obj(
     ["asset_ids", "method", "reason"], asset_ids=IDS, method={"enum": list(DISPOSAL_METHODS)},
-    reason=TEXT(DisposalCase.reason, "处置理由")))
+    reason=TEXT(DisposalCase.reason, "处置理由"),
+    beyond_repair={"type": "boolean", "title": "损毁且无法修复（未达到最低使用年限的资产须有此项）"},
+    damage_report=TEXT(REASON_LIMIT, "检验/鉴定报告编号")))
 def apply(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return case_json(db, dsp.apply_disposal(db, user, int_list(body, "asset_ids"), field(body, "method", str),
-                                            field(body, "reason", str)))
+                                            field(body, "reason", str), field(body, "beyond_repair", bool, False, False),
+                                            field(body, "damage_report", str, False, "")))
 
 
 @declare("GET", "/api/disposals/{id}", "处置单详情", "调拨与处置")

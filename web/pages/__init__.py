@@ -6,6 +6,7 @@ from starlette.routing import Route
 
 from web.endpoints import PAGE_ROUTES
 from web.pages import (  # noqa: F401  (they declare the routes)
+    acquisitions,
     admin,
     assets,
     auth,
@@ -24,6 +25,7 @@ from web.pages import (  # noqa: F401  (they declare the routes)
     rentals,
     requests,
     stats,
+    supervision,
     transfers,
     wishes,
 )

@@ -7,17 +7,19 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from market import accounts, admin, approvals, catalogue
+from market import accounts, admin, approvals, catalogue, standards
 from market.accounts import create_user
 from market.catalogue import load_categories, read_csv
 from market.errors import InvalidInput
 from market.fields import LATITUDE, LONGITUDE
+from market.infra import sheets
 from market.models import ROLES, RentalOffer, RentalVendor, Unit, User
 from market.pool import index as pool_index
 from web import lists, params
 from web.bodylimit import FORM_OVERHEAD
 from web.endpoints import form_action, page
 from web.params import path_id
+from web.responses import download
 from web.templating import render
 
 MAX_CSV_BYTES = 2_000_000
@@ -28,6 +30,9 @@ def _render(request: Request, db: Session, user: User, tab: str, error: str | No
     ctx = {"tab": tab, "tabs": admin.tabs(user), "error": error, "roles": ROLES} | admin.tab_content(db, user, tab)
     if tab == "users":
         return lists.list_page(request, db, user, accounts.USER_LIST, "admin.html", lambda lp: ctx,
+                                 status_code=status_code)
+    if tab == "standards":
+        return lists.list_page(request, db, user, standards.STANDARD_LIST, "admin.html", lambda lp: ctx,
                                  status_code=status_code)
     return render(request, "admin.html", ctx, status_code=status_code)
 
@@ -60,7 +65,14 @@ def unit_save(request: Request, db: Session, user: User, form: FormData) -> None
                   address=params.text(form, "address", "地址", Unit.address, required=False),
                   contact=params.text(form, "contact", "联系人", Unit.contact, required=False),
                   phone=params.text(form, "phone", "电话", Unit.phone, required=False),
-                  unit_id=params.integer(form, "id", "单位", 1, required=False))
+                  unit_id=params.integer(form, "id", "单位", 1, required=False),
+                  staff_count=str(form.get("staff_count") or ""), confidential_network=form.get("confidential_network") == "1")
+
+
+@_act("/admin/units/{id}/staffing", "units")
+def unit_staffing(request: Request, db: Session, user: User, form: FormData) -> None:
+    accounts.set_staffing(db, user, path_id(request), str(form.get("staff_count") or ""),
+                          form.get("confidential_network") == "1")
 
 
 @_act("/admin/users", "users")
@@ -84,8 +96,8 @@ def category_update(request: Request, db: Session, user: User, form: FormData) -
                         str(form.get("reference_price") or ""))
 
 
-@_act("/admin/categories/import", "categories", MAX_CSV_BYTES + FORM_OVERHEAD)
-def category_import(request: Request, db: Session, user: User, form: FormData) -> None:
+def _csv_upload(form: FormData) -> bytes:
+    """The CSV file an administrator uploads (the category tree, the configuration standards)."""
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInput("请选择 CSV 文件。", "file")
@@ -94,7 +106,37 @@ def category_import(request: Request, db: Session, user: User, form: FormData) -
     data = upload.file.read(MAX_CSV_BYTES + 1)
     if len(data) > MAX_CSV_BYTES:
         raise InvalidInput("文件超过 2 MB。", "file")
-    load_categories(db, user, read_csv(data))
+    return data
+
+
+@_act("/admin/categories/import", "categories", MAX_CSV_BYTES + FORM_OVERHEAD)
+def category_import(request: Request, db: Session, user: User, form: FormData) -> None:
+    load_categories(db, user, read_csv(_csv_upload(form)))
+
+
+def _standard_values(form: FormData) -> dict[str, str]:
+    return {k: str(form.get(k) or "") for k in standards.FIELDS}
+
+
+@_act("/admin/standards", "standards")
+def standard_add(request: Request, db: Session, user: User, form: FormData) -> None:
+    standards.save_standard(db, user, params.integer(form, "category", "资产分类", 1), _standard_values(form))
+
+
+@_act("/admin/standards/import", "standards", MAX_CSV_BYTES + FORM_OVERHEAD)
+def standard_import(request: Request, db: Session, user: User, form: FormData) -> None:
+    standards.load_standards(db, user, standards.read_standards_csv(_csv_upload(form)))
+
+
+@page("/admin/standards/export")
+def standard_export(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
+    admin.tab_content(db, user, "standards")  # the tab's permission: whoever may edit the table exports it
+    return download(sheets.csv_bytes(*standards.export_rows(db)), sheets.CSV_MEDIA, "gongwucang-standards.csv")
+
+
+@_act("/admin/standards/{id}", "standards")
+def standard_update(request: Request, db: Session, user: User, form: FormData) -> None:
+    standards.save_standard(db, user, standards.get_standard(db, path_id(request)).category_id, _standard_values(form))
 
 
 @_act("/admin/vendors", "vendors")

@@ -24,7 +24,7 @@ def asset_detail(request: Request, db: Session, user: User | None, form: FormDat
     return render(request, "asset_detail.html", {
         "asset": p.asset, "events": p.events, "names": p.names, "qr": asset_qr(request, p.asset.id),
         "category": p.category, "owner": p.owner, "warehouse": p.warehouse, "listing": p.listing,
-        "order_id": p.order_id,
+        "order_id": p.order_id, "life": p.life,
     })
 
 

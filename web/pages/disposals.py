@@ -33,7 +33,8 @@ def case_list(request: Request, db: Session, user: User | None, form: FormData |
 @page("/disposals", "POST")
 def case_apply(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     case = svc.apply_disposal(db, user, params.ids(form.getlist("asset"), "asset_ids", "资产"),
-                              str(form.get("method") or ""), params.text(form, "reason", "处置理由", DisposalCase.reason))
+                              str(form.get("method") or ""), params.text(form, "reason", "处置理由", DisposalCase.reason),
+                              form.get("beyond_repair") == "1", str(form.get("damage_report") or ""))
     return RedirectResponse(f"/disposals/{case.id}", status_code=303)
 
 

@@ -144,6 +144,8 @@ def _form_order(form: FormData):  # noqa: ANN202
 @page("/requests/{id}")
 def request_detail(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     view = svc.request_detail(db, user, path_id(request))
+    if view.req.kind == "acquisition":  # its own page: the pool's offer and the standards check
+        return RedirectResponse(f"/acquisitions/{view.req.id}", status_code=303)
     return render(request, "request_detail.html", {"v": view, "req": view.req})
 
 
