@@ -100,6 +100,9 @@ for _ in sys.stdin:
         print(json.dumps(answers(index.backend), ensure_ascii=False), flush=True)
 """
 
+# One xdist worker runs this module: its module-scoped world is built once (``--dist loadgroup``).
+pytestmark = pytest.mark.xdist_group("crash")
+
 
 def _env(url: str, tag: bool = False) -> dict[str, str]:
     env = os.environ.copy()

@@ -18,6 +18,9 @@ from tests.test_search_contract import BACKENDS, _drop, _open
 
 TODAY = date(2026, 11, 23)
 
+# One xdist worker runs this module: its module-scoped world is built once (``--dist loadgroup``).
+pytestmark = pytest.mark.xdist_group("demo")
+
 
 def _fingerprint(url: str) -> list[tuple]:
     with session_scope(url) as db:
