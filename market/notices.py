@@ -304,3 +304,10 @@ def match_wishes(db: Session, listing: PoolListing) -> int:
                                                   "listing": listing.title, "listing_id": listing.id},
                              f"wish:{wish.id}:{listing.id}")
     return told
+
+
+def channel_status() -> dict[str, bool]:
+    """Which outside channels this installation has configured (the settings page says so)."""
+    from market.channels import configured
+
+    return {"email": configured("email"), "chat": configured("chat")}

@@ -173,15 +173,16 @@ def _name(db: Session, model: type, ident: int | None) -> str:
 
 @facts_for("request")
 def _request_facts(db: Session, ev: Event) -> list[Facts]:
-    from market.requests import approval_action_and_value
+    from market.requests import approval_action_and_value, line_progress, status_text
 
     req = db.get(Request, ev.entity_id)
     action, value = approval_action_and_value(db, req)
     lines = list(db.exec(select(RequestLine).where(RequestLine.request_id == req.id)))
+    state = status_text(req, list(line_progress(db, [x.id for x in lines]).values()))
     return [{"request_id": req.id, "number": req.number, "title": req.title, "unit_id": req.unit_id,
              "unit": _name(db, Unit, req.unit_id), "action": action, "value": value, "value_text": f"{value:.2f}",
              "pieces": sum(x.quantity for x in lines), "reason": req.reject_reason or "",
-             "created_by": req.created_by}]
+             "created_by": req.created_by, "state": state}]
 
 
 def _source(db: Session, order: Order) -> tuple[str, str, bool]:
@@ -292,7 +293,7 @@ rule("request_approved", "申请已批准", of_unit("unit_id"),
 rule("request_rejected", "申请被驳回", of_unit("unit_id"),
      "申请 {number}“{title}”被驳回：{reason}", "/requests/{request_id}", on=("request", "reject"))
 rule("request_done", "申请已完成", of_unit("unit_id"),
-     "申请 {number}“{title}”的全部单据已办结。", "/requests/{request_id}", on=("request", "close"))
+     "申请 {number}“{title}”的单据已全部办结（{state}）。", "/requests/{request_id}", on=("request", "close"))
 
 # the matcher's proposal and what it could not supply
 rule("proposal_waiting", "调配方案待审核", not_actor(role("warehouse_admin")),
@@ -305,7 +306,7 @@ rule("shortfall", "部分未能调配", of_unit("unit_id"),
 # orders of a request: allocated per line, the holder's hand-over, out, back
 rule("order_allocated", "已调配", of_unit("unit_id"),
      "申请 {request} 的{what}已调配 {quantity} 件（共需 {need} 件），来自{source}；{kind_label} {number}，"
-     "请于 {start} 到 {pickup} 领取。", "/orders/{order_id}", on=("order", "create"), when=lambda f: f["kind"] in (
+     "请于 {start} 到{pickup}领取。", "/orders/{order_id}", on=("order", "create"), when=lambda f: f["kind"] in (
          "loan", "transfer"))
 rule("order_allocated", "已调配", of_unit("unit_id"),
      "申请 {request} 的{what}已安排租赁 {quantity} 件（共需 {need} 件），由{source}于 {start} 送达，{end} 取回；"
@@ -314,7 +315,7 @@ rule("holder_handover", "闲置资产待交接", managers("from_unit_id"),
      "贵单位挂牌的{what} {quantity} 件已调配给{to_unit}（{kind_label} {number}），请于 {start} 前备好并交接。",
      "/orders/{order_id}", on=("order", "create"), when=lambda f: f["unit_held"] and f["kind"] != "allot")
 rule("order_ready", "物品待领取", of_unit("unit_id"),
-     "{kind_label} {number} 的{what} {quantity} 件已备好，请于 {start} 到 {pickup} 领取。", "/orders/{order_id}")
+     "{kind_label} {number} 的{what} {quantity} 件已备好，请于 {start} 到{pickup}领取。", "/orders/{order_id}")
 rule("order_handed_out", "已出库", of_unit("unit_id"),
      "{kind_label} {number}：{what} {quantity} 件已交付{to_unit}，请于 {end} 归还。", "/orders/{order_id}",
      on=("order", "hand_out"), when=_loan)
