@@ -9,9 +9,8 @@ import pytest
 from factories import add_assets, add_user
 from sqlmodel import select
 
-from market import notices
+from market import notices, transfers
 from market import orders as ords
-from market import transfers
 from market.infra.eventlog import log_event
 from market.models import NOTICE_KINDS, DamageRecord, Notice, Order, User
 from market.notify_rules import RULES, rule, rules_for_event
