@@ -45,7 +45,7 @@ from market.models import (
 UNIT_ROLES = ("unit_staff", "unit_manager")
 
 Facts = dict[str, Any]
-Recipients = Callable[[Session, Facts], Iterable[int]]
+Recipients = Callable[[Session, Facts], Iterable[int]]  # a Spec below, or any such function
 
 
 # --- recipients ----------------------------------------------------------------------------------------------
@@ -70,39 +70,57 @@ def unit_managers(db: Session, unit_id: int | None) -> list[int]:
                         .order_by(User.id)))
 
 
-def of_unit(field: str) -> Recipients:
+class Spec:
+    """A recipients spec: called with (db, facts) it names the user ids; ``label`` says who in words (the table
+    printed by ``python -m market.notify_rules``)."""
+
+    def __init__(self, label: str, fn: Callable[[Session, Facts], Iterable[int]]) -> None:
+        self.label, self.fn = label, fn
+
+    def __call__(self, db: Session, facts: Facts) -> list[int]:
+        return list(self.fn(db, facts))
+
+
+# what the unit fields of the facts stand for, in the printed table
+UNIT_FIELDS = {"unit_id": "申请/借用/赔付单位", "from_unit_id": "资产保管单位"}
+
+
+def of_unit(field: str) -> Spec:
     """The users (staff and managers) of the unit whose id is ``facts[field]``."""
-    return lambda db, f: unit_users(db, f.get(field))
+    return Spec(f"{UNIT_FIELDS.get(field, field)}的经办人和资产管理员", lambda db, f: unit_users(db, f.get(field)))
 
 
-def managers(field: str) -> Recipients:
+def managers(field: str) -> Spec:
     """The asset managers (单位资产管理员) of the unit whose id is ``facts[field]``."""
-    return lambda db, f: unit_managers(db, f.get(field))
+    return Spec(f"{UNIT_FIELDS.get(field, field)}的资产管理员", lambda db, f: unit_managers(db, f.get(field)))
 
 
-def role(name: str) -> Recipients:
+def role(name: str) -> Spec:
     """Everyone active with this role."""
-    return lambda db, f: role_users(db, name)
+    from market.models import ROLES
+
+    return Spec(f"全部{ROLES.get(name, name)}", lambda db, f: role_users(db, name))
 
 
-def approvers(action_field: str, value_field: str) -> Recipients:
+def approvers(action_field: str, value_field: str) -> Spec:
     """The people whose role approves ``facts[action_field]`` at ``facts[value_field]`` 元 (``market.approvals``)."""
-    return lambda db, f: role_users(db, approver_role(db, f[action_field], f[value_field]))
+    return Spec("适用审批规则的审批角色", lambda db, f: role_users(db, approver_role(db, f[action_field], f[value_field])))
 
 
-def person(field: str) -> Recipients:
+def person(field: str, label: str = "提交人") -> Spec:
     """The one user whose id is ``facts[field]``."""
-    return lambda db, f: [f[field]] if f.get(field) else []
+    return Spec(label, lambda db, f: [f[field]] if f.get(field) else [])
 
 
-def anyone(*specs: Recipients) -> Recipients:
+def anyone(*specs: Spec) -> Spec:
     """Everyone any of ``specs`` names, once each, in order."""
-    return lambda db, f: list(dict.fromkeys(uid for s in specs for uid in s(db, f)))
+    return Spec("、".join(s.label for s in specs),
+                lambda db, f: list(dict.fromkeys(uid for s in specs for uid in s(db, f))))
 
 
-def not_actor(spec: Recipients) -> Recipients:
+def not_actor(spec: Spec) -> Spec:
     """Those ``spec`` names, but not the person who made the change (they know)."""
-    return lambda db, f: [uid for uid in spec(db, f) if uid != f.get("actor_id")]
+    return Spec(f"{spec.label}（操作人除外）", lambda db, f: [uid for uid in spec(db, f) if uid != f.get("actor_id")])
 
 
 # --- the table -----------------------------------------------------------------------------------------------
@@ -346,25 +364,26 @@ rule("damage_settled", "赔偿已到账", of_unit("unit_id"),
 rule("transfer_waiting", "调拨待审批", approvers("action", "value"),
      "{from_unit}申请将 {quantity} 件资产（原值 {value_text} 元）调拨给{to_unit}（调拨单 {number}），待您审批。",
      "/orders/{order_id}", on=("order", "create"), when=_allot)
-rule("transfer_approved", "调拨已批准", anyone(person("created_by"), managers("from_unit_id"), managers("unit_id")),
+rule("transfer_approved", "调拨已批准", anyone(person("created_by", "申请人"), managers("from_unit_id"),
+                                             managers("unit_id")),
      "调拨单 {number}（{from_unit} → {to_unit}，{quantity} 件）已批准，产权已转移。", "/orders/{order_id}",
      on=("order", "approve"), when=_allot)
-rule("transfer_rejected", "调拨被驳回", anyone(person("created_by"), managers("from_unit_id")),
+rule("transfer_rejected", "调拨被驳回", anyone(person("created_by", "申请人"), managers("from_unit_id")),
      "调拨单 {number}（{from_unit} → {to_unit}，{quantity} 件）被驳回：{reason}", "/orders/{order_id}",
      on=("order", "reject"), when=_allot)
 
 # disposal: at every step the people who act next (was disposal.NEXT_ACTORS)
 _DISPOSAL_TEXT = "处置单 {number}（{unit}，{method_label}，账面价值 {value_text} 元）"
-_ops = lambda db, f: f["operators"]  # noqa: E731
+_ops = Spec("办理人员（公物仓管理员；单位自有资产另含该单位资产管理员）", lambda db, f: f["operators"])
 for _status, _to, _what in (
     ("applied", approvers("action", "value"), "待审批"),
-    ("approved", lambda db, f: f["operators"] if f["method"] == "loss_writeoff" else role_users(db, "warehouse_admin"),
-     "已审批，待评估"),
+    ("approved", Spec("公物仓管理员（损失核销：办理单位）", lambda db, f: f["operators"] if f["method"] == "loss_writeoff"
+                      else role_users(db, "warehouse_admin")), "已审批，待评估"),
     ("appraised", role("warehouse_admin"), "已评估，待成交或交接"),
     ("sold", _ops, "已成交，待上缴国库"),
     ("handed_over", _ops, "已交接，待核销"),
     ("remitted", _ops, "已上缴国库，待核销"),
-    ("rejected", person("created_by"), "已被驳回"),
+    ("rejected", person("created_by", "申请人"), "已被驳回"),
 ):
     rule("disposal_waiting", "处置单待办理", _to, _DISPOSAL_TEXT + _what + "。", "/disposals/{case_id}",
          on=("disposal", "*"), when=lambda f, s=_status: f["status"] == s)
@@ -376,3 +395,18 @@ rule("disposal_waiting", "处置单待办理", role("finance"),
 rule("wish_matched", "心愿单有新资产", of_unit("unit_id"),
      "您关注的“{wish}”有新资产进入公物池：{listing}", "/listings/{listing_id}")
 rule("login_failures", "登录失败告警", role("sysadmin"), "{text}", "/admin/users")
+
+
+def table() -> list[tuple[str, str, str, str, str]]:
+    """The table in words: (kind, label, event, recipients, text), one line per row."""
+    out = []
+    for r in RULES:
+        event = f"{r.on[0]}.{r.on[1]}" if r.on else "提醒 / announce"
+        out.append((r.kind, r.label, event, getattr(r.to, "label", getattr(r.to, "__doc__", "") or "—"), r.text))
+    return out
+
+
+if __name__ == "__main__":  # print the table (Markdown) for the documentation
+    print("| kind | 名称 | event | 收件人 | 内容 |\n|---|---|---|---|---|")
+    for row in table():
+        print("| " + " | ".join(x.replace("|", "/") for x in row) + " |")
