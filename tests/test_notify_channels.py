@@ -183,3 +183,49 @@ def test_my_settings_page_and_the_admin_form_keep_the_email(http, db, world):
     db.rollback()  # a fresh read of what the sender wrote
     db.expire_all()
     assert db.get(User, me.id).email == "zhang.san@edu.example.gov.cn"
+
+
+def test_the_served_app_sends_by_itself_after_the_action_commits(fresh_database_url, tmp_path):
+    """``gongwucang serve`` with its background tasks on and a mail server configured: a request submitted through
+    the API reaches the approver's mailbox without anyone running the sender by hand."""
+    import time
+
+    from factories import PASSWORD, build_world
+    from served import Served
+
+    from market.infra.db import dispose_engines, session_scope, upgrade
+
+    upgrade(fresh_database_url)
+    with session_scope(fresh_database_url, write=True) as db:
+        w = build_world(db)
+        admin = db.get(User, w.user("admin").id)
+        admin.email = "cangguan@example.gov.cn"
+        db.commit()
+    with SmtpServer() as smtp, Served(tmp_path / "data", fresh_database_url, GONGWUCANG_BACKGROUND="1",
+                                      **smtp.env()) as server:
+        token = server.token("staff_edu", PASSWORD)
+        r = httpx_post(server, token, {"title": "后台发送", "lines": [
+            {"category_id": w.chair.id, "quantity": 3, "start_date": "2027-02-01", "end_date": "2027-02-02"}]})
+        assert r.status_code == 200, r.text
+        deadline = time.monotonic() + 60
+        while not smtp.mailbox.to("cangguan@example.gov.cn") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [msg] = smtp.mailbox.to("cangguan@example.gov.cn")
+        assert msg["Subject"] == "【公物仓】申请待审批" and "“后台发送”" in body_of(msg)
+    dispose_engines()
+
+
+def httpx_post(server, token: str, body: dict):  # noqa: ANN001, ANN201
+    with server.client(headers={"Authorization": f"Bearer {token}"}) as c:
+        return c.post("/api/requests", json=body)
+
+
+def test_the_notify_command_sweeps_and_sends(fresh_database_url, tmp_path, no_channels):
+    from served import cli
+
+    from market.infra.db import upgrade
+
+    upgrade(fresh_database_url)
+    done = cli(tmp_path / "data", fresh_database_url, "notify", "--sweep", "--send")
+    assert done.returncode == 0, done.stderr
+    assert "到期、逾期与待领取提醒：新发 0 条。" in done.stdout and "外部通知：发送成功 0 条" in done.stdout
