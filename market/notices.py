@@ -139,6 +139,20 @@ def unread_count(db: Session, user: User) -> int:
 
 READ_STATES = {"1": "未读", "0": "已读"}
 
+
+def delivery_states(db: Session, rows: list[Notice]) -> dict[str, Any]:
+    """How each notice of a page went out besides the app: notice id → "邮件已发送", "邮件待发送（未配置邮件服务）"…"""
+    from market.models import CHANNELS, DELIVERY_STATUSES
+
+    out: dict[int, list[str]] = {}
+    ids = [n.id for n in rows]
+    for notice_id, channel, status, error in db.exec(
+            select(Delivery.notice_id, Delivery.channel, Delivery.status, Delivery.last_error)
+            .where(Delivery.notice_id.in_(ids or [0])).order_by(Delivery.id)).all():
+        why = f"（{error}）" if error and status in ("queued", "failed") and "未配置" in error else ""
+        out.setdefault(notice_id, []).append(f"{CHANNELS.get(channel, channel)}{DELIVERY_STATUSES.get(status, status)}{why}")
+    return {"deliveries": {k: "，".join(v) for k, v in out.items()}}
+
 NOTICE_LIST = ListSpec(
     key="notices", title="站内消息", model=Notice,
     columns=(
@@ -146,6 +160,7 @@ NOTICE_LIST = ListSpec(
         Column("text", "内容", lambda n, _: n.text),
         Column("created", "时间", lambda n, _: n.created_at),
         Column("read", "状态", lambda n, _: READ_STATES["0" if n.read_at else "1"]),
+        Column("channels", "邮件与工作群", lambda n, x: x["deliveries"].get(n.id, "")),
     ),
     sorts={"newest": ("最新在前", (Notice.id.desc(),)), "oldest": ("最早在前", (Notice.id,))},
     filters=(
@@ -154,6 +169,7 @@ NOTICE_LIST = ListSpec(
                READ_STATES),
     ),
     search=(like(Notice.text),),
+    lookups=delivery_states,
 )
 
 

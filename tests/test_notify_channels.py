@@ -136,6 +136,11 @@ def test_without_a_mail_server_emails_wait_marked_unconfigured(db, world, no_cha
     db.expire_all()
     row = db.exec(select(Delivery)).one()
     assert (row.status, row.attempts, row.last_error) == ("queued", 0, "未配置邮件服务")
+    from market.lists import ListQuery, read_list
+    from market.notices import NOTICE_LIST
+
+    page = read_list(db, world.user("admin"), NOTICE_LIST, ListQuery())  # what the admin's message list says
+    assert [page.cell(n, "channels") for n in page.rows] == ["邮件待发送（未配置邮件服务）"]
 
 
 def test_smtp_url_configuration(monkeypatch, no_channels):
