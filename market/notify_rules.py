@@ -295,6 +295,30 @@ def _asset_facts(db: Session, ev: Event) -> list[Facts]:
              "description": rec.description, "actor_id": ev.actor_id}]
 
 
+@facts_for("purchase")
+def _purchase_facts(db: Session, ev: Event) -> list[Facts]:
+    """A purchase batch received: one set of facts per request whose shortfall it was bought for."""
+    from market.models import PurchaseBatch, PurchaseNeed
+
+    batch = db.get(PurchaseBatch, ev.entity_id)
+    if ev.action != "receive" or batch.listing_id is None:
+        return []
+    listing = db.get(PoolListing, batch.listing_id)
+    wh = db.get(Warehouse, batch.warehouse_id) if batch.warehouse_id else None
+    per_request: dict[int, int] = defaultdict(int)
+    for line_id, qty in db.exec(select(PurchaseNeed.request_line_id, PurchaseNeed.quantity)
+                                .where(PurchaseNeed.batch_id == batch.id)).all():
+        line = db.get(RequestLine, line_id)
+        per_request[line.request_id] += qty
+    out = []
+    for req_id, qty in sorted(per_request.items()):
+        req = db.get(Request, req_id)
+        out.append({"request_id": req.id, "number": req.number, "title": req.title, "unit_id": req.unit_id,
+                    "quantity": qty, "what": listing.title, "warehouse": wh.name if wh else "",
+                    "listing_id": listing.id, "batch": batch.number, "actor_id": ev.actor_id})
+    return out
+
+
 # --- the rows ------------------------------------------------------------------------------------------------
 
 _loan = lambda f: f["kind"] == "loan"  # noqa: E731
@@ -318,8 +342,12 @@ rule("proposal_waiting", "调配方案待审核", not_actor(role("warehouse_admi
      "调配方案 #{proposal_id} 待审核：调配 {served} 件，费用 {cost} 元。", "/proposals/{proposal_id}",
      on=("proposal", "create"))
 rule("shortfall", "部分未能调配", of_unit("unit_id"),
-     "申请 {number}“{title}”有 {short} 件未能从公物仓或租赁调配：{short_detail}。已转集中采购，采购入库后再为您调配。",
+     "申请 {number}“{title}”有 {short} 件未能从公物仓或租赁调配：{short_detail}。已转集中采购，采购入库时另行通知。",
      "/requests/{request_id}", on=("proposal", "accept"))
+
+rule("purchase_arrived", "采购已入库", of_unit("unit_id"),
+     "为申请 {number}“{title}”集中采购的{what} {quantity} 件已入库{warehouse}（采购批次 {batch}）。",
+     "/requests/{request_id}", on=("purchase", "receive"))
 
 # orders of a request: allocated per line, the holder's hand-over, out, back
 rule("order_allocated", "已调配", of_unit("unit_id"),
