@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, true, update
 from sqlmodel import Session, select
 
 from market import fields
-from market.access import UNIT_ROLES, can, require
+from market.access import UNIT_ROLES, can, require, require_user
 from market.errors import (
     Conflict,
     InvalidInput,
@@ -74,6 +74,20 @@ def check_password(password: str, *personal: str) -> None:
                            "请换用更长、不易猜到的密码，例如由几个不相关的词和数字组成。", "password")
 
 
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+
+def check_email(value: str | None) -> str | None:
+    """An e-mail address as kept (trimmed), None for none; a malformed one is refused."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > 254 or not EMAIL_RE.match(value) or len(value.split("@")[0]) > 64:
+        raise InvalidInput("电子邮箱格式不正确（如 zhangsan@example.gov.cn）。", "email")
+    return value
+
+
 def _check_new_user(db: Session, username: str, role: str, unit_id: int | None, password: str,
                     display_name: str = "") -> None:
     if not USERNAME_RE.match(username or ""):
@@ -98,6 +112,7 @@ def create_user(
     password: str,
     unit_id: int | None = None,
     display_name: str = "",
+    email: str | None = None,
 ) -> User:
     """Create an account. ``actor`` None is the command line (the machine's owner), else a sysadmin."""
     if actor is not None:
@@ -109,6 +124,7 @@ def create_user(
         unit_id=unit_id,
         display_name=display_name or username,
         password_hash=hash_password(password),
+        email=check_email(email),
     )
     db.add(user)
     db.flush()
@@ -239,9 +255,24 @@ def set_staffing(db: Session, actor: User, unit_id: int, staff_count: Any, confi
 
 
 @transactional
+def set_notice_channels(db: Session, actor: User, email: str | None, by_email: bool, by_chat: bool) -> User:
+    """A user's own choice of where notices reach them besides the app (我的设置 · 通知方式)."""
+    actor = require_user(actor)
+    user = db.get(User, actor.id)
+    address = check_email(email)
+    if by_email and address is None:
+        raise InvalidInput("选择邮件通知须填写电子邮箱。", "email")
+    user.email, user.notify_email, user.notify_chat = address, by_email, by_chat
+    log_event(db, actor, "user", user.id, "channels",
+              "修改通知方式：站内" + ("、邮件" if by_email else "") + ("、工作群" if by_chat else ""))
+    return user
+
+
+@transactional
 def update_user(db: Session, actor: User, user_id: int, role: str | None = None, unit_id: int | None = None,
-                is_active: bool | None = None, password: str | None = None) -> User:
-    """Change an account. A new password, role or unit, or disabling it, ends every session and token it has."""
+                is_active: bool | None = None, password: str | None = None, email: str | None = None) -> User:
+    """Change an account. A new password, role or unit, or disabling it, ends every session and token it has.
+    ``email`` None leaves the address as it is; "" removes it."""
     require(actor, "manage_accounts")
     user = get_or_404(db, User, user_id)
     before = {"role": user.role, "unit_id": user.unit_id, "is_active": user.is_active}
@@ -261,6 +292,8 @@ def update_user(db: Session, actor: User, user_id: int, role: str | None = None,
     if password:
         check_password(password, user.username, user.display_name)
         user.password_hash = hash_password(password)
+    if email is not None:
+        user.email = check_email(email)
     after = {"role": user.role, "unit_id": user.unit_id, "is_active": user.is_active}
     ended = 0
     if password or before["role"] != user.role or before["unit_id"] != user.unit_id or not user.is_active:

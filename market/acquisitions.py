@@ -43,7 +43,6 @@ from market.models import (
     User,
     utcnow,
 )
-from market.notices import notify, role_users, unit_users
 from market.orders import own_unit_options
 from market.proposals import ReviewLine, build_problem, realise, review_lines, store_proposal
 from market.requests import LineProgress, line_progress, status_text
@@ -205,9 +204,6 @@ def _look_at_pool(db: Session, actor: User, req: Request, acq: Acquisition) -> N
         log_event(db, actor, "request", req.id, "pool_offer",
                   f"先调剂：公物仓和公物池可调剂 {offered} 件，待申请单位确认", {"status": before},
                   {"status": "pool_offer"})
-        notify(db, unit_users(db, req.unit_id), "acq_pool_offer",
-               f"配置申请 {req.number}：公物池可调剂 {offered} 件，请先确认是否接收。", f"/acquisitions/{req.id}",
-               f"acq-pool:{req.id}:{acq.proposal_id}")
     else:
         log_event(db, actor, "request", req.id, "pool_none", "先调剂：公物仓和公物池暂无可调剂的同类资产")
         _decide_remainder(db, actor, req, acq)
@@ -320,15 +316,10 @@ def _decide_remainder(db: Session, actor: User, req: Request, acq: Acquisition) 
         acq.outcome, req.status = "exception", "over_cap"
         log_event(db, actor, "request", req.id, "over_cap", f"超出配置标准，报财政特批：{reasons}", {"status": before},
                   {"status": "over_cap"})
-        notify(db, role_users(db, "finance"), "acq_exception",
-               f"配置申请 {req.number}（{unit.name}）超出配置标准，待特批：{reasons}"[:300], f"/acquisitions/{req.id}",
-               f"acq-exception:{req.id}")
         return
     acq.outcome, req.status, req.reject_reason = "refused", "rejected", f"超出配置标准，不予配置：{reasons}"[:500]
     req.decided_at = utcnow()
     log_event(db, actor, "request", req.id, "refuse", req.reject_reason, {"status": before}, {"status": "rejected"})
-    notify(db, unit_users(db, req.unit_id), "acq_decided", f"配置申请 {req.number} 超出配置标准，不予配置：{reasons}"[:300],
-           f"/acquisitions/{req.id}", f"acq-decided:{req.id}")
 
 
 def rank_label(acq: Acquisition) -> str:
@@ -371,8 +362,6 @@ def decide_exception(db: Session, actor: User, request_id: int, approve: bool, n
         text = req.reject_reason
     log_event(db, actor, "request", req.id, "exception_approve" if approve else "exception_reject", text,
               {"status": "over_cap"}, {"status": req.status})
-    notify(db, unit_users(db, req.unit_id), "acq_decided", f"配置申请 {req.number}：{text}"[:300],
-           f"/acquisitions/{req.id}", f"acq-decided:{req.id}")
     return req
 
 

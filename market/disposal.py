@@ -10,7 +10,7 @@ Separation of duties: the unit that applies does not value or sell what it gives
 done by the warehouse administrators (``run_disposal``), never by the applicant unit's manager; and a sale
 below ``Settings.sale_review_share`` of the book value (default half, ``GONGWUCANG_SALE_REVIEW``) is only
 proposed (待财政复核) until finance approves it a second time (``confirm_sale``) or sends it back
-(``reject_sale``). At every step the people who must act next get a notice (``NEXT_ACTORS``).
+(``reject_sale``). At every step the people who must act next get a notice: the disposal rows of ``market.notify_rules``.
 
 Minimum service life (最低使用年限, ``market.standards``): "未达到最低使用年限的，除损毁且无法修复外，原则上不得
 更新". An application with an asset younger than its category's minimum life is refused (and the refusal logged
@@ -57,7 +57,7 @@ from market.models import (
     money,
     utcnow,
 )
-from market.notices import notify, role_users
+from market.notify_rules import role_users
 from market.orders import own_unit_options
 from market.standards import min_life_years, standards_by_category
 
@@ -218,7 +218,6 @@ def _step(db: Session, actor: User, case_id: int, allowed_from: set[str], to: st
     case.status = to
     log_event(db, actor, "disposal", case.id, action, summary, {"status": before}, {"status": to})
     _log_assets(db, actor, case, action, f"处置单 {case.number}：{summary}")
-    tell_next(db, case)
     return case
 
 
@@ -271,7 +270,6 @@ def _apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str,
                   before, snapshot(a), ref=("disposal", case.id))
     log_event(db, actor, "disposal", case.id, "apply", f"申请{case.method_label} {len(assets)} 件"
               + ("（未达到最低使用年限，须经提前处置审批）" if early else ""), after={"status": case.status})
-    tell_next(db, case)
     return case
 
 
@@ -284,7 +282,6 @@ def approve_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
     case.status, case.approved_by = "approved", actor.id
     log_event(db, actor, "disposal", case.id, "approve", "审批通过", {"status": "applied"}, {"status": "approved"})
     _log_assets(db, actor, case, "dispose_approve", f"处置单 {case.number}：审批通过")
-    tell_next(db, case)
     return case
 
 
@@ -300,7 +297,6 @@ def reject_disposal(db: Session, actor: User, case_id: int, reason: str) -> Disp
     log_event(db, actor, "disposal", case.id, "reject", f"驳回：{reason.strip()}", {"status": "applied"},
               {"status": "rejected"})
     _release(db, actor, case, f"处置单 {case.number} 被驳回")
-    tell_next(db, case)
     return case
 
 
@@ -479,7 +475,7 @@ def visible_case(db: Session, actor: User, case_id: int) -> DisposalCase:
     return visible(db, actor, DisposalCase, case_id)
 
 
-def _operators(db: Session, case: DisposalCase) -> list[int]:
+def operators(db: Session, case: DisposalCase) -> list[int]:
     """Who runs a case's remaining steps: the warehouse administrators, and for a unit's own assets (not
     warehouse stock) also that unit's managers (hand over, remit, write off)."""
     people = role_users(db, "warehouse_admin")
@@ -487,37 +483,6 @@ def _operators(db: Session, case: DisposalCase) -> list[int]:
         people += list(db.exec(select(User.id).where(User.unit_id == case.unit_id, User.role == "unit_manager",
                                                      User.is_active)))
     return people
-
-
-# state → (who must act next, what they are asked to do). Adding a step means adding a row.
-NEXT_ACTORS: dict[str, tuple[Any, str]] = {
-    "early_review": (lambda db, c: role_users(db, "finance"), "未达到最低使用年限（称损毁且无法修复），待提前处置审批"),
-    "applied": (lambda db, c: role_users(db, approver_role(db, "disposal", c.book_value)), "待审批"),
-    "approved": (lambda db, c: _operators(db, c) if c.method == "loss_writeoff" else role_users(db, "warehouse_admin"),
-                 "已审批，待评估"),
-    "appraised": (lambda db, c: role_users(db, "warehouse_admin"), "已评估，待成交或交接"),
-    "sale_review": (lambda db, c: role_users(db, "finance"), "拟成交价低于账面价值，待财政监管复核"),
-    "sold": (_operators, "已成交，待上缴国库"),
-    "handed_over": (_operators, "已交接，待核销"),
-    "remitted": (_operators, "已上缴国库，待核销"),
-    "rejected": (lambda db, c: [c.created_by], "已被驳回"),
-}
-
-
-def tell_next(db: Session, case: DisposalCase) -> int:
-    """Notify the people who must act on the case now (in the same transaction as the step)."""
-    row = NEXT_ACTORS.get(case.status)
-    if row is None:
-        return 0
-    who, what = row
-    unit = db.get(Unit, case.unit_id)
-    steps = len(history(db, "disposal", case.id))  # the same state reached again is a new notice
-    text = f"处置单 {case.number}（{unit.name if unit else ''}，{case.method_label}，账面价值 {case.book_value:.2f} 元）{what}。"
-    if case.status == "sale_review":
-        text = (f"处置单 {case.number} 拟{case_sale_text(case)}，低于账面价值 {case.book_value:.2f} 元的 "
-                f"{settings().sale_review_share * 100:.0f}%，须经财政监管复核。")
-    return notify(db, list(dict.fromkeys(who(db, case))), "disposal_waiting", text, f"/disposals/{case.id}",
-                  f"disposal:{case.id}:{case.status}:{steps}")
 
 
 def waiting_for(db: Session, case: DisposalCase) -> str:

@@ -1,8 +1,11 @@
-"""Messages inside the product (站内消息), the demand board and wish lists.
+"""Messages inside the product (站内消息) and out of it (e-mail, the work-chat robot), the demand board and wishes.
 
-Notices are written in the same transaction as the change that causes them. Reminders for loans
-due in three days or overdue come from ``sweep_loans``, which the app runs every hour (and
-``gongwucang notify`` runs on demand); a key per (user, loan, kind) keeps each reminder single.
+Who is told of what is one table, ``market.notify_rules``. A logged state change sets its rows off through
+``follow`` (``log_event`` calls it), in the same transaction as the change; what is not a logged change — loans
+falling due, a wish matched, sign-in failures — goes through ``announce``. Either way ``notify`` adds the notices
+and, for the recipients who chose e-mail or the work chat, a row each in the delivery outbox that
+``market.channels`` sends after commit. Reminders come from ``sweep_loans``, which the app runs every hour (and
+``gongwucang notify --sweep`` on demand); a key per (user, event, kind) keeps each notice single.
 """
 
 from __future__ import annotations
@@ -15,21 +18,40 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from market.access import UNIT_ROLES, can, require, require_user, scoped, visible
+from market.access import can, require, require_user, scoped, visible
 from market.accounts import every_unit
 from market.catalogue import category_options
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.fields import cut
+from market.infra.config import settings
 from market.infra.db import transactional
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, like, named, names
-from market.models import NOTICE_KINDS, Asset, Category, Notice, Order, PoolListing, Unit, User, Wish, utcnow
+from market.models import (
+    NOTICE_KINDS,
+    Asset,
+    Category,
+    Delivery,
+    Event,
+    Notice,
+    Order,
+    PoolListing,
+    Unit,
+    User,
+    Wish,
+    utcnow,
+)
+from market.notify_rules import FACTS, Facts, Rule, role_users, rules_for_event, rules_for_kind, unit_users
+
+__all__ = ["notify", "follow", "announce", "role_users", "unit_users"]
 
 DUE_SOON_DAYS = 3
+READY_DAYS = 1  # an allocated order is "ready to collect" this many days before its first day
 
 
 def notify(db: Session, user_ids: list[int], kind: str, text: str, link: str, key: str) -> int:
-    """Add a notice for each user who has not had this ``key`` yet; returns how many were added.
+    """Add a notice for each user who has not had this ``key`` yet, and queue it for the outside channels each
+    of them chose; returns how many notices were added.
 
     The rows go in with ON CONFLICT DO NOTHING: two processes sending the same reminder at once (every app
     worker sweeps loans when it starts) both find it missing, and on PostgreSQL the second one's insert waited
@@ -42,20 +64,73 @@ def notify(db: Session, user_ids: list[int], kind: str, text: str, link: str, ke
     if not new:
         return 0
     now = utcnow()
-    rows = [{"user_id": uid, "kind": kind, "text": cut(text, Notice.text), "link": link[:200], "key": key[:80],
+    text = cut(text, Notice.text)
+    rows = [{"user_id": uid, "kind": kind, "text": text, "link": link[:200], "key": key[:80],
              "created_at": now} for uid in new]
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (insert(Notice.__table__).values(rows).on_conflict_do_nothing(index_elements=["user_id", "key"])
-            .returning(Notice.__table__.c.id))
-    return len(db.exec(stmt).all())  # the rows added (rowcount of a multi-row insert is not reliable)
+            .returning(Notice.__table__.c.id, Notice.__table__.c.user_id))
+    added = db.exec(stmt).all()  # the rows added (rowcount of a multi-row insert is not reliable)
+    _queue(db, dict((uid, nid) for nid, uid in added), kind, text, link, now)
+    return len(added)
 
 
-def unit_users(db: Session, unit_id: int) -> list[int]:
-    return list(db.exec(select(User.id).where(User.unit_id == unit_id, User.role.in_(UNIT_ROLES), User.is_active)))
+def _queue(db: Session, notices: dict[int, int], kind: str, text: str, link: str, now: Any) -> None:
+    """The outbox rows of new notices (user id → notice id): e-mail and work chat, as each user chose."""
+    if not notices:
+        return
+    people = db.exec(select(User.id, User.email, User.notify_email, User.notify_chat)
+                     .where(User.id.in_(list(notices)), or_(and_(User.email.is_not(None), User.notify_email),
+                                                            User.notify_chat))).all()
+    if not people:
+        return
+    label = NOTICE_KINDS.get(kind, kind)
+    base = settings().public_url or ""
+    body = cut(f"{text}\n\n查看详情：{base}{link}\n\n——公物仓（此邮件由系统自动发送，请勿直接回复）", Delivery.body)
+    rows = []
+    for uid, email, by_email, by_chat in people:
+        common = {"notice_id": notices[uid], "user_id": uid, "subject": f"【公物仓】{label}", "status": "queued",
+                  "attempts": 0, "next_at": now, "last_error": "", "created_at": now}
+        if email and by_email:
+            rows.append(common | {"channel": "email", "address": email, "body": body})
+        if by_chat:
+            rows.append(common | {"channel": "chat", "address": "", "body": cut(f"【公物仓】{label}：{text} {base}{link}",
+                                                                               Delivery.body)})
+    if rows:
+        db.exec(Delivery.__table__.insert().values(rows))
 
 
-def role_users(db: Session, role: str) -> list[int]:
-    return list(db.exec(select(User.id).where(User.role == role, User.is_active)))
+def _send(db: Session, row: Rule, facts: Facts, key: str) -> int:
+    if not row.applies(facts):
+        return 0
+    people = list(row.to(db, facts))
+    if not people:
+        return 0
+    return notify(db, people, row.kind, row.text.format_map(facts), row.link.format_map(facts), key)
+
+
+def follow(db: Session, ev: Event) -> int:
+    """Tell the people the table names for this logged event (``log_event`` calls it)."""
+    rows = rules_for_event(ev.entity, ev.action)
+    if not rows:
+        return 0
+    if ev.id is None:
+        db.flush()  # the event's id makes the notice's key
+    told = 0
+    for i, facts in enumerate(FACTS[ev.entity](db, ev)):
+        facts.setdefault("actor_id", ev.actor_id)
+        facts.setdefault("summary", ev.summary)  # what the log says happened, in its words
+        for n, row in enumerate(rows):
+            told += _send(db, row, facts, f"ev:{ev.id}:{i}:{n}")
+    return told
+
+
+def announce(db: Session, kind: str, facts: Facts, key: str) -> int:
+    """Tell the people the table names for ``kind`` of something that is not a logged change (a reminder)."""
+    rows = rules_for_kind(kind)
+    if not rows:
+        raise KeyError(f"no notice rule for {kind}")
+    return sum(_send(db, row, facts, key) for row in rows)
 
 
 def unread_count(db: Session, user: User) -> int:
@@ -65,6 +140,20 @@ def unread_count(db: Session, user: User) -> int:
 
 READ_STATES = {"1": "未读", "0": "已读"}
 
+
+def delivery_states(db: Session, rows: list[Notice]) -> dict[str, Any]:
+    """How each notice of a page went out besides the app: notice id → "邮件已发送", "邮件待发送（未配置邮件服务）"…"""
+    from market.models import CHANNELS, DELIVERY_STATUSES
+
+    out: dict[int, list[str]] = {}
+    ids = [n.id for n in rows]
+    for notice_id, channel, status, error in db.exec(
+            select(Delivery.notice_id, Delivery.channel, Delivery.status, Delivery.last_error)
+            .where(Delivery.notice_id.in_(ids or [0])).order_by(Delivery.id)).all():
+        why = f"（{error}）" if error and status in ("queued", "failed") and "未配置" in error else ""
+        out.setdefault(notice_id, []).append(f"{CHANNELS.get(channel, channel)}{DELIVERY_STATUSES.get(status, status)}{why}")
+    return {"deliveries": {k: "，".join(v) for k, v in out.items()}}
+
 NOTICE_LIST = ListSpec(
     key="notices", title="站内消息", model=Notice,
     columns=(
@@ -72,6 +161,7 @@ NOTICE_LIST = ListSpec(
         Column("text", "内容", lambda n, _: n.text),
         Column("created", "时间", lambda n, _: n.created_at),
         Column("read", "状态", lambda n, _: READ_STATES["0" if n.read_at else "1"]),
+        Column("channels", "邮件与工作群", lambda n, x: x["deliveries"].get(n.id, "")),
     ),
     sorts={"newest": ("最新在前", (Notice.id.desc(),)), "oldest": ("最早在前", (Notice.id,))},
     filters=(
@@ -80,6 +170,7 @@ NOTICE_LIST = ListSpec(
                READ_STATES),
     ),
     search=(like(Notice.text),),
+    lookups=delivery_states,
 )
 
 
@@ -97,26 +188,31 @@ def mark_read(db: Session, user: User, notice_id: int | None = None) -> int:
     return len(rows)
 
 
+def order_facts(db: Session, order: Order) -> Facts:
+    """The facts of an order, as the table's order rows read them (for reminders that are not logged events)."""
+    return FACTS["order"](db, Event(entity="order", entity_id=order.id, action="remind"))[0]
+
+
 @transactional
 def sweep_loans(db: Session, today: date | None = None) -> int:
-    """Remind borrowers (and the warehouse administrators) of loans due within three days or overdue."""
+    """Remind borrowers (and the warehouse administrators) of loans due within three days or overdue, and
+    requesting units of orders ready to collect from tomorrow."""
     today = today or utcnow().date()
-    admins = role_users(db, "warehouse_admin")
     added = 0
     loans = db.exec(select(Order).where(Order.status == "on_loan", Order.end_date.is_not(None),
-                                        Order.end_date <= today + timedelta(days=DUE_SOON_DAYS)))
+                                        Order.end_date <= today + timedelta(days=DUE_SOON_DAYS)).order_by(Order.id))
     for order in loans:
-        unit = db.get(Unit, order.to_unit_id)
-        link = f"/orders/{order.id}"
+        facts = order_facts(db, order)
         if order.end_date < today:
-            late = (today - order.end_date).days
-            added += notify(db, unit_users(db, order.to_unit_id) + admins, "loan_overdue",
-                            f"{order.kind_label} {order.number}（{unit.name}，{order.quantity} 件）已逾期 {late} 天，"
-                            f"应于 {order.end_date} 归还。", link, f"overdue:{order.id}")
+            added += announce(db, "loan_overdue", facts | {"late": (today - order.end_date).days},
+                              f"overdue:{order.id}")
         else:
-            added += notify(db, unit_users(db, order.to_unit_id), "loan_due",
-                            f"{order.kind_label} {order.number}（{order.quantity} 件）将于 {order.end_date} 到期，请按时归还。",
-                            link, f"due:{order.id}")
+            added += announce(db, "loan_due", facts, f"due:{order.id}")
+    ready = db.exec(select(Order).where(Order.status == "allocated", Order.kind.in_(["loan", "transfer"]),
+                                        Order.start_date <= today + timedelta(days=READY_DAYS),
+                                        Order.start_date >= today).order_by(Order.id))
+    for order in ready:
+        added += announce(db, "order_ready", order_facts(db, order), f"ready:{order.id}")
     return added
 
 
@@ -221,7 +317,14 @@ def match_wishes(db: Session, listing: PoolListing) -> int:
     for wish in wishes:
         words = [w.lower() for w in wish.keywords.replace("，", " ").replace(",", " ").split() if w]
         if all(w in text for w in words):
-            told += notify(db, unit_users(db, wish.unit_id), "wish_matched",
-                           f"您关注的“{wish.title}”有新资产进入公物池：{listing.title}", f"/listings/{listing.id}",
-                           f"wish:{wish.id}:{listing.id}")
+            told += announce(db, "wish_matched", {"unit_id": wish.unit_id, "wish": wish.title,
+                                                  "listing": listing.title, "listing_id": listing.id},
+                             f"wish:{wish.id}:{listing.id}")
     return told
+
+
+def channel_status() -> dict[str, bool]:
+    """Which outside channels this installation has configured (the settings page says so)."""
+    from market.channels import configured
+
+    return {"email": configured("email"), "chat": configured("chat")}

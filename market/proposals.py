@@ -41,7 +41,6 @@ from market.models import (
     utcnow,
 )
 from market.models.orders import PROPOSAL_POLICIES, PROPOSAL_STATUSES
-from market.notices import notify, role_users
 from market.orders import (
     TURNAROUND_DAYS,
     Part,
@@ -261,9 +260,6 @@ def run_matcher(db: Session, actor: User, policy: str = "tiered", time_limit: fl
     log_event(db, actor, "proposal", prop.id, "create",
               f"运行调配：{len(built.problem['requests'])} 行需求，调配 {served} 件，费用 {prop.cost_total:.2f} 元",
               after={"status": "draft", "solver_status": solution["status"]})
-    others = [uid for uid in role_users(db, "warehouse_admin") if uid != actor.id]
-    notify(db, others, "proposal_waiting", f"调配方案 #{prop.id} 待审核：调配 {served} 件，费用 {prop.cost_total:.2f} 元。",
-           f"/proposals/{prop.id}", f"proposal:{prop.id}")
     return prop
 
 

@@ -35,7 +35,6 @@ from market.models import (
     User,
     utcnow,
 )
-from market.notices import notify, unit_users
 from market.orders import own_unit_options
 
 MAX_LINE_QUANTITY = 100_000
@@ -151,9 +150,6 @@ def _decide(db: Session, actor: User, request_id: int, status: str, reason: str 
     log_event(db, actor, "request", req.id, "approve" if approved else "reject",
               f"批准申请 {req.number}" if approved else f"驳回申请 {req.number}：{reason}",
               {"status": before}, {"status": status})
-    notify(db, unit_users(db, req.unit_id), "request_approved" if approved else "request_rejected",
-           f"申请 {req.number}“{req.title}”已批准，等待调配。" if approved
-           else f"申请 {req.number}“{req.title}”被驳回：{reason}", f"/requests/{req.id}", f"decision:{req.id}")
     return req
 
 

@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from market.accounts import hash_password, verify_password
 from market.errors import NotAuthenticated, TooManyAttempts
 from market.models import LoginAttempt, User, utcnow
-from market.notices import notify, role_users
+from market.notices import announce
 
 WINDOW = timedelta(hours=1)
 ADDRESS_FREE, ADDRESS_CAP = 10, timedelta(minutes=15)
@@ -94,18 +94,15 @@ def _tell_sysadmins(db: Session, username: str, ip: str, now: datetime) -> None:
     hour = now.strftime("%Y%m%d%H")
     by_name, _ = _failures(db, since, LoginAttempt.username == username)
     by_address, _ = _failures(db, since, LoginAttempt.ip == ip)
-    admins = role_users(db, "sysadmin")
     if by_name == NOTICE_AT:
         tag = hashlib.sha256(username.encode()).hexdigest()[:16]
-        notify(db, admins, "login_failures",
-               f"账号“{username}”在 1 小时内登录失败 {by_name} 次（最近一次来自 {ip or '未知地址'}），"
-               f"已按失败次数逐次延长等待时间。如非本人所为，请核实并提醒该用户。",
-               "/admin/users", f"loginfail:u:{tag}:{hour}")
+        announce(db, "login_failures", {"text":
+                 f"账号“{username}”在 1 小时内登录失败 {by_name} 次（最近一次来自 {ip or '未知地址'}），"
+                 f"已按失败次数逐次延长等待时间。如非本人所为，请核实并提醒该用户。"}, f"loginfail:u:{tag}:{hour}")
     if ip and by_address == NOTICE_AT:
         tag = hashlib.sha256(ip.encode()).hexdigest()[:16]
-        notify(db, admins, "login_failures",
-               f"地址 {ip} 在 1 小时内登录失败 {by_address} 次，已按失败次数逐次延长该地址的等待时间。",
-               "/admin/users", f"loginfail:a:{tag}:{hour}")
+        announce(db, "login_failures", {"text": f"地址 {ip} 在 1 小时内登录失败 {by_address} 次，"
+                                                "已按失败次数逐次延长该地址的等待时间。"}, f"loginfail:a:{tag}:{hour}")
 
 
 def authenticate(db: Session, username: str, password: str, ip: str = "") -> User:

@@ -229,3 +229,32 @@ def test_acquisition_requests_in_their_states(demo):
     assert got["TYJ"][:2] == ("over_cap", "exception")  # waiting for finance
     assert got["WJW"][:2] == ("pool_offer", "pool")  # waiting for the unit's answer to the pool's offer
     assert got["RSJ"][1] in ("within", "from_pool")
+
+
+def test_demo_users_have_email_and_mail_waits_without_a_server(demo, monkeypatch):
+    """Every demo account has an e-mail address; with no mail server configured the e-mails a new action causes
+    wait in the outbox, marked 未配置邮件服务, and nothing fails (last: it adds a request to the city)."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from market import channels
+    from market.models import Category, Delivery, User
+    from market.requests import LineInput, submit_request
+
+    for name in ("GONGWUCANG_SMTP_URL", "GONGWUCANG_SMTP_HOST", "GONGWUCANG_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    url, _, _ = demo
+    with session_scope(url, write=True) as db:
+        users = db.exec(select(User)).all()
+        assert users and all(u.email and u.email.endswith("@jinchuan.example.gov.cn") for u in users)
+        assert db.exec(select(Delivery)).first() is None  # the year of history is not mailed
+        staff = next(u for u in users if u.username == "jyj_staff")
+        cat = db.exec(select(Category).where(Category.code == "A05010201")).one()
+        submit_request(db, staff, "演示：新增会议保障", [LineInput(cat.id, 5, TODAY + timedelta(days=30),
+                                                                TODAY + timedelta(days=31))])
+    assert channels.send_pending(url=url)["unconfigured"] >= 1
+    with session_scope(url) as db:
+        rows = db.exec(select(Delivery)).all()
+        assert rows and {(r.channel, r.status, r.last_error) for r in rows} == {("email", "queued", "未配置邮件服务")}
+        assert {r.address for r in rows} == {"gwc.admin@jinchuan.example.gov.cn"}  # the approver of loans

@@ -41,7 +41,11 @@ def test_decisions_and_proposals_notify(db, world):
     add_user(db, "admin2", "warehouse_admin", world.bureau)
     db.commit()
     run_matcher(db, world.user("admin"), today=date(2026, 11, 23))
-    assert any("待审核" in t for t in _texts(db, "admin2")) and _texts(db, "admin") == []
+    assert any("待审核" in t for t in _texts(db, "admin2"))
+    assert not any("调配方案" in t for t in _texts(db, "admin"))  # who ran the matcher is not told of it
+    assert [t for t in _texts(db, "admin") if "待您审批" in t] == [  # the approver was told of each request
+        "市教育局的申请 XQ2026000001“会议”（共 5 件，参考价值 1750.00 元）待您审批。",
+        "市教育局的申请 XQ2026000002“小会”（共 5 件，参考价值 1750.00 元）待您审批。"]
 
 
 def _two_chairs_out(db, world):

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 from market import purchasing, stats
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.infra.db import session_scope
-from market.models import Asset, PurchaseNeed, User
+from market.models import Asset, Notice, PurchaseNeed, User
 from market.proposals import accept_proposal, run_matcher
 from market.requests import LineInput, approve_request, submit_request
 
@@ -43,6 +43,11 @@ def test_need_batch_purchase_receive_and_saving(db, world):
     assert purchasing.batch_saving(batch) == Decimal("8000.00")  # (6000 − 5200) × 10
     purchasing.receive_batch(db, world.user("admin"), batch.id, world.warehouse.id, "笔记本电脑", "联想", "ThinkPad E14")
     assert db.exec(select(func.count()).select_from(Asset).where(Asset.listing_id == batch.listing_id)).one() == 10
+    # the unit whose shortfall was bought is told it has arrived (market/notify_rules.py)
+    arrived = db.exec(select(Notice.text, User.username).join(User, User.id == Notice.user_id)
+                      .where(Notice.kind == "purchase_arrived").order_by(User.username)).all()
+    assert [u for _, u in arrived] == ["mgr_edu", "staff_edu"]
+    assert "笔记本电脑 10 件已入库公物仓一号库（采购批次 CG" in arrived[0][0]
     assert purchasing.total_saving(db) == (Decimal("8000.00"), 1)
     fig = {f.label: f for f in stats.dashboard(db, world.user("finance")).figures}
     assert fig["集中采购节约"].value == "¥8,000.00"

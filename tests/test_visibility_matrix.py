@@ -168,6 +168,7 @@ ID_QUERIES = {
 LISTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "/": [("", ()), ("q=椅", ())],
     "/login": [("", ())],
+    "/settings/notify": [("", ())],  # one's own address and channels only
     "/requests": [("", ("request:title",)), ("status=approved", ()), ("q=QXE", ()), ("q=QXH", ()),
                   ("export=xlsx", ("request:title",))],
     "/assets": [("", ()), ("unit={edu}", ()), ("unit={health}", ()), ("unit={bureau}", ()), ("export=xlsx", ()),
@@ -249,6 +250,7 @@ NO_OBJECT = {
     ("POST", "/api/units"), ("POST", "/api/users"), ("POST", "/api/vendors"), ("POST", "/api/offers"),
     ("POST", "/api/rules"), ("POST", "/api/evaluation/weights"), ("POST", "/api/purchasing/batches"),
     ("POST", "/api/wishes"), ("POST", "/api/proposals"),
+    ("POST", "/settings/notify"), ("POST", "/api/me/notify"),  # one's own channels
 }
 # A refusal here may be a 2xx/3xx that changes nothing: marking someone else's message read marks none.
 NOOP_OK = {"/notices/read", "/api/notices/read"}

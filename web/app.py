@@ -75,11 +75,13 @@ def routes() -> list:
 
 SWEEP_SECONDS = 3600
 SYNC_SECONDS = 0.5
+DELIVER_SECONDS = 10
 
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette):  # noqa: ANN201
-    """Every hour: remind borrowers of loans due within three days or overdue."""
+    """Every hour: remind borrowers of loans due within three days or overdue; every few seconds: send the
+    notices waiting in the outbox by e-mail and to the work chat."""
     # No more threads run sync endpoints than there are database connections for them (market/infra/db.py).
     anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
     hold_shared()  # this process serves the data directory: ``restore`` refuses until it exits
@@ -91,6 +93,15 @@ async def lifespan(app: Starlette):  # noqa: ANN201
             except Exception:  # a failed sweep must not stop the app; the next hour tries again
                 log.exception("loan reminder sweep failed")
             await asyncio.sleep(SWEEP_SECONDS)
+
+    async def deliver() -> None:
+        """Send the e-mails and work-chat messages the outbox holds (after their actions committed)."""
+        while True:
+            try:
+                await run_in_threadpool(_deliver)
+            except Exception:  # a failing channel is recorded per row; this is the database itself failing
+                log.exception("notice delivery failed")
+            await asyncio.sleep(DELIVER_SECONDS)
 
     async def search_sync() -> None:
         """Keep this process's search index caught up with the ledger (a change shows within a second)."""
@@ -108,7 +119,8 @@ async def lifespan(app: Starlette):  # noqa: ANN201
             await asyncio.sleep(SYNC_SECONDS)
 
     background = os.environ.get("GONGWUCANG_BACKGROUND", "1") != "0"  # tests run without the timers
-    tasks = [asyncio.create_task(sweeper()), asyncio.create_task(search_sync())] if background else []
+    tasks = ([asyncio.create_task(sweeper()), asyncio.create_task(search_sync()), asyncio.create_task(deliver())]
+             if background else [])
     yield
     for task in tasks:
         task.cancel()
@@ -133,6 +145,12 @@ def _catch_up(prune: bool) -> None:
     if prune:  # a write of its own: upgrading the read above to a write fails on SQLite if another worker wrote
         with session_scope(write=True) as db:
             prune_outbox(db)
+
+
+def _deliver() -> None:
+    from market.channels import send_pending
+
+    send_pending()
 
 
 def _sweep() -> None:

@@ -266,6 +266,27 @@ def cmd_reindex(args: argparse.Namespace) -> None:
     print(f"已重建搜索索引：{n} 条文档，用时 {time.perf_counter() - started:.1f} 秒（{where}）。")
 
 
+def cmd_notify(args: argparse.Namespace) -> None:
+    from market.channels import delivery_summary, send_pending
+    from market.infra.db import session_scope
+    from market.notices import sweep_loans
+
+    _prepare_database(build_demo=False)
+    if args.sweep:
+        with session_scope(write=True) as db:
+            print(f"到期、逾期与待领取提醒：新发 {sweep_loans(db)} 条。")
+    if args.send or not args.sweep:
+        got = send_pending(limit=args.limit)
+        print(f"外部通知：发送成功 {got['sent']} 条，稍后重试 {got['retry']} 条，放弃 {got['failed']} 条"
+              + (f"，未配置发送通道而暂存 {got['unconfigured']} 条（未配置邮件服务或工作群机器人）"
+                 if got["unconfigured"] else "") + "。")
+    with session_scope() as db:
+        names = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
+        for channel, counts in sorted(delivery_summary(db).items()):
+            label = {"email": "邮件", "chat": "工作群"}.get(channel, channel)
+            print(f"  {label}：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(counts.items())))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gongwucang", description="公物仓：行政事业单位资产共享调剂平台")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -317,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     reidx = sub.add_parser("reindex", help="从数据库重建搜索索引")
     reidx.set_defaults(func=cmd_reindex)
+
+    note = sub.add_parser("notify", help="发送到期提醒（--sweep）与待发的邮件、工作群通知（--send，默认）")
+    note.add_argument("--send", action="store_true", help="发送待发的邮件与工作群通知（失败的按退避时间重试）")
+    note.add_argument("--sweep", action="store_true", help="检查到期、逾期与待领取的单据并提醒")
+    note.add_argument("--limit", type=int, default=500, help="本次最多发送条数（默认 500）")
+    note.set_defaults(func=cmd_notify)
 
     bak = sub.add_parser("backup", help="在线备份 SQLite 数据库（服务运行时也安全）")
     bak.add_argument("file", nargs="?", help="备份文件路径（默认 data/backups/ 下按时间命名）")

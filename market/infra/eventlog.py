@@ -1,4 +1,5 @@
-"""Writing and reading the append-only event log."""
+"""Writing and reading the append-only event log. Each event logged tells the people ``market.notify_rules``
+names for it, in the same transaction (``market.notices.follow``)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def log_event(
         ref_id=ref[1] if ref else None,
     )
     db.add(ev)
+    from market.notices import follow  # the one table of events → recipients (market.notify_rules)
+
+    follow(db, ev)
     return ev
 
 

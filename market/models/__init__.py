@@ -16,7 +16,7 @@ from market.models.catalogue import ApprovalRule, Category, Setting
 from market.models.counts import COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount
 from market.models.disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, DisposalItem
 from market.models.events import Event, SearchOutbox
-from market.models.notices import NOTICE_KINDS, Notice, Wish
+from market.models.notices import CHANNELS, DELIVERY_STATUSES, NOTICE_KINDS, Delivery, Notice, Wish
 from market.models.orders import (
     DAMAGE_CAUSES,
     ORDER_KINDS,
@@ -44,7 +44,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ASSET_STATUSES", "Setting", "BATCH_STATUSES", "PurchaseBatch", "PurchaseNeed", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
-    "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
+    "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "CHANNELS", "DELIVERY_STATUSES", "Delivery", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
     "USABLE_CONDITIONS", "ACQUISITION_OUTCOMES", "REQUEST_KINDS", "Acquisition", "ApiToken", "ApprovalRule", "Asset", "ConfigStandard", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",
     "Request", "RequestLine", "SearchOutbox", "Unit", "User", "Warehouse", "metadata", "money", "utcnow",

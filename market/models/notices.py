@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from market.models.base import UTCDateTime, utcnow
 
-NOTICE_KINDS = {
-    "request_approved": "申请已批准",
-    "request_rejected": "申请被驳回",
-    "proposal_waiting": "调配方案待审核",
-    "loan_due": "出借即将到期",
-    "loan_overdue": "出借已逾期",
-    "wish_matched": "心愿单有新资产",
-    "disposal_waiting": "处置单待办理",
-    "login_failures": "登录失败告警",
-    "acq_pool_offer": "配置申请可调剂",
-    "acq_exception": "超标配置待特批",
-    "acq_decided": "配置申请已办结",
-}
+# kind → label: filled from the one table of events → recipients (``market.notify_rules``), row by row.
+NOTICE_KINDS: dict[str, str] = {}
+
+CHANNELS = {"email": "邮件", "chat": "工作群"}
+DELIVERY_STATUSES = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
 
 
 class Notice(SQLModel, table=True):
@@ -41,6 +33,35 @@ class Notice(SQLModel, table=True):
     @property
     def kind_label(self) -> str:
         return NOTICE_KINDS.get(self.kind, self.kind)
+
+
+class Delivery(SQLModel, table=True):
+    """One notice to go out through a channel outside the app (e-mail, the work-chat robot): the outbox.
+
+    Written in the transaction of the change that caused the notice; sent after commit by
+    ``market.channels.send_pending`` (the app's background task, ``gongwucang notify --send``). A failure is
+    retried with back-off up to ``market.channels.MAX_ATTEMPTS`` times and then kept as failed with its error.
+    """
+
+    __table_args__ = (Index("ix_delivery_due", "status", "next_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    channel: str = Field(max_length=8)  # email, chat
+    address: str = Field(max_length=254, default="")  # the e-mail address when it was queued
+    subject: str = Field(max_length=200, default="")
+    body: str = Field(max_length=2000, default="")
+    status: str = Field(max_length=10, default="queued")
+    attempts: int = Field(default=0)
+    next_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    last_error: str = Field(max_length=300, default="")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+    @property
+    def status_label(self) -> str:
+        return DELIVERY_STATUSES.get(self.status, self.status)
 
 
 class Wish(SQLModel, table=True):

@@ -60,6 +60,11 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # Where notices reach this user besides the app (``market.channels``): an e-mail address, and whether they
+    # want notices by e-mail and in the work-chat group. Notices in the app are always on.
+    email: str | None = Field(default=None, max_length=254)
+    notify_email: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    notify_chat: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
     @property
     def role_label(self) -> str:

@@ -43,21 +43,23 @@ def users(request: Request, db: Session, user: User | None, body: Any) -> dict[s
 
 @declare("POST", "/api/users", "创建用户", "管理", write=True, body=obj(
     ["username", "role", "password"], username=TEXT(User.username, "用户名"), role=STR, password=STR, unit_id=INT,
-    display_name=TEXT(User.display_name, "姓名")))
+    display_name=TEXT(User.display_name, "姓名"), email=TEXT(User.email, "电子邮箱")))
 def add_user(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return to_json(create_user(db, user, field(body, "username", str), field(body, "role", str),
                                field(body, "password", str), field(body, "unit_id", int, required=False),
-                               field(body, "display_name", str, required=False) or ""))
+                               field(body, "display_name", str, required=False) or "",
+                               email=field(body, "email", str, required=False)))
 
 
 @declare("POST", "/api/users/{id}", "修改角色、单位、启用状态或重置密码", "管理", write=True, body=obj(
-    [], role=STR, unit_id=INT, is_active={"type": "boolean"}, password=STR))
+    [], role=STR, unit_id=INT, is_active={"type": "boolean"}, password=STR, email=TEXT(User.email, "电子邮箱")))
 def update_user(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     body = body or {}
     return to_json(accounts.update_user(db, user, path_id(request), field(body, "role", str, required=False),
                                    field(body, "unit_id", int, required=False),
                                    field(body, "is_active", bool, required=False),
-                                   field(body, "password", str, required=False)))
+                                   field(body, "password", str, required=False),
+                                   field(body, "email", str, required=False)))
 
 
 @declare("GET", "/api/categories", "资产分类目录", "管理")

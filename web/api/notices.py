@@ -8,6 +8,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market import accounts
 from market import notices as svc
 from market.models import User, Wish
 from web import lists
@@ -26,6 +27,17 @@ def list_notices(request: Request, db: Session, user: User | None, body: Any) ->
 @declare("POST", "/api/notices/read", "标为已读（不给 id 则全部）", "消息", write=True, body=obj([], id=INT))
 def read(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return {"marked": svc.mark_read(db, user, field(body or {}, "id", int, required=False))}
+
+
+@declare("POST", "/api/me/notify", "我的通知方式：电子邮箱，是否同时以邮件、工作群通知（站内消息始终开启）", "消息",
+         write=True, body=obj([], email=TEXT(User.email, "电子邮箱"), by_email={"type": "boolean"},
+                              by_chat={"type": "boolean"}))
+def notify_channels(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    body = body or {}
+    me = accounts.set_notice_channels(db, user, field(body, "email", str, required=False),
+                                      bool(field(body, "by_email", bool, required=False)),
+                                      bool(field(body, "by_chat", bool, required=False)))
+    return {"email": me.email, "by_email": me.notify_email, "by_chat": me.notify_chat}
 
 
 @declare("GET", "/api/board", "需求广场：各单位公开的需求（按单位、分类筛选，搜索；分页、排序、导出）", "需求广场",

@@ -79,7 +79,8 @@ def unit_staffing(request: Request, db: Session, user: User, form: FormData) -> 
 def user_add(request: Request, db: Session, user: User, form: FormData) -> None:
     create_user(db, user, params.text(form, "username", "用户名", User.username), str(form.get("role") or ""),
                 str(form.get("password") or ""), params.integer(form, "unit", "所属单位", 1, required=False),
-                params.text(form, "display_name", "姓名", User.display_name, required=False))
+                params.text(form, "display_name", "姓名", User.display_name, required=False),
+                email=params.text(form, "email", "电子邮箱", User.email, required=False))
 
 
 @_act("/admin/users/{id}", "users")
@@ -87,7 +88,8 @@ def user_update(request: Request, db: Session, user: User, form: FormData) -> No
     accounts.update_user(db, user, path_id(request), role=str(form.get("role") or "") or None,
                     unit_id=params.integer(form, "unit", "所属单位", 1, required=False),
                     is_active=form.get("is_active") == "1",
-                    password=str(form.get("password") or "") or None)
+                    password=str(form.get("password") or "") or None,
+                    email=params.text(form, "email", "电子邮箱", User.email, required=False) if "email" in form else None)
 
 
 @_act("/admin/categories/{id}", "categories")
