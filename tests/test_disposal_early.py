@@ -122,6 +122,8 @@ def test_through_the_api_and_the_pages(http, world):
                                           purchased=YOUNG))
         db.commit()
     mgr = _auth(http, "mgr_edu")
+    value = http.get(f"/api/assets/{a}", headers=mgr).json()["value"]
+    assert value["min_life_years"] == 6 and value["min_life_ends"] == "2030-06-01" and value["below_min_life"] is True
     r = http.post("/api/disposals", headers=mgr, json={"asset_ids": [a], "method": "sale", "reason": "换新"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "below_min_life"
     assert "未达到最低使用年限（6 年）" in r.json()["error"]["message"]

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from market import assets
+from market.depreciation import life_of
 from market.infra.eventlog import history
 from market.models import User
 from web import lists
@@ -20,7 +21,14 @@ from web.params import path_id
 def asset_json(db: Session, asset) -> dict[str, Any]:  # noqa: ANN001
     events = [{"at": e.at.isoformat(), "action": e.action, "summary": e.summary, "actor_id": e.actor_id,
                "ref": f"{e.ref_entity}:{e.ref_id}" if e.ref_entity else None} for e in history(db, "asset", asset.id)]
-    return to_json(asset, history=events)
+    life = life_of(db, asset)
+    d = life.depreciation
+    value = {"original": str(d.original), "accumulated_depreciation": str(d.accumulated), "net": str(d.net),
+             "months_depreciated": d.months, "depreciation_months": d.life_months, "age_months": d.age_months,
+             "min_life_years": life.min_life_years,
+             "min_life_ends": life.min_life_ends.isoformat() if life.min_life_ends else None,
+             "below_min_life": life.below_min_life}
+    return to_json(asset, history=events, value=value)
 
 
 @declare("GET", "/api/assets", "资产列表（单位角色只见本单位的；按单位、状态、分类筛选，按编号、名称、品牌、型号、地点、"
@@ -29,7 +37,7 @@ def list_assets(request: Request, db: Session, user: User | None, body: Any) -> 
     return lists.list_json(request, db, user, assets.ASSET_LIST, lambda lp: to_json)
 
 
-@declare("GET", "/api/assets/{id}", "资产详情与全生命周期记录", "资产")
+@declare("GET", "/api/assets/{id}", "资产详情（含原值、累计折旧、净值与最低使用年限）与全生命周期记录", "资产")
 def get_asset(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return asset_json(db, assets.visible_asset(db, user, path_id(request)))
 
