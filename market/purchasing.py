@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -169,8 +170,11 @@ def batch_saving(batch: PurchaseBatch) -> Decimal:
     return money((batch.reference_price - batch.unit_price) * batch.quantity)
 
 
-def total_saving(db: Session) -> tuple[Decimal, int]:
-    batches = db.exec(select(PurchaseBatch).where(PurchaseBatch.status.in_(["purchased", "received"]))).all()
+def total_saving(db: Session, condition: Any = None) -> tuple[Decimal, int]:
+    """What buying centrally saved against the categories' reference prices, and in how many batches (those bought;
+    ``condition`` narrows them, e.g. to a period)."""
+    stmt = select(PurchaseBatch).where(PurchaseBatch.status.in_(["purchased", "received"]))
+    batches = db.exec(stmt if condition is None else stmt.where(condition)).all()
     return sum((batch_saving(b) for b in batches), Decimal(0)), len(batches)
 
 

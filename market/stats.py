@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +38,7 @@ from market.assets import ASSET_COLUMNS, ASSET_FILTERS, ASSET_SEARCH
 from market.depreciation import beijing_today, total_net
 from market.errors import InvalidInput
 from market.lists import Column, Filter, ListQuery, ListSpec, named, names, numbered
-from market.models import Asset, Category, Order, OrderItem, Proposal, Unit, User, utcnow
+from market.models import Asset, Category, Order, OrderItem, Proposal, PurchaseBatch, Unit, User, utcnow
 from market.proposals import savings
 from market.purchasing import total_saving
 
@@ -50,9 +50,74 @@ POOL = ("listed", "reserved", "on_loan")
 @dataclass
 class Figure:
     label: str
-    value: str
+    value: str  # as the page shows it ("8,459 件")
     method: str
     link: str = ""
+    number: float = 0  # the figure as a number, for the API and the workbook
+    unit: str = ""  # 件, 元, %, 批次, 吨 …
+    current: bool = False  # a state of today (the ledger as it is), not a sum over the period
+
+
+BEIJING = timezone(timedelta(hours=8))
+MAX_PERIOD_DAYS = 3660  # ten years
+
+
+@dataclass(frozen=True)
+class Period:
+    """The dates a dashboard's sums and charts cover, both included (Beijing days)."""
+
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[start, end) as moments: midnight Beijing time of the first day and of the day after the last."""
+        return (datetime.combine(self.start, time(), tzinfo=BEIJING),
+                datetime.combine(self.end + timedelta(days=1), time(), tzinfo=BEIJING))
+
+    def holds(self, moment: datetime | None) -> Any:
+        """The SQL condition "``moment`` falls in the period"."""
+        first, after = self.bounds()
+        return and_(moment >= first, moment < after)
+
+    def months(self) -> list[str]:
+        """Every calendar month the period touches, oldest first, as YYYY-MM (the quiet ones too)."""
+        out, (y, m) = [], (self.start.year, self.start.month)
+        while (y, m) <= (self.end.year, self.end.month):
+            out.append(f"{y:04d}-{m:02d}")
+            y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+        return out
+
+
+def period(start: str | None = None, end: str | None = None, today: date | None = None) -> Period:
+    """The period a dashboard was asked for (``from`` / ``to`` as YYYY-MM-DD); by default the twelve calendar months
+    up to today. A clear error for a date that is not one, a start after the end, or more than ten years."""
+    today = today or beijing_today()
+
+    def day(raw: str | None, field: str, label: str) -> date | None:
+        raw = (raw or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw[:10]) if len(raw) <= 10 else date.fromisoformat("x")
+        except ValueError:
+            raise InvalidInput(f"{label}“{raw[:20]}”不是有效日期（格式：2026-01-01）。", field) from None
+
+    last = day(end, "to", "结束日期") or today
+    first = day(start, "from", "开始日期")
+    if first is None:
+        y, m = last.year, last.month - 11
+        if m < 1:
+            y, m = y - 1, m + 12
+        first = date(y, m, 1)
+    if first > last:
+        raise InvalidInput("开始日期不能晚于结束日期。", "from")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        raise InvalidInput("统计区间最长十年，请缩短。", "from")
+    return Period(first, last)
 
 
 @dataclass
@@ -72,6 +137,7 @@ class Dashboard:
     idle_units: list[Row] = field(default_factory=list)
     savings: list[Row] = field(default_factory=list)
     utilisation: list[Row] = field(default_factory=list)
+    period: Period | None = None
 
 
 def _pct(a: int, b: int) -> str:
@@ -82,10 +148,11 @@ def _yuan(d: Decimal) -> str:
     return f"¥{d:,.2f}"
 
 
-def accepted_proposals(db: Session, since: date | None = None) -> list[Proposal]:
+def accepted_proposals(db: Session, within: Period | None = None) -> list[Proposal]:
     stmt = select(Proposal).where(Proposal.status == "accepted").order_by(Proposal.accepted_at)
-    rows = list(db.exec(stmt))
-    return [p for p in rows if since is None or p.accepted_at.date() >= since]
+    if within is not None:
+        stmt = stmt.where(within.holds(Proposal.accepted_at))
+    return list(db.exec(stmt))
 
 
 def served_from_stock(prop: Proposal) -> dict[str, int]:
@@ -98,25 +165,28 @@ def served_from_stock(prop: Proposal) -> dict[str, int]:
     return out
 
 
-def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
+def dashboard(db: Session, actor: User, today: date | None = None, within: Period | None = None) -> Dashboard:
+    """The figures and charts: sums over ``within`` (by default the twelve months up to ``today``), and the
+    ledger's state of today where a figure is one (marked ``current``)."""
     require_ledger_reader(actor)
-    today = today or utcnow().date()
-    d = Dashboard()
+    today = today or beijing_today()
+    within = within or period(today=today)
+    d = Dashboard(period=within)
     by_status = dict(db.exec(select(Asset.status, func.count()).group_by(Asset.status)).all())
     active = sum(by_status.get(s, 0) for s in ACTIVE)
     idle = sum(by_status.get(s, 0) for s in IDLE)
     pool = sum(by_status.get(s, 0) for s in POOL)
-    year_ago = utcnow() - timedelta(days=365)
+    handed_out = within.holds(OrderItem.handed_out_at)
     used = db.exec(select(func.count(func.distinct(OrderItem.asset_id))).join(Asset, Asset.id == OrderItem.asset_id)
-                   .where(OrderItem.handed_out_at >= year_ago, Asset.status.in_(POOL))).one()
-    props = accepted_proposals(db)
+                   .where(handed_out, Asset.status.in_(POOL))).one()
+    props = accepted_proposals(db, within)
     fitting = [savings(p) for p in props]
     saved_fit = sum((f.saved for f in fitting), Decimal(0))
     saved_new = sum((p.cost_all_new - p.cost_total for p in props if p.cost_all_new is not None), Decimal(0))
     rentable = [p for p in props if p.cost_all_rented is not None]
     saved_rent = sum((p.cost_all_rented - p.cost_total for p in rentable), Decimal(0))
     units_alloc = sum(a["quantity"] for p in props for a in p.solution.get("assignments", []))
-    purchase_saved, batches_n = total_saving(db)
+    purchase_saved, batches_n = total_saving(db, within.holds(PurchaseBatch.purchased_at))
     overdue = db.exec(select(func.count()).select_from(Order).where(
         Order.status == "on_loan", Order.end_date.is_not(None), Order.end_date < today)).one()
     cats = {c.code: c for c in db.exec(select(Category))}
@@ -133,35 +203,45 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
         select(OrderItem.asset_id).where(OrderItem.handed_out_at.is_not(None))))).all()
     waiting = db.exec(select(*ledger).where(Asset.status == "listed")).all()
     reused_net, waiting_net = total_net(db, reused, on), total_net(db, waiting, on)
+    idle_rate = idle / active * 100 if active else 0
+    use_rate = used / pool * 100 if pool else 0
+    batches_q = f"&from={within.start:%Y%m%d}&to={within.end:%Y%m%d}"
     d.figures = [
-        Figure("在账资产", f"{active:,} 件", "未处置、未核销的资产件数。", "/stats/records?kind=active"),
-        Figure("闲置率", _pct(idle, active), f"闲置或在池资产 {idle:,} 件 ÷ 在账资产 {active:,} 件。",
-               "/stats/records?kind=idle"),
-        Figure("公物池利用率", _pct(used, pool), f"近 365 天出借过的公物池资产 {used:,} 件 ÷ 公物池资产 {pool:,} 件。",
-               "/stats/records?kind=pool"),
-        Figure("调配批次", f"{len(props):,} 批次、{units_alloc:,} 件", "已采纳的调配方案数（批次）及其调配的件数（含租赁）。",
-               "/stats/records?kind=batches"),
+        Figure("在账资产", f"{active:,} 件", "当前：未处置、未核销的资产件数。", "/stats/records?kind=active",
+               active, "件", True),
+        Figure("闲置率", _pct(idle, active), f"当前：闲置或在池资产 {idle:,} 件 ÷ 在账资产 {active:,} 件。",
+               "/stats/records?kind=idle", round(idle_rate, 1), "%", True),
+        Figure("公物池利用率", _pct(used, pool), f"统计期内出借过的公物池资产 {used:,} 件 ÷ 当前公物池资产 {pool:,} 件。",
+               "/stats/records?kind=pool", round(use_rate, 1), "%"),
+        Figure("调配批次", f"{len(props):,} 批次、{units_alloc:,} 件",
+               f"统计期内已采纳的调配方案数（批次）；调配 {units_alloc:,} 件（含租赁）。",
+               "/stats/records?kind=batches" + batches_q, len(props), "批次"),
+        Figure("调配件数", f"{units_alloc:,} 件", "统计期内已采纳的调配方案调配的件数（含租赁）。",
+               "/stats/records?kind=batches" + batches_q, units_alloc, "件"),
         Figure("节约资金（适用口径）", _yuan(saved_fit),
-               "各已采纳方案：出借对照向最便宜的租赁商租用同样天数（无人出租的分类对照新购），永久调剂对照按分类参考单价新购，"
-               "对照成本 − 方案费用，求和。", "/stats/records?kind=batches"),
+               "统计期内各已采纳方案：出借对照向最便宜的租赁商租用同样天数（无人出租的分类对照新购），永久调剂对照按分类参考单价"
+               "新购，对照成本 − 方案费用，求和。", "/stats/records?kind=batches" + batches_q, float(saved_fit), "元"),
         Figure("节约资金（相对新购）", _yuan(saved_new),
-               "各已采纳方案：全部按分类参考单价新购的费用 − 方案费用，求和（出借几天也按买新计，偏高）。",
-               "/stats/records?kind=batches"),
+               "统计期内各已采纳方案：全部按分类参考单价新购的费用 − 方案费用，求和（出借几天也按买新计，偏高）。",
+               "/stats/records?kind=batches" + batches_q, float(saved_new), "元"),
         Figure("节约资金（相对租用）", _yuan(saved_rent),
-               f"可全部租用的 {len(rentable)} 个方案：全部向最便宜的租赁商租用的费用 − 方案费用，求和。",
-               "/stats/records?kind=batches"),
+               f"统计期内可全部租用的 {len(rentable)} 个方案：全部向最便宜的租赁商租用的费用 − 方案费用，求和。",
+               "/stats/records?kind=batches" + batches_q, float(saved_rent), "元"),
         Figure("集中采购节约", _yuan(purchase_saved),
-               f"{batches_n} 个已采购批次：（分类参考单价 − 成交单价）× 数量，求和。", "/purchasing"),
-        Figure("减少碳排放", f"{co2 / 1000:,.2f} 吨 CO₂e", "由库存和闲置资产满足的件数 × 分类的单件新品碳排放系数。",
-               "/stats/records?kind=batches"),
-        Figure("减少废弃物", f"{waste / 1000:,.2f} 吨", "由库存和闲置资产满足的件数 × 分类的单件典型重量。",
-               "/stats/records?kind=batches"),
-        Figure("逾期出借", f"{overdue:,} 单", "出借中且已过归还日期的出借单。", "/stats/records?kind=overdue"),
+               f"统计期内采购的 {batches_n} 个批次：（分类参考单价 − 成交单价）× 数量，求和。", "/purchasing",
+               float(purchase_saved), "元"),
+        Figure("减少碳排放", f"{co2 / 1000:,.2f} 吨 CO₂e", "统计期内由库存和闲置资产满足的件数 × 分类的单件新品碳排放系数。",
+               "/stats/records?kind=batches" + batches_q, round(co2 / 1000, 3), "吨 CO₂e"),
+        Figure("减少废弃物", f"{waste / 1000:,.2f} 吨", "统计期内由库存和闲置资产满足的件数 × 分类的单件典型重量。",
+               "/stats/records?kind=batches" + batches_q, round(waste / 1000, 3), "吨"),
+        Figure("逾期出借", f"{overdue:,} 单", "当前：出借中且已过归还日期的出借单。", "/stats/records?kind=overdue",
+               overdue, "单", True),
         Figure("调剂资产净值", _yuan(reused_net),
-               f"经公物仓出借或调剂交付过的 {len(reused):,} 件资产今日的净值之和（原值 − 按分类折旧年限逐月直线法计提的"
-               "累计折旧；未设折旧年限或无取得日期的按原值）。"),
+               f"当前：经公物仓出借或调剂交付过的 {len(reused):,} 件资产今日的净值之和（原值 − 按分类折旧年限逐月直线法计提的"
+               "累计折旧；未设折旧年限或无取得日期的按原值）。", "", float(reused_net), "元", True),
         Figure("在池资产净值", _yuan(waiting_net),
-               f"在公物池中等待调剂的 {len(waiting):,} 件资产今日的净值之和（口径同上）。", "/stats/records?kind=pool"),
+               f"当前：在公物池中等待调剂的 {len(waiting):,} 件资产今日的净值之和（口径同上）。", "/stats/records?kind=pool",
+               float(waiting_net), "元", True),
     ]
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     saved_by_month: dict[str, Decimal] = defaultdict(Decimal)
@@ -170,7 +250,7 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
         months[key][0] += 1
         months[key][1] += sum(a["quantity"] for a in p.solution.get("assignments", []))
         saved_by_month[key] += f.saved
-    for key in last_months(today, 12):  # every month, the quiet ones too
+    for key in within.months():  # every month of the period, the quiet ones too
         n, q = months[key]
         link = f"/stats/records?kind=batches&month={key.replace('-', '')}"
         d.batches.append(Row(key, n, f"{n} 批次", link))
@@ -194,7 +274,7 @@ def dashboard(db: Session, actor: User, today: date | None = None) -> Dashboard:
     used_by_cat = dict(db.exec(
         select(Asset.category_id, func.count(func.distinct(OrderItem.asset_id)))
         .join(Asset, Asset.id == OrderItem.asset_id)
-        .where(OrderItem.handed_out_at >= year_ago, Asset.status.in_(POOL)).group_by(Asset.category_id)).all())
+        .where(handed_out, Asset.status.in_(POOL)).group_by(Asset.category_id)).all())
     cat_names = {c.id: c.name for c in cats.values()}
     util = sorted(((cid, used_by_cat.get(cid, 0) / n) for cid, n in pool_by_cat.items() if n), key=lambda t: -t[1])
     d.utilisation = [Row(cat_names.get(cid, str(cid)), r * 100, f"{r * 100:.1f}%",
@@ -241,6 +321,15 @@ def _month(value: int) -> Any:
     start = datetime(year, month, 1, tzinfo=UTC)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     return and_(Proposal.accepted_at >= start, Proposal.accepted_at < end)
+
+
+def _day_start(value: int, after: bool = False) -> datetime:
+    """Midnight (Beijing) of the day ``value`` (YYYYMMDD, as the dashboard links a period), or of the day after."""
+    try:
+        day = date(value // 10000, value // 100 % 100, value % 100)
+    except ValueError:
+        raise InvalidInput("日期须写作 YYYYMMDD，如 20260101。", "from") from None
+    return datetime.combine(day + timedelta(days=1 if after else 0), time(), tzinfo=BEIJING)
 
 
 def last_months(today: date, n: int) -> list[str]:
@@ -295,7 +384,9 @@ RECORD_LISTS: dict[str, ListSpec] = {
                      None if p.cost_all_new is None else p.cost_all_new - p.cost_total))),
         sorts={"accepted": ("采纳日期", (Proposal.accepted_at, Proposal.id)),
                "newest": ("最新采纳", (Proposal.accepted_at.desc(), Proposal.id.desc()))},
-        filters=(Filter("month", "月份", _month, options=_months),),
+        filters=(Filter("month", "月份", _month, options=_months),
+                 Filter("from", "采纳日期起（YYYYMMDD）", lambda v: Proposal.accepted_at >= _day_start(v)),
+                 Filter("to", "采纳日期止（YYYYMMDD）", lambda v: Proposal.accepted_at < _day_start(v, after=True))),
         search=(numbered(Proposal.id),),
         where=_for_ledger_readers(lambda: Proposal.status == "accepted")),
 }
@@ -308,17 +399,23 @@ def record_list(kind: str) -> ListSpec:
     return RECORD_LISTS[kind]
 
 
-def workbook(db: Session, actor: User) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """The dashboard as sheets (title, headers, rows): the figures, the charts' data and every record behind the
-    idle, overdue and batch figures (all of them, from the same lists as the records' pages)."""
-    d = dashboard(db, actor)
+def workbook(db: Session, actor: User, within: Period | None = None) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """The dashboard as sheets (title, headers, rows): the figures (numbers as numbers, their unit beside them), the
+    charts' data and every record behind the idle, overdue and batch figures (all of them, from the same lists as
+    the records' pages; the batches of the period)."""
+    d = dashboard(db, actor, within=within)
+    within = d.period
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
-        ("指标", ["指标", "数值", "计算方法"], [[f.label, f.value, f.method] for f in d.figures])]
+        ("指标", ["指标", "数值", "单位", "统计口径", "计算方法"],
+         [[f.label, f.number, f.unit, "当前" if f.current else within.label, f.method] for f in d.figures])]
     for title, rows, col in (("每月调配", d.months, "件数"), ("每月批次", d.batches, "批次"),
                              ("每月节约", d.savings, "节约（元）"), ("闲置分类", d.idle_categories, "闲置件数"),
                              ("单位闲置率", d.idle_units, "闲置率（%）"), ("分类利用率", d.utilisation, "利用率（%）")):
         sheets.append((title, ["项目", col], [[r.label, round(r.value, 2)] for r in rows]))
     for kind in ("idle", "overdue", "batches"):
-        headers, rows = lists.export(db, actor, RECORD_LISTS[kind], ListQuery())
+        query = ListQuery()
+        if kind == "batches":
+            query = ListQuery(filters={"from": int(f"{within.start:%Y%m%d}"), "to": int(f"{within.end:%Y%m%d}")})
+        headers, rows = lists.export(db, actor, RECORD_LISTS[kind], query)
         sheets.append((RECORD_KINDS[kind][:31], headers, rows))
     return sheets

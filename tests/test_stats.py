@@ -89,3 +89,50 @@ def test_dashboard_page_charts_drilldown_and_excel(http, world):
     login(http, "staff_edu")
     assert http.get("/stats").status_code == 403
     assert http.get("/stats/export.xlsx").status_code == 403
+
+
+def test_a_period_narrows_the_sums_not_the_state_of_the_ledger(db, world):
+    """Issue 17.7: a date range for every figure and chart; every month of it shown; the ledger's state stays today's."""
+    import pytest
+
+    from market.errors import InvalidInput
+
+    _scenario(db, world)
+    now = stats.dashboard(db, world.user("finance"))
+    before = stats.dashboard(db, world.user("finance"), within=stats.Period(date(2026, 1, 1), date(2026, 11, 30)))
+    fig_now, fig_before = ({f.label: f for f in d.figures} for d in (now, before))
+    assert fig_now["调配批次"].number == 2 and fig_before["调配批次"].number == 0 and fig_before["调配件数"].number == 0
+    assert fig_before["在账资产"].number == fig_now["在账资产"].number == 22 and fig_before["在账资产"].current
+    assert fig_before["节约资金（相对新购）"].number == 0 and fig_now["节约资金（相对新购）"].number > 0
+    assert [r.label for r in before.months] == [f"2026-{m:02d}" for m in range(1, 12)]
+    assert all(r.value == 0 for r in before.months)
+    assert stats.period("2026-03-15", "2026-05-02").months() == ["2026-03", "2026-04", "2026-05"]
+    default = stats.period(today=date(2027, 1, 20))
+    assert (default.start, default.end) == (date(2026, 2, 1), date(2027, 1, 20))
+    for start, end, words in (("2026-13-01", "", "不是有效日期"), ("2026-05-02", "2026-03-15", "不能晚于"),
+                              ("2010-01-01", "2026-01-01", "最长十年")):
+        with pytest.raises(InvalidInput, match=words):
+            stats.period(start, end)
+
+
+def test_the_workbook_keeps_numbers_as_numbers_for_the_period(http, world):
+    with session_scope(write=True) as db:
+        for key in world.users:
+            world.users[key] = db.get(User, world.users[key].id)
+        _scenario(db, world)
+    login(http, "finance")
+    page = http.get("/stats?from=2026-01-01&to=2026-11-30").text
+    assert 'value="2026-01-01"' in page and "导出 Excel" in page and "from=2026-01-01" in page
+    wb = load_workbook(io.BytesIO(http.get("/stats/export.xlsx?from=2026-01-01&to=2026-11-30").content))
+    rows = {r[0]: r for r in wb["指标"].iter_rows(min_row=2, values_only=True)}
+    assert rows["在账资产"][1:4] == (22, "件", "当前") and isinstance(rows["在账资产"][1], int)
+    assert rows["调配批次"][1:4] == (0, "批次", "2026-01-01 至 2026-11-30")
+    assert isinstance(rows["闲置率"][1], float) and rows["闲置率"][2] == "%"
+    assert wb["已采纳的调配方案"].max_row == 1  # no batch in that period: the header alone
+    wb = load_workbook(io.BytesIO(http.get("/stats/export.xlsx").content))
+    assert wb["已采纳的调配方案"].max_row == 3 and isinstance(wb["每月调配"]["B2"].value, (int, float))
+    r = http.get("/stats?from=2026-05-02&to=2026-03-15")
+    assert r.status_code == 422 and "开始日期不能晚于结束日期" in r.text
+    api = http.get("/api/stats?from=2026-01-01&to=2026-11-30").json()
+    assert api["period"] == {"from": "2026-01-01", "to": "2026-11-30"}
+    assert {f["label"]: (f["number"], f["unit"]) for f in api["figures"]}["在账资产"] == (22, "件")

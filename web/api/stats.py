@@ -16,7 +16,7 @@ from market.errors import InvalidInput
 from market.lists import ListPage
 from market.models import User
 from web import lists
-from web.api.registry import INT, declare
+from web.api.registry import DATE, INT, declare
 
 
 def _plain(value: Any) -> Any:
@@ -43,9 +43,12 @@ def _record_params() -> list[tuple[str, dict[str, Any], str]]:
     return list(out.values())
 
 
-@declare("GET", "/api/stats", "运行统计：各项指标（含计算方法）与图表数据", "统计与监管")
+@declare("GET", "/api/stats", "运行统计：各项指标（数值 number 与单位 unit 分开，含计算方法）与图表数据；from/to 为统计区间",
+         "统计与监管", query=[("from", DATE, "统计区间开始日期（缺省：12 个月前的月初）"), ("to", DATE, "统计区间结束日期（缺省：今天）")])
 def dashboard(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return asdict(stats.dashboard(db, user))
+    q = request.query_params
+    d = stats.dashboard(db, user, within=stats.period(q.get("from"), q.get("to")))
+    return asdict(d) | {"period": {"from": d.period.start.isoformat(), "to": d.period.end.isoformat()}}
 
 
 @declare("GET", "/api/stats/records", "指标背后的明细记录（分页、搜索、筛选、排序、导出；筛选项随明细类型）", "统计与监管",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -16,9 +18,16 @@ from web.responses import download
 from web.templating import render
 
 
+def _period(request: Request) -> stats.Period:
+    q = request.query_params
+    return stats.period(q.get("from"), q.get("to"))
+
+
 @page("/stats")
 def dashboard(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return render(request, "dashboard.html", {"d": stats.dashboard(db, user)})
+    d = stats.dashboard(db, user, within=_period(request))
+    return render(request, "dashboard.html", {"d": d, "query": urlencode(
+        {"from": d.period.start.isoformat(), "to": d.period.end.isoformat()})})
 
 
 @page("/stats/records")
@@ -31,4 +40,5 @@ def records(request: Request, db: Session, user: User | None, form: FormData | N
 @page("/stats/export.xlsx")
 def export(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
     """The dashboard and every record behind it as an Excel workbook."""
-    return download(sheets.xlsx_bytes(stats.workbook(db, user)), sheets.XLSX_MEDIA, "gongwucang-stats.xlsx")
+    return download(sheets.xlsx_bytes(stats.workbook(db, user, _period(request))), sheets.XLSX_MEDIA,
+                    "gongwucang-stats.xlsx")
