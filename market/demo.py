@@ -304,7 +304,7 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
             add_user(f"{code.lower()}_admin", "unit_manager", units[code])
     for action, role in [("loan", "warehouse_admin"), ("idle_transfer", "warehouse_admin"),
                          ("ownership_transfer", "finance"), ("disposal", "finance")]:
-        db.add(ApprovalRule(action=action, min_value=Decimal(0), role=role))
+        db.add(ApprovalRule(action=action, min_value=Decimal(0), steps=[role]))
     db.flush()
     for u in users.values():
         log_event(db, None, "user", u.id, "create", f"创建用户 {u.username}（{u.role_label}）", after={"role": u.role})

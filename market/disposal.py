@@ -22,9 +22,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from market import fields
+from market import approvals, fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
-from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
 from market.fields import amount
@@ -35,7 +34,6 @@ from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_ti
 from market.models import (
     DISPOSAL_METHODS,
     DISPOSAL_STATUSES,
-    ROLES,
     Asset,
     DisposalCase,
     DisposalItem,
@@ -141,16 +139,35 @@ def apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str, 
                   before, snapshot(a), ref=("disposal", case.id))
     log_event(db, actor, "disposal", case.id, "apply", f"申请{case.method_label} {len(assets)} 件",
               after={"status": "applied"})
+    approvals.open_chain(db, approval_subject(case), tell=False)
     tell_next(db, case)
     return case
+
+
+def approval_subject(case: DisposalCase) -> approvals.Subject:
+    """The case as its approval chain sees it: a disposal of its book value, by its unit."""
+    return approvals.Subject("disposal", case.id, "disposal", case.book_value, case.unit_id,
+                             f"处置单 {case.number}", f"/disposals/{case.id}")
+
+
+def _chain_step(db: Session, actor: User, case: DisposalCase, approve: bool, reason: str = "") -> str:
+    """Decide the case's current approval step (its turn checked before its state, as every approval)."""
+    subject = approval_subject(case)
+    approvals.check_turn(db, actor, subject)
+    if case.status != "applied":
+        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    return approvals.decide(db, actor, subject, approve, reason)
+
+
+def _current_step(db: Session, case: DisposalCase) -> approvals.ApprovalStep | None:
+    return approvals.current_step(approvals.steps_of(db, approval_subject(case), case.status == "applied"))
 
 
 @transactional
 def approve_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
     case = visible(db, actor, DisposalCase, case_id)
-    require_approver(db, actor, "disposal", case.book_value)
-    if case.status != "applied":
-        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    if _chain_step(db, actor, case, True) == "next":
+        return case
     case.status, case.approved_by = "approved", actor.id
     log_event(db, actor, "disposal", case.id, "approve", "审批通过", {"status": "applied"}, {"status": "approved"})
     _log_assets(db, actor, case, "dispose_approve", f"处置单 {case.number}：审批通过")
@@ -163,9 +180,7 @@ def reject_disposal(db: Session, actor: User, case_id: int, reason: str) -> Disp
     if not reason or not reason.strip():
         raise InvalidInput("驳回须填写理由。", "reason")
     case = visible(db, actor, DisposalCase, case_id)
-    require_approver(db, actor, "disposal", case.book_value)
-    if case.status != "applied":
-        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    _chain_step(db, actor, case, False, reason.strip())
     case.status = "rejected"
     log_event(db, actor, "disposal", case.id, "reject", f"驳回：{reason.strip()}", {"status": "applied"},
               {"status": "rejected"})
@@ -335,7 +350,7 @@ def _operators(db: Session, case: DisposalCase) -> list[int]:
 
 # state → (who must act next, what they are asked to do). Adding a step means adding a row.
 NEXT_ACTORS: dict[str, tuple[Any, str]] = {
-    "applied": (lambda db, c: role_users(db, approver_role(db, "disposal", c.book_value)), "待审批"),
+    "applied": (lambda db, c: approvals.approvers(db, _current_step(db, c)), "待审批"),
     "approved": (lambda db, c: _operators(db, c) if c.method == "loss_writeoff" else role_users(db, "warehouse_admin"),
                  "已审批，待评估"),
     "appraised": (lambda db, c: role_users(db, "warehouse_admin"), "已评估，待成交或交接"),
@@ -366,7 +381,8 @@ def tell_next(db: Session, case: DisposalCase) -> int:
 def waiting_for(db: Session, case: DisposalCase) -> str:
     """Who the case waits for now, as the detail page says it ("" when it is closed)."""
     if case.status == "applied":
-        return f"等待{ROLES[approver_role(db, 'disposal', case.book_value)]}审批"
+        step = _current_step(db, case)
+        return f"等待{approvals.step_role_text(db, step)}审批" if step else "等待审批"
     if case.status == "approved":
         return "等待公物仓管理员核销" if case.method == "loss_writeoff" else "等待公物仓管理员评估（申请单位不能自行评估）"
     if case.status == "appraised":
@@ -382,7 +398,7 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
     """The steps this actor can take on the case now: approve, appraise, sell, hand_over, remit, write_off,
     confirm_sale / reject_sale, cancel."""
     steps = []
-    if case.status == "applied" and actor.role == approver_role(db, "disposal", case.book_value):
+    if case.status == "applied" and approvals.may_approve(actor, _current_step(db, case)):
         steps.append("approve")
     stock = _warehouse_stock(db, case)
     valuer = can(actor, "run_disposal")

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
+from market import approvals
 from market.access import UNIT_ROLES, HiddenAsset, asset_view, can, require, visible
-from market.approvals import approver_role
 from market.assets import snapshot, stamp
 from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
@@ -574,8 +574,14 @@ def order_view(db: Session, actor: User, order: Order) -> OrderView:
         can_return=order.status == "on_loan" and order.kind in ("loan", "rental") and can(actor, "take_return"),
         can_cancel=order.status == "allocated" and can(actor, "allocate"),
         can_settle=can(actor, "settle_damage"),
-        can_decide_allot=(order.kind == "allot" and order.status == "pending"
-                          and actor.role == approver_role(db, "ownership_transfer", order.cost)))
+        can_decide_allot=(order.kind == "allot" and order.status == "pending" and approvals.may_approve(
+            actor, approvals.current_step(approvals.steps_of(db, allot_approval(order), True)))))
+
+
+def allot_approval(order: Order) -> approvals.Subject:
+    """An ownership transfer (调拨单) as its approval chain sees it: its original value, the owning unit."""
+    return approvals.Subject("order", order.id, "ownership_transfer", order.cost, order.from_unit_id,
+                             f"调拨单 {order.number}", f"/orders/{order.id}")
 
 
 def order_detail(db: Session, actor: User, order_id: int) -> OrderView:

@@ -281,6 +281,15 @@ class Make:
             db.commit()
             return {"id": n.id}
 
+    def rule(self) -> dict[str, Any]:
+        from market.models import ApprovalRule
+
+        with self.db() as db:
+            rule = ApprovalRule(action="disposal", min_value=Decimal(200000 + self.n()), steps=["finance"])
+            db.add(rule)
+            db.commit()
+            return {"id": rule.id}
+
     def target_user(self) -> dict[str, Any]:
         from market.accounts import create_user
 
@@ -426,7 +435,10 @@ def _pages() -> list[Entry]:
         P("/admin/offers", CATALOGUE, data=lambda m, p: {
             "vendor": str(w(m).vendor.id), "category": str(w(m).projector.id), "price_per_unit_day": "80"}),
         P("/admin/rules", SYSADMIN, data=lambda m, p: {"action": "loan", "min_value": str(100000 + m.n()),
-                                                         "role": "finance"}),
+                                                         "step1": "unit_manager", "step2": "finance"}),
+        P("/admin/rules/{id}", SYSADMIN, lambda m: m.rule(), lambda m, p: {
+            "action": "disposal", "min_value": str(300000 + m.n()), "step1": "warehouse_admin", "step2": "finance"}),
+        P("/admin/rules/{id}/delete", SYSADMIN, lambda m: m.rule()),
         P("/admin/synonyms", CATALOGUE, data=lambda m, p: {"synonyms": f"天幕{m.n()} => 帐篷\n"}),
         P("/imports", OWNER_OR_ADMIN, data=lambda m, p: {"unit": str(w(m).edu.id)}, files=_ledger, background=True),
         P("/disposals", OWNER_OR_ADMIN, lambda m: {"assets": m.assets(status="idle")},
@@ -517,7 +529,10 @@ def _apis() -> list[Entry]:
         A("/api/offers", CATALOGUE, data=lambda m, p: {"vendor_id": w(m).vendor.id, "category_id": w(m).projector.id,
                                                           "price_per_unit_day": "80"}),
         A("/api/rules", SYSADMIN, data=lambda m, p: {"action": "loan", "min_value": str(100000 + m.n()),
-                                                        "role": "finance"}),
+                                                        "steps": ["unit_manager", "finance"]}),
+        A("/api/rules/{id}", SYSADMIN, lambda m: m.rule(), lambda m, p: {
+            "action": "disposal", "min_value": str(300000 + m.n()), "steps": ["finance"]}, method="PUT"),
+        A("/api/rules/{id}", SYSADMIN, lambda m: m.rule(), method="DELETE"),
         A("/api/disposals", OWNER_OR_ADMIN, lambda m: {"assets": m.assets(status="idle")},
           lambda m, p: {"asset_ids": p["assets"], "method": "sale", "reason": "超过使用年限"}),
         A("/api/disposals", ADMIN, lambda m: {"assets": m.stock()},

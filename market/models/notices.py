@@ -18,6 +18,7 @@ NOTICE_KINDS = {
     "wish_matched": "心愿单有新资产",
     "disposal_waiting": "处置单待办理",
     "login_failures": "登录失败告警",
+    "approval_waiting": "待审批",
 }
 
 
