@@ -12,11 +12,22 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
 from market import approvals
-from market.access import UNIT_ROLES, HiddenAsset, asset_view, can, require, visible
+from market.access import (
+    UNIT_ROLES,
+    HiddenAsset,
+    asset_view,
+    can,
+    held_by,
+    may_handle,
+    require,
+    require_handler,
+    require_user,
+    visible,
+)
 from market.assets import snapshot, stamp
 from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
-from market.infra.eventlog import log_event
+from market.infra.eventlog import history, log_event
 from market.infra.rows import get_or_404, locked
 from market.lists import Column, Filter, ListSpec, by_id, like, named, names, numbered
 from market.models import (
@@ -26,6 +37,7 @@ from market.models import (
     USABLE_CONDITIONS,
     Asset,
     DamageRecord,
+    Event,
     Order,
     OrderItem,
     PoolListing,
@@ -38,10 +50,12 @@ from market.models import (
     money,
     utcnow,
 )
+from market.notices import notify, role_users
 from market.pool.listings import touch_listing
 
 T = TypeVar("T", bound=SQLModel)
 
+MAX_QUEUE = 200  # orders in a holder's queue on the order list
 TURNAROUND_DAYS = 1  # days an item stays busy after a loan ends: return, check, cleaning
 CONDITION_RANK = {c: i for i, c in enumerate(CONDITIONS)}
 
@@ -215,6 +229,8 @@ def allocate(db: Session, actor: User, line_id: int, parts: list[Part], cost: De
     titles = "、".join(f"{listings[p.listing_id].title} × {p.quantity}" for p in parts)
     log_event(db, actor, "order", order.id, "create", f"生成{order.kind_label}：{titles}", after={"status": "allocated"})
     _mark_allocated(db, actor, req)
+    if first.warehouse_id is None:
+        tell_holder(db, order, titles)
     for listing_id in listings:
         touch_listing(db, listing_id)
     return order
@@ -288,9 +304,11 @@ def order_items(db: Session, order_id: int, pick_list: bool = True, viewer: User
 
 @transactional
 def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | None = None) -> Order:
-    """Check items out (出库). A loan goes out; a transfer hands ownership to the receiving unit."""
-    require(actor, "hand_out")
+    """Check items out (出库). A loan goes out; a transfer hands ownership to the receiving unit. The warehouse
+    administrators do it, or — for a unit's idle items — the manager of the holding unit (``access.holds``)."""
+    require_user(actor)
     order = locked(db, Order, order_id)  # two scans of one order: the second waits and finds it gone
+    require_handler(db, actor, order, "hand_out")
     if order.status != "allocated":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能出库。")
     to_unit = db.get(Unit, order.to_unit_id)
@@ -331,8 +349,12 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
                   snapshot(a), ref=("order", order.id))
     before_status = order.status
     order.status = "on_loan" if order.kind == "loan" else "completed"
-    log_event(db, actor, "order", order.id, "hand_out", f"{order.kind_label} {order.number} 出库 {len(rows)} 件",
+    by_holder = not can(actor, "hand_out")  # the holding unit's manager (``require_handler`` let them in)
+    log_event(db, actor, "order", order.id, "hand_out", f"{order.kind_label} {order.number} 出库 {len(rows)} 件"
+              + (f"（由持有单位{db.get(Unit, order.from_unit_id).name}交付）" if by_holder else ""),
               {"status": before_status}, {"status": order.status})
+    if by_holder:
+        tell_handed_over(db, actor, order, len(rows))
     for listing_id in listing_ids:
         touch_listing(db, listing_id)
         if order.kind == "transfer":
@@ -340,6 +362,30 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
     if order.kind == "transfer":
         close_request_if_done(db, actor, order)
     return order
+
+
+def holder_managers(db: Session, unit_id: int | None) -> list[int]:
+    return list(db.exec(select(User.id).where(User.unit_id == unit_id, User.role == "unit_manager", User.is_active)
+                        .order_by(User.id)))
+
+
+def tell_holder(db: Session, order: Order, what: str) -> int:
+    """Event ``handover_waiting``: an order takes a unit's idle items; that unit's managers hand them over."""
+    to_unit = db.get(Unit, order.to_unit_id)
+    when = f"{order.start_date} 前" if order.start_date else ""
+    return notify(db, holder_managers(db, order.from_unit_id), "handover_waiting",
+                  f"{order.kind_label} {order.number} 调用本单位闲置资产 {what}，请于 {when}交付给{to_unit.name}"
+                  "（在单据页扫描或勾选后确认出库）。", f"/orders/{order.id}", f"handover:{order.id}")
+
+
+def tell_handed_over(db: Session, actor: User, order: Order, count: int) -> int:
+    """Event ``holder_handed_over``: the holding unit has handed the items over; the warehouse is told."""
+    holder = db.get(Unit, order.from_unit_id)
+    to_unit = db.get(Unit, order.to_unit_id)
+    return notify(db, role_users(db, "warehouse_admin"), "holder_handed_over",
+                  f"{holder.name}已将{order.kind_label} {order.number} 的 {count} 件物品交付给{to_unit.name}"
+                  f"（经办：{actor.display_name or actor.username}）。", f"/orders/{order.id}",
+                  f"handed_over:{order.id}")
 
 
 def _listings_of(order: Order, rows: list[tuple[OrderItem, Asset]]) -> list[int]:
@@ -385,9 +431,10 @@ class Inspection:
 
 @transactional
 def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, Inspection]) -> Order:
-    """Take a loan back (归还) with an inspection of every item."""
-    require(actor, "take_return")
+    """Take a loan back (归还) with an inspection of every item (the warehouse, or the holding unit's manager)."""
+    require_user(actor)
     order = locked(db, Order, order_id)
+    require_handler(db, actor, order, "take_return")
     if order.kind == "rental":
         if order.status != "on_loan":
             raise InvalidTransition(f"租赁单 {order.number} 当前状态为“{order.status_label}”，不能归还。")
@@ -553,6 +600,8 @@ class OrderView:
     can_cancel: bool
     can_settle: bool
     can_decide_allot: bool
+    next_step: str  # who must act next, in Chinese ("待持有单位 XX 交付" …); "" when nobody must
+    events: list[tuple[Event, str]]  # the order's record, each with who did it (who handed over what, when)
 
     @property
     def tags(self) -> dict[int, str]:
@@ -570,12 +619,58 @@ def order_view(db: Session, actor: User, order: Order) -> OrderView:
     return OrderView(
         order=order, items=order_items(db, order.id, viewer=actor), to_unit=db.get(Unit, order.to_unit_id),
         from_unit=db.get(Unit, order.from_unit_id) if order.from_unit_id else None, vendor=vendor, damages=damages,
-        can_hand_out=order.status == "allocated" and can(actor, "hand_out"),
-        can_return=order.status == "on_loan" and order.kind in ("loan", "rental") and can(actor, "take_return"),
+        can_hand_out=order.status == "allocated" and may_handle(db, actor, order, "hand_out"),
+        can_return=(order.status == "on_loan" and order.kind in ("loan", "rental")
+                    and may_handle(db, actor, order, "take_return")),
         can_cancel=order.status == "allocated" and can(actor, "allocate"),
         can_settle=can(actor, "settle_damage"),
         can_decide_allot=(order.kind == "allot" and order.status == "pending" and approvals.may_approve(
-            actor, approvals.current_step(approvals.steps_of(db, allot_approval(order), True)))))
+            actor, approvals.current_step(approvals.steps_of(db, allot_approval(order), True)))),
+        next_step=next_step(db, order), events=order_events(db, order))
+
+
+def _held(db: Session, order: Order) -> bool:
+    """Are the order's items a unit's idle items, at the holding unit's site (``access.held_by``)?"""
+    return order.from_unit_id is not None and db.exec(
+        select(Order.id).where(Order.id == order.id, held_by(order.from_unit_id))).first() is not None
+
+
+def next_step(db: Session, order: Order) -> str:
+    """Who must act on the order next, as its page says it."""
+    if order.kind == "allot":
+        if order.status != "pending":
+            return ""
+        step = approvals.current_step(approvals.steps_of(db, allot_approval(order), True))
+        return f"待{approvals.step_role_text(db, step)}审批" if step else ""
+    held = _held(db, order)
+    holder = db.get(Unit, order.from_unit_id).name if held else ""
+    if order.status == "allocated":
+        if order.kind == "rental":
+            return "待供应商送达，由公物仓管理员确认"
+        return f"待持有单位 {holder} 交付（公物仓管理员也可代为办理）" if held else "待公物仓管理员出库"
+    if order.status == "on_loan":
+        if order.kind == "rental":
+            return f"出借中，{order.end_date} 到期后退还供应商"
+        return (f"出借中，{order.end_date} 到期后由持有单位 {holder} 收回验收" if held
+                else f"出借中，{order.end_date} 到期后归还公物仓验收")
+    return ""
+
+
+def order_events(db: Session, order: Order) -> list[tuple[Event, str]]:
+    """The order's record with the name of who did each step."""
+    events = history(db, "order", order.id)
+    who = {u.id: u.display_name or u.username for u in db.exec(
+        select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id} or {0})))}
+    return [(e, who.get(e.actor_id, "系统")) for e in events]
+
+
+def holder_queue(db: Session, actor: User) -> list[Order]:
+    """The orders whose items ``actor``'s unit holds and must hand over or take back now (its managers' queue on
+    the order list): allocated ones to hand over, loans out to take back, earliest first."""
+    if actor.role != "unit_manager" or actor.unit_id is None:
+        return []
+    return list(db.exec(select(Order).where(held_by(actor.unit_id), Order.status.in_(["allocated", "on_loan"]))
+                        .order_by(Order.status, Order.start_date, Order.id).limit(MAX_QUEUE)))
 
 
 def allot_approval(order: Order) -> approvals.Subject:

@@ -19,6 +19,8 @@ NOTICE_KINDS = {
     "disposal_waiting": "处置单待办理",
     "login_failures": "登录失败告警",
     "approval_waiting": "待审批",
+    "handover_waiting": "待交付闲置资产",
+    "holder_handed_over": "持有单位已交付",
 }
 
 
