@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from conftest import empty_database
@@ -186,3 +187,31 @@ def test_dashboard_charts_on_the_demo_city(demo, browser, live_server):
     assert page.locator(".card").count() >= 5
     page.screenshot(path=str(ARTIFACTS / "browse-demo-city.png"), full_page=False)
     context.close()
+
+
+def test_chains_and_holders_in_the_demo(demo):
+    """The demo city has chain rules, a large loan part-way along its chain, and loans of units' idle items waiting
+    for their holders to hand them over (issue 16, items 5 and 6)."""
+    from market import approvals
+    from market import orders as ords
+    from market.models import ApprovalRule, ApprovalStep, User
+    from market.requests import approval_chain
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        chains = {(r.action, int(r.min_value)): r.steps for r in db.execute(select(ApprovalRule)).scalars()}
+        assert chains[("loan", 50000)] == ["unit_manager", "warehouse_admin", "finance"]
+        assert chains[("ownership_transfer", 0)] == ["unit_manager", "warehouse_admin"]
+        step2 = db.execute(select(ApprovalStep).where(ApprovalStep.subject == "request", ApprovalStep.position == 2,
+                                                      ApprovalStep.status == "pending")).scalars().all()
+        assert len(step2) == 1
+        req = db.get(Request, step2[0].subject_id)
+        assert [s.status_label for s in approval_chain(db, req)] == ["已批准", "待审批", "未开始"]
+        assert approvals.chain_for(db, "loan", Decimal(1000)) == ["warehouse_admin"]
+        held = 0
+        for manager in db.execute(select(User).where(User.role == "unit_manager")).scalars():
+            queue = [o for o in ords.holder_queue(db, manager) if o.status == "allocated"]
+            held += len(queue)
+            for o in queue:
+                assert ords.next_step(db, o).startswith("待持有单位")
+        assert held >= 2
