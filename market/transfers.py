@@ -16,6 +16,7 @@ from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, by_id, like, local_time, named, numbered
 from market.models import ORDER_STATUSES, Order, OrderItem, Unit, User, utcnow
+from market.notices import notify
 from market.orders import allot_approval, order_items, unit_name, unit_names, unit_options
 
 
@@ -97,7 +98,15 @@ def reject_transfer(db: Session, actor: User, order_id: int, reason: str) -> Ord
     order.status, order.decided_by, order.note = "rejected", actor.id, reason.strip()[:500]
     log_event(db, actor, "order", order.id, "reject", f"驳回调拨单 {order.number}：{reason.strip()}",
               {"status": "pending"}, {"status": "rejected"})
+    tell_rejected(db, order, reason.strip())
     return order
+
+
+def tell_rejected(db: Session, order: Order, reason: str) -> int:
+    """Event ``transfer_rejected``: a step of the transfer's chain refused it; the one who proposed it is told."""
+    return notify(db, [order.created_by], "transfer_rejected",
+                  f"调拨单 {order.number}（{order.quantity} 件）被驳回：{reason}", f"/orders/{order.id}",
+                  f"transfer_rejected:{order.id}")
 
 
 # the states an ownership transfer goes through: proposed, then approved (done at once) or rejected

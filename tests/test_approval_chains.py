@@ -130,6 +130,10 @@ def test_transfer_and_disposal_follow_their_chains(db, world):
     assert order.status == "pending"
     transfers.approve_transfer(db, world.user("admin"), order.id)
     assert order.status == "completed"
+    refused = transfers.propose_transfer(db, world.user("mgr_edu"), [b.id], world.health.id)
+    transfers.reject_transfer(db, world.user("mgr_edu"), refused.id, "暂不调拨")
+    assert refused.status == "rejected" and any("被驳回：暂不调拨" in t for t in _notices(db, "mgr_edu",
+                                                                                   "transfer_rejected"))
     case = dsp.apply_disposal(db, world.user("mgr_edu"), [b.id], "scrap", "无法修复")
     assert any("待审批" in t for t in _notices(db, "mgr_edu", "disposal_waiting"))
     with pytest.raises(PermissionDenied):

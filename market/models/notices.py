@@ -21,6 +21,7 @@ NOTICE_KINDS = {
     "approval_waiting": "待审批",
     "handover_waiting": "待交付闲置资产",
     "holder_handed_over": "持有单位已交付",
+    "transfer_rejected": "调拨单被驳回",
 }
 
 
