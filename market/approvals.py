@@ -237,6 +237,12 @@ def approvers(db: Session, step: ApprovalStep | None) -> list[int]:
     return list(db.exec(select(User.id).where(*where).order_by(User.id)))
 
 
+def current_approvers(db: Session, subject: Subject) -> list[int]:
+    """The people who may decide the document's current step (none when no step is pending): the recipients of
+    "waiting for approval" wherever a table of events asks for them."""
+    return approvers(db, current_step(steps_of(db, subject, True)))
+
+
 def tell_approvers(db: Session, subject: Subject, step: ApprovalStep) -> int:
     """Event ``approval_waiting``: the step's approvers are told the document waits for them."""
     total = len(_laid(db, subject)) or step.position

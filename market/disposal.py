@@ -350,7 +350,7 @@ def _operators(db: Session, case: DisposalCase) -> list[int]:
 
 # state → (who must act next, what they are asked to do). Adding a step means adding a row.
 NEXT_ACTORS: dict[str, tuple[Any, str]] = {
-    "applied": (lambda db, c: approvals.approvers(db, _current_step(db, c)), "待审批"),
+    "applied": (lambda db, c: approvals.current_approvers(db, approval_subject(c)), "待审批"),
     "approved": (lambda db, c: _operators(db, c) if c.method == "loss_writeoff" else role_users(db, "warehouse_admin"),
                  "已审批，待评估"),
     "appraised": (lambda db, c: role_users(db, "warehouse_admin"), "已评估，待成交或交接"),
