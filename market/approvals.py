@@ -307,9 +307,11 @@ class StepView:
 
 
 def chain_view(db: Session, subject: Subject, awaiting: bool) -> list[StepView]:
-    """The chain with each step's state: 已批准 by whom and when, 待审批 by which role, 未开始."""
+    """The chain with each step's state: 已批准 by whom and when, 待审批 by which role, 未开始; once the document no
+    longer awaits approval (withdrawn, or refused at an earlier step), an undecided step reads as not taken."""
     steps = steps_of(db, subject, awaiting)
     names = {u.id: u.display_name or u.username for u in db.exec(select(User).where(
         User.id.in_([s.decided_by for s in steps if s.decided_by] or [0])))}
-    return [StepView(s.position, step_role_text(db, s), s.status, s.status_label, names.get(s.decided_by, ""),
-                     local_time(s.decided_at), s.reason) for s in steps]
+    return [StepView(s.position, step_role_text(db, s), s.status if awaiting or s.decided_by else "ended",
+                     s.status_label if awaiting or s.decided_by else "未进行（申请已撤回或结束）",
+                     names.get(s.decided_by, ""), local_time(s.decided_at), s.reason) for s in steps]

@@ -18,7 +18,14 @@ from market.errors import InvalidInput, InvalidTransition, NotFound, PermissionD
 from market.infra.db import session_scope
 from market.infra.eventlog import history
 from market.models import ApprovalRule, ApprovalStep, Notice, User
-from market.requests import LineInput, approval_chain, approve_request, reject_request, submit_request
+from market.requests import (
+    LineInput,
+    approval_chain,
+    approve_request,
+    reject_request,
+    submit_request,
+    withdraw_request,
+)
 
 D1, D2 = date(2027, 3, 1), date(2027, 3, 3)
 THREE = ["unit_manager", "warehouse_admin", "finance"]
@@ -82,7 +89,8 @@ def test_refusal_at_step_two_ends_the_chain(db, world):
     assert req.status == "rejected" and req.reject_reason == "与另一场会议冲突"
     assert any("被驳回：与另一场会议冲突" in t for t in _notices(db, "staff_edu"))
     steps = approval_chain(db, req)
-    assert [s.status for s in steps] == ["approved", "rejected", "waiting"] and steps[1].reason == "与另一场会议冲突"
+    assert [s.status for s in steps] == ["approved", "rejected", "ended"] and steps[1].reason == "与另一场会议冲突"
+    assert steps[2].status_label.startswith("未进行")
     assert _notices(db, "finance") == []  # step three is never asked
     with pytest.raises(InvalidTransition):
         approve_request(db, world.user("finance"), req.id)
@@ -97,6 +105,9 @@ def test_rules_choose_by_value_and_edits_spare_chains_under_way(db, world):
     assert approvals.chain_for(db, "loan", Decimal("49999.99")) == ["unit_manager"]
     assert approvals.chain_for(db, "loan", Decimal("50000")) == THREE
     assert approvals.chain_for(db, "disposal", Decimal("1")) == ["finance"]  # no rule: the default
+    withdrawn = _request(db, world, "取消的会")
+    withdraw_request(db, world.user("staff_edu"), withdrawn.id)
+    assert [s.status for s in approval_chain(db, withdrawn)] == ["ended"]
     req = _request(db, world)  # 2 chairs: the one-step rule
     approvals.edit_rule(db, sysadmin, small.id, "loan", "0", ["finance"])
     approve_request(db, world.user("mgr_edu"), req.id)  # the chain it was given still holds
