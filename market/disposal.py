@@ -484,6 +484,7 @@ class CaseView:
     review_share: float  # a sale below this share of the book value waits for finance's second approval
     review_amount: Decimal | None
     waiting_for: str  # who must act next, in words ("" once closed)
+    chain: list[approvals.StepView]  # the approval chain, each step's state
 
 
 def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
@@ -492,7 +493,8 @@ def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
     return CaseView(case, db.get(Unit, case.unit_id), case_assets(db, case.id, actor), history(db, "disposal", case.id),
                     next_steps(db, actor, case), floor,
                     None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))),
-                    settings().sale_review_share, review_threshold(case), waiting_for(db, case))
+                    settings().sale_review_share, review_threshold(case), waiting_for(db, case),
+                    approvals.chain_view(db, approval_subject(case), case.status == "applied"))
 
 
 DISPOSAL_LIST = ListSpec(

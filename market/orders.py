@@ -602,6 +602,7 @@ class OrderView:
     can_decide_allot: bool
     next_step: str  # who must act next, in Chinese ("待持有单位 XX 交付" …); "" when nobody must
     events: list[tuple[Event, str]]  # the order's record, each with who did it (who handed over what, when)
+    chain: list[approvals.StepView]  # an ownership transfer's approval chain (empty for other orders)
 
     @property
     def tags(self) -> dict[int, str]:
@@ -626,7 +627,9 @@ def order_view(db: Session, actor: User, order: Order) -> OrderView:
         can_settle=can(actor, "settle_damage"),
         can_decide_allot=(order.kind == "allot" and order.status == "pending" and approvals.may_approve(
             actor, approvals.current_step(approvals.steps_of(db, allot_approval(order), True)))),
-        next_step=next_step(db, order), events=order_events(db, order))
+        next_step=next_step(db, order), events=order_events(db, order),
+        chain=approvals.chain_view(db, allot_approval(order), order.status == "pending") if order.kind == "allot"
+        else [])
 
 
 def _held(db: Session, order: Order) -> bool:

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from market import approvals, transfers
 from market import disposal as dsp
+from market import orders as ords
 from market.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from market.infra.db import session_scope
 from market.infra.eventlog import history
@@ -139,6 +140,9 @@ def test_transfer_and_disposal_follow_their_chains(db, world):
         transfers.approve_transfer(db, world.user("mgr_health"), order.id)  # the receiving unit's manager
     transfers.approve_transfer(db, world.user("mgr_edu"), order.id)
     assert order.status == "pending"
+    view = ords.order_view(db, world.user("admin"), order)
+    assert view.can_decide_allot and [s.status for s in view.chain] == ["approved", "pending"]
+    assert ords.next_step(db, order) == "待公物仓管理员审批"
     transfers.approve_transfer(db, world.user("admin"), order.id)
     assert order.status == "completed"
     refused = transfers.propose_transfer(db, world.user("mgr_edu"), [b.id], world.health.id)
@@ -151,6 +155,8 @@ def test_transfer_and_disposal_follow_their_chains(db, world):
         dsp.approve_disposal(db, world.user("finance"), case.id)
     dsp.approve_disposal(db, world.user("mgr_edu"), case.id)
     assert case.status == "applied" and dsp.waiting_for(db, case) == "等待财政监管审批"
+    assert [(s.status, s.decided_by) for s in dsp.case_detail(db, world.user("finance"), case.id).chain] == [
+        ("approved", "mgr_edu"), ("pending", "")]
     dsp.reject_disposal(db, world.user("finance"), case.id, "仍可使用")
     assert case.status == "rejected"
 
