@@ -67,6 +67,7 @@ UNIT_PEOPLE = frozenset({"staff_edu", "mgr_edu", "staff_health", "mgr_health", "
 OWN_UNIT = frozenset({"staff_edu", "mgr_edu"})
 OWNER_OR_ADMIN = frozenset({"mgr_edu", "admin"})  # the owning unit's manager, or the warehouse administrator
 ADMIN = frozenset({"admin"})
+HOLDER_OR_ADMIN = frozenset({"mgr_health", "admin"})  # a loan of 卫健委's idle items: its manager hands over too
 FINANCE = frozenset({"finance"})
 SYSADMIN = frozenset({"sysadmin"})
 CATALOGUE = frozenset({"admin", "sysadmin"})
@@ -159,11 +160,11 @@ class Make:
                 approve_request(db, self.who(db, "admin"), req.id)
             return req.id, request_lines(db, req.id)[0].id
 
-    def loan_order(self, on_loan: bool = False) -> dict[str, Any]:
-        """A loan of 卫健委's idle chairs to 教育局: allocated, or handed out."""
+    def loan_order(self, on_loan: bool = False, stock: bool = False) -> dict[str, Any]:
+        """A loan of 卫健委's idle chairs (or, ``stock``, of warehouse stock) to 教育局: allocated, or handed out."""
         from market.orders import allocate_from_listing, hand_out, order_items
 
-        listing = self.listing("health")
+        listing = self.stock_listing() if stock else self.listing("health")
         _, line = self.request("edu", approve=True)
         with self.db() as db:
             admin = self.who(db, "admin")
@@ -171,7 +172,8 @@ class Make:
             if on_loan:
                 hand_out(db, admin, order.id)
             items = [a for _, a in order_items(db, order.id)]
-            return {"id": order.id, "tags": [a.tag for a in items], "assets": [a.id for a in items]}
+            return {"id": order.id, "tags": [a.tag for a in items], "assets": [a.id for a in items],
+                    "conditions": [a.condition for a in items]}
 
     def damage(self) -> dict[str, Any]:
         from market.orders import Inspection, return_loan
@@ -413,8 +415,12 @@ def _pages() -> list[Entry]:
         P("/warehouse/receive", ADMIN, data=lambda m, p: {
             "warehouse": str(w(m).warehouse.id), "category": str(w(m).chair.id), "name": "会议椅", "quantity": "2",
             "original_value": "350"}),
-        P("/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(), lambda m, p: {"tags": " ".join(p["tags"])}),
-        P("/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True)),
+        P("/orders/{id}/hand-out", HOLDER_OR_ADMIN, lambda m: m.loan_order(),
+          lambda m, p: {"tags": " ".join(p["tags"])}),
+        P("/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(stock=True),
+          lambda m, p: {"tags": " ".join(p["tags"])}, variant="warehouse stock"),
+        P("/orders/{id}/return", HOLDER_OR_ADMIN, lambda m: m.loan_order(on_loan=True)),
+        P("/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True, stock=True), variant="warehouse stock"),
         P("/orders/{id}/cancel", ADMIN, lambda m: m.loan_order(), {"reason": "会议取消"}),
         P("/orders/{id}/approve-transfer", FINANCE, lambda m: m.allot()),
         P("/orders/{id}/reject-transfer", FINANCE, lambda m: m.allot(), {"reason": "不符合调拨条件"}),
@@ -508,9 +514,15 @@ def _apis() -> list[Entry]:
         A("/api/warehouse/receive", ADMIN, data=lambda m, p: {
             "warehouse_id": w(m).warehouse.id, "category_id": w(m).chair.id, "name": "会议椅", "quantity": 2,
             "original_value": "350"}),
-        A("/api/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(), lambda m, p: {"tags": p["tags"]}),
-        A("/api/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True),
+        A("/api/orders/{id}/hand-out", HOLDER_OR_ADMIN, lambda m: m.loan_order(), lambda m, p: {"tags": p["tags"]}),
+        A("/api/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(stock=True), lambda m, p: {"tags": p["tags"]},
+          variant="warehouse stock"),
+        A("/api/orders/{id}/return", HOLDER_OR_ADMIN, lambda m: m.loan_order(on_loan=True),
           lambda m, p: {"inspections": [{"asset_id": a, "condition": "良好"} for a in p["assets"]]}),
+        A("/api/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True, stock=True),
+          lambda m, p: {"inspections": [{"asset_id": a, "condition": c} for a, c in zip(p["assets"], p["conditions"],
+                                                                                       strict=True)]},
+          variant="warehouse stock"),
         A("/api/orders/{id}/cancel", ADMIN, lambda m: m.loan_order(), {"reason": "会议取消"}),
         A("/api/damages/{id}/settle", ADMIN, lambda m: m.damage(), {"note": "已转账"}),
         A("/api/transfers", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
