@@ -83,6 +83,46 @@ def require(actor: User | None, capability: str, unit_id: int | None = None) -> 
     return actor
 
 
+# --- an order's "held" relation ---------------------------------------------------------------------------
+#
+# A loan or transfer of a unit's idle items (a lot of the virtual pool, not warehouse stock) takes items that are
+# at the holding unit's site: that unit's manager hands them over and, for a loan, takes them back and inspects
+# them, with the same checks as the warehouse administrator (who can still act on them).
+
+HELD_KINDS = ("loan", "transfer")
+
+
+def held_by(unit_id: int | None) -> Any:
+    """SQL condition: the order takes items of an idle lot held by ``unit_id`` (the one definition of "held")."""
+    idle_lots = select(PoolListing.id).where(PoolListing.warehouse_id.is_(None))
+    return and_(Order.from_unit_id == unit_id, Order.kind.in_(HELD_KINDS), Order.listing_id.in_(idle_lots))
+
+
+def holds(db: Session, actor: User | None, order: Order) -> bool:
+    """Is ``actor`` the manager of the unit that holds this order's items?"""
+    if actor is None or not actor.is_active or actor.role != "unit_manager" or actor.unit_id is None:
+        return False
+    if order.from_unit_id != actor.unit_id or order.kind not in HELD_KINDS:
+        return False
+    return db.exec(select(Order.id).where(Order.id == order.id, held_by(actor.unit_id))).first() is not None
+
+
+def may_handle(db: Session, actor: User | None, order: Order, capability: str) -> bool:
+    """May ``actor`` hand the order's items over (``hand_out``) or take them back (``take_return``)?"""
+    return can(actor, capability) or holds(db, actor, order)
+
+
+def require_handler(db: Session, actor: User | None, order: Order, capability: str) -> User:
+    """``actor`` if they may hand over or take back this order's items: the warehouse administrators, or the
+    manager of the unit holding them."""
+    actor = require_user(actor)
+    if not may_handle(db, actor, order, capability):
+        if actor.role == "unit_manager" and order.from_unit_id == actor.unit_id:
+            raise PermissionDenied("该单据的物品不是本单位闲置资产，由公物仓管理员办理。")
+        raise PermissionDenied("只有公物仓管理员或持有物品单位的资产管理员可以办理交付和收回。")
+    return actor
+
+
 def require_for_assets(actor: User | None, capability: str, owner_unit_id: int | None,
                        warehouse_stock: bool) -> User:
     """``require`` for acting on assets of one owner. Warehouse stock (items kept in a 公物仓) is handled by the

@@ -59,6 +59,7 @@ def tab_content(db: Session, actor: User | None, tab: str) -> dict[str, Any]:
         out |= {"synonyms": path.read_text(encoding="utf-8") if path.exists() else "",
                 "defaults": search.default_synonyms()}
     elif tab == "rules":
-        out |= {"rules": approvals.rules(db), "defaults": approvals.DEFAULT_APPROVERS,
-                "actions": approvals.ACTION_LABELS}
+        out |= {"rules": approvals.rules(db), "defaults": approvals.DEFAULT_CHAINS,
+                "actions": approvals.ACTION_LABELS, "approver_roles": approvals.APPROVER_ROLES,
+                "max_steps": approvals.MAX_STEPS, "chain_text": approvals.chain_text}
     return out

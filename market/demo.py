@@ -310,7 +310,7 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
             add_user(f"{code.lower()}_admin", "unit_manager", units[code])
     for action, role in [("loan", "warehouse_admin"), ("idle_transfer", "warehouse_admin"),
                          ("ownership_transfer", "finance"), ("disposal", "finance")]:
-        db.add(ApprovalRule(action=action, min_value=Decimal(0), role=role))
+        db.add(ApprovalRule(action=action, min_value=Decimal(0), steps=[role]))
     db.flush()
     for u in users.values():
         log_event(db, None, "user", u.id, "create", f"创建用户 {u.username}（{u.role_label}）", after={"role": u.role})
@@ -469,6 +469,7 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
     _early_disposals(db, today, units, users, cats)
     say("配置申请（先调剂后配置）…")
     _acquisitions(db, today, units, users, cats)
+    _chains_and_holders(db, today, units, users, cats)
     # Addresses come after the year of history, so its notices are not queued as e-mail; from now on each
     # notice to them is (and, with no mail server configured, waits marked 未配置邮件服务).
     for u in users.values():
@@ -663,6 +664,49 @@ def _early_disposals(db: Session, today: date, units: dict[str, Unit], users: di
         if broken is not None:
             svc_disposal.apply_disposal(db, users["rsj_admin"], [broken.id], "scrap", "外出执法途中跌落，主板与屏幕损毁",
                                         beyond_repair=True, damage_report="锦川市电子产品质量检验所 检验报告〔2026〕第118号")
+
+
+def _chains_and_holders(db: Session, today: date, units: dict[str, Unit], users: dict[str, User],
+                        cats: dict[str, Category]) -> None:
+    """Approval chains and hand-overs by holders (issue 16, items 5 and 6): chain rules above 50,000 元 (laid down
+    after the year's history, which went through the one-step defaults), a large loan part-way along its chain,
+    and loans of units' idle items waiting for their holders to hand them over."""
+    from market import approvals
+
+    sysadmin, admin = users["sysadmin"], users["gwc_admin"]
+    big = ["unit_manager", "warehouse_admin", "finance"]
+    approvals.add_rule(db, sysadmin, "loan", "50000", big)
+    approvals.set_approval_rule(db, sysadmin, "ownership_transfer", "0", ["unit_manager", "warehouse_admin"])
+    approvals.add_rule(db, sysadmin, "ownership_transfer", "50000", big)
+    start = today + timedelta(days=18)
+    lines = [svc_requests.LineInput(category_id=cats["A02010105"].id, quantity=30, start_date=start,
+                                    end_date=start + timedelta(days=4), note="全市教师信息化培训")]
+    req = svc_requests.submit_request(db, users["jyj_staff"], f"{start.year}年全市教师信息化培训用笔记本电脑",
+                                      lines, purpose="活动保障")
+    svc_requests.approve_request(db, users["jyj_admin"], req.id)  # step 1 of 3: now the warehouse's turn
+    # loans of units' idle items: the holding unit's manager hands them over (two, when the pool has them)
+    lots = db.scalars(select(PoolListing).where(PoolListing.status == "active", PoolListing.warehouse_id.is_(None),
+                                                PoolListing.mode != "transfer").order_by(PoolListing.id)).all()
+    made, start = 0, today + timedelta(days=6)
+    for lot in lots:
+        borrower = next((c for c in ("WJW", "TYJ", "GAJ") if units[c].id != lot.holder_unit_id), None)
+        if made == 2 or borrower is None:
+            break
+        line = svc_requests.LineInput(category_id=lot.category_id, quantity=1, start_date=start,
+                                      end_date=start + timedelta(days=2))
+        busy_from, busy_until = start, start + timedelta(days=2 + svc_orders.TURNAROUND_DAYS)
+        if (lot.available_from and busy_from < lot.available_from
+                or lot.available_until and busy_until > lot.available_until
+                or not svc_orders.free_items(db, lot, busy_from, busy_until)):
+            continue  # checked first: a refusal half-way would leave half a request in the demo's one transaction
+        try:
+            r = svc_requests.submit_request(db, users[f"{borrower.lower()}_admin"], f"借用{lot.title}", [line],
+                                            purpose="日常办公")
+            svc_requests.approve_request(db, admin, r.id)
+            svc_orders.allocate_from_listing(db, admin, svc_requests.request_lines(db, r.id)[0].id, lot.id, 1)
+            made += 1
+        except MarketError:
+            continue
 
 
 def _returned_on(rng: random.Random, start: date, end: date) -> date:

@@ -32,9 +32,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from market import fields
+from market import approvals, fields
 from market.access import HiddenAsset, asset_view, can, require, require_for_assets, visible
-from market.approvals import approver_role, require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.depreciation import beijing_today, life_ends, net_values
 from market.errors import InvalidInput, InvalidTransition, PermissionDenied
@@ -46,7 +45,6 @@ from market.lists import Column, Filter, ListSpec, by_id, latest, like, local_ti
 from market.models import (
     DISPOSAL_METHODS,
     DISPOSAL_STATUSES,
-    ROLES,
     Asset,
     DamageRecord,
     DisposalCase,
@@ -270,15 +268,34 @@ def _apply_disposal(db: Session, actor: User, asset_ids: list[int], method: str,
                   before, snapshot(a), ref=("disposal", case.id))
     log_event(db, actor, "disposal", case.id, "apply", f"申请{case.method_label} {len(assets)} 件"
               + ("（未达到最低使用年限，须经提前处置审批）" if early else ""), after={"status": case.status})
+    approvals.open_chain(db, approval_subject(case), tell=False)
     return case
+
+
+def approval_subject(case: DisposalCase) -> approvals.Subject:
+    """The case as its approval chain sees it: a disposal of its book value, by its unit."""
+    return approvals.Subject("disposal", case.id, "disposal", case.book_value, case.unit_id,
+                             f"处置单 {case.number}", f"/disposals/{case.id}")
+
+
+def _chain_step(db: Session, actor: User, case: DisposalCase, approve: bool, reason: str = "") -> str:
+    """Decide the case's current approval step (its turn checked before its state, as every approval)."""
+    subject = approval_subject(case)
+    approvals.check_turn(db, actor, subject)
+    if case.status != "applied":
+        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    return approvals.decide(db, actor, subject, approve, reason)
+
+
+def _current_step(db: Session, case: DisposalCase) -> approvals.ApprovalStep | None:
+    return approvals.current_step(approvals.steps_of(db, approval_subject(case), case.status == "applied"))
 
 
 @transactional
 def approve_disposal(db: Session, actor: User, case_id: int) -> DisposalCase:
     case = visible(db, actor, DisposalCase, case_id)
-    require_approver(db, actor, "disposal", case.book_value)
-    if case.status != "applied":
-        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    if _chain_step(db, actor, case, True) == "next":
+        return case
     case.status, case.approved_by = "approved", actor.id
     log_event(db, actor, "disposal", case.id, "approve", "审批通过", {"status": "applied"}, {"status": "approved"})
     _log_assets(db, actor, case, "dispose_approve", f"处置单 {case.number}：审批通过")
@@ -290,9 +307,7 @@ def reject_disposal(db: Session, actor: User, case_id: int, reason: str) -> Disp
     if not reason or not reason.strip():
         raise InvalidInput("驳回须填写理由。", "reason")
     case = visible(db, actor, DisposalCase, case_id)
-    require_approver(db, actor, "disposal", case.book_value)
-    if case.status != "applied":
-        raise InvalidTransition(f"处置单 {case.number} 当前状态为“{case.status_label}”，不能审批。")
+    _chain_step(db, actor, case, False, reason.strip())
     case.status = "rejected"
     log_event(db, actor, "disposal", case.id, "reject", f"驳回：{reason.strip()}", {"status": "applied"},
               {"status": "rejected"})
@@ -490,7 +505,8 @@ def waiting_for(db: Session, case: DisposalCase) -> str:
     if case.status == "early_review":
         return "未达到最低使用年限，等待财政监管提前处置审批"
     if case.status == "applied":
-        return f"等待{ROLES[approver_role(db, 'disposal', case.book_value)]}审批"
+        step = _current_step(db, case)
+        return f"等待{approvals.step_role_text(db, step)}审批" if step else "等待审批"
     if case.status == "approved":
         return "等待公物仓管理员核销" if case.method == "loss_writeoff" else "等待公物仓管理员评估（申请单位不能自行评估）"
     if case.status == "appraised":
@@ -508,7 +524,7 @@ def next_steps(db: Session, actor: User, case: DisposalCase) -> list[str]:
     steps = []
     if case.status == "early_review" and can(actor, "review_sale"):
         steps += ["approve_early", "reject_early"]
-    if case.status == "applied" and actor.role == approver_role(db, "disposal", case.book_value):
+    if case.status == "applied" and approvals.may_approve(actor, _current_step(db, case)):
         steps.append("approve")
     stock = _warehouse_stock(db, case)
     valuer = can(actor, "run_disposal")
@@ -601,6 +617,7 @@ class CaseView:
     waiting_for: str  # who must act next, in words ("" once closed)
     net_value: Decimal  # 账面净值 today: the reference the appraisal is offered (original − depreciation)
     depreciation: Decimal  # the accumulated depreciation behind it
+    chain: list[approvals.StepView]  # the approval chain, each step's state
 
 
 def book_net_value(db: Session, case: DisposalCase) -> tuple[Decimal, Decimal]:
@@ -617,7 +634,8 @@ def case_detail(db: Session, actor: User, case_id: int) -> CaseView:
     return CaseView(case, db.get(Unit, case.unit_id), case_assets(db, case.id, actor), history(db, "disposal", case.id),
                     next_steps(db, actor, case), floor,
                     None if case.appraised_value is None else money(case.appraised_value * Decimal(str(floor))),
-                    settings().sale_review_share, review_threshold(case), waiting_for(db, case), net, acc)
+                    settings().sale_review_share, review_threshold(case), waiting_for(db, case), net, acc,
+                    approvals.chain_view(db, approval_subject(case), case.status == "applied"))
 
 
 DISPOSAL_LIST = ListSpec(

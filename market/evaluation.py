@@ -159,3 +159,21 @@ def evaluate(db: Session, actor: User, year: int) -> list[UnitScore]:
         score = sum(w[k] * x for k, x in have.items()) / total_w if total_w else None
         out.append(UnitScore(u, v, pts, score))
     return sorted(out, key=lambda s: -(s.score if s.score is not None else -1))
+
+
+def export_table(scores: list[UnitScore], year: int) -> tuple[str, list[str], list[list[object]]]:
+    """The evaluation as one sheet (the ``?export=`` of /evaluation, written by ``market.infra.sheets`` like
+    every list's export): per unit each indicator's measured value (a fraction, 0–1) and its score (0–100) in
+    columns of their own, then the weighted score; numbers stay numbers, a missing value is an empty cell."""
+    headers = ["单位"]
+    for label, _ in INDICATORS.values():
+        headers += [f"{label}（实测值）", f"{label}（得分）"]
+    headers.append("综合得分")
+    rows: list[list[object]] = []
+    for s in scores:
+        row: list[object] = [s.unit.name]
+        for key in INDICATORS:
+            row += [s.values.get(key), s.points.get(key)]
+        rows.append(row + [s.score])
+    return f"{year} 年度绩效评价", headers, rows
+

@@ -120,6 +120,7 @@ def follow(db: Session, ev: Event) -> int:
     for i, facts in enumerate(FACTS[ev.entity](db, ev)):
         facts.setdefault("actor_id", ev.actor_id)
         facts.setdefault("summary", ev.summary)  # what the log says happened, in its words
+        facts.setdefault("event", ev.action)
         for n, row in enumerate(rows):
             told += _send(db, row, facts, f"ev:{ev.id}:{i}:{n}")
     return told

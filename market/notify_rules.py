@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from market.approvals import approver_role
+from market.approvals import current_approvers
 from market.models import (
     NOTICE_KINDS,
     Category,
@@ -102,9 +102,28 @@ def role(name: str) -> Spec:
     return Spec(f"全部{ROLES.get(name, name)}", lambda db, f: role_users(db, name))
 
 
-def approvers(action_field: str, value_field: str) -> Spec:
-    """The people whose role approves ``facts[action_field]`` at ``facts[value_field]`` 元 (``market.approvals``)."""
-    return Spec("适用审批规则的审批角色", lambda db, f: role_users(db, approver_role(db, f[action_field], f[value_field])))
+def chain_approvers(subject_of: Callable[[Session, Facts], Any]) -> Spec:
+    """The people who may decide the current step of the document's approval chain (``market.approvals``): for a
+    "unit_manager" step the manager of the document's own unit only."""
+    return Spec("审批链当前步骤的审批人", lambda db, f: current_approvers(db, subject_of(db, f)))
+
+
+def _request_subject(db: Session, f: Facts) -> Any:
+    from market.requests import approval_subject
+
+    return approval_subject(db, db.get(Request, f["request_id"]))
+
+
+def _allot_subject(db: Session, f: Facts) -> Any:
+    from market.orders import allot_approval
+
+    return allot_approval(db.get(Order, f["order_id"]))
+
+
+def _disposal_subject(db: Session, f: Facts) -> Any:
+    from market.disposal import approval_subject
+
+    return approval_subject(db.get(DisposalCase, f["case_id"]))
 
 
 def person(field: str, label: str = "提交人") -> Spec:
@@ -327,7 +346,7 @@ _rental = lambda f: f["kind"] == "rental"  # noqa: E731
 _allot = lambda f: f["kind"] == "allot"  # noqa: E731
 
 # requests
-rule("request_waiting", "申请待审批", approvers("action", "value"),
+rule("request_waiting", "申请待审批", chain_approvers(_request_subject),
      "{unit}的申请 {number}“{title}”（共 {pieces} 件，参考价值 {value_text} 元）待您审批。",
      "/requests/{request_id}", on=("request", "submit"), when=lambda f: f["kind"] != "acquisition")
 rule("request_approved", "申请已批准", of_unit("unit_id"),
@@ -399,7 +418,7 @@ rule("damage_settled", "赔偿已到账", of_unit("unit_id"),
      "{tag}（{asset}）的损坏赔偿 {amount} 元已收讫。", "/orders/{order_id}", on=("asset", "compensation"))
 
 # ownership transfers (调拨) between units: waiting for the approver (finance by default), then decided
-rule("transfer_waiting", "调拨待审批", approvers("action", "value"),
+rule("transfer_waiting", "调拨待审批", chain_approvers(_allot_subject),
      "{from_unit}申请将 {quantity} 件资产（原值 {value_text} 元）调拨给{to_unit}（调拨单 {number}），待您审批。",
      "/orders/{order_id}", on=("order", "create"), when=_allot)
 rule("transfer_approved", "调拨已批准", anyone(person("created_by", "申请人"), managers("from_unit_id"),
@@ -415,7 +434,7 @@ _DISPOSAL_TEXT = "处置单 {number}（{unit}，{method_label}，账面价值 {v
 _ops = Spec("办理人员（公物仓管理员；单位自有资产另含该单位资产管理员）", lambda db, f: f["operators"])
 for _status, _to, _what in (
     ("early_review", role("finance"), "未达到最低使用年限（称损毁且无法修复），待提前处置审批"),
-    ("applied", approvers("action", "value"), "待审批"),
+    ("applied", chain_approvers(_disposal_subject), "待审批"),
     ("approved", Spec("公物仓管理员（损失核销：办理单位）", lambda db, f: f["operators"] if f["method"] == "loss_writeoff"
                       else role_users(db, "warehouse_admin")), "已审批，待评估"),
     ("appraised", role("warehouse_admin"), "已评估，待成交或交接"),
@@ -424,13 +443,18 @@ for _status, _to, _what in (
     ("remitted", _ops, "已上缴国库，待核销"),
     ("rejected", person("created_by", "申请人"), "已被驳回"),
 ):
+    # a step of an approval chain leaves the case "applied": its next approvers are told by approval_waiting
     rule("disposal_waiting", "处置单待办理", _to, _DISPOSAL_TEXT + _what + "。", "/disposals/{case_id}",
-         on=("disposal", "*"), when=lambda f, s=_status: f["status"] == s)
+         on=("disposal", "*"), when=lambda f, s=_status: f["status"] == s and f.get("event") != "approve_step")
 rule("disposal_waiting", "处置单待办理", role("finance"),
      "处置单 {number} 拟{sale}，低于账面价值 {value_text} 元的 {review_share}%，须经财政监管复核。",
      "/disposals/{case_id}", on=("disposal", "*"), when=lambda f: f["status"] == "sale_review")
 
 # told without a logged change of their own
+rule("approval_waiting", "待审批", Spec("审批链下一步骤的审批人", lambda db, f: f["approvers"]),
+     "{name}（{action_label}，{value_text} 元）待您审批：第 {position}/{total} 步，{who}。", "/{path}/{subject_id}")
+rule("holder_handed_over", "持有单位已交付", role("warehouse_admin"),
+     "{holder}已将{kind_label} {number} 的 {count} 件物品交付给{to_unit}（经办：{actor}）。", "/orders/{order_id}")
 rule("wish_matched", "心愿单有新资产", of_unit("unit_id"),
      "您关注的“{wish}”有新资产进入公物池：{listing}", "/listings/{listing_id}")
 rule("login_failures", "登录失败告警", role("sysadmin"), "{text}", "/admin/users")

@@ -11,12 +11,23 @@ from typing import Any, TypeVar
 from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, select
 
-from market.access import UNIT_ROLES, HiddenAsset, asset_view, can, require, visible
-from market.approvals import approver_role
+from market import approvals
+from market.access import (
+    UNIT_ROLES,
+    HiddenAsset,
+    asset_view,
+    can,
+    held_by,
+    may_handle,
+    require,
+    require_handler,
+    require_user,
+    visible,
+)
 from market.assets import snapshot, stamp
 from market.errors import Conflict, InvalidInput, InvalidTransition
 from market.infra.db import transactional
-from market.infra.eventlog import log_event
+from market.infra.eventlog import history, log_event
 from market.infra.rows import get_or_404, locked
 from market.lists import Column, Filter, ListSpec, by_id, like, named, names, numbered
 from market.models import (
@@ -26,6 +37,7 @@ from market.models import (
     USABLE_CONDITIONS,
     Asset,
     DamageRecord,
+    Event,
     Order,
     OrderItem,
     PoolListing,
@@ -42,6 +54,7 @@ from market.pool.listings import touch_listing
 
 T = TypeVar("T", bound=SQLModel)
 
+MAX_QUEUE = 200  # orders in a holder's queue on the order list
 TURNAROUND_DAYS = 1  # days an item stays busy after a loan ends: return, check, cleaning
 CONDITION_RANK = {c: i for i, c in enumerate(CONDITIONS)}
 
@@ -221,7 +234,7 @@ def allocate_checked(db: Session, actor: User, line_id: int, parts: list[Part], 
                   ref=("order", order.id))
     titles = "、".join(f"{listings[p.listing_id].title} × {p.quantity}" for p in parts)
     log_event(db, actor, "order", order.id, "create", f"生成{order.kind_label}：{titles}", after={"status": "allocated"})
-    _mark_allocated(db, actor, req)
+    _mark_allocated(db, actor, req)  # the holder of a unit's idle items is told by the notice table (order.create)
     for listing_id in listings:
         touch_listing(db, listing_id)
     return order
@@ -295,9 +308,11 @@ def order_items(db: Session, order_id: int, pick_list: bool = True, viewer: User
 
 @transactional
 def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | None = None) -> Order:
-    """Check items out (出库). A loan goes out; a transfer hands ownership to the receiving unit."""
-    require(actor, "hand_out")
+    """Check items out (出库). A loan goes out; a transfer hands ownership to the receiving unit. The warehouse
+    administrators do it, or — for a unit's idle items — the manager of the holding unit (``access.holds``)."""
+    require_user(actor)
     order = locked(db, Order, order_id)  # two scans of one order: the second waits and finds it gone
+    require_handler(db, actor, order, "hand_out")
     if order.status != "allocated":
         raise InvalidTransition(f"{order.kind_label} {order.number} 当前状态为“{order.status_label}”，不能出库。")
     to_unit = db.get(Unit, order.to_unit_id)
@@ -338,8 +353,12 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
                   snapshot(a), ref=("order", order.id))
     before_status = order.status
     order.status = "on_loan" if order.kind == "loan" else "completed"
-    log_event(db, actor, "order", order.id, "hand_out", f"{order.kind_label} {order.number} 出库 {len(rows)} 件",
+    by_holder = not can(actor, "hand_out")  # the holding unit's manager (``require_handler`` let them in)
+    log_event(db, actor, "order", order.id, "hand_out", f"{order.kind_label} {order.number} 出库 {len(rows)} 件"
+              + (f"（由持有单位{db.get(Unit, order.from_unit_id).name}交付）" if by_holder else ""),
               {"status": before_status}, {"status": order.status})
+    if by_holder:
+        tell_handed_over(db, actor, order, len(rows))
     for listing_id in listing_ids:
         touch_listing(db, listing_id)
         if order.kind == "transfer":
@@ -347,6 +366,27 @@ def hand_out(db: Session, actor: User, order_id: int, scanned_tags: list[str] | 
     if order.kind == "transfer":
         close_request_if_done(db, actor, order)
     return order
+
+
+def holder_managers(db: Session, unit_id: int | None) -> list[int]:
+    return list(db.exec(select(User.id).where(User.unit_id == unit_id, User.role == "unit_manager", User.is_active)
+                        .order_by(User.id)))
+
+
+def tell_handed_over(db: Session, actor: User, order: Order, count: int) -> int:
+    """The holding unit has handed the items over: the warehouse is told (the notice table's
+    ``holder_handed_over`` row)."""
+    from market.notices import announce
+
+    return announce(db, "holder_handed_over", {
+        "holder": _unit_name(db, order.from_unit_id), "to_unit": _unit_name(db, order.to_unit_id),
+        "kind_label": order.kind_label, "number": order.number, "count": count, "order_id": order.id,
+        "actor": actor.display_name or actor.username}, f"handed_over:{order.id}")
+
+
+def _unit_name(db: Session, unit_id: int | None) -> str:
+    unit = db.get(Unit, unit_id) if unit_id else None
+    return unit.name if unit else ""
 
 
 def _listings_of(order: Order, rows: list[tuple[OrderItem, Asset]]) -> list[int]:
@@ -392,9 +432,10 @@ class Inspection:
 
 @transactional
 def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, Inspection]) -> Order:
-    """Take a loan back (归还) with an inspection of every item."""
-    require(actor, "take_return")
+    """Take a loan back (归还) with an inspection of every item (the warehouse, or the holding unit's manager)."""
+    require_user(actor)
     order = locked(db, Order, order_id)
+    require_handler(db, actor, order, "take_return")
     if order.kind == "rental":
         if order.status != "on_loan":
             raise InvalidTransition(f"租赁单 {order.number} 当前状态为“{order.status_label}”，不能归还。")
@@ -560,6 +601,9 @@ class OrderView:
     can_cancel: bool
     can_settle: bool
     can_decide_allot: bool
+    next_step: str  # who must act next, in Chinese ("待持有单位 XX 交付" …); "" when nobody must
+    events: list[tuple[Event, str]]  # the order's record, each with who did it (who handed over what, when)
+    chain: list[approvals.StepView]  # an ownership transfer's approval chain (empty for other orders)
 
     @property
     def tags(self) -> dict[int, str]:
@@ -577,12 +621,66 @@ def order_view(db: Session, actor: User, order: Order) -> OrderView:
     return OrderView(
         order=order, items=order_items(db, order.id, viewer=actor), to_unit=db.get(Unit, order.to_unit_id),
         from_unit=db.get(Unit, order.from_unit_id) if order.from_unit_id else None, vendor=vendor, damages=damages,
-        can_hand_out=order.status == "allocated" and can(actor, "hand_out"),
-        can_return=order.status == "on_loan" and order.kind in ("loan", "rental") and can(actor, "take_return"),
+        can_hand_out=order.status == "allocated" and may_handle(db, actor, order, "hand_out"),
+        can_return=(order.status == "on_loan" and order.kind in ("loan", "rental")
+                    and may_handle(db, actor, order, "take_return")),
         can_cancel=order.status == "allocated" and can(actor, "allocate"),
         can_settle=can(actor, "settle_damage"),
-        can_decide_allot=(order.kind == "allot" and order.status == "pending"
-                          and actor.role == approver_role(db, "ownership_transfer", order.cost)))
+        can_decide_allot=(order.kind == "allot" and order.status == "pending" and approvals.may_approve(
+            actor, approvals.current_step(approvals.steps_of(db, allot_approval(order), True)))),
+        next_step=next_step(db, order), events=order_events(db, order),
+        chain=approvals.chain_view(db, allot_approval(order), order.status == "pending") if order.kind == "allot"
+        else [])
+
+
+def _held(db: Session, order: Order) -> bool:
+    """Are the order's items a unit's idle items, at the holding unit's site (``access.held_by``)?"""
+    return order.from_unit_id is not None and db.exec(
+        select(Order.id).where(Order.id == order.id, held_by(order.from_unit_id))).first() is not None
+
+
+def next_step(db: Session, order: Order) -> str:
+    """Who must act on the order next, as its page says it."""
+    if order.kind == "allot":
+        if order.status != "pending":
+            return ""
+        step = approvals.current_step(approvals.steps_of(db, allot_approval(order), True))
+        return f"待{approvals.step_role_text(db, step)}审批" if step else ""
+    held = _held(db, order)
+    holder = db.get(Unit, order.from_unit_id).name if held else ""
+    if order.status == "allocated":
+        if order.kind == "rental":
+            return "待供应商送达，由公物仓管理员确认"
+        return f"待持有单位 {holder} 交付（公物仓管理员也可代为办理）" if held else "待公物仓管理员出库"
+    if order.status == "on_loan":
+        if order.kind == "rental":
+            return f"出借中，{order.end_date} 到期后退还供应商"
+        return (f"出借中，{order.end_date} 到期后由持有单位 {holder} 收回验收" if held
+                else f"出借中，{order.end_date} 到期后归还公物仓验收")
+    return ""
+
+
+def order_events(db: Session, order: Order) -> list[tuple[Event, str]]:
+    """The order's record with the name of who did each step."""
+    events = history(db, "order", order.id)
+    who = {u.id: u.display_name or u.username for u in db.exec(
+        select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id} or {0})))}
+    return [(e, who.get(e.actor_id, "系统")) for e in events]
+
+
+def holder_queue(db: Session, actor: User) -> list[Order]:
+    """The orders whose items ``actor``'s unit holds and must hand over or take back now (its managers' queue on
+    the order list): allocated ones to hand over, loans out to take back, earliest first."""
+    if actor.role != "unit_manager" or actor.unit_id is None:
+        return []
+    return list(db.exec(select(Order).where(held_by(actor.unit_id), Order.status.in_(["allocated", "on_loan"]))
+                        .order_by(Order.status, Order.start_date, Order.id).limit(MAX_QUEUE)))
+
+
+def allot_approval(order: Order) -> approvals.Subject:
+    """An ownership transfer (调拨单) as its approval chain sees it: its original value, the owning unit."""
+    return approvals.Subject("order", order.id, "ownership_transfer", order.cost, order.from_unit_id,
+                             f"调拨单 {order.number}", f"/orders/{order.id}")
 
 
 def order_detail(db: Session, actor: User, order_id: int) -> OrderView:

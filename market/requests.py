@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from market import approvals
 from market.access import can, require, require_user, scoped, visible
-from market.approvals import approver_role, require_approver
 from market.catalogue import leaf_categories
 from market.errors import InvalidInput, InvalidInputs, InvalidTransition
 from market.infra.db import transactional
@@ -123,6 +123,8 @@ def submit_request(
     total = sum(x.quantity for x in lines)
     log_event(db, actor, "request", req.id, "submit", f"提交申请：{req.title}（{len(lines)} 行，共 {total} 件）",
               after={"status": "submitted"})
+    db.flush()
+    approvals.open_chain(db, approval_subject(db, req), tell=False)  # the first step: the notice table's request_waiting
     return req
 
 
@@ -138,12 +140,24 @@ def approval_action_and_value(db: Session, req: Request) -> tuple[str, Decimal]:
     return action, value
 
 
-def _decide(db: Session, actor: User, request_id: int, status: str, reason: str = "") -> Request:
-    req = visible(db, actor, Request, request_id)
+def approval_subject(db: Session, req: Request) -> approvals.Subject:
+    """The request as its approval chain sees it: the action and value that choose the rule, its unit."""
     action, value = approval_action_and_value(db, req)
-    require_approver(db, actor, action, value)
+    return approvals.Subject("request", req.id, action, value, req.unit_id, f"申请 {req.number}“{req.title}”",
+                             f"/requests/{req.id}")
+
+
+def _decide(db: Session, actor: User, request_id: int, status: str, reason: str = "") -> Request:
+    """One step of the request's approval chain; the last step's approval (or a refusal at any step) decides the
+    request as a whole."""
+    req = visible(db, actor, Request, request_id)
+    subject = approval_subject(db, req)
+    approvals.check_turn(db, actor, subject)
     if req.status != "submitted":
         raise InvalidTransition(f"申请当前状态为“{req.status_label}”，不能审批。")
+    outcome = approvals.decide(db, actor, subject, status == "approved", reason)
+    if outcome == "next":
+        return req
     before = req.status
     req.status, req.decided_by, req.decided_at, req.reject_reason = status, actor.id, utcnow(), reason
     approved = status == "approved"
@@ -203,8 +217,10 @@ def visible_request(db: Session, actor: User, request_id: int) -> Request:
 
 
 def can_decide(db: Session, actor: User, req: Request) -> bool:
-    action, value = approval_action_and_value(db, req)
-    return req.status == "submitted" and actor.role == approver_role(db, action, value)
+    if req.status != "submitted":
+        return False
+    return approvals.may_approve(actor, approvals.current_step(
+        approvals.steps_of(db, approval_subject(db, req), True)))
 
 
 def can_withdraw(actor: User, req: Request) -> bool:
@@ -314,6 +330,7 @@ class RequestView:
     can_withdraw: bool
     progress: dict[int, LineProgress]  # line id → how far it has got
     status_text: str  # status_text(): the request's state, shortfalls said
+    chain: list[approvals.StepView]  # the approval chain, each step's state
 
 
 def request_detail(db: Session, actor: User, request_id: int) -> RequestView:
@@ -325,7 +342,13 @@ def request_detail(db: Session, actor: User, request_id: int) -> RequestView:
     progress = line_progress(db, [x.id for x in lines])
     return RequestView(req, db.get(Unit, req.unit_id), lines, cats, orders, history(db, "request", req.id),
                        can_decide(db, actor, req), can_withdraw(actor, req), progress,
-                       status_text(req, list(progress.values())))
+                       status_text(req, list(progress.values())),
+                       approval_chain(db, req))
+
+
+def approval_chain(db: Session, req: Request) -> list[approvals.StepView]:
+    """The request's approval chain with each step's state (the page and the API)."""
+    return approvals.chain_view(db, approval_subject(db, req), req.status == "submitted")
 
 
 def _needed_from() -> Any:

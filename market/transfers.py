@@ -7,8 +7,8 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session
 
+from market import approvals
 from market.access import require_for_assets, visible
-from market.approvals import require_approver
 from market.assets import assets_by_ids, snapshot, stamp
 from market.errors import InvalidInput, InvalidTransition
 from market.infra.db import transactional
@@ -16,7 +16,7 @@ from market.infra.eventlog import log_event
 from market.infra.rows import get_or_404
 from market.lists import Column, Filter, ListSpec, by_id, like, local_time, named, numbered
 from market.models import ORDER_STATUSES, Order, OrderItem, Unit, User, utcnow
-from market.orders import order_items, unit_name, unit_names, unit_options
+from market.orders import allot_approval, order_items, unit_name, unit_names, unit_options
 
 
 @transactional
@@ -48,6 +48,7 @@ def propose_transfer(db: Session, actor: User, asset_ids: list[int], to_unit_id:
                   ref=("order", order.id))
     log_event(db, actor, "order", order.id, "create", f"申请调拨 {len(assets)} 件给{to_unit.name}",
               after={"status": "pending"})
+    approvals.open_chain(db, allot_approval(order), tell=False)  # the first step: the notice table's transfer_waiting
     return order
 
 
@@ -55,7 +56,7 @@ def _pending_allot(db: Session, actor: User, order_id: int) -> Order:
     order = visible(db, actor, Order, order_id)
     if order.kind != "allot":
         raise InvalidInput("该单据不是调拨单。")
-    require_approver(db, actor, "ownership_transfer", order.cost)
+    approvals.check_turn(db, actor, allot_approval(order))
     if order.status != "pending":
         raise InvalidTransition(f"调拨单 {order.number} 当前状态为“{order.status_label}”，不能审批。")
     return order
@@ -64,6 +65,8 @@ def _pending_allot(db: Session, actor: User, order_id: int) -> Order:
 @transactional
 def approve_transfer(db: Session, actor: User, order_id: int) -> Order:
     order = _pending_allot(db, actor, order_id)
+    if approvals.decide(db, actor, allot_approval(order), True) == "next":
+        return order
     to_unit = db.get(Unit, order.to_unit_id)
     rows = order_items(db, order.id)
     assets_by_ids(db, [a.id for _, a in rows])  # lock them
@@ -88,6 +91,7 @@ def reject_transfer(db: Session, actor: User, order_id: int, reason: str) -> Ord
     if not reason or not reason.strip():
         raise InvalidInput("驳回须填写理由。", "reason")
     order = _pending_allot(db, actor, order_id)
+    approvals.decide(db, actor, allot_approval(order), False, reason.strip())
     for item, _ in order_items(db, order.id):
         item.active = False
     order.status, order.decided_by, order.note = "rejected", actor.id, reason.strip()[:500]

@@ -144,7 +144,7 @@ def test_admin_transfer_and_disposal_through_the_api(http, world):
                                                        "price_per_unit_day": "35", "capacity": 50})
     assert r.status_code == 200 and r.json()["capacity"] == 50
     r = http.post("/api/rules", headers=sysadmin, json={"action": "disposal", "min_value": "1000000",
-                                                         "role": "sysadmin"})
+                                                         "steps": ["finance"]})
     assert r.status_code == 200
     with session_scope(write=True) as db:
         ids = [a.id for a in add_assets(db, world.edu, world.laptop, 2, name="笔记本电脑", value="5000",

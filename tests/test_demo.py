@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from conftest import empty_database
@@ -258,3 +259,31 @@ def test_demo_users_have_email_and_mail_waits_without_a_server(demo, monkeypatch
         rows = db.exec(select(Delivery)).all()
         assert rows and {(r.channel, r.status, r.last_error) for r in rows} == {("email", "queued", "未配置邮件服务")}
         assert {r.address for r in rows} == {"gwc.admin@jinchuan.example.gov.cn"}  # the approver of loans
+
+
+def test_chains_and_holders_in_the_demo(demo):
+    """The demo city has chain rules, a large loan part-way along its chain, and loans of units' idle items waiting
+    for their holders to hand them over (issue 16, items 5 and 6)."""
+    from market import approvals
+    from market import orders as ords
+    from market.models import ApprovalRule, ApprovalStep, User
+    from market.requests import approval_chain
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        chains = {(r.action, int(r.min_value)): r.steps for r in db.execute(select(ApprovalRule)).scalars()}
+        assert chains[("loan", 50000)] == ["unit_manager", "warehouse_admin", "finance"]
+        assert chains[("ownership_transfer", 0)] == ["unit_manager", "warehouse_admin"]
+        step2 = db.execute(select(ApprovalStep).where(ApprovalStep.subject == "request", ApprovalStep.position == 2,
+                                                      ApprovalStep.status == "pending")).scalars().all()
+        assert len(step2) == 1
+        req = db.get(Request, step2[0].subject_id)
+        assert [s.status_label for s in approval_chain(db, req)] == ["已批准", "待审批", "未开始"]
+        assert approvals.chain_for(db, "loan", Decimal(1000)) == ["warehouse_admin"]
+        held = 0
+        for manager in db.execute(select(User).where(User.role == "unit_manager")).scalars():
+            queue = [o for o in ords.holder_queue(db, manager) if o.status == "allocated"]
+            held += len(queue)
+            for o in queue:
+                assert ords.next_step(db, o).startswith("待持有单位")
+        assert held >= 2

@@ -59,3 +59,46 @@ def test_evaluation_page(http, world):
     assert r.status_code == 422 and "赔偿结清率的权重须为数字" in r.text
     assert http.post("/evaluation/weights", data=data | {"damages_settled": "15"}).status_code == 303
     assert "权重 25" in http.get("/evaluation").text
+
+
+def test_evaluation_exports_numbers_as_numbers(http, world):
+    """/evaluation?export=xlsx (and the API's): each indicator's measured value and score in columns of their own,
+    numeric cells, an indicator without data an empty cell (issue 16.7)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from market.infra.db import session_scope
+
+    with session_scope(write=True) as db:
+        add_assets(db, world.edu, world.chair, 6, status="in_use", prefix="U")
+        add_assets(db, world.edu, world.chair, 4, status="idle", prefix="I")
+        db.commit()
+    login(http, "admin")
+    year = utcnow().year
+    assert f"/evaluation?year={year}&amp;export=xlsx" in http.get("/evaluation").text
+    r = http.get(f"/evaluation?year={year}&export=xlsx")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    head = [c.value for c in ws[1]]
+    assert head[:3] == ["单位", "闲置率（实测值）", "闲置率（得分）"] and head[-1] == "综合得分"
+    assert len(head) == 2 + 2 * len(evaluation.INDICATORS)
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    edu = rows["市教育局"]
+    col = {h: i for i, h in enumerate(head)}
+    rate, score = edu[col["闲置率（实测值）"]], edu[col["闲置率（得分）"]]
+    assert rate.data_type == "n" and rate.value == pytest.approx(0.4)
+    assert score.data_type == "n" and score.value == pytest.approx(60.0)
+    assert edu[col["综合得分"]].data_type == "n" and edu[col["综合得分"]].value == pytest.approx(36.0)  # (30 × 60 + 20 × 0) / 50
+    assert edu[col["盘点准确率（实测值）"]].value in (None, "")  # no data: empty, not 0
+    assert http.get(f"/evaluation?year={year}&export=pdf").status_code == 422
+    csv = http.get(f"/evaluation?year={year}&export=csv").content.decode("utf-8-sig")
+    assert "市教育局,0.4,60.0," in csv
+    from factories import PASSWORD
+
+    r = http.post("/api/session", json={"username": "finance", "password": PASSWORD})
+    token = {"Authorization": f"Bearer {r.json()['token']}"}
+    api = http.get(f"/api/evaluation?year={year}&export=xlsx", headers=token)
+    assert api.status_code == 200
+    ws = load_workbook(io.BytesIO(api.content)).active
+    assert ws.cell(row=2, column=3).data_type == "n"

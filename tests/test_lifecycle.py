@@ -141,7 +141,7 @@ def test_request_submit_approve_reject_withdraw(db, world):
         reject_request(db, world.user("admin"), req2.id, "  ")
     reject_request(db, world.user("admin"), req2.id, "库存不足，请自行租用")
     assert req2.status == "rejected" and req2.reject_reason.startswith("库存不足")
-    assert [e.action for e in history(db, "request", req2.id)] == ["submit", "reject"]
+    assert [e.action for e in history(db, "request", req2.id)] == ["submit", "reject_step", "reject"]
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def test_request_for_another_unit_refused(db, world):
 
 def test_approval_threshold_rule_is_configurable(db, world):
     # Above 1,000 元 a loan needs the finance role: 5 chairs × 350 = 1,750 元.
-    db.add(ApprovalRule(action="loan", min_value=Decimal("1000"), role="finance"))
+    db.add(ApprovalRule(action="loan", min_value=Decimal("1000"), steps=["finance"]))
     db.commit()
     req = submit_request(db, world.user("staff_edu"), "会议", [LineInput(world.chair.id, 5, D1, D2)])
     with pytest.raises(PermissionDenied, match="财政监管"):
@@ -391,7 +391,7 @@ def test_sale_disposal_full_path(db, world):
     db.refresh(assets[0])
     assert case.status == "disposed" and assets[0].status == "disposed"
     assert [e.action for e in history(db, "disposal", case.id)] == [
-        "apply", "approve", "appraise", "sell", "remit", "write_off"]
+        "apply", "approve_step", "approve", "appraise", "sell", "remit", "write_off"]
 
 
 def test_loss_writeoff_and_handover_paths(db, world):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -47,3 +49,23 @@ def test_upgrade_keeps_existing_data(fresh_database_url):
         assert conn.execute(text("SELECT tag, original_value FROM asset")).one() == ("JYJ-2020-000001", 300)
         # the upgrade queues every listing that existed before for the search index
         assert sorted(conn.execute(text("SELECT listing_id FROM searchoutbox")).scalars()) == [1, 2]
+
+
+def test_upgrade_turns_rules_into_one_step_chains(fresh_database_url):
+    """0009: an approval rule of one role becomes a chain of that one role (issue 16.6); the downgrade keeps it."""
+    from alembic import command
+
+    url = fresh_database_url
+    upgrade(url, "0006")
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO approvalrule (action, min_value, role) VALUES ('loan', 1000, 'finance')"))
+    upgrade(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT action, min_value, steps FROM approvalrule")).all()
+    assert [(a, int(v)) for a, v, _ in rows] == [("loan", 1000)]
+    steps = rows[0][2]
+    assert (steps if isinstance(steps, list) else json.loads(steps)) == ["finance"]
+    command.downgrade(alembic_config(url), "0006")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT role FROM approvalrule")).scalar() == "finance"

@@ -68,6 +68,7 @@ UNIT_PEOPLE = frozenset({"staff_edu", "mgr_edu", "staff_health", "mgr_health", "
 OWN_UNIT = frozenset({"staff_edu", "mgr_edu"})
 OWNER_OR_ADMIN = frozenset({"mgr_edu", "admin"})  # the owning unit's manager, or the warehouse administrator
 ADMIN = frozenset({"admin"})
+HOLDER_OR_ADMIN = frozenset({"mgr_health", "admin"})  # a loan of 卫健委's idle items: its manager hands over too
 FINANCE = frozenset({"finance"})
 SYSADMIN = frozenset({"sysadmin"})
 CATALOGUE = frozenset({"admin", "sysadmin"})
@@ -174,11 +175,11 @@ class Make:
             assert req.status == state, req.status
             return {"id": req.id}
 
-    def loan_order(self, on_loan: bool = False) -> dict[str, Any]:
-        """A loan of 卫健委's idle chairs to 教育局: allocated, or handed out."""
+    def loan_order(self, on_loan: bool = False, stock: bool = False) -> dict[str, Any]:
+        """A loan of 卫健委's idle chairs (or, ``stock``, of warehouse stock) to 教育局: allocated, or handed out."""
         from market.orders import allocate_from_listing, hand_out, order_items
 
-        listing = self.listing("health")
+        listing = self.stock_listing() if stock else self.listing("health")
         _, line = self.request("edu", approve=True)
         with self.db() as db:
             admin = self.who(db, "admin")
@@ -186,7 +187,8 @@ class Make:
             if on_loan:
                 hand_out(db, admin, order.id)
             items = [a for _, a in order_items(db, order.id)]
-            return {"id": order.id, "tags": [a.tag for a in items], "assets": [a.id for a in items]}
+            return {"id": order.id, "tags": [a.tag for a in items], "assets": [a.id for a in items],
+                    "conditions": [a.condition for a in items]}
 
     def damage(self) -> dict[str, Any]:
         from market.orders import Inspection, return_loan
@@ -303,6 +305,15 @@ class Make:
             db.add(n)
             db.commit()
             return {"id": n.id}
+
+    def rule(self) -> dict[str, Any]:
+        from market.models import ApprovalRule
+
+        with self.db() as db:
+            rule = ApprovalRule(action="disposal", min_value=Decimal(200000 + self.n()), steps=["finance"])
+            db.add(rule)
+            db.commit()
+            return {"id": rule.id}
 
     def target_user(self) -> dict[str, Any]:
         from market.accounts import create_user
@@ -448,8 +459,12 @@ def _pages() -> list[Entry]:
         P("/warehouse/receive", ADMIN, data=lambda m, p: {
             "warehouse": str(w(m).warehouse.id), "category": str(w(m).chair.id), "name": "会议椅", "quantity": "2",
             "original_value": "350"}),
-        P("/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(), lambda m, p: {"tags": " ".join(p["tags"])}),
-        P("/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True)),
+        P("/orders/{id}/hand-out", HOLDER_OR_ADMIN, lambda m: m.loan_order(),
+          lambda m, p: {"tags": " ".join(p["tags"])}),
+        P("/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(stock=True),
+          lambda m, p: {"tags": " ".join(p["tags"])}, variant="warehouse stock"),
+        P("/orders/{id}/return", HOLDER_OR_ADMIN, lambda m: m.loan_order(on_loan=True)),
+        P("/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True, stock=True), variant="warehouse stock"),
         P("/orders/{id}/cancel", ADMIN, lambda m: m.loan_order(), {"reason": "会议取消"}),
         P("/orders/{id}/approve-transfer", FINANCE, lambda m: m.allot()),
         P("/orders/{id}/reject-transfer", FINANCE, lambda m: m.allot(), {"reason": "不符合调拨条件"}),
@@ -477,7 +492,10 @@ def _pages() -> list[Entry]:
         P("/admin/offers", CATALOGUE, data=lambda m, p: {
             "vendor": str(w(m).vendor.id), "category": str(w(m).projector.id), "price_per_unit_day": "80"}),
         P("/admin/rules", SYSADMIN, data=lambda m, p: {"action": "loan", "min_value": str(100000 + m.n()),
-                                                         "role": "finance"}),
+                                                         "step1": "unit_manager", "step2": "finance"}),
+        P("/admin/rules/{id}", SYSADMIN, lambda m: m.rule(), lambda m, p: {
+            "action": "disposal", "min_value": str(300000 + m.n()), "step1": "warehouse_admin", "step2": "finance"}),
+        P("/admin/rules/{id}/delete", SYSADMIN, lambda m: m.rule()),
         P("/admin/synonyms", CATALOGUE, data=lambda m, p: {"synonyms": f"天幕{m.n()} => 帐篷\n"}),
         P("/imports", OWNER_OR_ADMIN, data=lambda m, p: {"unit": str(w(m).edu.id)}, files=_ledger, background=True),
         P("/disposals", OWNER_OR_ADMIN, lambda m: {"assets": m.assets(status="idle")},
@@ -557,9 +575,15 @@ def _apis() -> list[Entry]:
         A("/api/warehouse/receive", ADMIN, data=lambda m, p: {
             "warehouse_id": w(m).warehouse.id, "category_id": w(m).chair.id, "name": "会议椅", "quantity": 2,
             "original_value": "350"}),
-        A("/api/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(), lambda m, p: {"tags": p["tags"]}),
-        A("/api/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True),
+        A("/api/orders/{id}/hand-out", HOLDER_OR_ADMIN, lambda m: m.loan_order(), lambda m, p: {"tags": p["tags"]}),
+        A("/api/orders/{id}/hand-out", ADMIN, lambda m: m.loan_order(stock=True), lambda m, p: {"tags": p["tags"]},
+          variant="warehouse stock"),
+        A("/api/orders/{id}/return", HOLDER_OR_ADMIN, lambda m: m.loan_order(on_loan=True),
           lambda m, p: {"inspections": [{"asset_id": a, "condition": "良好"} for a in p["assets"]]}),
+        A("/api/orders/{id}/return", ADMIN, lambda m: m.loan_order(on_loan=True, stock=True),
+          lambda m, p: {"inspections": [{"asset_id": a, "condition": c} for a, c in zip(p["assets"], p["conditions"],
+                                                                                       strict=True)]},
+          variant="warehouse stock"),
         A("/api/orders/{id}/cancel", ADMIN, lambda m: m.loan_order(), {"reason": "会议取消"}),
         A("/api/damages/{id}/settle", ADMIN, lambda m: m.damage(), {"note": "已转账"}),
         A("/api/transfers", OWNER_OR_ADMIN, lambda m: {"assets": m.assets()},
@@ -582,7 +606,10 @@ def _apis() -> list[Entry]:
         A("/api/offers", CATALOGUE, data=lambda m, p: {"vendor_id": w(m).vendor.id, "category_id": w(m).projector.id,
                                                           "price_per_unit_day": "80"}),
         A("/api/rules", SYSADMIN, data=lambda m, p: {"action": "loan", "min_value": str(100000 + m.n()),
-                                                        "role": "finance"}),
+                                                        "steps": ["unit_manager", "finance"]}),
+        A("/api/rules/{id}", SYSADMIN, lambda m: m.rule(), lambda m, p: {
+            "action": "disposal", "min_value": str(300000 + m.n()), "steps": ["finance"]}, method="PUT"),
+        A("/api/rules/{id}", SYSADMIN, lambda m: m.rule(), method="DELETE"),
         A("/api/disposals", OWNER_OR_ADMIN, lambda m: {"assets": m.assets(status="idle")},
           lambda m, p: {"asset_ids": p["assets"], "method": "sale", "reason": "超过使用年限"}),
         A("/api/disposals", ADMIN, lambda m: {"assets": m.stock()},

@@ -76,11 +76,37 @@ def test_categories_vendors_and_rules(http, world):
     assert http.get("/admin/users").status_code == 403
     _as(http, "sysadmin")
     page = http.get("/admin/rules").text
-    r = http.post("/admin/rules", data={"csrf_token": csrf(page), "action": "loan", "min_value": "50000",
-                                        "role": "finance"})
+    token = csrf(page)
+    r = http.post("/admin/rules", data={"csrf_token": token, "action": "loan", "min_value": "50000",
+                                        "step1": "unit_manager", "step2": "warehouse_admin", "step3": "finance"})
     assert r.status_code == 303
     with session_scope() as db:
-        assert db.exec(select(ApprovalRule)).one().role == "finance"
+        rule = db.exec(select(ApprovalRule)).one()
+        assert rule.steps == ["unit_manager", "warehouse_admin", "finance"]
+    page = http.get("/admin/rules").text
+    assert "申请单位资产管理员 → 公物仓管理员 → 财政监管" in page and f'action="/admin/rules/{rule.id}/delete"' in page
+    # refused with a Chinese message on the same tab, nothing written: an empty chain, a role twice, a duplicate start
+    for data, message in [({"step1": ""}, "审批链不能为空"), ({"step1": "finance", "step2": "finance"}, "只能出现一次"),
+                          ({"step1": "sysadmin"}, "未知的审批角色")]:
+        r = http.post("/admin/rules", data={"csrf_token": token, "action": "loan", "min_value": "1000"} | data)
+        assert r.status_code == 422 and message in r.text, message
+    r = http.post("/admin/rules", data={"csrf_token": token, "action": "loan", "min_value": "50000.00", "step1": "finance"})
+    assert r.status_code == 422 and "的规则已存在" in r.text
+    # edit: the chain and the starting amount
+    r = http.post(f"/admin/rules/{rule.id}", data={"csrf_token": token, "action": "loan", "min_value": "20000",
+                                                  "step1": "unit_manager", "step2": "finance"})
+    assert r.status_code == 303
+    with session_scope() as db:
+        rule = db.get(ApprovalRule, rule.id)
+        assert rule.steps == ["unit_manager", "finance"] and rule.min_value == 20000
+    r = http.post(f"/admin/rules/{rule.id}", data={"csrf_token": token, "action": "loan", "min_value": "20000"})
+    assert r.status_code == 422 and "审批链不能为空" in r.text
+    assert http.post(f"/admin/rules/{rule.id}/delete", data={"csrf_token": token}).status_code == 303
+    with session_scope() as db:
+        assert db.exec(select(ApprovalRule)).all() == []
+        assert [e.action for e in db.exec(select(Event).where(Event.entity == "rule").order_by(Event.id))] == [
+            "create", "update", "delete"]
+    assert http.post(f"/admin/rules/{rule.id}/delete", data={"csrf_token": token}).status_code == 404
 
 
 def test_admin_refused_to_other_roles(http, world):

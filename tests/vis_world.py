@@ -26,6 +26,7 @@ from sqlmodel import select
 from market.assets import epc_for
 from market.infra.db import session_scope
 from market.models import (
+    ApprovalRule,
     Asset,
     Category,
     ConfigStandard,
@@ -244,6 +245,19 @@ def _unit_objects(db, vw: VisWorld, unit: str, stock_listing: int) -> None:  # n
     allot.extra = {"tags": [for_allot.tag], "assets": [for_allot.id]}
     vw.approved_lines[unit] = approved.extra["line"]
 
+    # an order of the other unit that takes this unit's idle items: the holder's manager hands them over
+    other = "health" if unit == "edu" else "edu"
+    lent = _asset(db, vw, unit, "asset.pooled", f"{ch} pooled asset lent by its holder", "出借折叠椅", status="idle",
+                  marks=("name", "location"))
+    db.commit()
+    lot = vw.new("listing.active", unit, f"{ch} active listing taken by an order")
+    lot.id = post_idle_items(db, mgr, [lent.id], title=vw.mark(lot, "title", f"{ch}单位出借折叠椅", shown=True),
+                             description=vw.mark(lot, "description", f"{ch}单位出借说明")).id
+    wants = _request(db, vw, other, f"{UNIT_CHAR[other]} request served by {ch}'s idle items", approve=True)
+    held = allocate_from_listing(db, admin, wants.extra["line"], lot.id, 1)
+    vw.new("order.held", unit, f"{ch} loan order of its idle items (allocated)", id=held.id,
+           shows=list(vw.tokens_of(lent, "name")), extra={"tags": [lent.tag], "assets": [lent.id], "receiver": other})
+
     # a disposal case with its appraisal report on file
     case = vw.new("disposal", unit, f"{ch} disposal case")
     case.id = dsp.apply_disposal(db, mgr, [for_disposal.id], "sale",
@@ -380,6 +394,10 @@ def build_vis_world() -> VisWorld:
         for unit in UNIT_KEYS:
             vw.new("staffing", unit, f"{UNIT_CHAR[unit]} unit staffing", id=vw.unit_id(unit))
         vw.new("rental_offer", "system", "系 rental offer 会议椅", id=w.chair_offer.id)
+        rule = ApprovalRule(action="disposal", min_value=Decimal("500000"), steps=["unit_manager", "finance"])
+        db.add(rule)
+        db.commit()
+        vw.new("rule", "system", "系 approval rule (disposal from 500,000 元)", id=rule.id)
         for tab in ("units", "users", "rules"):
             vw.new("admin_tab.accounts", "system", f"系 admin tab {tab}", id=tab)
         for tab in ("categories", "standards", "vendors", "synonyms"):

@@ -34,14 +34,19 @@ def query_params(spec: ListSpec) -> list[tuple[str, dict[str, Any], str]]:
                   ("export", {"enum": list(EXPORT_FORMATS)}, "导出筛选结果的全部行：xlsx 或 csv")]
 
 
+def export_format(request: Request) -> str | None:
+    """The ``export`` parameter of a list or table page: ``xlsx``, ``csv`` or None (the page itself)."""
+    fmt = request.query_params.get("export")
+    if fmt and fmt not in EXPORT_FORMATS:
+        raise InvalidInput("export 须为 xlsx 或 csv。", "export")
+    return fmt or None
+
+
 def read(request: Request, db: Session, user: User | None, spec: ListSpec) -> ListPage | Response:
     """A page of the list, or — with ``export`` — a file of every row the filters keep."""
-    params = dict(request.query_params.items())
-    query = lists.parse_query(spec, params)
-    fmt = params.get("export")
+    query = lists.parse_query(spec, dict(request.query_params.items()))
+    fmt = export_format(request)
     if fmt:
-        if fmt not in EXPORT_FORMATS:
-            raise InvalidInput("export 须为 xlsx 或 csv。", "export")
         headers, rows = lists.export(db, user, spec, query)
         return table_file(headers, rows, fmt, spec.key, spec.title)
     return lists.read_list(db, user, spec, query)

@@ -12,7 +12,7 @@ from market.models.assets import (
     PoolListing,
 )
 from market.models.base import money, utcnow
-from market.models.catalogue import ApprovalRule, Category, Setting
+from market.models.catalogue import APPROVAL_STEP_STATES, ApprovalRule, ApprovalStep, Category, Setting
 from market.models.counts import COUNT_ISSUES, RESOLUTIONS, CountLine, InventoryCount
 from market.models.disposal import DISPOSAL_METHODS, DISPOSAL_STATUSES, DisposalCase, DisposalItem
 from market.models.events import Event, SearchOutbox
@@ -45,7 +45,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ASSET_STATUSES", "Setting", "BATCH_STATUSES", "PurchaseBatch", "PurchaseNeed", "COUNT_ISSUES", "RESOLUTIONS", "CountLine", "InventoryCount", "CONDITIONS", "DAMAGE_CAUSES", "DISPOSAL_METHODS", "DISPOSAL_STATUSES", "LISTING_MODES",
     "LISTING_STATUSES", "LoginAttempt", "NOTICE_KINDS", "CHANNELS", "DELIVERY_STATUSES", "Delivery", "Notice", "Wish", "ORDER_KINDS", "ORDER_STATUSES", "PURPOSES", "REQUEST_STATUSES", "ROLES",
-    "USABLE_CONDITIONS", "ACQUISITION_OUTCOMES", "REQUEST_KINDS", "Acquisition", "ApiToken", "ApprovalRule", "Asset", "ConfigStandard", "Category", "DamageRecord", "DisposalCase",
+    "USABLE_CONDITIONS", "ACQUISITION_OUTCOMES", "REQUEST_KINDS", "Acquisition", "ApiToken", "APPROVAL_STEP_STATES", "ApprovalRule", "ApprovalStep", "Asset", "ConfigStandard", "Category", "DamageRecord", "DisposalCase",
     "DisposalItem", "Event", "Order", "OrderItem", "PoolListing", "Proposal", "RentalOffer", "RentalVendor",
     "Request", "RequestLine", "SearchOutbox", "Unit", "User", "Warehouse", "metadata", "money", "utcnow",
 ]

@@ -111,12 +111,30 @@ def rules(request: Request, db: Session, user: User | None, body: Any) -> dict[s
     return {"rules": [to_json(r) for r in approvals.rules(db)]}
 
 
-@declare("POST", "/api/rules", "设置审批规则（自某金额起由某角色审批）", "管理", write=True, body=obj(
-    ["action", "min_value", "role"], action={"enum": ["loan", "idle_transfer", "ownership_transfer", "disposal"]},
-    min_value=MONEY, role={"enum": ["warehouse_admin", "finance", "sysadmin"]}))
-def set_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
-    return to_json(approvals.set_approval_rule(db, user, field(body, "action", str),
-                                         str(field(body, "min_value", (str, int, float))), field(body, "role", str)))
+RULE_BODY = obj(["action", "min_value", "steps"], action={"enum": list(approvals.ACTION_LABELS)}, min_value=MONEY,
+                steps={"type": "array", "items": {"enum": list(approvals.APPROVER_ROLES)}, "minItems": 1,
+                       "maxItems": approvals.MAX_STEPS, "title": "审批链（按顺序的审批角色）"})
+
+
+def _rule_fields(body: Any) -> tuple[str, str, Any]:
+    return (field(body, "action", str), str(field(body, "min_value", (str, int, float))),
+            field(body, "steps", list))
+
+
+@declare("POST", "/api/rules", "新增审批规则（自某金额起按审批链逐步审批）", "管理", write=True, body=RULE_BODY)
+def add_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(approvals.add_rule(db, user, *_rule_fields(body)))
+
+
+@declare("PUT", "/api/rules/{id}", "修改审批规则", "管理", write=True, body=RULE_BODY)
+def edit_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    return to_json(approvals.edit_rule(db, user, path_id(request), *_rule_fields(body)))
+
+
+@declare("DELETE", "/api/rules/{id}", "删除审批规则", "管理", write=True)
+def delete_rule(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    approvals.delete_rule(db, user, path_id(request))
+    return {"deleted": True}
 
 
 @declare("POST", "/api/units/{id}/staffing", "设置单位的编制内实有人数与是否运行涉密网络", "管理", write=True, body=obj(

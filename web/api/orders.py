@@ -22,13 +22,15 @@ def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN00
     view = svc.order_view(db, user, order)
     items = [{"asset_id": a.id, "tag": a.tag, "name": a.name, "condition_out": it.condition_out,
               "condition_in": it.condition_in, "status": a.status} for it, a in view.items]
-    return to_json(order, items=items, damages=[to_json(d) for d in view.damages])
+    return to_json(order, items=items, damages=[to_json(d) for d in view.damages], next_step=view.next_step,
+                   can_hand_out=view.can_hand_out, can_return=view.can_return)
 
 
 @declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的；分页、搜索、筛选、排序、导出）", "单据",
          query=lists.query_params(svc.ORDER_LIST))
 def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
-    return lists.list_json(request, db, user, svc.ORDER_LIST, lambda lp: to_json)
+    return lists.list_json(request, db, user, svc.ORDER_LIST, lambda lp: to_json,
+                           lambda lp: {"holder_queue": [to_json(o) for o in svc.holder_queue(db, user)]})
 
 
 @declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据")

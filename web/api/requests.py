@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -54,7 +55,8 @@ def request_json(db: Session, req) -> dict[str, Any]:  # noqa: ANN001
     lines = svc.request_lines(db, req.id)
     progress = svc.line_progress(db, [x.id for x in lines])
     decided = req.status in svc.DECIDED
-    return to_json(req, status_text=svc.status_text(req, list(progress.values())), lines=[to_json(
+    chain = [asdict(s) for s in svc.approval_chain(db, req)]
+    return to_json(req, status_text=svc.status_text(req, list(progress.values())), approval=chain, lines=[to_json(
         x, progress={"allocated": progress[x.id].allocated, "purchasing": progress[x.id].purchasing,
                      "unmet": progress[x.id].unmet, "state": progress[x.id].state,
                      "label": progress[x.id].label(decided)}) for x in lines])

@@ -17,6 +17,7 @@ from market.lists import ListPage
 from market.models import User
 from web import lists
 from web.api.registry import DATE, INT, declare
+from web.responses import table_file
 
 
 def _plain(value: Any) -> Any:
@@ -59,9 +60,14 @@ def records(request: Request, db: Session, user: User | None, body: Any) -> dict
     return lp if isinstance(lp, Response) else cells_json(lp) | {"kind": kind}
 
 
-@declare("GET", "/api/evaluation", "单位绩效评价", "统计与监管", query=[("year", INT, "年度")])
-def scores(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+@declare("GET", "/api/evaluation", "单位绩效评价", "统计与监管",
+         query=[("year", INT, "年度"), ("export", {"enum": list(lists.EXPORT_FORMATS)}, "导出：xlsx 或 csv")])
+def scores(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
     year = evaluation.year(request.query_params.get("year", ""))
+    fmt = lists.export_format(request)
+    if fmt:
+        title, headers, rows = evaluation.export_table(evaluation.evaluate(db, user, year), year)
+        return table_file(headers, rows, fmt, f"evaluation-{year}", title)
     return {"year": year, "weights": evaluation.weights(db),
             "indicators": {k: {"label": v[0], "method": v[1]} for k, v in evaluation.INDICATORS.items()},
             "units": [{"unit": s.unit.name, "unit_id": s.unit.id, "values": s.values, "points": s.points,

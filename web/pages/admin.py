@@ -159,10 +159,25 @@ def offer_save(request: Request, db: Session, user: User, form: FormData) -> Non
                    is_active=form.get("is_active", "1") == "1")
 
 
+def _rule_fields(form: FormData) -> tuple[str, str, list[str]]:
+    """A rule's form: the action, the starting amount and the chain's roles in order (step1, step2, …)."""
+    steps = [str(form.get(f"step{i}") or "") for i in range(1, approvals.MAX_STEPS + 1)]
+    return str(form.get("action") or ""), str(form.get("min_value") or ""), [s for s in steps if s]
+
+
 @_act("/admin/rules", "rules")
-def rule_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    approvals.set_approval_rule(db, user, str(form.get("action") or ""), str(form.get("min_value") or ""),
-                          str(form.get("role") or ""))
+def rule_add(request: Request, db: Session, user: User, form: FormData) -> None:
+    approvals.add_rule(db, user, *_rule_fields(form))
+
+
+@_act("/admin/rules/{id}", "rules")
+def rule_edit(request: Request, db: Session, user: User, form: FormData) -> None:
+    approvals.edit_rule(db, user, path_id(request), *_rule_fields(form))
+
+
+@_act("/admin/rules/{id}/delete", "rules")
+def rule_delete(request: Request, db: Session, user: User, form: FormData) -> None:
+    approvals.delete_rule(db, user, path_id(request))
 
 
 @_act("/admin/synonyms", "synonyms")

@@ -21,7 +21,8 @@ from web.templating import render
 
 @page("/orders")
 def order_list(request: Request, db: Session, user: User | None, form: FormData | None) -> Response:
-    return lists.list_page(request, db, user, svc.ORDER_LIST, "orders.html")
+    return lists.list_page(request, db, user, svc.ORDER_LIST, "orders.html",
+                           lambda lp: {"queue": svc.holder_queue(db, user)})
 
 
 def _detail(request: Request, db: Session, user: User, error: str | None = None, status: int = 200) -> Response:

@@ -1,7 +1,7 @@
 """acquisition requests (配置申请)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05 17:30:00
 
 - ``request.kind``: "use" (a need for items, as before) or "acquisition" (a unit asks to buy: the pool first,
@@ -18,7 +18,7 @@ from alembic import op
 import market.models.base
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
