@@ -241,6 +241,18 @@ def restore_page_session(db, user, client) -> None:  # noqa: ANN001
     db.add(ApiToken(user_id=user.id, token_hash=digest(sid), kind="cookie", expires_at=utcnow() + SESSION_LIFETIME))
 
 
+class Dialogs:
+    """How a test's browser page answers the page's confirmations, and what they asked."""
+
+    def __init__(self) -> None:
+        self.accept = True
+        self.asked: list[str] = []
+
+    def answer(self, dialog) -> None:  # noqa: ANN001
+        self.asked.append(dialog.message)
+        dialog.accept() if self.accept else dialog.dismiss()
+
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
@@ -265,5 +277,9 @@ def page(browser, live_server, world):
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 860})
     pg = context.new_page()
+    # A confirmation (采纳, 作废, 核销 … ask before they act) is answered yes, as a person who meant it would; a test
+    # may read the questions asked (``page.dialogs.asked``) and answer no (``page.dialogs.accept = False``).
+    pg.dialogs = Dialogs()
+    pg.on("dialog", pg.dialogs.answer)
     yield pg
     context.close()

@@ -37,19 +37,13 @@ def test_closing_a_count_asks_and_cancel_keeps_it_open(page, world):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.goto(f"/counts/{count.id}")
-    asked: list[str] = []
-
-    def say_no(dialog):
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", say_no)
+    page.dialogs.accept = False
     page.click("form[action$='/close'] button")
     page.wait_for_timeout(300)
-    assert asked == ["结束后不能再扫描或处理差异。确定结束盘点？"]
+    assert page.dialogs.asked == ["结束后不能再扫描或处理差异。确定结束盘点？"]
     with session_scope() as db:
         assert db.get(InventoryCount, count.id).status == "open"
-    page.once("dialog", lambda dialog: dialog.accept())
+    page.dialogs.accept = True
     page.click("form[action$='/close'] button")
     page.wait_for_load_state()
     with session_scope() as db:

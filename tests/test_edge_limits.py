@@ -31,11 +31,13 @@ import pytest
 import test_permissions as perm
 from conftest import csrf
 from factories import PASSWORD
+from sqlalchemy import delete
 from sqlmodel import select
 
 from market import fields
 from market.disposal import SALE_CHANNELS
 from market.infra.db import session_scope
+from market.models import ConfigStandard
 from web import params
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -287,6 +289,12 @@ def test_the_entries_cover_every_state_changing_route():
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.key for e in ENTRIES])
 def test_longest_and_largest_accepted_one_past_refused(env, entry):
     m = env.ensure(entry)
+    if entry.path.endswith("/purchase"):
+        # Measured here: the field's own limits. The configuration standard's price cap refuses a price long before
+        # the field's largest amount; the caps are tests/test_acquisitions.py's business.
+        with session_scope(write=True) as db:
+            db.execute(delete(ConfigStandard))
+            db.commit()
     actor = actor_for(entry)
     params_ = entry.setup(m) if entry.setup else {}
     base = entry.data(m, params_) if entry.data else {}

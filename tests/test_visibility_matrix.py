@@ -186,6 +186,8 @@ LISTS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "/transfers": [("", ("order:note",)), ("q=QXH", ()), ("export=xlsx", ("order:note",))],
     "/admin": [("", ())],
     "/imports/new": [("", ())],
+    "/imports/template.xlsx": [("", ())],  # headers, an example and the category codes: nothing of anyone's
+    "/api/imports/template": [("", ())],
     "/disposals": [("", ()), ("export=xlsx", ("disposal:reason",))],
     "/idle": [("days=30", ()), ("days=30&export=xlsx", ())],
     "/evaluation": [("", ())],
@@ -258,6 +260,7 @@ NO_OBJECT = {
     ("POST", "/api/rules"), ("POST", "/api/evaluation/weights"), ("POST", "/api/purchasing/batches"),
     ("POST", "/api/wishes"), ("POST", "/api/proposals"),
     ("POST", "/settings/notify"), ("POST", "/api/me/notify"),  # one's own channels
+    ("POST", "/api/imports"),  # the unit is in the query: who may import where is tests/test_permissions.py's
 }
 # A refusal here may be a 2xx/3xx that changes nothing: marking someone else's message read marks none.
 NOOP_OK = {"/notices/read", "/api/notices/read"}
