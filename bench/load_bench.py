@@ -57,7 +57,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "load"
 PYTHON = sys.executable
-GONGWUCANG = str(Path(PYTHON).with_name("gongwucang"))
 HOST = "127.0.0.1"  # loopback only: this tool never loads another machine
 PG_SCHEMA = "gwc_loadbench"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
@@ -405,7 +404,7 @@ def bench_database(db: Database, args: argparse.Namespace) -> None:
     logs = OUT / "logs"
     print(f"\n== {db.name}", flush=True)
     prepare(db, args.rebuild)
-    app = Server(f"gongwucang ({db.name})", [GONGWUCANG, "serve", "--workers", str(args.workers)], db.env(),
+    app = Server(f"gongwucang ({db.name})", [PYTHON, "-m", "web.cli", "serve", "--workers", str(args.workers)], db.env(),
                  logs / f"serve-{db.key}.log")
     minimal = Server("minimal app", [PYTHON, str(ROOT / "bench" / "load_minimal.py"), "--workers", str(args.workers)],
                      db.env(), logs / f"minimal-{db.key}.log")

@@ -16,6 +16,9 @@ from web.deps import csrf_token
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+# Each template is compiled once per process and kept: no look at the files' times on every page (they change
+# only with a new release, which restarts the app).
+templates.env.auto_reload = False
 
 
 def local_time(value: datetime | None) -> str:
