@@ -6,6 +6,7 @@ attribute first and raises, some 400 times a page."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import islice
 from urllib.parse import quote_plus
 
@@ -23,6 +24,9 @@ KEEP = fields.PARAM_NAMES  # the search API's parameters: the query, filters, so
 FACET_VALUES = 12  # values shown per facet
 
 
+_quoted = lru_cache(maxsize=4096)(quote_plus)  # facet values (codes, districts, holders) recur page after page
+
+
 class Params(dict):
     """The page's parameters; an absent one reads as "" (``p['q']`` in the template, with no exception)."""
 
@@ -37,12 +41,12 @@ def pool(request: Request, who: Principal, index: PoolIndex, wait: bool) -> Resp
     if result is None:
         return None
     base = {k: v for k, v in params.items() if k != "page"}
-    quoted = {k: quote_plus(v) for k, v in base.items()}  # each value encoded once, not once per link
+    quoted = {k: _quoted(v) for k, v in base.items()}  # each value encoded once, not once per link
 
     def link(**change: str | None) -> str:
         """This page's address with ``change`` applied (None removes a parameter), as ``urlencode`` writes it."""
         merged = base | change
-        parts = [f"{k}={quoted[k] if k not in change else quote_plus(v)}" for k, v in merged.items() if v]
+        parts = [f"{k}={quoted[k] if k not in change else _quoted(v)}" for k, v in merged.items() if v]
         return "/?" + "&".join(parts) if parts else "/"
 
     names = index.names
