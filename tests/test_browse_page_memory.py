@@ -156,3 +156,21 @@ def _api_token(http, username: str) -> str:
     r = http.post("/api/session", json={"username": username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return r.json()["token"]
+
+
+def test_templates_escape_every_output_as_markupsafe_does():
+    """``web.templating`` writes each ``{{ … }}`` through ``escape_text``: the same text as Jinja's own escaping
+    for strings, numbers, None, marked-safe values, macros and set blocks; unescaped where autoescape is off."""
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    from web.templating import templates
+
+    source = ("{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{% set block %}<b>{{ v }}</b>{% endset %}"
+              "{{ v }}|{{ n }}|{{ none_ }}|{{ safe }}|{{ v|safe }}|{{ m(v) }}|{{ block }}|{{ missing }}|{{ v ~ n }}"
+              "|{{ items|join(',') }}|{% autoescape false %}{{ v }}{% endautoescape %}")
+    values = {"v": "<a href=\"x\">'&'</a>", "n": 3.5, "none_": None, "safe": Markup("<em>ok</em>"),
+              "items": ["<", Markup("<br>")]}
+    plain = Environment(autoescape=True)
+    assert "environment.escape_text(" in templates.env.compile(source, raw=True)
+    assert templates.env.from_string(source).render(values) == plain.from_string(source).render(values)
