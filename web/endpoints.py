@@ -3,7 +3,8 @@
 Each opens one database session, finds the user, checks CSRF on unsafe requests, runs the handler in
 the thread pool (the ledger is synchronous) and turns a typed ``MarketError`` into a clear Chinese
 message: in the page with a 4xx status, or as ``{"error": {"code", "message", "field"}}`` in the API.
-Search and suggest (``pool_read``) are answered from memory in the event loop when they can.
+Search and suggest (``pool_read``) and the browse page (``pool_page``) are answered from memory in the event
+loop when they can.
 """
 
 from __future__ import annotations
