@@ -75,7 +75,6 @@ async def sign_in(app) -> str:  # noqa: ANN001
 
 async def main_async(args: argparse.Namespace) -> None:
     import starlette.concurrency
-
     from load_bench import path_for, query_mix
 
     async def inline(fn, *a, **kw):  # noqa: ANN001, ANN202
