@@ -30,7 +30,7 @@ from web.api import api_routes, hot_routes
 from web.bodylimit import BodyLimit
 from web.busy import pool_busy
 from web.headers import SecurityHeaders, allowed_methods, security_headers
-from web.pages import page_routes
+from web.pages import hot_page_routes, page_routes
 from web.responses import api_error, error_page
 
 log = logging.getLogger("gongwucang.web")
@@ -67,6 +67,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def routes() -> list:
     return [
         *hot_routes(),
+        *hot_page_routes(),
         *page_routes(),
         *api_routes(),
         Mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static"),

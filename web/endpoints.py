@@ -3,7 +3,8 @@
 Each opens one database session, finds the user, checks CSRF on unsafe requests, runs the handler in
 the thread pool (the ledger is synchronous) and turns a typed ``MarketError`` into a clear Chinese
 message: in the page with a 4xx status, or as ``{"error": {"code", "message", "field"}}`` in the API.
-Search and suggest (``pool_read``) are answered from memory in the event loop when they can.
+Search and suggest (``pool_read``) and the browse page (``pool_page``) are answered from memory in the event
+loop when they can.
 """
 
 from __future__ import annotations
@@ -221,6 +222,30 @@ def _principal(request: Request, db: Session, again: bool = False) -> Principal 
     return principals.for_token(db, sid, again, "cookie") if sid else None
 
 
+def _prepare(request: Request, again: bool) -> Principal | None:
+    with database() as db:
+        who = _principal(request, db, again)
+        if who is not None:
+            pool_index(db)
+        return who
+
+
+async def _asker_and_index(request: Request) -> tuple[Principal, PoolIndex] | None:
+    """Who asks and the index to answer from: from memory when the asker was checked less than a few seconds
+    ago and the index is ready, else (or for one request a second, or one search per ``PROBE_SECONDS``) after
+    one trip to a thread that reads the database. None: nobody is signed in."""
+    who = _cached_principal(request)
+    index = ready_index() if who is not None else None
+    if index is None or principals.refresh_due(who):  # (one request reads a remembered asker again)
+        who = await run_in_threadpool(_prepare, request, index is not None)
+        if who is None:
+            return None
+        index = ready_index() or await run_in_threadpool(prepare_index)
+    elif probe_due(index):
+        index = await run_in_threadpool(prepare_index)
+    return who, index
+
+
 def pool_read(fn: PoolHandler):  # noqa: ANN201
     """A read of the search index for any signed-in user (search, suggest).
 
@@ -234,25 +259,13 @@ def pool_read(fn: PoolHandler):  # noqa: ANN201
     other processes. The answer is the same either way.
     """
 
-    def prepare(request: Request, again: bool) -> Principal | None:
-        with database() as db:
-            who = _principal(request, db, again)
-            if who is not None:
-                pool_index(db)
-            return who
-
     async def endpoint(request: Request) -> Response:
         if has_nul(request.scope["path"]) or b"%00" in request.scope["query_string"]:  # a NUL only as %00 there
             return api_error(400, "invalid", NUL_MESSAGE)
-        who = _cached_principal(request)
-        index = ready_index() if who is not None else None
-        if index is None or principals.refresh_due(who):  # (one request reads a remembered asker again)
-            who = await run_in_threadpool(prepare, request, index is not None)
-            if who is None:
-                return api_error(401, "unauthenticated", SIGN_IN_FIRST)
-            index = ready_index() or await run_in_threadpool(prepare_index)
-        elif probe_due(index):
-            index = await run_in_threadpool(prepare_index)
+        found = await _asker_and_index(request)
+        if found is None:
+            return api_error(401, "unauthenticated", SIGN_IN_FIRST)
+        who, index = found
         try:
             result = fn(request, who, index, False)
             if result is None:  # a write holds the index (or it answers over the network): wait in a thread
@@ -263,6 +276,41 @@ def pool_read(fn: PoolHandler):  # noqa: ANN201
 
     endpoint.__name__ = fn.__name__
     return endpoint
+
+
+HOT_PAGE_ROUTES: list[Route] = []  # pages answered from memory (``pool_page``): routed first, as search is
+
+
+def pool_page(path: str):  # noqa: ANN201
+    """The browse page at ``path``, answered as search is (``pool_read``): ``fn(request, who, index, wait)``
+    returns the page, or None with ``wait`` False rather than wait for the index. Who asks — their role, unit,
+    place, name and unread notices — comes from ``market.infra.principals`` and the category names from the
+    index, so the page runs in the event loop with no thread and no database when those are remembered (one
+    trip to a thread otherwise). Not signed in: a redirect to sign in; a ``MarketError``: the error page."""
+
+    def wrap(fn: PoolHandler):  # noqa: ANN202
+        async def endpoint(request: Request) -> Response:
+            request.state.user, request.state.unread = None, 0
+            if has_nul(request.scope["path"]) or b"%00" in request.scope["query_string"]:
+                return error_page(request, 400, NUL_MESSAGE)
+            found = await _asker_and_index(request)
+            if found is None:
+                return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            who, index = found
+            request.state.user, request.state.unread = who, who.unread
+            try:
+                response = fn(request, who, index, False)
+                if response is None:  # a write holds the index: wait for it in a thread
+                    response = await run_in_threadpool(fn, request, who, index, True)
+            except MarketError as exc:
+                return error_page(request, exc.status, exc.message)
+            return response
+
+        endpoint.__name__ = fn.__name__
+        HOT_PAGE_ROUTES.append(Route(path, endpoint, methods=["GET"]))
+        return endpoint
+
+    return wrap
 
 
 def prepare_index() -> PoolIndex:

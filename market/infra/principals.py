@@ -2,8 +2,9 @@
 ``ApiToken``; the signed cookie carries only the page session's id).
 
 Searching the pool is asked for at every keystroke and by every browse page, and checking the token and the
-user's place against the database each time cost more than the search itself. Only search and suggest use
-this cache (``web/handlers.py``, ``pool_read``); every other endpoint checks the database on each request.
+user's place against the database each time cost more than the search itself. Only search, suggest and the browse
+page use this cache (``web/endpoints.py``, ``pool_read`` and ``pool_page``); every other endpoint checks the
+database on each request.
 
 What signing out, disabling an account or changing it guarantees:
 
@@ -21,6 +22,11 @@ An entry is read again ahead of its expiry: once it is ``REFRESH_SECONDS`` old, 
 every connection of a busy client missed the cache at the same instant, every ``TTL_SECONDS``: 50
 connections, 50 database reads and thread hops at once (250 in 10 s, measured under load), where one does.
 A refresh that finds the token revoked or the account disabled drops the entry at once.
+
+The browse page (``web.endpoints.pool_page``) asks the same entry who is signed in: it also holds the name the
+page header shows and the count of unread notices. A notice added, read or deleted in this process empties
+the cache when its transaction commits, like an account change (``notify`` inserts through Core: statements
+are watched as well as ORM objects); one added by another process shows within ``TTL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -31,11 +37,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, event
+from sqlalchemy import bindparam, event, func
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
-from market.models import ApiToken, Unit, User, utcnow
+from market.models import ROLES, ApiToken, Notice, Unit, User, utcnow
 
 TTL_SECONDS = 2.0
 REFRESH_SECONDS = 1.0  # read again from this age on, by one request (``refresh_due``), while the entry is trusted
@@ -50,6 +57,21 @@ class Principal:
     origin: tuple[float, float] | None  # where distances are measured from: the user's unit, else the bureau
     expires_at: datetime  # the token's or page session's expiry
     read_at: float  # time.monotonic() when read from the database
+    display_name: str = ""  # what the page header shows
+    unread: int = 0  # notices not read yet, as of ``read_at`` (the page header's count)
+
+    # what the page templates and ``market.access.can`` ask of a user
+    @property
+    def id(self) -> int:
+        return self.user_id
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def is_active(self) -> bool:
+        return True  # an entry exists only for an active account (a disabled one is dropped on commit)
 
 
 # keyed by the kind and the token or session id itself (a hit costs no hashing; the process holds it while it
@@ -64,11 +86,14 @@ _USER = User.__table__
 _TOKEN = ApiToken.__table__
 _UNIT = Unit.__table__
 # built once, run through Core
-_TOKEN_USER = (sa_select(_USER.c.id, _USER.c.role, _USER.c.unit_id, _USER.c.is_active,
+_NOTICE = Notice.__table__
+_TOKEN_USER = (sa_select(_USER.c.id, _USER.c.role, _USER.c.unit_id, _USER.c.is_active, _USER.c.display_name,
                          _TOKEN.c.expires_at, _TOKEN.c.revoked, _TOKEN.c.kind)
                .join(_TOKEN, _TOKEN.c.user_id == _USER.c.id).where(_TOKEN.c.token_hash == bindparam("digest")))
 _UNIT_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.id == bindparam("id"))
 _BUREAU_PLACE = sa_select(_UNIT.c.lat, _UNIT.c.lng).where(_UNIT.c.is_bureau.is_(True)).limit(1)
+_UNREAD = (sa_select(func.count()).select_from(_NOTICE)
+           .where(_NOTICE.c.user_id == bindparam("id"), _NOTICE.c.read_at.is_(None)))
 
 
 def digest(token: str) -> str:
@@ -132,7 +157,9 @@ def for_token(db: Session, token: str, again: bool = False, kind: str = "api") -
     row = db.connection().execute(_TOKEN_USER, {"digest": digest(token)}).first()
     if (row is not None and row.kind == kind and not row.revoked and row.is_active
             and row.expires_at > utcnow()):
-        p = Principal(row.id, row.role, row.unit_id, place_of(db, row.unit_id), row.expires_at, time.monotonic())
+        unread = db.connection().execute(_UNREAD, {"id": row.id}).scalar_one()
+        p = Principal(row.id, row.role, row.unit_id, place_of(db, row.unit_id), row.expires_at, time.monotonic(),
+                      row.display_name, unread)
     _store(key, p, epoch)
     return p
 
@@ -147,15 +174,26 @@ def forget_all() -> None:
 
 
 # A flush that changed or deleted a user, a token or a unit (revoked, disabled, new password, role or unit, a
-# unit moved) empties the cache when its transaction commits, whichever service did it.
+# unit moved), or added, read or deleted a notice, empties the cache when its transaction commits, whichever
+# service did it; so does an INSERT, UPDATE or DELETE statement on those tables run through a session (a bulk
+# revocation, ``notify``'s insert).
 _WATCHED = (User, ApiToken, Unit)
+_WATCHED_TABLES = frozenset({_USER, _TOKEN, _UNIT, _NOTICE})
 
 
 @event.listens_for(Session, "after_flush")
 def _saw_account_change(session: Session, _context: object) -> None:
-    if not session.info.get("principals_changed") and any(
-            isinstance(o, _WATCHED) for o in (*session.dirty, *session.deleted)):
+    if not session.info.get("principals_changed") and (
+            any(isinstance(o, _WATCHED) for o in (*session.dirty, *session.deleted))
+            or any(isinstance(o, Notice) for o in (*session.new, *session.dirty, *session.deleted))):
         session.info["principals_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _saw_account_statement(state: ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(
+            state.statement, "table", None) in _WATCHED_TABLES:
+        state.session.info["principals_changed"] = True
 
 
 @event.listens_for(Session, "after_commit")

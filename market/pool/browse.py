@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from market.access import require_user
 from market.errors import InvalidInput
 from market.infra.principals import place_of
-from market.models import CONDITIONS, Category, User
+from market.models import CONDITIONS, User
 from market.pool.index import PoolIndex, index_for_search
 from search import SearchError, SearchQuery, SearchResult
 from search import fields as fd
@@ -23,7 +22,6 @@ TIER_LABELS = fd.TIER.values
 MODE_LABELS = fd.MODE.values
 SORT_LABELS = fd.SORT_LABELS
 PER_PAGE = 20
-_CATEGORY = Category.__table__
 
 
 def _one_of(name: str, codes: list[str]) -> str:
@@ -104,7 +102,3 @@ def suggest(db: Session, actor: User, prefix: str, limit: int = 8) -> list[str]:
     require_user(actor)
     return suggest_in(index_for_search(db), prefix, limit) if prefix.strip() else []
 
-
-def category_names(db: Session) -> dict[str, str]:
-    """Code → name of every category (two columns, not ORM objects: this runs for every browse page)."""
-    return dict(db.connection().execute(sa_select(_CATEGORY.c.code, _CATEGORY.c.name)).all())

@@ -11,6 +11,10 @@ background and before a search, so a change shows within a second:
   ``PROBE_SECONDS`` plus one catch-up when searches come in, and within ``SYNC_SECONDS`` of the app's timer
   in any case.
 
+The index also holds the category names that label its facets (``names``), read again at a catch-up once they
+are ``NAMES_SECONDS`` old, and before the next search when this process committed a change of a category:
+a renamed category shows at once in this process and within ``NAMES_SECONDS`` in the others.
+
 On PostgreSQL outbox ids are taken at insert and transactions commit in any order, so a lower id can become
 visible after a higher one was applied. Ids skipped over are kept as gaps and read again at each catch-up
 until they appear, or until every transaction that was running when the gap was seen has ended (then the id
@@ -36,6 +40,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, delete, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 import search
@@ -44,12 +49,13 @@ from market.errors import InvalidInput
 from market.infra.config import settings
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
-from market.models import SearchOutbox, User, utcnow
+from market.models import Category, SearchOutbox, User, utcnow
 from market.pool.documents import all_documents, documents_for
 from search import SearchBackend
 
 SYNONYM_FILE = "synonyms.txt"  # in the data directory: administrators' own groups, one per line
 PROBE_SECONDS = 0.25  # a search looks at the outbox at most this often per process (changes of others)
+NAMES_SECONDS = 5.0  # category names are read again at a catch-up once this old (renamed by another process)
 
 
 def synonym_groups() -> list[list[str]]:
@@ -67,6 +73,8 @@ _OUTBOX_SINCE = (sa_select(_OUTBOX.c.id, _OUTBOX.c.listing_id).where(_OUTBOX.c.i
                  .order_by(_OUTBOX.c.id).limit(bindparam("batch")))
 _OUTBOX_IDS = sa_select(_OUTBOX.c.id, _OUTBOX.c.listing_id).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 _OUTBOX_ALL_IDS = sa_select(_OUTBOX.c.id).order_by(_OUTBOX.c.id)
+_CATEGORY = Category.__table__
+_CATEGORY_NAMES = sa_select(_CATEGORY.c.code, _CATEGORY.c.name)  # two columns, not ORM objects
 # the oldest transaction still running, and the first transaction id not yet handed out
 _PG_SNAPSHOT = text("SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text FROM pg_current_snapshot() s")
 
@@ -76,6 +84,7 @@ _PG_SNAPSHOT = text("SELECT pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text
 # of what its index applied catches up first.
 
 _written = 0
+_catalogue_written = 0  # the same for changes of categories (their names label the facets)
 _written_lock = threading.Lock()
 
 
@@ -84,6 +93,21 @@ def _written_at_begin(session: Session, _transaction: object, _connection: objec
     # What a catch-up in this transaction may count as applied: on SQLite a transaction reads one snapshot,
     # taken at its first read, which holds every commit counted in ``_written`` by now (and maybe more).
     session.info["written_at_begin"] = _written
+    session.info["catalogue_at_begin"] = _catalogue_written
+
+
+@event.listens_for(Session, "after_flush")
+def _saw_category_change(session: Session, _context: object) -> None:
+    if not session.info.get("categories_changed") and any(
+            isinstance(o, Category) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info["categories_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _saw_category_statement(state: ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and getattr(
+            state.statement, "table", None) is not None and state.statement.table.name == _CATEGORY.name:
+        state.session.info["categories_changed"] = True
 
 
 @event.listens_for(Session, "after_flush")
@@ -94,15 +118,19 @@ def _saw_outbox_rows(session: Session, _context: object) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _outbox_committed(session: Session) -> None:
-    global _written
+    global _written, _catalogue_written
     if session.info.pop("search_outbox", False):
         with _written_lock:
             _written += 1
+    if session.info.pop("categories_changed", False):
+        with _written_lock:
+            _catalogue_written += 1
 
 
 @event.listens_for(Session, "after_rollback")
 def _outbox_rolled_back(session: Session) -> None:
     session.info.pop("search_outbox", None)
+    session.info.pop("categories_changed", None)
 
 
 def _pg_snapshot(conn: Connection) -> tuple[int, int] | None:
@@ -124,6 +152,18 @@ class PoolIndex:
         self.applied = 0  # ``_written`` as of the last complete catch-up
         self.next_probe = 0.0  # time.monotonic() after which a search looks at the outbox again
         self.lock = threading.Lock()
+        self.names: dict[str, str] = {}  # category code → name: the facets' labels (replaced whole, never edited)
+        self.names_applied = -1  # ``_catalogue_written`` as of the last read of ``names`` (-1: never read)
+        self.names_read_at = 0.0  # time.monotonic() of that read
+
+    def refresh_names(self, db: Session) -> None:
+        """Read the category names again if this process changed a category since, or they are
+        ``NAMES_SECONDS`` old."""
+        if self.names_applied >= _catalogue_written and time.monotonic() - self.names_read_at < NAMES_SECONDS:
+            return
+        seen, started = db.info.get("catalogue_at_begin", 0), time.monotonic()
+        self.names = dict(db.connection().execute(_CATEGORY_NAMES).all())
+        self.names_applied, self.names_read_at = max(self.names_applied, seen), started
 
     def _start_from(self, conn: Connection) -> None:
         """Cursor at the newest visible outbox row; on PostgreSQL the ids missing below it are gaps (an open
@@ -256,14 +296,16 @@ def pool_index(db: Session) -> PoolIndex:
                 _index = idx
             index = _index
     index.catch_up(db)
+    index.refresh_names(db)
     return index
 
 
 def ready_index() -> PoolIndex | None:
     """This process's index if a search may use it without catching up first: built, and every change this
-    process committed applied. None: call ``pool_index`` (which builds it or catches up)."""
+    process committed applied (category names included). None: call ``pool_index`` (which builds it or catches up)."""
     index = _index
-    return None if index is None or index.applied < _written else index
+    return (None if index is None or index.applied < _written or index.names_applied < _catalogue_written
+            else index)
 
 
 def probe_due(index: PoolIndex) -> bool:

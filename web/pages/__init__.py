@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web.endpoints import PAGE_ROUTES
+from web.endpoints import HOT_PAGE_ROUTES, PAGE_ROUTES
 from web.pages import (  # noqa: F401  (they declare the routes)
     acquisitions,
     admin,
@@ -34,3 +34,8 @@ from web.pages import (  # noqa: F401  (they declare the routes)
 def page_routes() -> list[Route]:
     # a literal path segment must win over a parameter (/assets/lookup before /assets/{id})
     return sorted(PAGE_ROUTES, key=lambda r: "{" in r.path)
+
+
+def hot_page_routes() -> list[Route]:
+    """The browse page: placed first in the app's routes beside search (``web.api.hot_routes``)."""
+    return list(HOT_PAGE_ROUTES)
