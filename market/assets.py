@@ -66,6 +66,18 @@ def lookup(db: Session, actor: User, tag: str) -> Asset:
     return asset
 
 
+def scanned(db: Session, actor: User, texts: list[str]) -> list[tuple[str, Asset | None]]:
+    """Each code a camera read (a label's QR holds the asset page's address; a tag or an EPC is taken too), with
+    the asset it names when ``actor`` may see it (None otherwise, as ``lookup`` answers a tag nobody has)."""
+    out: list[tuple[str, Asset | None]] = []
+    for text in dict.fromkeys(texts):
+        try:
+            out.append((text, lookup(db, actor, text)))
+        except NotFound:
+            out.append((text, None))
+    return out
+
+
 @dataclass
 class AssetPage:
     """An asset with everything its page shows."""

@@ -15,7 +15,7 @@ from market.models import InventoryCount, User
 TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
 # The last segment of every POST that cannot be taken back.
 IRREVERSIBLE = re.compile(r"/(accept|discard|reject|confirm_sale|reject_sale|hand_over|remit|write_off|cancel|withdraw|"
-                          r"reject-transfer|approve-transfer|close)\"|/damages/[^\"]+/settle\"")
+                          r"reject-transfer|approve-transfer|close|decline|delete|exception)\"|/damages/[^\"]+/settle\"")
 
 
 def test_every_irreversible_form_asks_first():
@@ -26,7 +26,7 @@ def test_every_irreversible_form_asks_first():
                 found += 1
                 question = re.search(r'data-confirm="([^"]+)"', form)
                 assert question and question.group(1).endswith(("？", "。")), f"{path.name}: {form}"
-    assert found >= 15  # the list above matched the forms it is meant for
+    assert found >= 20  # the list above matched the forms it is meant for
 
 
 def test_closing_a_count_asks_and_cancel_keeps_it_open(page, world):

@@ -261,6 +261,7 @@ NO_OBJECT = {
     ("POST", "/api/wishes"), ("POST", "/api/proposals"),
     ("POST", "/settings/notify"), ("POST", "/api/me/notify"),  # one's own channels
     ("POST", "/api/imports"),  # the unit is in the query: who may import where is tests/test_permissions.py's
+    ("POST", "/api/scan"),  # a camera frame: what its codes name is looked up as the asker may see it
 }
 # A refusal here may be a 2xx/3xx that changes nothing: marking someone else's message read marks none.
 NOOP_OK = {"/notices/read", "/api/notices/read"}

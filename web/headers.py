@@ -25,7 +25,8 @@ def security_headers(https: bool) -> list[tuple[bytes, bytes]]:
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "same-origin"),
         ("cross-origin-opener-policy", "same-origin"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+        # the camera for scanning labels on this site only (pick list, return, count); nothing else may ask
+        ("permissions-policy", "camera=(self), microphone=(), geolocation=()"),
     ]
     if https:
         headers.append(("strict-transport-security", HSTS))

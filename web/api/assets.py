@@ -10,10 +10,11 @@ from starlette.responses import Response
 
 from market import assets
 from market.depreciation import life_of
+from market.infra import scanning
 from market.infra.eventlog import history
 from market.models import User
-from web import lists
-from web.api.registry import STR, declare
+from web import lists, params
+from web.api.registry import INT, STR, declare
 from web.api.serialize import to_json
 from web.params import path_id
 
@@ -45,3 +46,16 @@ def get_asset(request: Request, db: Session, user: User | None, body: Any) -> di
 @declare("GET", "/api/assets/lookup", "按标签或 RFID EPC 查资产", "资产", query=[("tag", STR, "资产编号或 EPC")])
 def lookup(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return asset_json(db, assets.lookup(db, user, request.query_params.get("tag", "")))
+
+
+@declare("POST", "/api/scan", "摄像头画面中的二维码：请求体为灰度画面（每像素 1 字节，逐行），查询参数 w、h 为宽和高；"
+         "返回读到的码和它指向的资产（无权查看或不是资产标签的，tag 为 null）", "资产",
+         upload=(scanning.MAX_FRAME, ("application/octet-stream",)),
+         query=[("w", INT, "画面宽（像素）"), ("h", INT, "画面高（像素）")])
+def scan(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
+    q = request.query_params
+    width = params.integer(q, "w", "画面宽", 16, scanning.MAX_SIDE)
+    height = params.integer(q, "h", "画面高", 16, scanning.MAX_SIDE)
+    texts = scanning.decode_frame(body or b"", width, height)
+    return {"codes": [{"text": text, "tag": a.tag if a else None, "asset_id": a.id if a else None}
+                      for text, a in assets.scanned(db, user, texts)]}
