@@ -54,12 +54,12 @@ DEADLINE = 120.0  # seconds any one wait may take before the test gives up (not 
 IMPORT_DRIVER = """
 import sys, time
 from web import jobs
-from web.pages.imports import _run_import
+from market.imports import upload_job
 import market.imports, market.pool.listings
 user_id, unit_id, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 data = open(path, "rb").read()
 sys.stdin.readline()  # started ahead of need: go
-work = _run_import(user_id, unit_id, data, "台账.csv", post=True)
+work = upload_job(user_id, unit_id, data, "台账.csv", post_idle=True)
 job = jobs.start(user_id, "import", work)  # as the import page does: a thread, progress in the job file
 print("job", job, file=sys.stderr, flush=True)
 while (state := jobs.read(job))["status"] in ("queued", "running"):
