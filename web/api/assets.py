@@ -18,7 +18,6 @@ from web.api.schemas import BOOL, DATE, INT, MOMENT, YUAN, arr, listing, model, 
 from web.api.serialize import to_json
 from web.params import path_id
 
-
 EVENT = shape(at=MOMENT, action=STR, summary=STR, actor_id=opt(INT), ref=opt(STR))
 VALUE = shape(original=YUAN, accumulated_depreciation=YUAN, net=YUAN, months_depreciated=INT,
               depreciation_months=opt(INT), age_months=INT, min_life_years=opt(INT), min_life_ends=opt(DATE),

@@ -17,7 +17,6 @@ from web.api.schemas import INT, YUAN, arr, listing, model
 from web.api.serialize import to_json
 from web.params import field, int_list, path_id
 
-
 CASE = model(DisposalCase, assets=arr(INT), net_value=YUAN, accumulated_depreciation=YUAN)
 
 

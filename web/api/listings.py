@@ -17,7 +17,6 @@ from web.api.schemas import STR, arr, listing, model, shape
 from web.api.serialize import to_json
 from web.params import field, int_list, opt_date, path_id
 
-
 LISTING = model(PoolListing, quantity=INT)
 
 

@@ -18,7 +18,6 @@ from web.api.schemas import arr, listing, model, opt, shape
 from web.api.serialize import to_json
 from web.params import field, path_id
 
-
 ORDER = model(Order, items=arr(shape(asset_id=INT, tag=STR, name=STR, condition_out=opt(STR), condition_in=opt(STR),
                                     status=STR)), damages=arr(model(DamageRecord)))
 

@@ -17,7 +17,6 @@ from web.api.schemas import ANY, INT, YUAN, arr, listing, mapping, model, opt, s
 from web.api.serialize import to_json
 from web.params import field, path_id
 
-
 SAVED = {"saved_vs_rent": opt(YUAN), "saved_vs_new": opt(YUAN)}
 PROPOSAL = model(Proposal, drop=("lots",), **SAVED)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from market.infra.sheets import CSV_MEDIA, XLSX_MEDIA
 from web.api.serialize import LABELS
 
@@ -49,34 +51,46 @@ def mapping(values: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": values}
 
 
-def _plain(schema: dict[str, Any]) -> dict[str, Any]:
-    """A field's serialisation schema reduced to what the answer promises: its type(s) and format."""
+def _plain(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A field's serialisation schema reduced to what the answer promises: its type(s), format, items, fields."""
+    if "$ref" in schema:
+        return _plain(defs[schema["$ref"].rsplit("/", 1)[1]], defs)
     if "anyOf" in schema:
-        parts = [_plain(s) for s in schema["anyOf"]]
-        if all(set(p) <= {"type", "format"} for p in parts):
-            types = [p["type"] for p in parts if "type" in p]
+        parts = [_plain(x, defs) for x in schema["anyOf"]]
+        if all(set(p) <= {"type", "format"} and "type" in p for p in parts):
+            types = [t for p in parts for t in (p["type"] if isinstance(p["type"], list) else [p["type"]])]
             fmt = next((p["format"] for p in parts if "format" in p), None)
             return {"type": types} | ({"format": fmt} if fmt else {})
         return {"anyOf": parts}
-    if "$ref" in schema or "type" not in schema:
+    if "type" not in schema:
         return {}
     out = {"type": schema["type"]}
     if "format" in schema:
         out["format"] = schema["format"]
     if schema["type"] == "array":
-        out["items"] = _plain(schema.get("items", {}))
+        out["items"] = _plain(schema.get("items", {}), defs)
+    if schema["type"] == "object" and "properties" in schema:
+        return shape(**{k: _plain(v, defs) for k, v in schema["properties"].items()})
+    if schema["type"] == "object" and isinstance(schema.get("additionalProperties"), dict):
+        out["additionalProperties"] = _plain(schema["additionalProperties"], defs)
     return out
 
 
-def fields(model: type) -> dict[str, dict[str, Any]]:
-    """The model's fields as ``to_json`` writes them (secrets left out), with the labels it adds."""
-    props = model.model_json_schema(mode="serialization")["properties"]
-    out = {k: _plain(v) for k, v in props.items() if k not in ("password_hash", "token_hash")}
-    return out | {name: STR for name in LABELS if hasattr(model, name)}
+def fields(cls: type) -> dict[str, dict[str, Any]]:
+    """The fields of a model (as ``to_json`` writes them: secrets left out, its labels added) or of a dataclass
+    (as ``asdict`` and the JSON encoder write them), from pydantic's serialisation schema of the class."""
+    if hasattr(cls, "model_json_schema"):
+        full = cls.model_json_schema(mode="serialization")
+    else:
+        full = TypeAdapter(cls).json_schema(mode="serialization")
+    defs = full.get("$defs", {})
+    out = {k: _plain(v, defs) for k, v in full["properties"].items() if k not in ("password_hash", "token_hash")}
+    return out | {name: STR for name in LABELS if isinstance(getattr(cls, name, None), property)}
 
 
 def model(model_: type, *, drop: tuple[str, ...] = (), **extra: dict[str, Any]) -> dict[str, Any]:
-    """A record as ``to_json(row, **extra)`` answers it; ``drop``: fields the endpoint leaves out."""
+    """A record as ``to_json(row, **extra)`` answers it (or a dataclass as ``asdict``); ``drop``: fields the
+    endpoint leaves out; ``extra``: keys it adds or replaces."""
     props = {k: v for k, v in fields(model_).items() if k not in drop} | extra
     return shape(**props)
 
