@@ -16,14 +16,16 @@ from market.models import Acquisition, User
 from market.models import Request as Req
 from web import lists
 from web.api.registry import INT, MONEY, TEXT, declare, obj
-from web.api.schemas import BOOL, CELL, NUM, STR, arr, listing, model, opt, shape
+from web.api.schemas import BOOL, CELL, NUM, STR, arr, fields, listing, model, opt, shape
 from web.api.serialize import to_json
 from web.params import field, path_id
 
+# the standards check as last stored (empty until the request is checked)
+CHECK = {"type": "object", "properties": fields(svc.CapCheck), "additionalProperties": False}
 POOL_ROW = shape(title=STR, holder=STR, tier=STR, make=opt(STR), conditions=arr(STR), quantity=INT, km=opt(NUM),
                  link=STR)
 ACQ = model(Req, status_text=STR, unit=STR, category_id=INT, category=STR, quantity=INT,
-            acquisition=model(Acquisition, outcome_label=STR, rank_label=STR),
+            acquisition=model(Acquisition, outcome_label=STR, rank_label=STR, check=CHECK),
             pool_offer=shape(status=STR, offered=INT, taken=INT, rows=arr(POOL_ROW)),
             standards=model(svc.CapCheck, checked=BOOL),
             progress=shape(allocated=INT, purchasing=INT, unmet=INT),

@@ -13,12 +13,23 @@ from market.errors import InvalidInput
 from market.models import Proposal, User
 from web import lists
 from web.api.registry import STR, declare, obj
-from web.api.schemas import ANY, INT, YUAN, arr, listing, mapping, model, opt, shape
+from web.api.schemas import INT, NUM, YUAN, arr, listing, mapping, model, opt, shape, some
 from web.api.serialize import to_json
 from web.params import field, path_id
 
+ITEM = some(("id",), id=STR)
+PROBLEM = some(("version", "policy", "requests", "stock", "rentals"), version=INT, policy=STR, turnaround_days=INT,
+               transport=some(per_unit_km=mapping(NUM)), requests=arr(ITEM), stock=arr(ITEM), rentals=arr(ITEM))
+ASSIGNMENT = some(("request", "source", "tier", "quantity", "cost"), request=STR, source=STR, tier=STR, quantity=INT,
+                  cost=NUM, km=NUM, unit_cost=NUM, explanation=STR)
+SOLUTION = some(("status", "policy"), status=STR, policy=STR, objective=mapping(NUM), assignments=arr(ASSIGNMENT),
+                unmet=arr(shape(request=STR, quantity=INT)), cost=mapping(NUM), explanation=STR, edited_by=STR,
+                message=STR)
+SOURCE = some(("source", "tier", "holder", "quantity", "taken", "free", "km", "unit_cost", "reasons", "title",
+               "condition"), source=STR, tier=STR, holder=opt(STR), quantity=opt(INT), taken=INT, free=opt(INT),
+              km=NUM, unit_cost=NUM, delivery_fee=NUM, reasons=arr(STR), title=opt(STR), condition=opt(STR))
 SAVED = {"saved_vs_rent": opt(YUAN), "saved_vs_new": opt(YUAN)}
-PROPOSAL = model(Proposal, drop=("lots",), **SAVED)
+PROPOSAL = model(Proposal, drop=("lots",), problem=PROBLEM, solution=SOLUTION, **SAVED)
 
 
 def proposal_json(prop) -> dict[str, Any]:  # noqa: ANN001
@@ -55,7 +66,7 @@ def get_proposal(request: Request, db: Session, user: User | None, body: Any) ->
 
 
 @declare("GET", "/api/proposals/{id}/candidates", "某需求行的全部候选来源：可用数量与不能调配的原因", "调配",
-         query=[("request", STR, "需求行编号，如 R12")], returns=shape(proposal=INT, request=STR, category_name=STR, sources=arr(mapping(ANY))))
+         query=[("request", STR, "需求行编号，如 R12")], returns=shape(proposal=INT, request=STR, category_name=STR, sources=arr(SOURCE)))
 def candidates(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     c = svc.proposal_candidates(db, user, path_id(request), request.query_params.get("request", ""))
     return {"proposal": c.prop.id, "request": c.request, "category_name": c.category_name, "sources": c.rows}

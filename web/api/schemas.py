@@ -46,6 +46,12 @@ def shape(**props: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "required": list(props), "properties": props, "additionalProperties": False}
 
 
+def some(required: tuple[str, ...] = (), **props: dict[str, Any]) -> dict[str, Any]:
+    """An object with these keys (``required`` always present) and possibly others: a JSON document of another
+    component (the matcher's problem and solution) whose main fields are described here."""
+    return {"type": "object", "required": list(required), "properties": props}
+
+
 def mapping(values: dict[str, Any]) -> dict[str, Any]:
     """An object keyed by data (indicator, bucket …) with values of one schema."""
     return {"type": "object", "additionalProperties": values}

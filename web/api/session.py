@@ -15,7 +15,6 @@ from web.api.schemas import BOOL, INT, opt, shape
 from web.deps import bearer_token, session_id
 from web.params import field
 
-
 USER = shape(id=INT, username=STR, display_name=STR, role=STR, role_label=STR, unit_id=opt(INT))
 
 
