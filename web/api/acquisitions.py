@@ -16,14 +16,16 @@ from market.models import Acquisition, User
 from market.models import Request as Req
 from web import lists
 from web.api.registry import INT, MONEY, TEXT, declare, obj
-from web.api.schemas import BOOL, CELL, NUM, STR, arr, fields, listing, model, opt, shape
+from web.api.schemas import BOOL, CELL, NUM, STR, arr, fields, listing, mapping, model, opt, shape
 from web.api.serialize import to_json
 from web.params import field, path_id
 
 # the standards check as last stored (empty until the request is checked)
 CHECK = {"type": "object", "properties": fields(svc.CapCheck), "additionalProperties": False}
-POOL_ROW = shape(title=STR, holder=STR, tier=STR, make=opt(STR), conditions=arr(STR), quantity=INT, km=opt(NUM),
-                 link=STR)
+# a source the pool offers: ``conditions`` and ``make`` are the page's text ("全新 2 件 · 良好 1 件", a rental's
+# "每件每天 12.00 元"), ``by_condition`` (件 by condition) and ``price_per_unit_day`` (元 per item and day) their numbers
+POOL_ROW = shape(title=opt(STR), holder=opt(STR), tier=STR, make=STR, conditions=STR, quantity=INT, km=NUM,
+                 link=opt(STR), by_condition=mapping(INT), price_per_unit_day=opt(NUM))
 ACQ = model(Req, status_text=STR, unit=STR, category_id=INT, category=STR, quantity=INT,
             acquisition=model(Acquisition, outcome_label=STR, rank_label=STR, check=CHECK),
             pool_offer=shape(status=STR, offered=INT, taken=INT, rows=arr(POOL_ROW)),
@@ -43,7 +45,9 @@ def acquisition_json(db: Session, user: User | None, request_id: int) -> dict[st
                    pool_offer={"status": v.offer_status, "offered": v.acq.pool_offered, "taken": v.acq.pool_taken,
                                "rows": [{"title": r["title"], "holder": r["holder"], "tier": r["tier"],
                                          "make": r["make"], "conditions": r["conditions"], "quantity": r["quantity"],
-                                         "km": r["km"], "link": r["link"]} for line in v.offer for r in line.rows]},
+                                         "km": r["km"], "link": r["link"], "by_condition": r["by_condition"],
+                                         "price_per_unit_day": r["price_per_unit_day"]}
+                                        for line in v.offer for r in line.rows]},
                    standards={"checked": v.check is not None} | check.as_json(),
                    progress={"allocated": v.progress.allocated, "purchasing": v.progress.purchasing,
                              "unmet": v.progress.unmet},

@@ -18,6 +18,8 @@ from web.api.serialize import to_json
 from web.params import field, path_id
 
 ITEM = some(("id",), id=STR)
+REQUEST_ROW = some(("id", "category", "quantity", "start"), id=STR, category=STR, quantity=INT, start=STR,
+                   end=opt(STR), priority=INT, unit=STR, location=arr(NUM), unmet_cost=NUM)
 PROBLEM = some(("version", "policy", "requests", "stock", "rentals"), version=INT, policy=STR, turnaround_days=INT,
                transport=some(per_unit_km=mapping(NUM)), requests=arr(ITEM), stock=arr(ITEM), rentals=arr(ITEM))
 ASSIGNMENT = some(("request", "source", "tier", "quantity", "cost"), request=STR, source=STR, tier=STR, quantity=INT,
@@ -66,7 +68,7 @@ def get_proposal(request: Request, db: Session, user: User | None, body: Any) ->
 
 
 @declare("GET", "/api/proposals/{id}/candidates", "某需求行的全部候选来源：可用数量与不能调配的原因", "调配",
-         query=[("request", STR, "需求行编号，如 R12")], returns=shape(proposal=INT, request=STR, category_name=STR, sources=arr(SOURCE)))
+         query=[("request", STR, "需求行编号，如 R12")], returns=shape(proposal=INT, request=REQUEST_ROW, category_name=STR, sources=arr(SOURCE)))
 def candidates(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     c = svc.proposal_candidates(db, user, path_id(request), request.query_params.get("request", ""))
     return {"proposal": c.prop.id, "request": c.request, "category_name": c.category_name, "sources": c.rows}
