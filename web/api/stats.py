@@ -44,14 +44,14 @@ def _record_params() -> list[tuple[str, dict[str, Any], str]]:
     return list(out.values())
 
 
-# a page of one kind of records: its rows under that kind's list key, each row its columns
+# a page of one kind of records: the list envelope, the rows under that kind's list key (a row: its columns)
 RECORD_ROW = {"type": "object", "required": ["id"], "properties": {"id": INT}, "additionalProperties": CELL}
-RECORDS = {"type": "object", "required": ["total", "page", "pages", "per_page", "headers", "kind"],
-           "minProperties": 7, "additionalProperties": False, "properties": {
-               **{spec.key: arr(RECORD_ROW) for spec in stats.RECORD_LISTS.values()},
-               **cells(next(iter(stats.RECORD_LISTS.values())), kind=STR)["properties"]}}
-RECORDS["properties"].pop(next(iter(stats.RECORD_LISTS.values())).key)
-RECORDS["properties"][next(iter(stats.RECORD_LISTS.values())).key] = arr(RECORD_ROW)
+_KEYS = [spec.key for spec in stats.RECORD_LISTS.values()]
+_PAGE = cells(stats.RECORD_LISTS[next(iter(stats.RECORD_LISTS))], kind=STR)
+RECORDS = {"type": "object", "required": [k for k in _PAGE["required"] if k not in _KEYS], "minProperties": 7,
+           "additionalProperties": False,
+           "properties": {k: v for k, v in _PAGE["properties"].items() if k not in _KEYS}
+           | {k: arr(RECORD_ROW) for k in _KEYS}}
 EVALUATION = shape(year=INT, weights=mapping(NUM), indicators=mapping(shape(label=STR, method=STR)),
                    units=arr(shape(unit=STR, unit_id=INT, values=mapping(opt(NUM)), points=mapping(opt(NUM)),
                                    score=opt(NUM))))
