@@ -540,12 +540,13 @@ def review_lines(db: Session, prop: Proposal) -> list[ReviewLine]:
             if lot:
                 f = facts.get(lot["listing"], {})
                 row = {"key": key, "tier": a["tier"], "holder": lot.get("holder"), "title": f.get("title"),
-                       "make": f.get("make", ""), "link": f"/listings/{lot['listing']}", "parts": defaultdict(int)}
+                       "make": f.get("make", ""), "link": f"/listings/{lot['listing']}", "parts": defaultdict(int),
+                       "price_per_unit_day": None}
             else:
                 o = rentals.get(a["source"], {})
                 row = {"key": key, "tier": "rental", "holder": o.get("vendor"), "title": offers.get(key) or "",
                        "make": f"每件每天 {o.get('price_per_unit_day', 0):.2f} 元", "link": None,
-                       "parts": defaultdict(int)}
+                       "parts": defaultdict(int), "price_per_unit_day": float(o.get("price_per_unit_day", 0))}
             row |= {"quantity": 0, "cost": 0.0, "km": a["km"]}
             groups[(a["request"], key)] = row
         row["quantity"] += a["quantity"]
@@ -555,7 +556,9 @@ def review_lines(db: Session, prop: Proposal) -> list[ReviewLine]:
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (rid, _), row in groups.items():
         row["unit_cost"] = row["cost"] / row["quantity"] if row["quantity"] else 0.0
-        row["conditions"] = " · ".join(f"{c} {q} 件" for c, q in row.pop("parts").items())
+        # the text the page shows ("全新 2 件 · 良好 1 件"), and the same as numbers for the API
+        row["by_condition"] = dict(row.pop("parts"))
+        row["conditions"] = " · ".join(f"{c} {q} 件" for c, q in row["by_condition"].items())
         rows[rid].append(row)
     unmet = {u["request"]: u["quantity"] for u in prop.solution.get("unmet", [])}
     out = []

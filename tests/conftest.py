@@ -205,8 +205,11 @@ def served(fresh_database_url: str, tmp_path: Path):
 @pytest.fixture()
 def http(live_server: str, world):
     import httpx
+    from api_schema import check
 
-    with httpx.Client(base_url=live_server, follow_redirects=False, timeout=30) as client:
+    # every answer from /api/ is checked against the OpenAPI schema (tests/api_schema.py)
+    with httpx.Client(base_url=live_server, follow_redirects=False, timeout=30,
+                      event_hooks={"response": [check]}) as client:
         yield client
 
 

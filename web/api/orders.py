@@ -11,11 +11,15 @@ from starlette.responses import Response
 from market import orders as svc
 from market.errors import InvalidInput
 from market.fields import REASON_LIMIT, amount
-from market.models import CONDITIONS, DAMAGE_CAUSES, DamageRecord, User
+from market.models import CONDITIONS, DAMAGE_CAUSES, DamageRecord, Order, User
 from web import lists
 from web.api.registry import INT, MONEY, STR, TEXT, declare, obj
+from web.api.schemas import arr, listing, model, opt, shape
 from web.api.serialize import to_json
 from web.params import field, path_id
+
+ORDER = model(Order, items=arr(shape(asset_id=INT, tag=STR, name=STR, condition_out=opt(STR), condition_in=opt(STR),
+                                    status=STR)), damages=arr(model(DamageRecord)))
 
 
 def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN001
@@ -27,19 +31,19 @@ def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN00
 
 
 @declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的；分页、搜索、筛选、排序、导出）", "单据",
-         query=lists.query_params(svc.ORDER_LIST))
+         query=lists.query_params(svc.ORDER_LIST), returns=listing(svc.ORDER_LIST, model(Order)))
 def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
     return lists.list_json(request, db, user, svc.ORDER_LIST, lambda lp: to_json,
                            lambda lp: {"holder_queue": [to_json(o) for o in svc.holder_queue(db, user)]})
 
 
-@declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据")
+@declare("GET", "/api/orders/{id}", "单据详情与拣货单", "单据", returns=ORDER)
 def get_order(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return order_json(db, user, svc.visible_order(db, user, path_id(request)))
 
 
 @declare("POST", "/api/orders/{id}/hand-out", "出库：扫描的标签须与拣货单一致", "单据", write=True,
-         body=obj([], tags={"type": "array", "items": STR, "maxItems": 10000}))
+         body=obj([], tags={"type": "array", "items": STR, "maxItems": 10000}), returns=ORDER)
 def hand_out(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     tags = field(body or {}, "tags", list, required=False)
     if tags is not None and not all(isinstance(t, str) for t in tags):
@@ -54,7 +58,7 @@ INSPECTION = obj(["asset_id", "condition"], asset_id=INT, condition={"enum": lis
 
 
 @declare("POST", "/api/orders/{id}/return", "归还并逐件验收", "单据", write=True,
-         body=obj(["inspections"], inspections={"type": "array", "items": INSPECTION, "maxItems": 10000}))
+         body=obj(["inspections"], inspections={"type": "array", "items": INSPECTION, "maxItems": 10000}), returns=ORDER)
 def return_order(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     rows = field(body, "inspections", list)
     inspections: dict[int, svc.Inspection] = {}
@@ -73,13 +77,13 @@ def return_order(request: Request, db: Session, user: User | None, body: Any) ->
     return order_json(db, user, svc.return_loan(db, user, order.id, inspections))
 
 
-@declare("POST", "/api/orders/{id}/cancel", "取消未出库的单据", "单据", write=True, body=obj([], reason=TEXT(REASON_LIMIT, "取消原因")))
+@declare("POST", "/api/orders/{id}/cancel", "取消未出库的单据", "单据", write=True, body=obj([], reason=TEXT(REASON_LIMIT, "取消原因")), returns=ORDER)
 def cancel(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     reason = (field(body or {}, "reason", str, required=False) or "").strip()
     return order_json(db, user, svc.cancel_order(db, user, path_id(request), reason))
 
 
-@declare("POST", "/api/damages/{id}/settle", "登记赔偿到账", "单据", write=True, body=obj([], note=TEXT(REASON_LIMIT, "备注")))
+@declare("POST", "/api/damages/{id}/settle", "登记赔偿到账", "单据", write=True, body=obj([], note=TEXT(REASON_LIMIT, "备注")), returns=model(DamageRecord))
 def settle(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     note = (field(body or {}, "note", str, required=False) or "").strip()
     return to_json(svc.settle_damage(db, user, path_id(request), note))

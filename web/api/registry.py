@@ -10,6 +10,7 @@ from typing import Any
 
 from market.fields import LATITUDE, LONGITUDE, MONEY_SCHEMA, string
 from web import bodylimit
+from web.api import schemas
 from web.endpoints import ApiHandler, api
 
 
@@ -25,6 +26,8 @@ class Endpoint:
     auth: bool = True
     hot: bool = False  # asked for at every keystroke (search, suggest): routed before everything else
     upload: dict[str, Any] | None = None  # media type -> schema of a file sent as the body
+    returns: dict[str, Any] | schemas.File | None = None  # the success answer (``web.api.schemas``)
+    status: int = 200
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -33,8 +36,10 @@ ENDPOINTS: list[Endpoint] = []
 def declare(method: str, path: str, summary: str, tag: str, *, body: dict[str, Any] | None = None,
             query: list[tuple[str, dict[str, Any], str]] | None = None, auth: bool = True,
             write: bool = False, wrap: Callable[[Callable], Callable] | None = None,
-            upload: tuple[int, tuple[str, ...]] | None = None) -> Callable[[ApiHandler], ApiHandler]:
-    """``wrap`` makes the endpoint from the function instead of ``api`` (``pool_read``: search and suggest, which
+            upload: tuple[int, tuple[str, ...]] | None = None, returns: dict[str, Any] | schemas.File | None = None,
+            status: int = 200) -> Callable[[ApiHandler], ApiHandler]:
+    """``returns``: the schema of the success answer (builders in ``web.api.schemas``), ``status`` its code.
+    ``wrap`` makes the endpoint from the function instead of ``api`` (``pool_read``: search and suggest, which
     are also routed first). ``upload``: (bytes, media types) of a file sent as the request body."""
 
     def deco(fn: ApiHandler) -> ApiHandler:
@@ -44,7 +49,7 @@ def declare(method: str, path: str, summary: str, tag: str, *, body: dict[str, A
                                                          upload=upload[0] if upload else None)
         files = {m: {"type": "string", "format": "binary", "maxLength": upload[0]} for m in upload[1]} if upload else None
         ENDPOINTS.append(Endpoint(method, path, summary, tag, endpoint, body, query or [], auth, wrap is not None,
-                                  files))
+                                  files, returns, status))
         return fn
 
     return deco
@@ -81,7 +86,8 @@ def openapi() -> dict[str, Any]:
             "summary": e.summary, "tags": [e.tag], "operationId": f"{e.method.lower()}_{e.endpoint.__name__}",
             "parameters": params,
             "responses": {
-                "200": {"description": "成功", "content": {"application/json": {"schema": {"type": "object"}}}},
+                str(e.status): {"description": "成功", "content": schemas.content(
+                    e.returns if e.returns is not None else {}, any(n == "export" for n, _, _ in e.query))},
                 "default": {"description": "错误（4xx，中文说明）",
                             "content": {"application/json": {"schema": ERROR}}},
             },

@@ -17,6 +17,7 @@ from market.models import Request as Req
 from market.requests import LineInput
 from web import lists
 from web.api.registry import DATE, INT, TEXT, declare, obj
+from web.api.schemas import STR, arr, listing, model, shape
 from web.api.serialize import to_json
 from web.params import field, path_id
 
@@ -25,6 +26,10 @@ LINE = obj(["category_id", "quantity", "start_date"], category_id=INT,
            end_date={"type": ["string", "null"], "format": "date"}, priority={"type": "integer", "minimum": 1,
                                                                                "maximum": 9},
            listing_id={"type": ["integer", "null"]}, note=TEXT(RequestLine.note, "备注"))
+
+
+REQUEST = model(Req, status_text=STR, lines=arr(model(RequestLine, progress=shape(
+    allocated=INT, purchasing=INT, unmet=INT, state=STR, label=STR))))
 
 
 def _date(raw: Any, name: str, required: bool) -> date | None:
@@ -63,7 +68,7 @@ def request_json(db: Session, req) -> dict[str, Any]:  # noqa: ANN001
 
 
 @declare("GET", "/api/requests", "申请列表（单位角色只见本单位；分页、搜索、筛选、排序、导出）", "申请",
-         query=lists.query_params(svc.REQUEST_LIST))
+         query=lists.query_params(svc.REQUEST_LIST), returns=listing(svc.REQUEST_LIST, model(Req, status_text=STR)))
 def list_requests(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
     return lists.list_json(request, db, user, svc.REQUEST_LIST,
                            lambda lp: lambda r: to_json(r, status_text=lp.cell(r, "status")))
@@ -71,7 +76,7 @@ def list_requests(request: Request, db: Session, user: User | None, body: Any) -
 
 @declare("POST", "/api/requests", "提交需求申请（可多行）", "申请", write=True, body=obj(
     ["title", "lines"], title=TEXT(Req.title, "申请事由"), purpose={"enum": PURPOSES}, place=TEXT(Req.place, "送达地点"),
-    lines={"type": "array", "items": LINE, "minItems": 1, "maxItems": 200}))
+    lines={"type": "array", "items": LINE, "minItems": 1, "maxItems": 200}), returns=REQUEST)
 def create_request(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     lines = field(body, "lines", list)
     req = svc.submit_request(db, user, field(body, "title", str).strip(), [_line(i, x) for i, x in enumerate(lines)],
@@ -80,22 +85,22 @@ def create_request(request: Request, db: Session, user: User | None, body: Any) 
     return request_json(db, req)
 
 
-@declare("GET", "/api/requests/{id}", "申请详情", "申请")
+@declare("GET", "/api/requests/{id}", "申请详情", "申请", returns=REQUEST)
 def get_request(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return request_json(db, svc.visible_request(db, user, path_id(request)))
 
 
-@declare("POST", "/api/requests/{id}/approve", "批准申请", "申请", write=True)
+@declare("POST", "/api/requests/{id}/approve", "批准申请", "申请", write=True, returns=REQUEST)
 def approve(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return request_json(db, svc.approve_request(db, user, path_id(request)))
 
 
 @declare("POST", "/api/requests/{id}/reject", "驳回申请（须填理由）", "申请", write=True,
-         body=obj(["reason"], reason=TEXT(Req.reject_reason, "驳回理由")))
+         body=obj(["reason"], reason=TEXT(Req.reject_reason, "驳回理由")), returns=REQUEST)
 def reject(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return request_json(db, svc.reject_request(db, user, path_id(request), field(body, "reason", str)))
 
 
-@declare("POST", "/api/requests/{id}/withdraw", "撤回申请", "申请", write=True)
+@declare("POST", "/api/requests/{id}/withdraw", "撤回申请", "申请", write=True, returns=REQUEST)
 def withdraw(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any]:
     return request_json(db, svc.withdraw_request(db, user, path_id(request)))
