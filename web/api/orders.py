@@ -14,12 +14,13 @@ from market.fields import REASON_LIMIT, amount
 from market.models import CONDITIONS, DAMAGE_CAUSES, DamageRecord, Order, User
 from web import lists
 from web.api.registry import INT, MONEY, STR, TEXT, declare, obj
-from web.api.schemas import arr, listing, model, opt, shape
+from web.api.schemas import BOOL, arr, listing, model, opt, shape
 from web.api.serialize import to_json
 from web.params import field, path_id
 
 ORDER = model(Order, items=arr(shape(asset_id=INT, tag=STR, name=STR, condition_out=opt(STR), condition_in=opt(STR),
-                                    status=STR)), damages=arr(model(DamageRecord)))
+                                    status=STR)), damages=arr(model(DamageRecord)),
+              next_step=STR, can_hand_out=BOOL, can_return=BOOL)
 
 
 def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN001
@@ -31,7 +32,8 @@ def order_json(db: Session, user: User, order) -> dict[str, Any]:  # noqa: ANN00
 
 
 @declare("GET", "/api/orders", "单据列表（单位角色只见与本单位有关的；分页、搜索、筛选、排序、导出）", "单据",
-         query=lists.query_params(svc.ORDER_LIST), returns=listing(svc.ORDER_LIST, model(Order)))
+         query=lists.query_params(svc.ORDER_LIST),
+         returns=listing(svc.ORDER_LIST, model(Order), holder_queue=arr(model(Order))))
 def list_orders(request: Request, db: Session, user: User | None, body: Any) -> dict[str, Any] | Response:
     return lists.list_json(request, db, user, svc.ORDER_LIST, lambda lp: to_json,
                            lambda lp: {"holder_queue": [to_json(o) for o in svc.holder_queue(db, user)]})

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
+from market import approvals
 from market import requests as svc
 from market.errors import InvalidInput
 from market.models import PURPOSES, RequestLine, User
@@ -28,7 +29,7 @@ LINE = obj(["category_id", "quantity", "start_date"], category_id=INT,
            listing_id={"type": ["integer", "null"]}, note=TEXT(RequestLine.note, "备注"))
 
 
-REQUEST = model(Req, status_text=STR, lines=arr(model(RequestLine, progress=shape(
+REQUEST = model(Req, status_text=STR, approval=arr(model(approvals.StepView)), lines=arr(model(RequestLine, progress=shape(
     allocated=INT, purchasing=INT, unmet=INT, state=STR, label=STR))))
 
 
