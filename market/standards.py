@@ -190,10 +190,16 @@ def depreciation_life_years(db: Session, category_id: int) -> int | None:
     return standard_for(db, category_id).depreciation_years
 
 
-def quantity_cap(db: Session, unit: Unit, category_id: int) -> QuantityCap:
+def read_tree(db: Session) -> _Tree:
+    """The category tree and the standards table, for a caller that asks about many units or groups at once
+    (the supervision report): pass it as ``tree`` instead of reading them again for every answer."""
+    return _Tree(db)
+
+
+def quantity_cap(db: Session, unit: Unit, category_id: int, tree: _Tree | None = None) -> QuantityCap:
     """How many items of the category's cap group the unit may hold: the share of its 编制内实有人数, rounded
     down (the confidential-network share for a unit that runs one, where the standard gives one)."""
-    tree = _Tree(db)
+    tree = tree or _Tree(db)
     s = tree.resolve(category_id)
     if s.quantity_share is None:
         return QuantityCap(None, tree.names.get(category_id, ""), None, unit.staff_count or 0, None)
@@ -207,10 +213,10 @@ def quantity_cap(db: Session, unit: Unit, category_id: int) -> QuantityCap:
     return QuantityCap(cap, label, share, staff, key)
 
 
-def cap_categories(db: Session, category_or_group: int | str) -> set[int]:
+def cap_categories(db: Session, category_or_group: int | str, tree: _Tree | None = None) -> set[int]:
     """The categories one quantity cap covers: a group's rows (and the categories under them), or a category
     and the categories under it."""
-    tree = _Tree(db)
+    tree = tree or _Tree(db)
     if isinstance(category_or_group, str):
         roots = {cid for cid, r in tree.rows.items() if r.quantity_group == category_or_group}
     else:
@@ -218,10 +224,10 @@ def cap_categories(db: Session, category_or_group: int | str) -> set[int]:
     return tree.subtree(roots)
 
 
-def holdings(db: Session, unit: Unit, category_or_group: int | str) -> int:
+def holdings(db: Session, unit: Unit, category_or_group: int | str, tree: _Tree | None = None) -> int:
     """The unit's assets in a cap group (``held_by``) — a group name or a category id (with the categories
     under it); ``QuantityCap.key`` is what to pass."""
-    cats = cap_categories(db, category_or_group)
+    cats = cap_categories(db, category_or_group, tree)
     if not cats:
         return 0
     return db.exec(select(func.count()).select_from(Asset).where(held_by(unit.id), Asset.category_id.in_(cats))).one()

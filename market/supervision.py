@@ -60,12 +60,13 @@ def cap_groups(db: Session) -> list[CapGroup]:
     rows = db.exec(select(ConfigStandard, Category.name).join(Category, Category.id == ConfigStandard.category_id)
                    .where(ConfigStandard.quantity_share.is_not(None)).order_by(Category.code)).all()
     leaves = {c.id for c in db.exec(select(Category).where(Category.is_leaf))}
+    tree = standards.read_tree(db)
     seen: dict[int | str, CapGroup] = {}
     for row, name in rows:
         key: int | str = row.quantity_group or row.category_id
         if key in seen:
             continue
-        cats = standards.cap_categories(db, key)
+        cats = standards.cap_categories(db, key, tree)
         seen[key] = CapGroup(key, row.quantity_group or name, row.category_id, tuple(sorted(cats & leaves)))
     return list(seen.values())
 
@@ -219,11 +220,11 @@ def early_rows(db: Session, unit_ids: list[int], year: int | None = None) -> dic
     return out
 
 
-def _cap_rows(db: Session, unit: Unit, groups: list[CapGroup]) -> list[CapRow]:
+def _cap_rows(db: Session, unit: Unit, groups: list[CapGroup], tree: Any) -> list[CapRow]:
     rows = []
     for g in groups:
-        q = standards.quantity_cap(db, unit, g.category_id)
-        rows.append(CapRow(g, standards.holdings(db, unit, g.key), q.cap, q.share, q.staff))
+        q = standards.quantity_cap(db, unit, g.category_id, tree)
+        rows.append(CapRow(g, standards.holdings(db, unit, g.key, tree), q.cap, q.share, q.staff))
     return rows
 
 
@@ -233,7 +234,9 @@ def unit_reports(db: Session, units: list[Unit], year: int | None = None) -> dic
     groups = cap_groups(db)
     ids = [u.id for u in units]
     prices, early = price_rows(db, ids, year), early_rows(db, ids, year)
-    return {u.id: UnitReport(u, _cap_rows(db, u, groups), prices.get(u.id, []), early.get(u.id, [])) for u in units}
+    tree = standards.read_tree(db)  # once for the report, not twice per unit and cap
+    return {u.id: UnitReport(u, _cap_rows(db, u, groups, tree), prices.get(u.id, []), early.get(u.id, []))
+            for u in units}
 
 
 def report_units(db: Session) -> list[Unit]:
