@@ -15,6 +15,7 @@ from market import fields, models
 from market.access import can
 from market.models import ROLES
 from web.deps import csrf_token
+from web.nav import nav_html
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -78,6 +79,7 @@ def maxlen(ref: str) -> int:
 
 templates.env.filters["local_time"] = local_time
 templates.env.globals["maxlen"] = maxlen
+templates.env.globals["nav"] = nav_html
 templates.env.filters["yuan"] = yuan
 templates.env.globals["ROLES"] = ROLES
 templates.env.globals["can"] = can
