@@ -15,7 +15,6 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -32,6 +31,7 @@ from web.busy import pool_busy
 from web.headers import SecurityHeaders, allowed_methods, security_headers
 from web.pages import hot_page_routes, page_routes
 from web.responses import api_error, error_page
+from web.sessions import CookieSession
 
 log = logging.getLogger("gongwucang.web")
 
@@ -125,6 +125,7 @@ async def lifespan(app: Starlette):  # noqa: ANN201
     yield
     for task in tasks:
         task.cancel()
+    accesslog.flush()  # the lines of the last half second
 
 
 def freeze_startup_objects() -> None:
@@ -169,7 +170,7 @@ def create_app() -> Starlette:
     middleware = [
         Middleware(AccessLog),
         Middleware(SecurityHeaders, https=cfg.https_only),
-        Middleware(SessionMiddleware, secret_key=cfg.secret_key, session_cookie="gwc_session",
+        Middleware(CookieSession, secret_key=cfg.secret_key, session_cookie="gwc_session",
                    max_age=12 * 3600, same_site="lax", https_only=cfg.https_only),
         Middleware(BodyLimit),  # bodies counted as they arrive, before any endpoint reads them
     ]

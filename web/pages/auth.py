@@ -13,7 +13,7 @@ from market.accounts import issue_token, revoke_token
 from market.errors import NotAuthenticated, TooManyAttempts
 from market.models import User
 from market.signin import authenticate
-from web.deps import SESSION_KEY, session_id
+from web.deps import SESSION_KEY, csrf_token, session_id
 from web.endpoints import page
 from web.templating import render
 
@@ -44,6 +44,7 @@ def login_submit(request: Request, db: Session, user: User | None, form: FormDat
                       status_code=exc.status)
     request.session.clear()  # a new session id and CSRF token at every sign-in
     request.session[SESSION_KEY] = issue_token(db, account, "cookie")
+    csrf_token(request)  # issued with the cookie this answer sets: the pages after it leave the cookie alone
     return RedirectResponse(target, status_code=303)
 
 
