@@ -1,24 +1,93 @@
-"""One access-log line per request: method, path, status, time taken and who asked (an operator's first look)."""
+"""One access-log line per request: method, path, status, time taken and who asked (an operator's first look).
+
+    2026-12-05 20:20:35,211 GET /orders/12 200 8.4ms user=5
+
+The lines are written in batches, as a web server's access log is (nginx's ``buffer=`` and ``flush=``): at
+most ``FLUSH_LINES`` lines or ``FLUSH_SECONDS`` after the first of them, and whatever is left when the app
+stops. One write per line (and the ``logging`` record, formatter and flush behind it) cost every request
+some 20 µs — more than the browse page's facet panel."""
 
 from __future__ import annotations
 
-import logging
+import asyncio
+import atexit
 import sys
 import time
+from typing import TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-log = logging.getLogger("gongwucang.access")
+FLUSH_LINES = 200
+FLUSH_SECONDS = 0.5
 
 
-def enable(stream=sys.stdout) -> None:  # noqa: ANN001
-    """Print the access log (``gongwucang serve`` and ``demo`` call it; GONGWUCANG_ACCESS_LOG=0 turns it off)."""
-    if not log.handlers:
-        handler = logging.StreamHandler(stream)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+class Sink:
+    """Lines kept until a batch is due, then written to ``stream`` together."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lines: list[str] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self._second, self._stamp = -1, ""
+
+    def stamp(self, now: float) -> str:
+        """Local time as ``logging`` writes it (``2026-12-05 20:20:35,211``), the date part made once a second."""
+        second = int(now)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+        return f"{self._stamp},{int((now - second) * 1000):03d}"
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        if len(self.lines) >= FLUSH_LINES:
+            self.flush()
+        elif self.timer is None:
+            try:
+                self.timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
+            except RuntimeError:  # no event loop here: write it now
+                self.flush()
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        lines, self.lines = self.lines, []
+        if lines:
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
+
+
+sink: Sink | None = None
+
+
+def enable(stream: TextIO | None = None) -> Sink:
+    """Print the access log to ``stream`` (stdout by default; ``gongwucang serve`` and ``demo`` call it,
+    GONGWUCANG_ACCESS_LOG=0 turns it off)."""
+    global sink
+    disable()
+    sink = Sink(stream or sys.stdout)
+    return sink
+
+
+def disable() -> None:
+    """Stop the access log, writing what it holds first."""
+    global sink
+    if sink is not None:
+        sink.flush()
+    sink = None
+
+
+def flush() -> None:
+    if sink is not None:
+        sink.flush()
+
+
+atexit.register(flush)
+
+
+def _printable(path: str) -> str:
+    """The path as one line: a control character (a decoded %0A) written as its escape."""
+    return path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
 
 
 class AccessLog:
@@ -28,7 +97,7 @@ class AccessLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
+        if scope["type"] != "http" or sink is None:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -43,6 +112,9 @@ class AccessLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            user = scope.get("state", {}).get("user")
-            log.info("%s %s %s %.1fms user=%s", scope["method"], scope["path"], status,
-                     (time.perf_counter() - started) * 1000, getattr(user, "id", None) or "-")
+            took = (time.perf_counter() - started) * 1000
+            out = sink
+            if out is not None:
+                user = scope.get("state", {}).get("user")
+                out.add(f"{out.stamp(time.time())} {scope['method']} {_printable(scope['path'])} {status} "
+                        f"{took:.1f}ms user={getattr(user, 'id', None) or '-'}")
