@@ -287,7 +287,10 @@ ORPHANS = {
     "listing never queued for the search index":
         "SELECT l.id FROM poollisting l WHERE NOT EXISTS (SELECT 1 FROM searchoutbox s WHERE s.listing_id = l.id)",
     "outbox row of a missing listing":
-        "SELECT s.id FROM searchoutbox s WHERE NOT EXISTS (SELECT 1 FROM poollisting l WHERE l.id = s.listing_id)",
+        "SELECT s.id FROM searchoutbox s WHERE s.listing_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM poollisting l WHERE l.id = s.listing_id)",
+    "outbox row naming nothing":
+        "SELECT s.id FROM searchoutbox s WHERE s.listing_id IS NULL AND (s.source IS NULL OR s.source_id IS NULL)",
     "asset without an event":
         "SELECT a.id FROM asset a WHERE NOT EXISTS "
         "(SELECT 1 FROM event e WHERE e.entity = 'asset' AND e.entity_id = a.id)",

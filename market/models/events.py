@@ -30,8 +30,12 @@ class Event(SQLModel, table=True):
 
 
 class SearchOutbox(SQLModel, table=True):
-    """A listing whose search document must be rewritten; written in the same transaction as the change."""
+    """Search documents to rewrite, written in the same transaction as the change: one listing's
+    (``listing_id``), or every document that reads a changed row (``source`` and ``source_id``: a category, a
+    unit, a warehouse, a rental vendor or offer; ``market.pool.documents.SOURCES``)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    listing_id: int = Field(index=True)
+    listing_id: int | None = Field(default=None, index=True)
+    source: str | None = Field(default=None, max_length=16)
+    source_id: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

@@ -18,10 +18,13 @@ from search import fields as fd
 # A listing's mode (market.models.LISTING_MODES) → the search modes it offers (search/fields.py MODE)
 MODES = {**{m: [m] for m in fd.MODE.values}, "both": list(fd.MODE.values)}
 CONDITION_ORDER = ["全新", "良好", "一般"]
+# rows as the database has them now, not as objects this session loaded earlier left them (a catch-up can run
+# in a session that read the same rows before another transaction changed them)
+FRESH = {"populate_existing": True}
 
 
 def _category_paths(db: Session) -> dict[int, tuple[Category, list[str]]]:
-    cats = {c.id: c for c in db.exec(select(Category))}
+    cats = {c.id: c for c in db.exec(select(Category).execution_options(**FRESH))}
     out = {}
     for c in cats.values():
         path, node, seen = [], c, set()
@@ -37,20 +40,17 @@ def documents_for(db: Session, listing_ids: list[int]) -> tuple[list[dict[str, A
     """(documents to upsert, ids to delete) for these listings."""
     if not listing_ids:
         return [], []
-    # rows as the database has them now, not as objects this session loaded earlier left them (a catch-up can
-    # run in a session that read the same listings or items before another transaction changed them)
-    fresh = {"populate_existing": True}
     listings = {x.id: x for x in db.exec(select(PoolListing).where(PoolListing.id.in_(listing_ids))
-                                         .execution_options(**fresh))}
+                                         .execution_options(**FRESH))}
     items: dict[int, list[Asset]] = defaultdict(list)
     # the whole lot: items lent or promised for some dates can still serve other dates
     for a in db.exec(select(Asset).where(Asset.listing_id.in_(list(listings)),
                                          Asset.status.in_(["listed", "reserved", "on_loan"]))
-                     .execution_options(**fresh)):
+                     .execution_options(**FRESH)):
         items[a.listing_id].append(a)
     cats = _category_paths(db)
-    units = {u.id: u for u in db.exec(select(Unit))}
-    warehouses = {w.id: w for w in db.exec(select(Warehouse))}
+    units = {u.id: u for u in db.exec(select(Unit).execution_options(**FRESH))}
+    warehouses = {w.id: w for w in db.exec(select(Warehouse).execution_options(**FRESH))}
     docs, gone = [], []
     for lid in listing_ids:
         lst = listings.get(lid)
@@ -77,11 +77,15 @@ def documents_for(db: Session, listing_ids: list[int]) -> tuple[list[dict[str, A
     return docs, gone
 
 
-def offer_documents(db: Session) -> list[dict[str, Any]]:
+def offer_documents(db: Session, offer_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """The documents of every active offer of an active vendor (of those among ``offer_ids``, if given)."""
     cats = _category_paths(db)
-    vendors = {v.id: v for v in db.exec(select(RentalVendor))}
+    vendors = {v.id: v for v in db.exec(select(RentalVendor).execution_options(**FRESH))}
     docs = []
-    for o in db.exec(select(RentalOffer).where(RentalOffer.is_active)):
+    wanted = select(RentalOffer).where(RentalOffer.is_active).execution_options(**FRESH)
+    if offer_ids is not None:
+        wanted = wanted.where(RentalOffer.id.in_(offer_ids))
+    for o in db.exec(wanted):
         v = vendors.get(o.vendor_id)
         if v is None or not v.is_active:
             continue
@@ -97,6 +101,63 @@ def offer_documents(db: Session) -> list[dict[str, Any]]:
             "price_per_unit_day": str(o.price_per_unit_day), "delivery_fee": str(o.delivery_fee),
         })
     return docs
+
+
+def offer_changes(db: Session, offer_ids: list[int]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(documents to upsert, ids to delete) for these rental offers."""
+    docs = offer_documents(db, offer_ids)
+    kept = {d["id"] for d in docs}
+    return docs, [f"M{i}" for i in offer_ids if f"M{i}" not in kept]
+
+
+# --- what else a document reads ------------------------------------------------------------------------------
+# A document reads rows besides its listing: a change of one of these columns queues every document that reads
+# the row (an outbox row naming the source, written by ``market.pool.index`` at flush). Listings and their
+# items are queued by the services that change them (``market.pool.listings.touch_listing``).
+
+SOURCES: dict[type, tuple[str, tuple[str, ...]]] = {  # model → (source, the columns documents read)
+    Category: ("category", ("code", "name", "parent_id")),  # category_code, category_name, category_path
+    Unit: ("unit", ("name", "district", "lat", "lng")),  # an idle lot's holder and place
+    Warehouse: ("warehouse", ("name", "district", "lat", "lng")),  # a warehouse lot's holder and place
+    RentalVendor: ("vendor", ("name", "lat", "lng", "is_active")),  # an offer's vendor and place
+    RentalOffer: ("offer", ("vendor_id", "category_id", "price_per_unit_day", "delivery_fee", "capacity",
+                            "description", "is_active")),
+}
+
+
+def affected(db: Session, sources: dict[str, set[int]]) -> tuple[list[int], list[int]]:
+    """(listing ids, offer ids) whose documents read the changed rows ``sources`` (source → ids)."""
+    listings: set[int] = set()
+    offers: set[int] = set(sources.get("offer", ()))
+    if ids := sources.get("vendor"):
+        offers.update(db.exec(select(RentalOffer.id).where(RentalOffer.vendor_id.in_(ids))))
+    if ids := sources.get("category"):
+        below = _with_descendants(db, ids)  # a category's path is in its descendants' documents too
+        listings.update(db.exec(select(PoolListing.id).where(PoolListing.category_id.in_(below),
+                                                            PoolListing.status == "active")))
+        offers.update(db.exec(select(RentalOffer.id).where(RentalOffer.category_id.in_(below))))
+    if ids := sources.get("unit"):
+        listings.update(db.exec(select(PoolListing.id).where(PoolListing.holder_unit_id.in_(ids),
+                                                            PoolListing.warehouse_id.is_(None),
+                                                            PoolListing.status == "active")))
+    if ids := sources.get("warehouse"):
+        listings.update(db.exec(select(PoolListing.id).where(PoolListing.warehouse_id.in_(ids),
+                                                            PoolListing.status == "active")))
+    return sorted(listings), sorted(offers)
+
+
+def _with_descendants(db: Session, ids: set[int]) -> list[int]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for cid, parent in db.exec(select(Category.id, Category.parent_id)):
+        if parent is not None:
+            children[parent].append(cid)
+    out, todo = set(ids), list(ids)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return sorted(out)
 
 
 def all_documents(db: Session, batch: int = 2000) -> Iterator[list[dict[str, Any]]]:

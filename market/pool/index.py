@@ -1,6 +1,8 @@
 """The pool's search index kept true to the ledger.
 
-Every change to a listing or its items writes a ``SearchOutbox`` row in the same transaction. Each process
+Every change to a listing or its items writes a ``SearchOutbox`` row in the same transaction, and so does a
+change of a row documents read besides (a category's name, a unit's or warehouse's place, a rental vendor or
+offer: ``documents.SOURCES``), naming that row. Each process
 that serves search holds a cursor (the last outbox id it applied) and catches up twice a second in the
 background and before a search, so a change shows within a second:
 
@@ -34,10 +36,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, delete, event, func, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState
@@ -50,11 +54,12 @@ from market.infra.config import settings
 from market.infra.db import transactional
 from market.infra.eventlog import log_event
 from market.models import Category, SearchOutbox, User, utcnow
-from market.pool.documents import all_documents, documents_for
+from market.pool.documents import SOURCES, affected, all_documents, documents_for, offer_changes
 from search import SearchBackend
 
 SYNONYM_FILE = "synonyms.txt"  # in the data directory: administrators' own groups, one per line
 PROBE_SECONDS = 0.25  # a search looks at the outbox at most this often per process (changes of others)
+SYNONYMS = "synonyms"  # an outbox row's source: the synonym file changed
 NAMES_SECONDS = 5.0  # category names are read again at a catch-up once this old (renamed by another process)
 
 
@@ -69,9 +74,11 @@ def synonym_groups() -> list[list[str]]:
 _OUTBOX = SearchOutbox.__table__
 # Built once, executed through Core: this runs before searches, and the ORM's per-statement work cost
 # more than the query itself.
-_OUTBOX_SINCE = (sa_select(_OUTBOX.c.id, _OUTBOX.c.listing_id).where(_OUTBOX.c.id > bindparam("cursor"))
+_ROW = (_OUTBOX.c.id, _OUTBOX.c.listing_id, _OUTBOX.c.source, _OUTBOX.c.source_id)
+_OUTBOX_SINCE = (sa_select(*_ROW).where(_OUTBOX.c.id > bindparam("cursor"))
                  .order_by(_OUTBOX.c.id).limit(bindparam("batch")))
-_OUTBOX_IDS = sa_select(_OUTBOX.c.id, _OUTBOX.c.listing_id).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+_OUTBOX_IDS = sa_select(*_ROW).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+_OUTBOX_INSERT = _OUTBOX.insert()
 _OUTBOX_ALL_IDS = sa_select(_OUTBOX.c.id).order_by(_OUTBOX.c.id)
 _CATEGORY = Category.__table__
 _CATEGORY_NAMES = sa_select(_CATEGORY.c.code, _CATEGORY.c.name)  # two columns, not ORM objects
@@ -108,6 +115,27 @@ def _saw_category_statement(state: ORMExecuteState) -> None:
     if (state.is_insert or state.is_update or state.is_delete) and getattr(
             state.statement, "table", None) is not None and state.statement.table.name == _CATEGORY.name:
         state.session.info["categories_changed"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _queue_readers(session: Session, _context: object) -> None:
+    """A flush that changed a column some search documents read (``documents.SOURCES``: a category's name, a
+    unit's place, a vendor, an offer …) queues those documents, in the same transaction."""
+    changed: set[tuple[str, int]] = set()
+    for objects, edited in ((session.new, False), (session.deleted, False), (session.dirty, True)):
+        for obj in objects:
+            watched = SOURCES.get(type(obj))
+            if watched is None or obj.id is None:
+                continue
+            source, columns = watched
+            if edited and not any(sa_inspect(obj).attrs[c].history.has_changes() for c in columns):
+                continue
+            changed.add((source, obj.id))
+    if changed:
+        now = utcnow()
+        session.connection().execute(_OUTBOX_INSERT, [{"source": source, "source_id": i, "created_at": now}
+                                                      for source, i in sorted(changed)])
+        session.info["search_outbox"] = True
 
 
 @event.listens_for(Session, "after_flush")
@@ -231,9 +259,10 @@ class PoolIndex:
             with self.lock:
                 if self.version != version:  # applied (or rebuilt) by another thread since we read
                     continue
-                ids = sorted({lid for _, lid in rows} | {lid for _, lid in found})
-                if ids:
-                    docs, gone = documents_for(db, ids)
+                if any(r[2] == SYNONYMS for r in (*rows, *found)):  # edited in some process: the file is shared
+                    self.backend.set_synonyms(synonym_groups())
+                ids, offers = _documents_of(db, [*rows, *found])
+                for docs, gone in (documents_for(db, ids), offer_changes(db, offers)):
                     if docs:
                         self.backend.index(docs)
                     if gone:
@@ -245,11 +274,21 @@ class PoolIndex:
                 if rows:
                     self.cursor = rows[-1][0]
                 self.version += 1
-                done += len(ids)
+                done += len(ids) + len(offers)
 
-    def reload_synonyms(self) -> None:
-        with self.lock:
-            self.backend.set_synonyms(synonym_groups())
+
+def _documents_of(db: Session, rows: list) -> tuple[list[int], list[int]]:
+    """(listing ids, offer ids) that outbox ``rows`` (id, listing_id, source, source_id) ask to rewrite."""
+    listings = {r[1] for r in rows if r[1] is not None}
+    sources: dict[str, set[int]] = defaultdict(set)
+    for _, _, source, source_id in rows:
+        if source is not None:
+            sources[source].add(source_id)
+    offers: list[int] = []
+    if sources:
+        more, offers = affected(db, sources)
+        listings.update(more)
+    return sorted(listings), offers
 
 
 def _missing(after: int, ids: list[int]) -> list[int]:
@@ -335,11 +374,6 @@ def synonyms_path() -> Path:
     return settings().data_dir / SYNONYM_FILE
 
 
-def reload_synonyms(db: Session) -> None:
-    """Apply edited synonyms in this process at once (other processes pick them up when they rebuild)."""
-    pool_index(db).reload_synonyms()
-
-
 @transactional
 def save_synonyms(db: Session, actor: User, text: str) -> int:
     """Replace the administrators' synonym file (one group per line; ``a b => c`` one-way); checked first."""
@@ -359,5 +393,6 @@ def save_synonyms(db: Session, actor: User, text: str) -> int:
         tmp.unlink(missing_ok=True)
         raise InvalidInput(f"同义词表有误：{getattr(exc, 'message', None) or exc}", "synonyms") from None
     tmp.replace(path)
+    db.add(SearchOutbox(source=SYNONYMS, source_id=0))  # every process applies them at its next catch-up
     log_event(db, actor, "setting", 0, "synonyms", f"修改搜索同义词：{len(groups)} 组")
     return len(groups)

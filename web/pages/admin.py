@@ -182,7 +182,4 @@ def rule_delete(request: Request, db: Session, user: User, form: FormData) -> No
 
 @_act("/admin/synonyms", "synonyms")
 def synonyms_save(request: Request, db: Session, user: User, form: FormData) -> None:
-    from market.pool.index import reload_synonyms
-
     pool_index.save_synonyms(db, user, str(form.get("synonyms") or ""))
-    reload_synonyms(db)
