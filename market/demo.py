@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
 from market import acquisitions as svc_acq
@@ -29,6 +29,7 @@ from market.models import (
     Category,
     DamageRecord,
     Event,
+    Notice,
     Order,
     PoolListing,
     RentalOffer,
@@ -266,6 +267,7 @@ def build_demo(db: Session, seed: int = 2026, today: date | None = None,
 
 
 CITY_MAIL_DOMAIN = "jinchuan.example.gov.cn"  # the demo city 锦川市
+UNREAD_DAYS = 7  # a demo account's notices of the last week are unread, the year before them read
 
 
 def _person(rng: random.Random) -> str:
@@ -474,6 +476,10 @@ def _build(db: Session, rng: random.Random, today: date, say: Callable[[str], No
     # notice to them is (and, with no mail server configured, waits marked 未配置邮件服务).
     for u in users.values():
         u.email = f"{u.username.replace('_', '.')}@{CITY_MAIL_DOMAIN}"
+    # The people of the city read what the year told them: only the last week's notices wait unread.
+    read_until = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=UNREAD_DAYS)
+    db.execute(update(Notice).where(Notice.read_at.is_(None), Notice.created_at < read_until)
+               .values(read_at=Notice.created_at))
 
 
 def _simulate(db: Session, rng: random.Random, today: date, units: dict[str, Unit], users: dict[str, User],

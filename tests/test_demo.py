@@ -261,6 +261,23 @@ def test_demo_users_have_email_and_mail_waits_without_a_server(demo, monkeypatch
         assert {r.address for r in rows} == {"gwc.admin@jinchuan.example.gov.cn"}  # the approver of loans
 
 
+def test_demo_accounts_have_only_the_last_weeks_notices_unread(demo):
+    from datetime import UTC, datetime, timedelta
+
+    from market.demo import UNREAD_DAYS
+    from market.models import Notice, User
+
+    url, _, _ = demo
+    since = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC) - timedelta(days=UNREAD_DAYS)
+    with session_scope(url) as db:
+        unread = db.execute(select(User.username, Notice.created_at).join(Notice, Notice.user_id == User.id)
+                            .where(Notice.read_at.is_(None))).all()
+        read = db.execute(select(func.count()).select_from(Notice).where(Notice.read_at.is_not(None))).scalar()
+    assert read > 1000 and all(at >= since for _, at in unread)
+    per_user = {name: sum(1 for n, _ in unread if n == name) for name in ("jyj_staff", "jyj_admin", "gwc_admin")}
+    assert all(1 <= n <= 60 for n in per_user.values()), per_user
+
+
 def test_chains_and_holders_in_the_demo(demo):
     """The demo city has chain rules, a large loan part-way along its chain, and loans of units' idle items waiting
     for their holders to hand them over (issue 16, items 5 and 6)."""
