@@ -33,7 +33,7 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, select
 
 from market.errors import InvalidInput
@@ -46,6 +46,10 @@ LEASE = timedelta(minutes=5)  # a row being sent is not picked again before this
 TIMEOUT = 15.0  # seconds a server may take to answer
 BATCH = 50
 NOT_CONFIGURED = {"email": "未配置邮件服务", "chat": "未配置工作群机器人"}
+GIVE_UP_AFTER = timedelta(days=3)  # a notice still unsent this long after it was written is about the past
+KEEP_SENT = timedelta(days=30)
+KEEP_FAILED = timedelta(days=90)
+GAVE_UP = "超过 3 天未能发送，不再尝试"
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,20 @@ def send_pending(now: datetime | None = None, limit: int = BATCH, url: str | Non
                 counts["retry"] += 1
             db.commit()
     return counts
+
+
+def prune_deliveries(db: Session, now: datetime | None = None) -> dict[str, int]:
+    """Keep the outbox short: a row still unsent ``GIVE_UP_AFTER`` after it was written (its channel never
+    configured, or down for days) is given up — marked failed, as an answer days late would mislead —, sent rows
+    are forgotten after ``KEEP_SENT`` and failed ones after ``KEEP_FAILED``. Run hourly by the app and by
+    ``gongwucang notify``; the caller commits."""
+    now = now or utcnow()
+    gave_up = db.exec(update(Delivery).where(Delivery.status == "queued", Delivery.created_at < now - GIVE_UP_AFTER)
+                      .values(status="failed", last_error=GAVE_UP)).rowcount
+    sent = db.exec(delete(Delivery).where(Delivery.status == "sent", Delivery.sent_at < now - KEEP_SENT)).rowcount
+    failed = db.exec(delete(Delivery).where(Delivery.status == "failed",
+                                            Delivery.created_at < now - KEEP_FAILED)).rowcount
+    return {"gave_up": gave_up or 0, "sent": sent or 0, "failed": failed or 0}
 
 
 def delivery_summary(db: Session) -> dict[str, dict[str, int]]:

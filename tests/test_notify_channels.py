@@ -234,3 +234,26 @@ def test_the_notify_command_sweeps_and_sends(fresh_database_url, tmp_path, no_ch
     done = cli(tmp_path / "data", fresh_database_url, "notify", "--sweep", "--send")
     assert done.returncode == 0, done.stderr
     assert "到期、逾期与待领取提醒：新发 0 条。" in done.stdout and "外部通知：发送成功 0 条" in done.stdout
+
+
+def test_the_outbox_gives_up_stale_rows_and_forgets_old_ones(db, world, no_channels):
+    _with_email(db, world, "admin", "cangguan@example.gov.cn")
+    for title in ("一", "二", "三", "四"):
+        _request(db, world, title)
+    rows = db.exec(select(Delivery).order_by(Delivery.id)).all()
+    assert len(rows) == 4
+    now = utcnow()
+    ages = [(timedelta(hours=1), "queued", None), (timedelta(days=4), "queued", None),
+            (timedelta(days=31), "sent", timedelta(days=31)), (timedelta(days=91), "failed", None)]
+    for row, (age, status, sent_ago) in zip(rows, ages, strict=True):
+        row.created_at, row.status = now - age, status
+        row.sent_at = now - sent_ago if sent_ago else None
+        db.add(row)
+    db.commit()
+    assert channels.prune_deliveries(db, now) == {"gave_up": 1, "sent": 1, "failed": 1}
+    db.commit()
+    db.expire_all()
+    left = db.exec(select(Delivery).order_by(Delivery.id)).all()
+    assert [(r.id, r.status, r.last_error) for r in left] == [
+        (rows[0].id, "queued", ""), (rows[1].id, "failed", channels.GAVE_UP)]
+    assert channels.prune_deliveries(db, now) == {"gave_up": 0, "sent": 0, "failed": 0}

@@ -139,6 +139,7 @@ def freeze_startup_objects() -> None:
 
 
 def _catch_up(prune: bool) -> None:
+    from market.channels import prune_deliveries
     from market.infra.db import session_scope
     from market.pool.index import pool_index, prune_outbox
 
@@ -147,6 +148,9 @@ def _catch_up(prune: bool) -> None:
     if prune:  # a write of its own: upgrading the read above to a write fails on SQLite if another worker wrote
         with session_scope(write=True) as db:
             prune_outbox(db)
+        with session_scope(write=True) as db:
+            prune_deliveries(db)
+            db.commit()
 
 
 def _deliver() -> None:

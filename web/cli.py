@@ -267,7 +267,7 @@ def cmd_reindex(args: argparse.Namespace) -> None:
 
 
 def cmd_notify(args: argparse.Namespace) -> None:
-    from market.channels import delivery_summary, send_pending
+    from market.channels import delivery_summary, prune_deliveries, send_pending
     from market.infra.db import session_scope
     from market.notices import sweep_loans
 
@@ -280,6 +280,12 @@ def cmd_notify(args: argparse.Namespace) -> None:
         print(f"外部通知：发送成功 {got['sent']} 条，稍后重试 {got['retry']} 条，放弃 {got['failed']} 条"
               + (f"，未配置发送通道而暂存 {got['unconfigured']} 条（未配置邮件服务或工作群机器人）"
                  if got["unconfigured"] else "") + "。")
+    with session_scope(write=True) as db:
+        pruned = prune_deliveries(db)
+        db.commit()
+    if any(pruned.values()):
+        print(f"外部通知清理：超过 3 天未能发送而放弃 {pruned['gave_up']} 条，删除 30 天前已发送的 {pruned['sent']} 条、"
+              f"90 天前发送失败的 {pruned['failed']} 条。")
     with session_scope() as db:
         names = {"queued": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败"}
         for channel, counts in sorted(delivery_summary(db).items()):
