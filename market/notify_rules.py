@@ -255,7 +255,7 @@ def _order_facts(db: Session, ev: Event) -> list[Facts]:
              "unit_held": unit_held, "source": source, "pickup": pickup, "start": order.start_date,
              "end": order.end_date or "长期", "value": order.cost, "value_text": f"{order.cost:.2f}",
              "action": "ownership_transfer", "created_by": order.created_by, "reason": order.note or "",
-             "actor_id": ev.actor_id}]
+             "actor_id": ev.actor_id, "summary": ev.summary}]
 
 
 @facts_for("proposal")
@@ -403,6 +403,12 @@ rule("order_handed_out", "已出库", of_unit("unit_id"),
 rule("order_returned", "已归还", anyone(of_unit("unit_id"), managers("from_unit_id")),
      "{kind_label} {number}（{to_unit}，{what} {quantity} 件）已归还并验收。", "/orders/{order_id}",
      on=("order", "return"))
+rule("order_shrunk", "单据减少", of_unit("unit_id"),
+     "{kind_label} {number}（{what}）：{summary}，现为 {quantity} 件。", "/orders/{order_id}",
+     on=("order", "shrink"), when=lambda f: f["quantity"] > 0)
+rule("order_shrunk", "单据减少", of_unit("unit_id"),
+     "{kind_label} {number}（{what}）：{summary}，单据已取消；如仍需要，请重新申请。", "/orders/{order_id}",
+     on=("order", "shrink"), when=lambda f: f["quantity"] == 0)
 rule("order_cancelled", "单据已取消", of_unit("unit_id"),
      "{kind_label} {number}（{what} {quantity} 件）已取消：{reason}", "/orders/{order_id}", on=("order", "cancel"))
 rule("loan_due", "出借即将到期", of_unit("unit_id"),
@@ -455,6 +461,9 @@ rule("approval_waiting", "待审批", Spec("审批链下一步骤的审批人", 
      "{name}（{action_label}，{value_text} 元）待您审批：第 {position}/{total} 步，{who}。", "/{path}/{subject_id}")
 rule("holder_handed_over", "持有单位已交付", role("warehouse_admin"),
      "{holder}已将{kind_label} {number} 的 {count} 件物品交付给{to_unit}（经办：{actor}）。", "/orders/{order_id}")
+rule("holder_took_back", "持有单位已收回", role("warehouse_admin"),
+     "{holder}已收回{to_unit}归还的{kind_label} {number} 的 {count} 件物品并验收{damage}（经办：{actor}）。",
+     "/orders/{order_id}")
 rule("wish_matched", "心愿单有新资产", of_unit("unit_id"),
      "您关注的“{wish}”有新资产进入公物池：{listing}", "/listings/{listing_id}")
 rule("login_failures", "登录失败告警", role("sysadmin"), "{text}", "/admin/users")

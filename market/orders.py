@@ -384,6 +384,17 @@ def tell_handed_over(db: Session, actor: User, order: Order, count: int) -> int:
         "actor": actor.display_name or actor.username}, f"handed_over:{order.id}")
 
 
+def tell_taken_back(db: Session, actor: User, order: Order, count: int, damaged: int) -> int:
+    """The holding unit has taken a loan back and inspected it: the warehouse is told (``holder_took_back``)."""
+    from market.notices import announce
+
+    return announce(db, "holder_took_back", {
+        "holder": _unit_name(db, order.from_unit_id), "to_unit": _unit_name(db, order.to_unit_id),
+        "kind_label": order.kind_label, "number": order.number, "count": count, "order_id": order.id,
+        "damage": f"，其中 {damaged} 件损坏" if damaged else "", "actor": actor.display_name or actor.username},
+        f"taken_back:{order.id}")
+
+
 def _unit_name(db: Session, unit_id: int | None) -> str:
     unit = db.get(Unit, unit_id) if unit_id else None
     return unit.name if unit else ""
@@ -486,9 +497,13 @@ def return_loan(db: Session, actor: User, order_id: int, inspections: dict[int, 
             damaged += 1
             _record_damage(db, actor, a, order, borrower, ins)
     order.status = "returned"
+    by_holder = not can(actor, "take_return")  # the holding unit's manager (``require_handler`` let them in)
     log_event(db, actor, "order", order.id, "return",
-              f"出借单 {order.number} 归还 {len(rows)} 件" + (f"，其中 {damaged} 件损坏" if damaged else ""),
+              f"出借单 {order.number} 归还 {len(rows)} 件" + (f"，其中 {damaged} 件损坏" if damaged else "")
+              + (f"（由持有单位{holder_name}收回验收）" if by_holder else ""),
               {"status": "on_loan"}, {"status": "returned"})
+    if by_holder:
+        tell_taken_back(db, actor, order, len(rows), damaged)
     for listing_id in listing_ids:
         touch_listing(db, listing_id)
         _withdraw_if_empty(db, actor, listing_id)

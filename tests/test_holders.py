@@ -74,6 +74,9 @@ def test_the_holder_hands_over_and_takes_back(db, world):
         items[0].id: ords.Inspection("良好"),
         items[1].id: ords.Inspection("待维修", cause="user", description="椅腿断裂", repair_cost=Decimal("80"))})
     assert order.status == "returned"
+    assert _notices(db, "admin", "holder_took_back") == [
+        f"市教育局已收回市卫生健康委员会归还的出借单 {order.number} 的 2 件物品并验收，其中 1 件损坏（经办：mgr_edu）。"]
+    assert "由持有单位市教育局收回验收" in ords.order_events(db, order)[-1][0].summary
     damage = db.exec(select(DamageRecord).where(DamageRecord.order_id == order.id)).one()
     assert damage.payer_unit_id == world.health.id and damage.amount == Decimal("80")
     assert db.get(Asset, items[0].id).status == "listed" and db.get(Asset, items[1].id).status == "in_repair"
@@ -84,6 +87,11 @@ def test_the_warehouse_still_acts_and_stock_is_not_held(db, world):
     order = _held_order(db, world, end=None)  # a transfer of the idle chairs
     ords.hand_out(db, world.user("admin"), order.id)
     assert order.status == "completed" and _notices(db, "admin", "holder_handed_over") == []
+    loan = _held_order(db, world, n=1)  # a loan the warehouse hands out and takes back itself: no such notice
+    ords.hand_out(db, world.user("admin"), loan.id)
+    item = ords.order_items(db, loan.id)[0][1]
+    ords.return_loan(db, world.user("admin"), loan.id, {item.id: ords.Inspection(item.condition)})
+    assert _notices(db, "admin", "holder_took_back") == []
     assert {a.owner_unit_id for _, a in ords.order_items(db, order.id)} == {world.health.id}
     # warehouse stock is held by the bureau on the books, handed out by the warehouse alone
     mgr_bureau = add_user(db, "mgr_bureau", "unit_manager", world.bureau)

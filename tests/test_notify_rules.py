@@ -16,7 +16,7 @@ from market.models import NOTICE_KINDS, DamageRecord, Notice, Order, User
 from market.notify_rules import RULES, rule, rules_for_event
 from market.pool import listings as pool
 from market.proposals import accept_proposal, run_matcher
-from market.requests import LineInput, approve_request, submit_request
+from market.requests import LineInput, approve_request, request_lines, submit_request
 
 
 def told(db, kind: str) -> list[str]:
@@ -135,3 +135,28 @@ def test_adding_a_step_is_adding_a_row(db, world):
 def test_a_rule_for_an_entity_without_facts_is_refused():
     with pytest.raises(ValueError, match="no facts"):
         rule("nothing", "无", lambda db, f: [], "x", "/", on=("nowhere", "x"))
+
+
+def test_a_later_loan_that_loses_a_damaged_item_tells_its_borrower(db, world):
+    """An item booked by two loans comes back broken from the first; the lot has no spare: the second loan
+    shrinks (and, left with none, is cancelled) and its unit is told — it may need to ask again."""
+    stock = pool.receive_items(db, world.user("admin"), world.warehouse.id, world.chair.id, "库存会议椅", 1, "350")
+    first = submit_request(db, world.user("staff_edu"), "培训", [LineInput(world.chair.id, 1, date(2027, 1, 5),
+                                                                          date(2027, 1, 6))])
+    later = submit_request(db, world.user("staff_health"), "会议", [LineInput(world.chair.id, 1, date(2027, 2, 5),
+                                                                            date(2027, 2, 6))])
+    orders = []
+    for req in (first, later):
+        approve_request(db, world.user("admin"), req.id)
+        line = request_lines(db, req.id)[0]
+        orders.append(ords.allocate_from_listing(db, world.user("admin"), line.id, stock.id, 1))
+    ords.hand_out(db, world.user("admin"), orders[0].id)
+    chair = ords.order_items(db, orders[0].id)[0][1]
+    ords.return_loan(db, world.user("admin"), orders[0].id, {
+        chair.id: ords.Inspection("待维修", cause="user", description="椅背开裂", repair_cost=Decimal("60"))})
+    db.refresh(orders[1])
+    assert orders[1].quantity == 0 and orders[1].status == "cancelled"
+    assert told(db, "order_shrunk") == ["mgr_health", "staff_health"]
+    assert texts(db, "order_shrunk")[0] == (
+        f"出借单 {orders[1].number}（会议椅）：{chair.tag} 归还时损坏且无可替换资产，单据减少 1 件，"
+        "单据已取消；如仍需要，请重新申请。")
