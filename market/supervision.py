@@ -220,11 +220,11 @@ def early_rows(db: Session, unit_ids: list[int], year: int | None = None) -> dic
     return out
 
 
-def _cap_rows(db: Session, unit: Unit, groups: list[CapGroup], tree: Any) -> list[CapRow]:
+def _cap_rows(db: Session, unit: Unit, groups: list[CapGroup], tree: Any, held: dict[int, int]) -> list[CapRow]:
     rows = []
     for g in groups:
         q = standards.quantity_cap(db, unit, g.category_id, tree)
-        rows.append(CapRow(g, standards.holdings(db, unit, g.key, tree), q.cap, q.share, q.staff))
+        rows.append(CapRow(g, standards.holdings_in(held, db, g.key, tree), q.cap, q.share, q.staff))
     return rows
 
 
@@ -235,8 +235,9 @@ def unit_reports(db: Session, units: list[Unit], year: int | None = None) -> dic
     ids = [u.id for u in units]
     prices, early = price_rows(db, ids, year), early_rows(db, ids, year)
     tree = standards.read_tree(db)  # once for the report, not twice per unit and cap
-    return {u.id: UnitReport(u, _cap_rows(db, u, groups, tree), prices.get(u.id, []), early.get(u.id, []))
-            for u in units}
+    held = standards.held_counts(db, ids)  # one query for every unit and category, not one per unit and cap
+    return {u.id: UnitReport(u, _cap_rows(db, u, groups, tree, held[u.id]), prices.get(u.id, []),
+                             early.get(u.id, [])) for u in units}
 
 
 def report_units(db: Session) -> list[Unit]:

@@ -304,3 +304,18 @@ def test_chains_and_holders_in_the_demo(demo):
             for o in queue:
                 assert ords.next_step(db, o).startswith("待持有单位")
         assert held >= 2
+
+
+def test_the_report_counts_each_cap_group_as_one_unit_is_counted(demo):
+    """The supervision report reads every unit's holdings in one grouped query; on the demo city each figure is
+    what ``standards.holdings`` counts for that unit and cap group alone."""
+    from market import standards, supervision
+    from market.models import Unit
+
+    url, _, _ = demo
+    with session_scope(url) as db:
+        units = list(db.scalars(select(Unit).order_by(Unit.id)))
+        reports = supervision.unit_reports(db, units)
+        pairs = [(r.unit, row) for r in reports.values() for row in r.caps]
+        assert len(pairs) >= 100 and sum(row.holdings for _, row in pairs) > 0
+        assert all(row.holdings == standards.holdings(db, unit, row.group.key) for unit, row in pairs)
