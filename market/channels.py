@@ -33,7 +33,7 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
-from sqlalchemy import delete, func, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import Session, select
 
 from market.errors import InvalidInput
@@ -215,8 +215,9 @@ def prune_deliveries(db: Session, now: datetime | None = None) -> dict[str, int]
     are forgotten after ``KEEP_SENT`` and failed ones after ``KEEP_FAILED``. Run hourly by the app and by
     ``gongwucang notify``; the caller commits."""
     now = now or utcnow()
-    gave_up = db.exec(update(Delivery).where(Delivery.status == "queued", Delivery.created_at < now - GIVE_UP_AFTER)
-                      .values(status="failed", last_error=GAVE_UP)).rowcount
+    unsent = or_(Delivery.status == "queued", and_(Delivery.status == "sending", Delivery.next_at < now))
+    gave_up = db.exec(update(Delivery).where(unsent, Delivery.created_at < now - GIVE_UP_AFTER)  # (a lapsed lease:
+                      .values(status="failed", last_error=GAVE_UP)).rowcount  # its sender died mid-send)
     sent = db.exec(delete(Delivery).where(Delivery.status == "sent", Delivery.sent_at < now - KEEP_SENT)).rowcount
     failed = db.exec(delete(Delivery).where(Delivery.status == "failed",
                                             Delivery.created_at < now - KEEP_FAILED)).rowcount

@@ -78,3 +78,30 @@ def test_a_batch_waits_half_a_second_unless_it_is_full():
         return held, full, out.getvalue().count("\n")  # and a short one after FLUSH_SECONDS
 
     assert asyncio.run(scenario()) == (0, accesslog.FLUSH_LINES, accesslog.FLUSH_LINES + 1)
+
+
+def test_a_batch_begun_in_a_loop_that_stopped_is_written_from_the_next():
+    out = io.StringIO()
+    sink = accesslog.Sink(out)
+
+    async def first() -> None:
+        sink.add("one")  # its loop ends before the batch is due
+
+    async def second() -> None:
+        sink.add("two")
+        await asyncio.sleep(accesslog.FLUSH_SECONDS + 0.2)
+
+    asyncio.run(first())
+    asyncio.run(second())
+    assert out.getvalue() == "one\ntwo\n"
+
+
+def test_a_broken_log_stream_loses_the_log_not_the_request():
+    class Broken(io.StringIO):
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError("stdout is gone")
+
+    sink = accesslog.Sink(Broken())
+    for i in range(accesslog.FLUSH_LINES + 1):
+        sink.add(f"line {i}")  # no event loop: each line is written (and fails) at once, quietly
+    assert sink.lines == []

@@ -238,22 +238,26 @@ def test_the_notify_command_sweeps_and_sends(fresh_database_url, tmp_path, no_ch
 
 def test_the_outbox_gives_up_stale_rows_and_forgets_old_ones(db, world, no_channels):
     _with_email(db, world, "admin", "cangguan@example.gov.cn")
-    for title in ("一", "二", "三", "四"):
+    for title in ("一", "二", "三", "四", "五", "六"):
         _request(db, world, title)
     rows = db.exec(select(Delivery).order_by(Delivery.id)).all()
-    assert len(rows) == 4
+    assert len(rows) == 6
     now = utcnow()
     ages = [(timedelta(hours=1), "queued", None), (timedelta(days=4), "queued", None),
-            (timedelta(days=31), "sent", timedelta(days=31)), (timedelta(days=91), "failed", None)]
+            (timedelta(days=31), "sent", timedelta(days=31)), (timedelta(days=91), "failed", None),
+            (timedelta(days=4), "sending", None), (timedelta(days=4), "sending", None)]
     for row, (age, status, sent_ago) in zip(rows, ages, strict=True):
         row.created_at, row.status = now - age, status
         row.sent_at = now - sent_ago if sent_ago else None
         db.add(row)
+    rows[4].next_at = now - timedelta(days=3)  # its sender died days ago: the lease lapsed
+    rows[5].next_at = now + timedelta(minutes=3)  # being sent right now: left to its sender
     db.commit()
-    assert channels.prune_deliveries(db, now) == {"gave_up": 1, "sent": 1, "failed": 1}
+    assert channels.prune_deliveries(db, now) == {"gave_up": 2, "sent": 1, "failed": 1}
     db.commit()
     db.expire_all()
     left = db.exec(select(Delivery).order_by(Delivery.id)).all()
     assert [(r.id, r.status, r.last_error) for r in left] == [
-        (rows[0].id, "queued", ""), (rows[1].id, "failed", channels.GAVE_UP)]
+        (rows[0].id, "queued", ""), (rows[1].id, "failed", channels.GAVE_UP),
+        (rows[4].id, "failed", channels.GAVE_UP), (rows[5].id, "sending", "")]
     assert channels.prune_deliveries(db, now) == {"gave_up": 0, "sent": 0, "failed": 0}

@@ -132,3 +132,26 @@ def test_the_browse_page_shows_a_renamed_category_on_its_cards(http, db, world):
     update_category(db, world.user("sysadmin"), world.chair.id, "0.8", str(Decimal("350")), name="报告厅座椅")
     page = http.get("/", params={"q": "报告厅座椅"}).text
     assert "<span class=\"muted\">报告厅座椅</span>" in page and "<span class=\"muted\">会议椅</span>" not in page
+
+
+def test_a_change_read_by_many_documents_is_applied_in_batches(db, world, monkeypatch):
+    from market.pool import index as index_module
+
+    for i in range(5):
+        chairs = add_assets(db, world.edu, world.chair, 1, prefix=f"B{i}")
+        db.commit()
+        pool.post_idle_items(db, world.user("mgr_edu"), [a.id for a in chairs], title=f"闲置会议椅{i}")
+    index = pool_index(db)
+    sizes: list[int] = []
+    real = index_module.documents_for
+
+    def counted(session, ids):  # noqa: ANN001, ANN202
+        sizes.append(len(ids))
+        return real(session, ids)
+
+    monkeypatch.setattr(index_module, "documents_for", counted)
+    update_category(db, world.user("sysadmin"), world.chair.id, "0.8", "350", name="报告厅座椅")
+    index.catch_up(db, batch=2)  # one outbox row, five listings
+    assert sizes == [2, 2, 1]
+    names = {h["category_name"] for h in index.backend.search(search.SearchQuery(q="报告厅座椅", per_page=50)).hits}
+    assert names == {"报告厅座椅"} and index.backend.search(search.SearchQuery(q="报告厅座椅", tier="idle")).total == 5

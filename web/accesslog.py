@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -28,6 +29,8 @@ class Sink:
         self.stream = stream
         self.lines: list[str] = []
         self.timer: asyncio.TimerHandle | None = None
+        self.timer_loop: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.Lock()  # ``flush`` may run in another thread (``disable``, at exit)
         self._second, self._stamp = -1, ""
 
     def stamp(self, now: float) -> str:
@@ -38,23 +41,35 @@ class Sink:
         return f"{self._stamp},{int((now - second) * 1000):03d}"
 
     def add(self, line: str) -> None:
-        self.lines.append(line)
-        if len(self.lines) >= FLUSH_LINES:
+        with self.lock:
+            self.lines.append(line)
+            full = len(self.lines) >= FLUSH_LINES
+        if full:
             self.flush()
-        elif self.timer is None:
-            try:
-                self.timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self.flush)
-            except RuntimeError:  # no event loop here: write it now
-                self.flush()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop here: write it now
+            self.flush()
+            return
+        # a timer of a loop that has stopped (a test's) would never fire: this loop takes it over
+        if self.timer is None or self.timer_loop is not loop:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer, self.timer_loop = loop.call_later(FLUSH_SECONDS, self.flush), loop
 
     def flush(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        lines, self.lines = self.lines, []
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            lines, self.lines = self.lines, []
         if lines:
-            self.stream.write("\n".join(lines) + "\n")
-            self.stream.flush()
+            try:
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # stdout closed or broken: the log is lost, never the request
+                pass
 
 
 sink: Sink | None = None

@@ -143,14 +143,16 @@ def _catch_up(prune: bool) -> None:
     from market.infra.db import session_scope
     from market.pool.index import pool_index, prune_outbox
 
-    with session_scope() as db:
-        pool_index(db)
-    if prune:  # a write of its own: upgrading the read above to a write fails on SQLite if another worker wrote
-        with session_scope(write=True) as db:
-            prune_outbox(db)
-        with session_scope(write=True) as db:
-            prune_deliveries(db)
-            db.commit()
+    try:
+        with session_scope() as db:
+            pool_index(db)
+    finally:  # pruned whether or not the catch-up went through
+        if prune:  # writes of their own: upgrading the read above fails on SQLite if another worker wrote
+            with session_scope(write=True) as db:
+                prune_outbox(db)
+            with session_scope(write=True) as db:
+                prune_deliveries(db)
+                db.commit()
 
 
 def _deliver() -> None:

@@ -51,8 +51,8 @@ class CookieSession:
             if not isinstance(data, dict):
                 return {}, None
             known = (data, signed.timestamp())
-            if len(self._checked) >= REMEMBERED:
-                del self._checked[next(iter(self._checked))]
+            while len(self._checked) >= REMEMBERED:
+                self._checked.pop(next(iter(self._checked)), None)
             self._checked[raw] = known
         data, signed_at = known
         if now - signed_at > self.max_age:

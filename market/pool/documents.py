@@ -19,7 +19,9 @@ from search import fields as fd
 MODES = {**{m: [m] for m in fd.MODE.values}, "both": list(fd.MODE.values)}
 CONDITION_ORDER = ["全新", "良好", "一般"]
 # rows as the database has them now, not as objects this session loaded earlier left them (a catch-up can run
-# in a session that read the same rows before another transaction changed them)
+# in a session that read the same rows before another transaction changed them). The session's own changes are
+# flushed before each of these reads (autoflush), so none is lost: documents are never built under
+# ``no_autoflush``.
 FRESH = {"populate_existing": True}
 
 
@@ -105,6 +107,8 @@ def offer_documents(db: Session, offer_ids: list[int] | None = None) -> list[dic
 
 def offer_changes(db: Session, offer_ids: list[int]) -> tuple[list[dict[str, Any]], list[str]]:
     """(documents to upsert, ids to delete) for these rental offers."""
+    if not offer_ids:
+        return [], []
     docs = offer_documents(db, offer_ids)
     kept = {d["id"] for d in docs}
     return docs, [f"M{i}" for i in offer_ids if f"M{i}" not in kept]

@@ -262,11 +262,15 @@ class PoolIndex:
                 if any(r[2] == SYNONYMS for r in (*rows, *found)):  # edited in some process: the file is shared
                     self.backend.set_synonyms(synonym_groups())
                 ids, offers = _documents_of(db, [*rows, *found])
-                for docs, gone in (documents_for(db, ids), offer_changes(db, offers)):
-                    if docs:
-                        self.backend.index(docs)
-                    if gone:
-                        self.backend.delete(gone)
+                # one outbox row can stand for every listing of a category, a unit or a warehouse: in batches
+                # (a query's IN list, and the index's upserts, stay bounded)
+                for part in range(0, max(len(ids), len(offers)), batch):
+                    for docs, gone in (documents_for(db, ids[part:part + batch]),
+                                       offer_changes(db, offers[part:part + batch])):
+                        if docs:
+                            self.backend.index(docs)
+                        if gone:
+                            self.backend.delete(gone)
                 for g in [*found_ids, *settled]:
                     self.gaps.pop(g, None)
                 for g in missed:

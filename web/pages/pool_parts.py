@@ -87,7 +87,7 @@ def _card(h: Mapping[str, Any]) -> str:
         rows.append(f'<dt>区县</dt><dd>{e(h["district"])}</dd>')
     if h.get("conditions"):
         rows.append(f'<dt>成色</dt><dd>{e("、".join(h["conditions"]))}</dd>')
-    rows.append(f'<dt>方式</dt><dd>{e("、".join(MODES[m] for m in h["modes"]))}</dd>')
+    rows.append(f'<dt>方式</dt><dd>{e("、".join(MODES.get(m, m) for m in h["modes"]))}</dd>')
     if h.get("distance_km") is not None:
         rows.append(f'<dt>距离</dt><dd>{h["distance_km"]:.1f} 公里</dd>')
     if h.get("available_from") or h.get("available_until"):
@@ -95,7 +95,7 @@ def _card(h: Mapping[str, Any]) -> str:
                     f'{e(h.get("available_until") or "长期")}</dd>')
     if h.get("price_per_unit_day"):
         rows.append(f'<dt>租金</dt><dd>¥{e(h["price_per_unit_day"])}/件/天，送货 ¥{e(h["delivery_fee"])}</dd>')
-    return (f'<li class="card">{photo}<div class="card-head"><span class="badge {e(tier)}">{e(TIERS[tier])}</span>'
+    return (f'<li class="card">{photo}<div class="card-head"><span class="badge {e(tier)}">{e(TIERS.get(tier, tier))}</span>'
             f'<span class="muted">{e(h.get("category_name") or "")}</span></div>'
             f'<h2><a href="{href}">{h["title_highlighted"]}</a></h2>'  # the backend's escaped title with <mark>
             f'<p class="muted">{e(h.get("brand") or "")} {e(h.get("model") or "")}</p><dl>{"".join(rows)}</dl></li>')
