@@ -155,3 +155,19 @@ def test_a_change_read_by_many_documents_is_applied_in_batches(db, world, monkey
     assert sizes == [2, 2, 1]
     names = {h["category_name"] for h in index.backend.search(search.SearchQuery(q="报告厅座椅", per_page=50)).hits}
     assert names == {"报告厅座椅"} and index.backend.search(search.SearchQuery(q="报告厅座椅", tier="idle")).total == 5
+
+
+def test_a_bulk_update_statement_queues_the_rows_it_changes(db, world):
+    from sqlalchemy import update
+
+    from market.models import RentalVendor
+
+    _chairs(db, world)
+    pool_index(db)
+    db.exec(update(RentalVendor).where(RentalVendor.id == world.vendor.id).values(name="锦川会展有限公司"))
+    db.commit()
+    assert {h["holder"] for h in _search(db, tier="rental").hits} == {"锦川会展有限公司"}
+    db.exec(update(Unit).values(district="安州区"))  # every unit: their idle lots all move
+    db.commit()
+    assert _search(db, district="安州区").total == 1
+    _rebuilt_equals_live(db)

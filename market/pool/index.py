@@ -131,10 +131,33 @@ def _queue_readers(session: Session, _context: object) -> None:
             if edited and not any(sa_inspect(obj).attrs[c].history.has_changes() for c in columns):
                 continue
             changed.add((source, obj.id))
+    _queue(session, sorted(changed))
+
+
+_SOURCE_TABLES = {model.__table__.name: (model.__table__, source) for model, (source, _) in SOURCES.items()}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _queue_readers_of_statement(state: ORMExecuteState) -> None:
+    """An UPDATE or DELETE statement run through a session on one of those tables (not row by row through the
+    ORM, which ``_queue_readers`` sees) queues every row its WHERE selects, read before it runs."""
+    if not (state.is_update or state.is_delete):
+        return
+    found = _SOURCE_TABLES.get(getattr(getattr(state.statement, "table", None), "name", None))
+    if found is None:
+        return
+    table, source = found
+    which = sa_select(table.c.id)
+    if state.statement.whereclause is not None:
+        which = which.where(state.statement.whereclause)
+    _queue(state.session, [(source, i) for i in state.session.connection().execute(which).scalars()])
+
+
+def _queue(session: Session, changed: list[tuple[str, int]]) -> None:
     if changed:
         now = utcnow()
         session.connection().execute(_OUTBOX_INSERT, [{"source": source, "source_id": i, "created_at": now}
-                                                      for source, i in sorted(changed)])
+                                                      for source, i in changed])
         session.info["search_outbox"] = True
 
 
