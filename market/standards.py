@@ -225,22 +225,22 @@ def cap_categories(db: Session, category_or_group: int | str, tree: _Tree | None
 
 
 def holdings(db: Session, unit: Unit, category_or_group: int | str, tree: _Tree | None = None) -> int:
-    """The unit's assets in a cap group (``held_by``) — a group name or a category id (with the categories
-    under it); ``QuantityCap.key`` is what to pass."""
-    cats = cap_categories(db, category_or_group, tree)
-    if not cats:
-        return 0
-    return db.exec(select(func.count()).select_from(Asset).where(held_by(unit.id), Asset.category_id.in_(cats))).one()
+    """The unit's assets in a cap group — a group name or a category id (with the categories under it);
+    ``QuantityCap.key`` is what to pass."""
+    return holdings_in(held_counts(db, [unit.id])[unit.id], db, category_or_group, tree)
 
 
 def held_counts(db: Session, unit_ids: list[int]) -> dict[int, dict[int, int]]:
-    """unit id → category id → the unit's assets of that category that its caps count (``held_by``), for many
-    units in one query (a report's table; ``holdings_in`` sums a cap group from it)."""
+    """unit id → category id → how many of the unit's assets its quantity caps count: on its books (not disposed
+    of or written off) and not the warehouse's stock (what the bureau keeps in the 公物仓 is the pool's, not its
+    own equipment); items a unit has put into the pool still count, they are still its own. One query for many
+    units (a report's table); ``holdings_in`` sums a cap group from it."""
     out: dict[int, dict[int, int]] = {u: {} for u in unit_ids}
     if not unit_ids:
         return out
     rows = db.exec(select(Asset.owner_unit_id, Asset.category_id, func.count())
-                   .where(Asset.owner_unit_id.in_(unit_ids), _counted())
+                   .where(Asset.owner_unit_id.in_(unit_ids), Asset.status.not_in(OFF_BOOKS),
+                          Asset.warehouse_id.is_(None))
                    .group_by(Asset.owner_unit_id, Asset.category_id)).all()
     for unit_id, category_id, n in rows:
         out[unit_id][category_id] = n
@@ -250,17 +250,6 @@ def held_counts(db: Session, unit_ids: list[int]) -> dict[int, dict[int, int]]:
 def holdings_in(counts: dict[int, int], db: Session, category_or_group: int | str, tree: _Tree | None = None) -> int:
     """``holdings`` from one unit's ``held_counts``."""
     return sum(counts.get(c, 0) for c in cap_categories(db, category_or_group, tree))
-
-
-def held_by(unit_id: int) -> Any:
-    """The condition for the assets a unit's quantity caps count: on its books (not disposed of or written off)
-    and not the warehouse's stock (what the bureau keeps in the 公物仓 is the pool's, not its own equipment).
-    Items a unit has put into the pool still count: they are still its own."""
-    return (Asset.owner_unit_id == unit_id) & _counted()
-
-
-def _counted() -> Any:
-    return Asset.status.not_in(OFF_BOOKS) & Asset.warehouse_id.is_(None)
 
 
 # --- editing ------------------------------------------------------------------------------------------------
