@@ -31,6 +31,7 @@ class Sink:
         self.timer: asyncio.TimerHandle | None = None
         self.timer_loop: asyncio.AbstractEventLoop | None = None
         self.lock = threading.Lock()  # ``flush`` may run in another thread (``disable``, at exit)
+        self.lost = 0  # lines a broken stream did not take
         self._second, self._stamp = -1, ""
 
     def stamp(self, now: float) -> str:
@@ -68,8 +69,8 @@ class Sink:
             try:
                 self.stream.write("\n".join(lines) + "\n")
                 self.stream.flush()
-            except (OSError, ValueError):  # stdout closed or broken: the log is lost, never the request
-                pass
+            except (OSError, ValueError):  # stdout closed or broken: the lines are lost, never the request
+                self.lost += len(lines)
 
 
 sink: Sink | None = None
